@@ -1,0 +1,132 @@
+#pragma once
+// The batch interface every backend implements (SPEC S2). Each call takes a batch and
+// returns results in input order; packing, sorting and prefix sharing are the backend's
+// business. A call outside the backend's declared capabilities throws UnsupportedError.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend/capabilities.h"
+
+namespace qualm {
+
+using TokenId = int32_t;
+
+struct GenerationOptions {
+  int max_new_tokens = 256;
+  double temperature = 0.0;  // 0 = greedy
+  double top_p = 1.0;
+  int top_k = 0;  // 0 = off
+  uint64_t seed = 42;
+  std::vector<std::string> stop;
+};
+
+struct GenerateRequest {
+  std::string prompt;
+  GenerationOptions options;
+  // Distinguishes samplers of one seed: each sequence is seeded from (seed, sample_key).
+  uint64_t sample_key = 0;
+};
+
+struct GenerateResult {
+  std::string text;
+  int prompt_tokens = 0;
+  int output_tokens = 0;
+  double prompt_ms = 0;
+  double generate_ms = 0;
+  std::string stop_reason;  // "stop", "length", "eos"
+};
+
+struct LoglikelihoodRequest {
+  std::string context;
+  std::string continuation;
+};
+
+struct LoglikelihoodResult {
+  std::vector<TokenId> tokens;   // the continuation's tokens
+  std::vector<double> logprobs;  // one per continuation token; their sum is the score
+  bool is_greedy = false;        // every continuation token was the argmax
+  bool truncated = false;        // the context was cut from the left to fit the window
+};
+
+// How a long text is cut into windows. kHalfChunk is llama.cpp's perplexity method:
+// disjoint chunks of context_size tokens, BOS in place of each chunk's first token,
+// only the second half of each chunk scored.
+struct WindowOptions {
+  enum class Scheme { kHalfChunk };
+  Scheme scheme = Scheme::kHalfChunk;
+  int context_size = 512;
+  int max_chunks = -1;  // -1 = every whole chunk
+};
+
+struct RollingRequest {
+  std::string text;
+  WindowOptions window;
+};
+
+struct RollingResult {
+  std::vector<TokenId> targets;  // each scored token
+  std::vector<double> logprobs;  // log p(target | preceding tokens of its window)
+  int n_chunks = 0;
+  int text_tokens = 0;  // tokens in the whole text, scored or not
+};
+
+struct DistributionRequest {
+  std::string text;
+  WindowOptions window;
+  std::vector<TokenId> tokens;  // when not empty, used instead of tokenizing text
+};
+
+// One window's next-token distributions, valid until the stream's next call to next().
+struct DistributionChunk {
+  size_t request = 0;  // index into the batch
+  int chunk = 0;       // index of the window within its request
+  int n_vocab = 0;
+  std::span<const TokenId> targets;  // the actual next token at each scored position
+  std::span<const float> logits;     // targets.size() rows of n_vocab raw logits
+};
+
+// Streams chunks in input order so that memory never holds more than one window's
+// distributions, whatever the length of the text.
+class DistributionStream {
+ public:
+  virtual ~DistributionStream() = default;
+  virtual bool next(DistributionChunk& chunk) = 0;
+  // Chunks per request, known once the texts are tokenized.
+  virtual const std::vector<int>& chunk_counts() const = 0;
+  virtual const std::vector<std::vector<TokenId>>& tokens() const = 0;
+};
+
+enum class Pooling { kMean, kNone };
+
+struct EmbedRequest {
+  std::string text;
+  Pooling pooling = Pooling::kMean;
+};
+
+struct EmbedResult {
+  int dim = 0;
+  std::vector<float> values;  // one row (kMean) or one row per token (kNone)
+  std::vector<TokenId> tokens;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual Capabilities capabilities() const = 0;
+
+  virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
+  virtual std::vector<LoglikelihoodResult> loglikelihood(
+      std::span<const LoglikelihoodRequest> requests) = 0;
+  virtual std::vector<RollingResult> loglikelihood_rolling(
+      std::span<const RollingRequest> requests) = 0;
+  virtual std::unique_ptr<DistributionStream> distributions(
+      std::span<const DistributionRequest> requests) = 0;
+  virtual std::vector<EmbedResult> embed(std::span<const EmbedRequest> requests) = 0;
+};
+
+}  // namespace qualm

@@ -1,0 +1,122 @@
+#include "backend/llama/chunk_stream.h"
+
+#include <algorithm>
+
+#include "backend/llama/decode.h"
+#include "core/errors.h"
+
+namespace qualm::llama {
+
+ChunkPlan plan_chunks(int n_ctx, int n_batch) {
+  ChunkPlan p;
+  p.n_ctx = n_ctx;
+  p.n_seq = std::max(1, n_batch / n_ctx);
+  p.n_batch = std::min(n_batch, p.n_seq * n_ctx);
+  p.first = n_ctx / 2;
+  p.n_scored = n_ctx - 1 - p.first;
+  p.num_batches = (n_ctx + p.n_batch - 1) / p.n_batch;
+  return p;
+}
+
+ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
+                         std::span<const DistributionRequest> requests, int n_batch)
+    : model_(model), contexts_(std::move(contexts)) {
+  const int n_ctx_train = model.n_ctx_train();
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const DistributionRequest& req = requests[r];
+    const int n_ctx = req.window.context_size;
+    const std::string where = "request " + std::to_string(r);
+    if (n_ctx < 4) {
+      throw InputError(where, "context size " + std::to_string(n_ctx) + " is too small", "use -c 4 or more");
+    }
+    if (n_ctx_train > 0 && n_ctx > n_ctx_train) {
+      throw InputError(where,
+                       "context size " + std::to_string(n_ctx) + " is larger than the model's training context of " +
+                           std::to_string(n_ctx_train) + " tokens",
+                       "use -c " + std::to_string(n_ctx_train) + " or less");
+    }
+    if (req.text.empty() && req.tokens.empty()) {
+      throw InputError(where, "the text is empty", "give a text of at least one chunk");
+    }
+    std::vector<TokenId> tokens = req.tokens.empty() ? model.tokenize(req.text, /*add_special=*/true) : req.tokens;
+    for (TokenId t : tokens) {
+      if (t < 0 || t >= model.n_vocab()) {
+        throw InputError(where, "token id " + std::to_string(t) + " is outside the model's vocabulary",
+                         "use tokens from a model with the same vocabulary");
+      }
+    }
+    int n_chunks = static_cast<int>(tokens.size()) / n_ctx;
+    if (n_chunks < 1) {
+      throw InputError(where,
+                       "the text tokenizes to " + std::to_string(tokens.size()) + " tokens, fewer than one chunk of " +
+                           std::to_string(n_ctx),
+                       "use a longer text or a smaller -c");
+    }
+    if (req.window.max_chunks >= 0) n_chunks = std::min(n_chunks, req.window.max_chunks);
+    plans_.push_back(plan_chunks(n_ctx, n_batch));
+    tokens_.push_back(std::move(tokens));
+    chunk_counts_.push_back(n_chunks);
+  }
+}
+
+void ChunkStream::decode_group() {
+  const ChunkPlan& plan = plans_[request_];
+  ctx_ = contexts_(plan);
+  const std::vector<TokenId>& tokens = tokens_[request_];
+  group_size_ = std::min(plan.n_seq, chunk_counts_[request_] - group_start_);
+  emitted_ = 0;
+
+  llama_memory_clear(llama_get_memory(ctx_), true);
+  logits_.clear();
+  const int n_vocab = model_.n_vocab();
+  const bool add_bos = model_.add_bos();
+  Batch batch(std::min(plan.n_batch, plan.n_ctx * plan.n_seq), 1);
+  for (int j = 0; j < plan.num_batches; ++j) {
+    batch.clear();
+    const int batch_size = std::min(plan.n_ctx - j * plan.n_batch, plan.n_batch);
+    for (int seq = 0; seq < group_size_; ++seq) {
+      const size_t seq_start = static_cast<size_t>(group_start_ + seq) * plan.n_ctx + j * plan.n_batch;
+      for (int k = 0; k < batch_size; ++k) {
+        const int pos = j * plan.n_batch + k;
+        const TokenId token = (add_bos && pos == 0) ? model_.bos() : tokens[seq_start + k];
+        batch.add(token, pos, {seq}, pos >= plan.first);
+      }
+    }
+    decode_or_throw(ctx_, batch, "chunk " + std::to_string(group_start_ + 1) + " of request " + std::to_string(request_));
+    const int outputs = batch.outputs();
+    if (plan.num_batches > 1 && outputs > 0) {
+      const float* out = llama_get_logits(ctx_);
+      logits_.insert(logits_.end(), out, out + static_cast<size_t>(outputs) * n_vocab);
+    }
+  }
+}
+
+bool ChunkStream::next(DistributionChunk& chunk) {
+  while (request_ < tokens_.size()) {
+    if (emitted_ < group_size_) break;
+    group_start_ += group_size_;
+    group_size_ = 0;
+    emitted_ = 0;
+    if (group_start_ >= chunk_counts_[request_]) {
+      ++request_;
+      group_start_ = 0;
+      continue;
+    }
+    decode_group();
+  }
+  if (request_ >= tokens_.size()) return false;
+
+  const ChunkPlan& plan = plans_[request_];
+  const int seq = emitted_++;
+  const int n_vocab = model_.n_vocab();
+  const float* rows = plan.num_batches > 1 ? logits_.data() : llama_get_logits_ith(ctx_, seq * plan.n_ctx + plan.first);
+  const size_t target_start = static_cast<size_t>(group_start_ + seq) * plan.n_ctx + plan.first + 1;
+  chunk.request = request_;
+  chunk.chunk = group_start_ + seq;
+  chunk.n_vocab = n_vocab;
+  chunk.targets = std::span<const TokenId>(tokens_[request_].data() + target_start, plan.n_scored);
+  chunk.logits = std::span<const float>(rows, static_cast<size_t>(plan.n_scored) * n_vocab);
+  return true;
+}
+
+}  // namespace qualm::llama

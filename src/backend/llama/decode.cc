@@ -1,0 +1,34 @@
+#include "backend/llama/decode.h"
+
+#include "core/errors.h"
+
+namespace qualm::llama {
+
+DecodeStatus decode(llama_context* ctx, const Batch& batch) {
+  const int32_t rc = llama_decode(ctx, batch.get());
+  if (rc == 0) return DecodeStatus::kOk;
+  if (rc == 1) return DecodeStatus::kNoKvSlot;
+  if (rc == 2) return DecodeStatus::kAborted;
+  if (rc == -1) return DecodeStatus::kInvalidBatch;
+  return DecodeStatus::kFatal;
+}
+
+std::string describe(DecodeStatus status) {
+  switch (status) {
+    case DecodeStatus::kOk: return "ok";
+    case DecodeStatus::kNoKvSlot: return "no KV-cache slot for the batch (context too small)";
+    case DecodeStatus::kAborted: return "decode aborted";
+    case DecodeStatus::kInvalidBatch: return "invalid input batch";
+    case DecodeStatus::kFatal: return "fatal decode error";
+  }
+  return "unknown decode status";
+}
+
+void decode_or_throw(llama_context* ctx, const Batch& batch, const std::string& what) {
+  const DecodeStatus status = decode(ctx, batch);
+  if (status != DecodeStatus::kOk) {
+    throw RunError("llama.cpp decode failed for " + what + ": " + describe(status));
+  }
+}
+
+}  // namespace qualm::llama

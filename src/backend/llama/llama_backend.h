@@ -1,0 +1,45 @@
+#pragma once
+// The in-process backend: llama.cpp on CPU (or CUDA when llama.cpp was built with it).
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "backend/backend.h"
+#include "backend/llama/chunk_stream.h"
+#include "backend/llama/model.h"
+
+namespace qualm::llama {
+
+struct LlamaBackendOptions {
+  std::filesystem::path model_path;
+  ModelOptions model;
+  ContextOptions context;  // n_ctx and n_seq are set per call
+};
+
+class LlamaBackend : public Backend {
+ public:
+  explicit LlamaBackend(LlamaBackendOptions options);
+
+  std::string name() const override;
+  Capabilities capabilities() const override;
+
+  std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
+  std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;
+  std::vector<RollingResult> loglikelihood_rolling(std::span<const RollingRequest> requests) override;
+  std::unique_ptr<DistributionStream> distributions(std::span<const DistributionRequest> requests) override;
+  std::vector<EmbedResult> embed(std::span<const EmbedRequest> requests) override;
+
+  const LlamaModel& model() const { return *model_; }
+  const LlamaBackendOptions& options() const { return options_; }
+
+ private:
+  llama_context* context_for(const ChunkPlan& plan);
+
+  LlamaBackendOptions options_;
+  std::shared_ptr<LlamaModel> model_;
+  std::map<std::pair<int, int>, ContextPtr> contexts_;  // (n_ctx, n_seq) -> context
+};
+
+}  // namespace qualm::llama

@@ -1,0 +1,86 @@
+#include "backend/llama/model.h"
+
+#include <ggml.h>
+
+#include <thread>
+
+#include "backend/llama/runtime.h"
+#include "core/errors.h"
+
+namespace qualm::llama {
+namespace {
+
+ggml_type cache_type(const std::string& name, const char* flag) {
+  for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
+    const char* type_name = ggml_type_name(static_cast<ggml_type>(t));
+    if (type_name != nullptr && name == type_name) return static_cast<ggml_type>(t);
+  }
+  throw InputError(flag, "unknown KV-cache type '" + name + "'", "use f16, bf16, f32, q8_0, q4_0, q4_1, q5_0, q5_1 or iq4_nl");
+}
+
+}  // namespace
+
+std::shared_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path, const ModelOptions& options) {
+  GgufSummary summary = read_gguf_summary(path);
+  ensure_runtime();
+  llama_model_params params = llama_model_default_params();
+  params.n_gpu_layers = options.n_gpu_layers;
+  take_error_log();
+  ModelPtr model(llama_model_load_from_file(path.c_str(), params));
+  if (!model) {
+    std::string cause = take_error_log();
+    throw InputError(path.string(),
+                     "llama.cpp could not load this model" + (cause.empty() ? "" : ": " + cause),
+                     "check that its architecture is supported by llama.cpp");
+  }
+  return std::shared_ptr<LlamaModel>(new LlamaModel(std::move(model), std::move(summary)));
+}
+
+std::string LlamaModel::description() const {
+  char buf[256];
+  llama_model_desc(model_.get(), buf, sizeof(buf));
+  return buf;
+}
+
+std::vector<llama_token> LlamaModel::tokenize(std::string_view text, bool add_special, bool parse_special) const {
+  std::vector<llama_token> tokens(text.size() + 2);
+  int32_t n = llama_tokenize(vocab(), text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                             static_cast<int32_t>(tokens.size()), add_special, parse_special);
+  if (n < 0) {
+    tokens.resize(static_cast<size_t>(-n));
+    n = llama_tokenize(vocab(), text.data(), static_cast<int32_t>(text.size()), tokens.data(),
+                       static_cast<int32_t>(tokens.size()), add_special, parse_special);
+  }
+  if (n < 0) throw RunError("llama.cpp tokenizer failed on a text of " + std::to_string(text.size()) + " bytes");
+  tokens.resize(static_cast<size_t>(n));
+  return tokens;
+}
+
+ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) {
+  llama_context_params params = llama_context_default_params();
+  params.n_ctx = static_cast<uint32_t>(options.n_ctx);
+  params.n_seq_max = static_cast<uint32_t>(options.n_seq);
+  params.n_batch = static_cast<uint32_t>(std::min(options.n_batch, options.n_ctx));
+  params.n_ubatch = static_cast<uint32_t>(options.n_ubatch);
+  const int threads = options.threads > 0 ? options.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  params.n_threads = threads;
+  params.n_threads_batch = threads;
+  params.flash_attn_type = options.flash_attention == FlashAttention::kOn    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                           : options.flash_attention == FlashAttention::kOff ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                                             : LLAMA_FLASH_ATTN_TYPE_AUTO;
+  params.type_k = cache_type(options.cache_type_k, "--cache-type-k");
+  params.type_v = cache_type(options.cache_type_v, "--cache-type-v");
+  params.embeddings = options.embeddings;
+  params.no_perf = true;
+  take_error_log();
+  ContextPtr ctx(llama_init_from_model(model.get(), params));
+  if (!ctx) {
+    std::string cause = take_error_log();
+    throw RunError("llama.cpp could not create a context of " + std::to_string(options.n_ctx) + " tokens for " +
+                   model.path().string() + (cause.empty() ? "" : ": " + cause));
+  }
+  return ctx;
+}
+
+}  // namespace qualm::llama

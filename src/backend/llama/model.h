@@ -1,0 +1,61 @@
+#pragma once
+// A loaded GGUF model and its tokenizer.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/llama/gguf_file.h"
+#include "backend/llama/handles.h"
+
+namespace qualm::llama {
+
+struct ModelOptions {
+  int n_gpu_layers = -1;  // negative: every layer on the GPU of a GPU build
+};
+
+class LlamaModel {
+ public:
+  // Validates the file (read_gguf_summary) and loads it; throws InputError on failure.
+  static std::shared_ptr<LlamaModel> load(const std::filesystem::path& path, const ModelOptions& options);
+
+  llama_model* get() const { return model_.get(); }
+  const llama_vocab* vocab() const { return llama_model_get_vocab(model_.get()); }
+  const GgufSummary& gguf() const { return gguf_; }
+  const std::filesystem::path& path() const { return gguf_.path; }
+
+  int n_vocab() const { return llama_vocab_n_tokens(vocab()); }
+  int n_ctx_train() const { return llama_model_n_ctx_train(model_.get()); }
+  bool add_bos() const { return llama_vocab_get_add_bos(vocab()); }
+  llama_token bos() const { return llama_vocab_bos(vocab()); }
+  bool has_decoder() const { return llama_model_has_decoder(model_.get()); }
+  std::string description() const;
+
+  std::vector<llama_token> tokenize(std::string_view text, bool add_special, bool parse_special = false) const;
+
+ private:
+  LlamaModel(ModelPtr model, GgufSummary gguf) : model_(std::move(model)), gguf_(std::move(gguf)) {}
+  ModelPtr model_;
+  GgufSummary gguf_;
+};
+
+enum class FlashAttention { kAuto, kOn, kOff };
+
+// Engine options that can change results; each is part of a backend variant's name.
+struct ContextOptions {
+  int n_ctx = 512;     // total, over all sequences
+  int n_seq = 1;       // parallel sequences
+  int n_batch = 2048;  // logical batch
+  int n_ubatch = 512;  // physical batch
+  int threads = 0;     // 0: every hardware thread
+  FlashAttention flash_attention = FlashAttention::kAuto;
+  std::string cache_type_k = "f16";
+  std::string cache_type_v = "f16";
+  bool embeddings = false;
+};
+
+ContextPtr make_context(const LlamaModel& model, const ContextOptions& options);
+
+}  // namespace qualm::llama

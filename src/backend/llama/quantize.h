@@ -1,0 +1,44 @@
+#pragma once
+// qualm quantize: llama.cpp's quantization API, with the report a user needs to read the
+// result honestly: the size, the tensor types, and every tensor whose type fell back
+// because its row width is not a multiple of the target's block size.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backend/llama/gguf_file.h"
+
+namespace qualm::llama {
+
+struct QuantizeOptions {
+  std::string type;  // Q8_0, Q4_K_M, Q4_0, ... (llama-quantize's names)
+  int threads = 0;   // 0: every hardware thread
+};
+
+struct TensorFallback {
+  std::string tensor;
+  int64_t ncols = 0;
+  int64_t block = 0;
+  std::string wanted;  // the type the mixture asked for
+  std::string used;    // the type written (from the output file)
+};
+
+struct QuantizeReport {
+  std::string type;
+  uint64_t input_bytes = 0;
+  uint64_t output_bytes = 0;
+  double seconds = 0;
+  GgufSummary output;
+  std::vector<TensorFallback> fallbacks;
+};
+
+std::vector<std::string> quantize_type_names();
+
+// Throws InputError for a bad type or input file, RunError when llama.cpp fails.
+QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesystem::path& out,
+                              const QuantizeOptions& options);
+
+}  // namespace qualm::llama

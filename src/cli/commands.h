@@ -1,0 +1,18 @@
+#pragma once
+// One function per subcommand: each declares its options on `app` and sets `run` to the
+// action main() calls after a successful parse.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace qualm::cli {
+
+using Action = std::function<int()>;
+
+void add_perplexity_command(CLI::App& app, Action& run);
+void add_kld_command(CLI::App& app, Action& run);
+void add_quantize_command(CLI::App& app, Action& run);
+void add_version_command(CLI::App& app, Action& run);
+
+}  // namespace qualm::cli

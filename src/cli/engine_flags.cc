@@ -1,0 +1,50 @@
+#include "cli/engine_flags.h"
+
+#include "core/errors.h"
+
+namespace qualm::cli {
+
+void add_engine_flags(CLI::App& app, EngineFlags& flags) {
+  app.add_option("-c,--ctx-size", flags.context_size, "tokens per chunk (llama-perplexity's -c)")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 1 << 20));
+  app.add_option("-b,--batch-size", flags.batch_size,
+                 "logical batch; at least -c packs batch/ctx chunks per decode, as llama-perplexity does")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--ubatch-size", flags.ubatch_size, "physical batch")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  app.add_option("-t,--threads", flags.threads, "CPU threads (0 = every hardware thread)")->capture_default_str();
+  app.add_option("--gpu-layers", flags.gpu_layers, "layers offloaded to the GPU of a GPU build (-1 = all)")
+      ->capture_default_str();
+  app.add_option("--chunks", flags.max_chunks, "evaluate at most this many chunks (-1 = all)")->capture_default_str();
+  app.add_option("--flash-attn", flags.flash_attn, "flash attention")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--cache-type-k", flags.cache_type_k, "KV-cache type for K")->capture_default_str();
+  app.add_option("--cache-type-v", flags.cache_type_v, "KV-cache type for V")->capture_default_str();
+}
+
+llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags) {
+  llama::LlamaBackendOptions o;
+  o.model_path = model_path;
+  o.model.n_gpu_layers = flags.gpu_layers;
+  o.context.n_batch = flags.batch_size;
+  o.context.n_ubatch = flags.ubatch_size;
+  o.context.threads = flags.threads;
+  o.context.flash_attention = flags.flash_attn == "on"    ? llama::FlashAttention::kOn
+                              : flags.flash_attn == "off" ? llama::FlashAttention::kOff
+                                                          : llama::FlashAttention::kAuto;
+  o.context.cache_type_k = flags.cache_type_k;
+  o.context.cache_type_v = flags.cache_type_v;
+  return o;
+}
+
+nlohmann::json engine_json(const EngineFlags& flags) {
+  return {{"ctx_size", flags.context_size},   {"batch_size", flags.batch_size},
+          {"ubatch_size", flags.ubatch_size}, {"threads", flags.threads},
+          {"gpu_layers", flags.gpu_layers},   {"chunks", flags.max_chunks},
+          {"flash_attn", flags.flash_attn},   {"cache_type_k", flags.cache_type_k},
+          {"cache_type_v", flags.cache_type_v}};
+}
+
+}  // namespace qualm::cli

@@ -1,0 +1,30 @@
+#pragma once
+// Engine options shared by every command that runs a GGUF in-process. Declared once here;
+// parsing, help and the JSON echo come from this one list.
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "backend/llama/llama_backend.h"
+
+namespace qualm::cli {
+
+struct EngineFlags {
+  int context_size = 512;
+  int batch_size = 2048;
+  int ubatch_size = 512;
+  int threads = 0;
+  int gpu_layers = -1;
+  int max_chunks = -1;
+  std::string flash_attn = "auto";
+  std::string cache_type_k = "f16";
+  std::string cache_type_v = "f16";
+};
+
+void add_engine_flags(CLI::App& app, EngineFlags& flags);
+
+llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags);
+
+nlohmann::json engine_json(const EngineFlags& flags);
+
+}  // namespace qualm::cli

@@ -1,0 +1,30 @@
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/build_info.h"
+
+namespace qualm::cli {
+
+void add_version_command(CLI::App& app, Action& run) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("version", "print qualm's version and the llama.cpp it was built against");
+  cmd->add_flag("--json", *json, "print one JSON object");
+  cmd->callback([json, &run] {
+    run = [json] {
+      if (*json) {
+        nlohmann::json out = {{"qualm_version", build::kVersion},
+                              {"git_commit", build::kGitCommit},
+                              {"llama_cpp_commit", build::kLlamaCommit}};
+        std::cout << out.dump(2) << "\n";
+      } else {
+        std::cout << "qualm " << build::kVersion << " (" << build::kGitCommit << "), llama.cpp "
+                  << build::kLlamaCommit << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace qualm::cli

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qualm {
+
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The closest candidate within a third of the word's length (at least 2 edits), if any.
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace qualm

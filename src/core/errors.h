@@ -1,0 +1,38 @@
+#pragma once
+// Typed failures. Each names where the problem is and what would fix it; the CLI maps the
+// type to SPEC S8's exit code. Throw only for what ends the operation.
+
+#include <stdexcept>
+#include <string>
+
+namespace qualm {
+
+enum class ExitCode : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kGateFailed = 3 };
+
+// Bad input found before anything ran: options, config, dataset, model file. Exit 2.
+class InputError : public std::runtime_error {
+ public:
+  InputError(const std::string& where, const std::string& problem, const std::string& fix = "")
+      : std::runtime_error(compose(where, problem, fix)) {}
+
+  static std::string compose(const std::string& where, const std::string& problem,
+                             const std::string& fix) {
+    std::string message = where.empty() ? problem : where + ": " + problem;
+    if (!fix.empty()) message += " (" + fix + ")";
+    return message;
+  }
+};
+
+// A backend lacks what a request needs; found before the run. Exit 2.
+class UnsupportedError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// A run that started and failed: a decode error, a server that went away. Exit 1.
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace qualm
