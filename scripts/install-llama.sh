@@ -22,7 +22,7 @@ cd "$work"
 echo "llama.cpp $LLAMA_COMMIT: fetching node-llama-cpp@$NODE_LLAMA_CPP_VERSION"
 npm pack --silent "node-llama-cpp@$NODE_LLAMA_CPP_VERSION" >/dev/null
 tar xzf "node-llama-cpp-$NODE_LLAMA_CPP_VERSION.tgz" package/llama/gitRelease.bundle
-git clone -q package/llama/gitRelease.bundle src
+git -c advice.detachedHead=false clone -q package/llama/gitRelease.bundle src
 got=$(git -C src rev-parse --short=7 HEAD)
 if [ "$got" != "$LLAMA_COMMIT" ]; then
   echo "error: node-llama-cpp@$NODE_LLAMA_CPP_VERSION holds llama.cpp $got, expected $LLAMA_COMMIT" >&2

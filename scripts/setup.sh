@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine: Debian packages, the pinned llama.cpp (built once into
+# $QUALM_DEPS_DIR, default ~/.cache/qualm), then qualm itself into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+packages=(build-essential cmake ninja-build git ca-certificates python3
+          nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev)
+# npm fetches llama.cpp's source (node-llama-cpp's tarball); keep a Node.js already there.
+command -v npm >/dev/null || packages+=(nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+deps_dir=${QUALM_DEPS_DIR:-$HOME/.cache/qualm}
+llama_prefix=${QUALM_LLAMA_PREFIX:-$deps_dir/llama.cpp-de3ff81}
+QUALM_DEPS_DIR=$deps_dir QUALM_LLAMA_PREFIX=$llama_prefix bash scripts/install-llama.sh
+
+echo "setup: building qualm"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$llama_prefix" >/dev/null
+cmake --build build -j "${QUALM_JOBS:-$(nproc)}"
+echo "setup: done: build/qualm"

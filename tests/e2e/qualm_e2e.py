@@ -1,0 +1,75 @@
+"""Shared helpers for the end-to-end tests: where things are, running commands, and
+parsing llama.cpp's tool output defensively (its logger can drop the last lines at exit)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SKIP = 77  # ctest's SKIP_RETURN_CODE for these tests
+
+
+def _required_env(name):
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"{name} is not set: run this test through ctest")
+    return value
+
+
+QUALM = _required_env("QUALM_BIN")
+LLAMA_BIN = Path(_required_env("LLAMA_BIN_DIR"))
+FIXTURES = Path(os.environ.get("QUALM_FIXTURE_DIR", ""))
+SOURCE = Path(_required_env("QUALM_SOURCE_DIR"))
+
+
+def data_dir():
+    """The one resolver: $QUALM_DATA_DIR, else ../shared/data beside the clone."""
+    env = os.environ.get("QUALM_DATA_DIR")
+    path = Path(env) if env else SOURCE.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+def require_data():
+    d = data_dir()
+    if d is None:
+        print("SKIPPED: shared data not found (set QUALM_DATA_DIR or put shared/data beside the clone)")
+        sys.exit(SKIP)
+    return d
+
+
+def run(args, check=True, timeout=1800):
+    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          errors="replace")
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args[0]} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\n"
+                             f"stderr:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def qualm_json(*args):
+    return json.loads(run([QUALM, *args, "--json"]).stdout)
+
+
+def llama_tool(name):
+    return LLAMA_BIN / name
+
+
+def run_llama_until(args, pattern, attempts=3):
+    """Runs a llama.cpp tool and returns the match of `pattern` in its output. Its logger
+    can drop the last lines at exit: when the pattern is missing, run it again."""
+    last = None
+    for _ in range(attempts):
+        last = run(args)
+        text = last.stdout + last.stderr
+        m = re.search(pattern, text)
+        if m:
+            return m, text
+    raise AssertionError(f"pattern {pattern!r} not in the output of {args[0]}:\n{(last.stdout + last.stderr)[-3000:]}")
+
+
+def llama_perplexity(model, text_file, ctx, *extra):
+    m, _ = run_llama_until([llama_tool("llama-perplexity"), "-m", model, "-f", text_file, "-c", ctx, *extra],
+                           r"Final estimate: PPL = ([0-9.]+) \+/- ([0-9.]+)")
+    return m.group(1), m.group(2)
