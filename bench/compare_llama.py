@@ -28,8 +28,8 @@ PPL_TARGET = 0.95  # qualm tokens/s over llama-perplexity tokens/s
 
 # Sizes (chunks of -c tokens): (full, quick).
 SIZES = {
-    "ppl_stories": (30, 8), "ppl_gpt2": (4, 2),
-    "kld_stories": ([20, 80], [5, 20]), "kld_gpt2": ([2, 8], [1, 3]),
+    "ppl_stories": (40, 8), "ppl_gpt2": (4, 2),
+    "kld_stories": ([8, 32], [5, 20]), "kld_gpt2": ([2, 8], [1, 3]),
 }
 
 
@@ -46,7 +46,8 @@ def data_dir():
 
 
 def run(cmd, workdir):
-    """Runs cmd with cwd and TMPDIR = workdir. Returns (wall seconds, peak RSS KiB, stdout, stderr)."""
+    """Runs cmd with cwd and TMPDIR = workdir.
+    Returns (wall seconds, peak RSS KiB, CPU seconds, stdout, stderr)."""
     cmd = [str(c) for c in cmd]
     env = dict(os.environ, TMPDIR=str(workdir))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -60,7 +61,7 @@ def run(cmd, workdir):
         stdout, stderr = (f.read().decode(errors="replace") for f in (out, err))
     if proc.returncode != 0:
         raise BenchError(f"{' '.join(cmd)}\nexited {proc.returncode}:\n{(stdout + stderr)[-3000:]}")
-    return wall, usage.ru_maxrss, stdout, stderr
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, stdout, stderr
 
 
 def dir_bytes(path):
@@ -78,22 +79,30 @@ def engine_args(a, ctx, chunks):
     return ["-c", ctx, "-b", a.batch, "-t", a.threads, "--chunks", chunks]
 
 
+# llama.cpp's logger can drop the last lines at exit (the summary, even the last per-chunk rows).
+# The parsers then fall back to the last per-chunk value and say so: (value, exact) or (None, False).
 def llama_ppl(text):
-    """Final PPL; the logger can drop the last lines, so fall back to the last [i]value progress."""
     m = re.search(r"Final estimate: PPL = ([0-9.]+)", text)
     if m:
-        return float(m.group(1))
+        return float(m.group(1)), True
     prog = re.findall(r"\[(\d+)\]([0-9.]+),", text)
-    return float(prog[-1][1]) if prog else None
+    return (float(prog[-1][1]), False) if prog else (None, False)
 
 
 def llama_kld(text):
-    """Mean KLD; falls back to the KLD column of the last per-chunk row."""
     m = re.search(r"Mean\s+KLD:\s+(-?[0-9.]+)", text)
     if m:
-        return float(m.group(1))
+        return float(m.group(1)), True
     rows = re.findall(r"^\s*\d+\s+[0-9.]+ ±\s+[0-9.]+\s+-?[0-9.]+ ±\s+[0-9.]+\s+(-?[0-9.]+) ±", text, re.M)
-    return float(rows[-1]) if rows else None
+    return (float(rows[-1]), False) if rows else (None, False)
+
+
+def pick(runs, key):
+    """The first run's value whose parse was exact, else the first one at all (flagged)."""
+    for r in runs:
+        if r.get(key + "_exact", True):
+            return r[key], True
+    return runs[0][key], False
 
 
 def interleave(reps, sides):
@@ -110,25 +119,28 @@ def bench_ppl(a, work, label, model, text, chunks):
     ctx = a.ctx
 
     def qualm():
-        wall, rss, out, _ = run([QUALM, "perplexity", "-m", model, "-f", text, *engine_args(a, ctx, chunks),
-                                 "--json"], fresh_dir(work, "q"))
+        wall, rss, cpu, out, _ = run([QUALM, "perplexity", "-m", model, "-f", text,
+                                      *engine_args(a, ctx, chunks), "--json"], fresh_dir(work, "q"))
         j = json.loads(out)
-        return {"wall": wall, "rss_kib": rss, "n_chunks": j["n_chunks"], "ppl": j["ppl"]}
+        return {"wall": wall, "cpu": cpu, "rss_kib": rss, "n_chunks": j["n_chunks"], "ppl": j["ppl"]}
 
     def llama():
-        wall, rss, out, err = run([LLAMA_BIN / "llama-perplexity", "-m", model, "-f", text,
-                                   *engine_args(a, ctx, chunks)], fresh_dir(work, "l"))
+        wall, rss, cpu, out, err = run([LLAMA_BIN / "llama-perplexity", "-m", model, "-f", text,
+                                        *engine_args(a, ctx, chunks)], fresh_dir(work, "l"))
         m = re.search(r"calculating perplexity over (\d+) chunks", out + err)
-        return {"wall": wall, "rss_kib": rss, "n_chunks": int(m.group(1)) if m else chunks,
-                "ppl": llama_ppl(out + err)}
+        ppl, exact = llama_ppl(out + err)
+        return {"wall": wall, "cpu": cpu, "rss_kib": rss, "n_chunks": int(m.group(1)) if m else chunks,
+                "ppl": ppl, "ppl_exact": exact}
 
     res = interleave(a.reps, {"qualm": qualm, "llama": llama})
     row = {"case": label, "ctx": ctx, "chunks": chunks, "runs": res}
     for side, runs in res.items():
         tokens = runs[0]["n_chunks"] * ctx
         row[side + "_tps"] = statistics.median(tokens / r["wall"] for r in runs)
-        row[side + "_ppl"] = runs[0]["ppl"]
+        row[side + "_cpu_tps"] = statistics.median(tokens / r["cpu"] for r in runs)
+        row[side + "_ppl"], row[side + "_ppl_exact"] = pick(runs, "ppl")
     row["ratio"] = row["qualm_tps"] / row["llama_tps"]
+    row["cpu_ratio"] = row["qualm_cpu_tps"] / row["llama_cpu_tps"]
     row["pass"] = row["ratio"] >= PPL_TARGET
     return row
 
@@ -138,62 +150,69 @@ def bench_kld(a, work, label, base, cand, text, chunks):
 
     def qualm():
         d = fresh_dir(work, "q")
-        wall, rss, out, _ = run([QUALM, "kld", "--base", base, "-m", cand, "-f", text,
-                                 *engine_args(a, ctx, chunks), "--json"], d)
+        wall, rss, cpu, out, _ = run([QUALM, "kld", "--base", base, "-m", cand, "-f", text,
+                                      *engine_args(a, ctx, chunks), "--json"], d)
         j = json.loads(out)
-        r = {"wall": wall, "rss_kib": rss, "disk": dir_bytes(d), "kld": j["kld_mean"], "same_top": j["same_top"]}
+        r = {"wall": wall, "cpu": cpu, "rss_kib": rss, "disk": dir_bytes(d), "kld": j["kld_mean"],
+             "same_top": j["same_top"]}
         shutil.rmtree(d)
         return r
 
     def llama():
         d = fresh_dir(work, "l")
         base_file = d / "base.kld"
-        w1, rss1, _, _ = run([LLAMA_BIN / "llama-perplexity", "-m", base, "-f", text,
-                              *engine_args(a, ctx, chunks), "--kl-divergence-base", base_file], d)
+        w1, rss1, cpu1, _, _ = run([LLAMA_BIN / "llama-perplexity", "-m", base, "-f", text,
+                                    *engine_args(a, ctx, chunks), "--kl-divergence-base", base_file], d)
         disk = dir_bytes(d)
-        w2, rss2, out, err = run([LLAMA_BIN / "llama-perplexity", "-m", cand, *engine_args(a, ctx, chunks),
-                                  "--kl-divergence-base", base_file, "--kl-divergence"], d)
+        w2, rss2, cpu2, out, err = run([LLAMA_BIN / "llama-perplexity", "-m", cand, *engine_args(a, ctx, chunks),
+                                        "--kl-divergence-base", base_file, "--kl-divergence"], d)
         disk = max(disk, dir_bytes(d))
         shutil.rmtree(d)  # the base file can be GBs
-        return {"wall": w1 + w2, "wall_base": w1, "wall_kld": w2, "rss_kib": max(rss1, rss2),
-                "disk": disk, "kld": llama_kld(out + err)}
+        kld, exact = llama_kld(out + err)
+        return {"wall": w1 + w2, "wall_base": w1, "wall_kld": w2, "cpu": cpu1 + cpu2,
+                "rss_kib": max(rss1, rss2), "disk": disk, "kld": kld, "kld_exact": exact}
 
     res = interleave(a.reps, {"qualm": qualm, "llama": llama})
     row = {"case": label, "ctx": ctx, "chunks": chunks, "runs": res}
     for side, runs in res.items():
         row[side + "_wall"] = statistics.median(r["wall"] for r in runs)
+        row[side + "_cpu"] = statistics.median(r["cpu"] for r in runs)
         row[side + "_rss_mib"] = max(r["rss_kib"] for r in runs) / 1024
         row[side + "_disk"] = max(r["disk"] for r in runs)
-        row[side + "_kld"] = runs[0]["kld"]
+        row[side + "_kld"], row[side + "_kld_exact"] = pick(runs, "kld")
     row["wall_ratio"] = row["qualm_wall"] / row["llama_wall"]
     return row
 
 
-def fmt(x, spec):
-    return "n/a" if x is None else format(x, spec)
+def fmt(x, spec, exact=True):
+    return "n/a" if x is None else format(x, spec) + ("" if exact else "*")
 
 
 def print_ppl(rows, a):
-    print(f"\n== Perplexity throughput (-c {a.ctx} -b {a.batch} -t {a.threads}; median of {a.reps} "
-          f"interleaved runs; tok/s = n_chunks*ctx / process wall time)")
-    print(f"{'case':<28}{'chunks':>7}{'qualm tok/s':>13}{'llama tok/s':>13}{'ratio':>8}  target"
-          f"{'qualm PPL':>14}{'llama PPL':>12}")
+    print(f"\n== Perplexity throughput (-c {a.ctx} -b {a.batch} -t {a.threads}; median of {a.reps} interleaved "
+          f"runs; tok/s = n_chunks*ctx / process wall time; cpu = same over user+sys CPU seconds)")
+    print(f"{'case':<27}{'chunks':>6}{'qualm tok/s':>12}{'llama tok/s':>12}{'ratio':>7}  target     "
+          f"{'cpu ratio':>9}{'qualm PPL':>12}{'llama PPL':>12}")
     for r in rows:
-        print(f"{r['case']:<28}{r['chunks']:>7}{r['qualm_tps']:>13.1f}{r['llama_tps']:>13.1f}{r['ratio']:>8.3f}  "
-              f">={PPL_TARGET} {'PASS' if r['pass'] else 'MISS'}{fmt(r['qualm_ppl'], '.4f'):>10}"
-              f"{fmt(r['llama_ppl'], '.4f'):>12}")
+        print(f"{r['case']:<27}{r['chunks']:>6}{r['qualm_tps']:>12.1f}{r['llama_tps']:>12.1f}{r['ratio']:>7.3f}  "
+              f">={PPL_TARGET} {'PASS' if r['pass'] else 'MISS'}{r['cpu_ratio']:>9.3f}"
+              f"{fmt(r['qualm_ppl'], '.4f'):>12}{fmt(r['llama_ppl'], '.4f', r['llama_ppl_exact']):>12}")
 
 
 def print_kld(rows, a):
     print(f"\n== KLD: qualm kld (one pass) vs llama-perplexity base run + KLD run (-c {a.ctx} -b {a.batch} "
-          f"-t {a.threads}; wall: median of {a.reps}, RSS: max over processes and runs)")
-    print(f"{'case':<32}{'chunks':>7}{'wall q/l s':>15}{'ratio':>7}{'peak RSS q/l MiB':>19}"
-          f"{'disk q/l MB':>15}{'mean KLD qualm / llama':>26}")
+          f"-t {a.threads}; wall: median of {a.reps}; RSS: max over processes and runs; disk: bytes left "
+          f"in the tool's own temp dir)")
+    print(f"{'case':<31}{'chunks':>6}{'wall q/l s':>15}{'ratio':>7}{'peak RSS q/l MiB':>18}"
+          f"{'disk q/l MB':>16}{'mean KLD qualm / llama':>25}")
     for r in rows:
-        print(f"{r['case']:<32}{r['chunks']:>7}{r['qualm_wall']:>7.1f} /{r['llama_wall']:>6.1f}"
+        print(f"{r['case']:<31}{r['chunks']:>6}{r['qualm_wall']:>8.1f} /{r['llama_wall']:>6.1f}"
               f"{r['wall_ratio']:>7.2f}{r['qualm_rss_mib']:>10.0f} /{r['llama_rss_mib']:>6.0f}"
-              f"{r['qualm_disk'] / 1e6:>8.1f} /{r['llama_disk'] / 1e6:>6.1f}"
-              f"{fmt(r['qualm_kld'], '.6f'):>14} / {fmt(r['llama_kld'], '.6f')}")
+              f"{r['qualm_disk'] / 1e6:>9.1f} /{r['llama_disk'] / 1e6:>6.1f}"
+              f"{fmt(r['qualm_kld'], '.6f'):>14} / {fmt(r['llama_kld'], '.6f', r['llama_kld_exact'])}")
+    if any(not r["llama_kld_exact"] for r in rows):
+        print("* llama.cpp's summary was lost at exit in every run: last per-chunk value shown (5 decimals, "
+              "possibly not the last chunk)")
 
 
 def make_preset(ptype):
@@ -258,6 +277,8 @@ def main():
 
     print_ppl(ppl_rows, a)
     print_kld(kld_rows, a)
+    if any(not r["llama_ppl_exact"] for r in ppl_rows):
+        print("* llama-perplexity's final estimate was lost at exit in every run: last progress value shown")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\ntotal {time.time() - t0:.0f} s; load average at end: {load} ({os.cpu_count()} CPUs)")
     if a.json:

@@ -14,13 +14,14 @@ struct QuantizeFlags {
   std::string output;
   std::string type;
   int threads = 0;
+  std::string imatrix;
   bool json = false;
 };
 
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 int run_quantize(const QuantizeFlags& f) {
-  const llama::QuantizeReport r = llama::quantize_model(f.input, f.output, {f.type, f.threads});
+  const llama::QuantizeReport r = llama::quantize_model(f.input, f.output, {f.type, f.threads, f.imatrix});
   const auto counts = r.output.tensor_type_counts();
   if (f.json) {
     nlohmann::json fallbacks = nlohmann::json::array();
@@ -37,6 +38,8 @@ int run_quantize(const QuantizeFlags& f) {
                           {"output_bytes", r.output_bytes},
                           {"compression_ratio", r.output_bytes > 0 ? double(r.input_bytes) / double(r.output_bytes) : 0},
                           {"seconds", r.seconds},
+                          {"imatrix", f.imatrix},
+                          {"imatrix_entries", r.imatrix_entries},
                           {"tensor_types", counts},
                           {"fallbacks", fallbacks},
                           {"tensors", tensors}};
@@ -46,6 +49,7 @@ int run_quantize(const QuantizeFlags& f) {
   std::printf("%s -> %s (%s) in %.2f s\n", f.input.c_str(), f.output.c_str(), r.type.c_str(), r.seconds);
   std::printf("size: %.3f MiB -> %.3f MiB (%.2fx smaller)\n", mib(r.input_bytes), mib(r.output_bytes),
               r.output_bytes > 0 ? double(r.input_bytes) / double(r.output_bytes) : 0.0);
+  if (r.imatrix_entries > 0) std::printf("imatrix: %s, %d entries\n", f.imatrix.c_str(), r.imatrix_entries);
   std::printf("tensor types:");
   for (const auto& [type, n] : counts) std::printf(" %s=%d", type.c_str(), n);
   std::printf("\n");
@@ -71,6 +75,7 @@ void add_quantize_command(CLI::App& app, Action& run) {
   cmd->add_option("IN", flags->input, "input GGUF (F32/F16/BF16)")->required();
   cmd->add_option("OUT", flags->output, "output GGUF")->required();
   cmd->add_option("TYPE", flags->type, "Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q4_0, ...")->required();
+  cmd->add_option("--imatrix", flags->imatrix, "importance matrix from llama-imatrix (GGUF or legacy .dat)");
   cmd->add_option("-t,--threads", flags->threads, "threads (0 = every hardware thread)")->capture_default_str();
   cmd->add_flag("--json", flags->json, "print one JSON object");
   cmd->callback([flags, &run] { run = [flags] { return run_quantize(*flags); }; });

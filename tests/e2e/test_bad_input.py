@@ -82,6 +82,10 @@ class BadInput(unittest.TestCase):
         self.refused(["kld", "--base", MODEL, "--model", other, "--file", TEXT, "-c", "128", "--chunks", "2"],
                      "vocabulary has 50257 tokens but the base's has 512")
 
+    def test_quantize_imatrix_that_is_not_one(self):
+        self.refused(["quantize", "--imatrix", self.not_gguf, MODEL, str(Path(self.tmp.name) / "o.gguf"), "Q4_0"],
+                     "neither a GGUF nor a legacy imatrix file")
+
     def test_quantize_unknown_type(self):
         self.refused(["quantize", MODEL, str(Path(self.tmp.name) / "o.gguf"), "Q9_9"], "unknown quantization type")
 

@@ -7,10 +7,11 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from qualm_e2e import llama_tool, qualm_json, require_data, run
+from qualm_e2e import QUALM, llama_tool, qualm_json, require_data, run
 
 DATA = require_data()
 MODEL = DATA / "models" / "stories260K.gguf"
+WIKITEXT = DATA / "datasets" / "wikitext-2" / "wiki.test.raw"
 
 
 class Quantize(unittest.TestCase):
@@ -23,11 +24,13 @@ class Quantize(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def quantize(self, qtype):
-        out = self.dir / f"qualm-{qtype}.gguf"
-        report = qualm_json("quantize", MODEL, out, qtype)
-        peer = self.dir / f"llama-{qtype}.gguf"
-        run([llama_tool("llama-quantize"), MODEL, peer, qtype])
+    def quantize(self, qtype, imatrix=None):
+        tag = f"{qtype}-{imatrix.suffix[1:]}" if imatrix else qtype
+        extra = ["--imatrix", imatrix] if imatrix else []
+        out = self.dir / f"qualm-{tag}.gguf"
+        report = qualm_json("quantize", MODEL, out, qtype, *extra)
+        peer = self.dir / f"llama-{tag}.gguf"
+        run([llama_tool("llama-quantize"), *extra, MODEL, peer, qtype])
         self.assertTrue(filecmp.cmp(out, peer, shallow=False), f"{qtype}: differs from llama-quantize's file")
         self.assertEqual(report["output_bytes"], out.stat().st_size)
         self.assertEqual(report["input_bytes"], MODEL.stat().st_size)
@@ -59,6 +62,20 @@ class Quantize(unittest.TestCase):
     def test_q4_0(self):
         report, types, fallbacks = self.quantize("Q4_0")
         self.assertEqual(types["blk.0.attn_q.weight"], "q4_0")
+
+    def test_imatrix_gguf_and_legacy(self):
+        text = self.dir / "wiki-40k.txt"
+        text.write_bytes(WIKITEXT.read_bytes()[:40_000])
+        plain = self.dir / "plain-Q4_0.gguf"
+        run([QUALM, "quantize", MODEL, plain, "Q4_0"])
+        for fmt in ("gguf", "dat"):
+            imatrix = self.dir / f"imatrix.{fmt}"
+            run([llama_tool("llama-imatrix"), "-m", MODEL, "-f", text, "-c", "128", "--chunks", "10",
+                 "--output-format", fmt, "-o", imatrix])
+            report, _, _ = self.quantize("Q4_0", imatrix)
+            self.assertEqual(report["imatrix_entries"], 35)
+            self.assertFalse(filecmp.cmp(self.dir / f"qualm-Q4_0-{fmt}.gguf", plain, shallow=False),
+                             "the importance matrix changed nothing")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,22 @@
 #include "backend/llama/llama_backend.h"
 
+#include <set>
+
 #include "backend/logits.h"
 #include "core/parallel.h"
 
 namespace qualm::llama {
+namespace {
+
+// Encoder-only families: embedding models with no language-model head.
+bool is_encoder_only(const LlamaModel& model) {
+  static const std::set<std::string> kEncoders = {"bert",         "modern-bert",  "nomic-bert",
+                                                  "nomic-bert-moe", "neo-bert",   "jina-bert-v2",
+                                                  "jina-bert-v3", "eurobert",     "t5encoder"};
+  return !model.has_decoder() || kEncoders.contains(model.gguf().architecture);
+}
+
+}  // namespace
 
 LlamaBackend::LlamaBackend(LlamaBackendOptions options)
     : options_(std::move(options)), model_(LlamaModel::load(options_.model_path, options_.model)) {}
@@ -12,8 +25,7 @@ std::string LlamaBackend::name() const { return "llama"; }
 
 Capabilities LlamaBackend::capabilities() const {
   Capabilities caps;
-  const bool decoder = model_->has_decoder() && model_->gguf().architecture != "bert";
-  if (decoder) {
+  if (!is_encoder_only(*model_)) {
     caps.support(Capability::kLoglikelihoodRolling);
     caps.support(Capability::kDistributions);
   } else {

@@ -3,9 +3,12 @@
 #include <llama.h>
 
 #include <chrono>
+#include <cstdio>
+#include <optional>
 #include <regex>
 #include <sstream>
 
+#include "backend/llama/imatrix_file.h"
 #include "backend/llama/runtime.h"
 #include "core/errors.h"
 
@@ -59,6 +62,40 @@ std::vector<TensorFallback> parse_fallbacks(const std::string& log, const GgufSu
   return found;
 }
 
+llama_model_kv_override string_override(const char* key, const std::string& value) {
+  llama_model_kv_override o{};
+  o.tag = LLAMA_KV_OVERRIDE_TYPE_STR;
+  std::snprintf(o.key, sizeof(o.key), "%s", key);
+  std::snprintf(o.val_str, sizeof(o.val_str), "%s", value.c_str());
+  return o;
+}
+
+llama_model_kv_override int_override(const char* key, int64_t value) {
+  llama_model_kv_override o{};
+  o.tag = LLAMA_KV_OVERRIDE_TYPE_INT;
+  std::snprintf(o.key, sizeof(o.key), "%s", key);
+  o.val_i64 = value;
+  return o;
+}
+
+// The importance matrix and the metadata llama-quantize records beside it.
+struct ImatrixParams {
+  ImportanceMatrix matrix;
+  std::vector<llama_model_imatrix_data> data;
+  std::vector<llama_model_kv_override> overrides;
+
+  ImatrixParams(const std::filesystem::path& path) : matrix(read_imatrix(path)) {
+    for (const auto& [name, values] : matrix.entries) data.push_back({name.c_str(), values.data(), values.size()});
+    data.push_back({nullptr, nullptr, 0});
+    overrides.push_back(string_override("quantize.imatrix.file", path.string()));
+    if (!matrix.datasets.empty()) overrides.push_back(string_override("quantize.imatrix.dataset", matrix.datasets[0]));
+    overrides.push_back(int_override("quantize.imatrix.entries_count", static_cast<int64_t>(matrix.entries.size())));
+    if (matrix.chunk_count > 0) overrides.push_back(int_override("quantize.imatrix.chunks_count", matrix.chunk_count));
+    overrides.emplace_back();
+    overrides.back().key[0] = 0;
+  }
+};
+
 }  // namespace
 
 std::vector<std::string> quantize_type_names() {
@@ -80,6 +117,12 @@ QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesy
   llama_model_quantize_params params = llama_model_quantize_default_params();
   params.ftype = ftype;
   params.nthread = options.threads;
+  std::optional<ImatrixParams> imatrix;
+  if (!options.imatrix.empty()) {
+    imatrix.emplace(options.imatrix);
+    params.imatrix = imatrix->data.data();
+    params.kv_overrides = imatrix->overrides.data();
+  }
   std::string log;
   const auto start = std::chrono::steady_clock::now();
   uint32_t rc;
@@ -100,6 +143,7 @@ QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesy
   report.output = read_gguf_summary(out);
   report.output_bytes = report.output.file_bytes;
   report.fallbacks = parse_fallbacks(log, report.output);
+  report.imatrix_entries = imatrix ? static_cast<int>(imatrix->matrix.entries.size()) : 0;
   return report;
 }
 

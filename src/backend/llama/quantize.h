@@ -16,6 +16,7 @@ namespace qualm::llama {
 struct QuantizeOptions {
   std::string type;  // Q8_0, Q4_K_M, Q4_0, ... (llama-quantize's names)
   int threads = 0;   // 0: every hardware thread
+  std::filesystem::path imatrix;  // empty: none
 };
 
 struct TensorFallback {
@@ -33,6 +34,7 @@ struct QuantizeReport {
   double seconds = 0;
   GgufSummary output;
   std::vector<TensorFallback> fallbacks;
+  int imatrix_entries = 0;
 };
 
 std::vector<std::string> quantize_type_names();
