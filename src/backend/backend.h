@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/capabilities.h"
+#include "core/progress.h"
 
 namespace qualm {
 
@@ -127,6 +128,17 @@ class Backend {
   virtual std::unique_ptr<DistributionStream> distributions(
       std::span<const DistributionRequest> requests) = 0;
   virtual std::vector<EmbedResult> embed(std::span<const EmbedRequest> requests) = 0;
+
+  // Called as a batch call makes progress (units of the backend's choosing, e.g. chunks).
+  void set_progress(ProgressFn progress) { progress_ = std::move(progress); }
+
+ protected:
+  void report_progress(int64_t done, int64_t total) const {
+    if (progress_) progress_(done, total);
+  }
+
+ private:
+  ProgressFn progress_;
 };
 
 }  // namespace qualm

@@ -20,6 +20,8 @@ struct PerplexityFlags {
 int run_perplexity(const PerplexityFlags& f) {
   const std::string text = read_eval_text(f.file);
   llama::LlamaBackend backend(backend_options(f.model, f.engine));
+  ProgressLine progress("perplexity", "chunks");
+  backend.set_progress(progress.callback());
   const PerplexityResult r =
       compute_perplexity(backend, text, PerplexityOptions{f.engine.context_size, f.engine.max_chunks});
 

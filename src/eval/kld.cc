@@ -130,6 +130,7 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
     compare_chunk(b.targets, b.n_vocab, m.logits, [&](size_t i, std::span<float> out) {
       logprobs_from_logits(b.logits.subspan(i * n_vocab, n_vocab), out);
     }, acc);
+    if (options.progress) options.progress(b.chunk + 1, n_chunks);
   }
   if (writer) writer->close();
   return KldRun{acc.summarize(), n_chunks, options.context_size, since(start)};
@@ -146,6 +147,7 @@ int save_base_file(Backend& base, const std::string& text, const KldOptions& opt
   while (stream->next(chunk)) {
     if (!writer) writer.emplace(out, BaseFileHeader{options.context_size, chunk.n_vocab, n_chunks}, stream->tokens()[0]);
     writer->write_chunk(chunk.logits);
+    if (options.progress) options.progress(chunk.chunk + 1, n_chunks);
   }
   if (writer) writer->close();
   return n_chunks;
@@ -167,6 +169,7 @@ KldRun kld_from_base_file(BaseFileReader& base, Backend& model, const KldOptions
     compare_chunk(m.targets, m.n_vocab, m.logits, [&](size_t i, std::span<float> out) {
       decode_base_row(rows.subspan(i * width, width), out);
     }, acc);
+    if (options.progress) options.progress(m.chunk + 1, n_chunks);
   }
   return KldRun{acc.summarize(), n_chunks, h.n_ctx, since(start)};
 }

@@ -20,6 +20,7 @@ namespace qualm {
 struct KldOptions {
   int context_size = 512;
   int max_chunks = -1;
+  ProgressFn progress;  // (chunks done, chunks in all)
 };
 
 struct Percentiles {

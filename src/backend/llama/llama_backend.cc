@@ -86,6 +86,8 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
     results[r].n_chunks = stream->chunk_counts()[r];
     results[r].text_tokens = static_cast<int>(stream->tokens()[r].size());
   }
+  int64_t total_chunks = 0, done_chunks = 0;
+  for (int n : stream->chunk_counts()) total_chunks += n;
   DistributionChunk chunk;
   const unsigned workers = default_worker_count();
   while (stream->next(chunk)) {
@@ -96,6 +98,7 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
     parallel_for(chunk.targets.size(), workers, [&](unsigned, size_t i) {
       out.logprobs[base + i] = token_logprob(chunk.logits.subspan(i * chunk.n_vocab, chunk.n_vocab), chunk.targets[i]);
     });
+    report_progress(++done_chunks, total_chunks);
   }
   return results;
 }
