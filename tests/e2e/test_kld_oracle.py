@@ -78,8 +78,10 @@ class KldOracle(unittest.TestCase):
         self.assertEqual(f"{100 * from_file['same_top']:.3f}", peer["same_top_pct"])
         self.assertEqual(f"{from_file['ppl_model']:.6f}", peer["ppl_model"])
         self.assertEqual(f"{from_file['ppl_base']:.6f}", peer["ppl_base"])
-        self.assertEqual(f"{from_file['kld_median']:.6f}", peer["kld_median"])
-        self.assertEqual(f"{from_file['kld_p99']:.6f}", peer["kld_p99"])
+        # llama.cpp interpolates percentiles in float, qualm in double: equal to within one
+        # unit of the printed sixth decimal.
+        self.assertAlmostEqual(from_file["kld_median"], float(peer["kld_median"]), delta=1.5e-6)
+        self.assertAlmostEqual(from_file["kld_p99"], float(peer["kld_p99"]), delta=1.5e-6)
         for key in ("kld_mean", "kld_stderr", "kld_median", "kld_min", "kld_max", "kld_p99_9", "kld_p99",
                     "kld_p95", "kld_p90", "kld_p10", "kld_p5", "kld_p1", "kld_p0_1", "same_top",
                     "same_top_stderr", "dp_mean", "rms_dp", "ppl_base", "ppl_model", "ppl_ratio",
