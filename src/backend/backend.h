@@ -66,6 +66,7 @@ struct WindowOptions {
 struct RollingRequest {
   std::string text;
   WindowOptions window;
+  std::string name;  // names the text in messages: a file path, a task and sample id
 };
 
 struct RollingResult {
@@ -79,6 +80,7 @@ struct DistributionRequest {
   std::string text;
   WindowOptions window;
   std::vector<TokenId> tokens;  // when not empty, used instead of tokenizing text
+  std::string name;             // names the text in messages
 };
 
 // One window's next-token distributions, valid until the stream's next call to next().

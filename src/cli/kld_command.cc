@@ -104,7 +104,8 @@ void print_summary(const KldRun& run) {
 
 int run_kld(const KldFlags& f) {
   ProgressLine progress("kld", "chunks");
-  const KldOptions options{f.engine.context_size, f.engine.max_chunks, progress.callback()};
+  KldOptions options{f.engine.context_size, f.engine.max_chunks, progress.callback(),
+                     f.base_file.empty() ? f.file : f.base_file};
   std::optional<KldRun> run;
   if (!f.base_file.empty()) {
     if (!f.base.empty()) throw InputError("--base", "cannot be used with --base-file", "give one of them");

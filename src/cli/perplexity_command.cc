@@ -23,7 +23,7 @@ int run_perplexity(const PerplexityFlags& f) {
   ProgressLine progress("perplexity", "chunks");
   backend.set_progress(progress.callback());
   const PerplexityResult r =
-      compute_perplexity(backend, text, PerplexityOptions{f.engine.context_size, f.engine.max_chunks});
+      compute_perplexity(backend, text, PerplexityOptions{f.engine.context_size, f.engine.max_chunks, f.file});
 
   if (f.json) {
     nlohmann::json out = {{"ppl", r.ppl},

@@ -110,10 +110,10 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
                     const std::optional<std::filesystem::path>& save_base) {
   const auto start = std::chrono::steady_clock::now();
   const WindowOptions window{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks};
-  const DistributionRequest base_request{text, window, {}};
+  const DistributionRequest base_request{text, window, {}, options.text_name};
   auto base_stream = base.distributions(std::span(&base_request, 1));
   // The candidate evaluates exactly the base's tokens.
-  const DistributionRequest model_request{"", window, base_stream->tokens()[0]};
+  const DistributionRequest model_request{"", window, base_stream->tokens()[0], options.text_name};
   auto model_stream = model.distributions(std::span(&model_request, 1));
 
   const int n_chunks = base_stream->chunk_counts()[0];
@@ -139,7 +139,7 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
 int save_base_file(Backend& base, const std::string& text, const KldOptions& options,
                    const std::filesystem::path& out) {
   const WindowOptions window{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks};
-  const DistributionRequest request{text, window, {}};
+  const DistributionRequest request{text, window, {}, options.text_name};
   auto stream = base.distributions(std::span(&request, 1));
   const int n_chunks = stream->chunk_counts()[0];
   std::optional<BaseFileWriter> writer;
@@ -158,7 +158,8 @@ KldRun kld_from_base_file(BaseFileReader& base, Backend& model, const KldOptions
   const BaseFileHeader& h = base.header();
   int n_chunks = h.n_chunk;
   if (options.max_chunks >= 0) n_chunks = std::min(n_chunks, options.max_chunks);
-  const DistributionRequest request{"", WindowOptions{WindowOptions::Scheme::kHalfChunk, h.n_ctx, n_chunks}, base.tokens()};
+  const DistributionRequest request{"", WindowOptions{WindowOptions::Scheme::kHalfChunk, h.n_ctx, n_chunks},
+                                    base.tokens(), options.text_name};
   auto stream = model.distributions(std::span(&request, 1));
   KldAccumulator acc;
   DistributionChunk m;

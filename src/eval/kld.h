@@ -20,7 +20,8 @@ namespace qualm {
 struct KldOptions {
   int context_size = 512;
   int max_chunks = -1;
-  ProgressFn progress;  // (chunks done, chunks in all)
+  ProgressFn progress;    // (chunks done, chunks in all)
+  std::string text_name;  // for messages
 };
 
 struct Percentiles {

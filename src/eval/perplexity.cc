@@ -9,7 +9,8 @@ namespace qualm {
 
 PerplexityResult compute_perplexity(Backend& backend, const std::string& text, const PerplexityOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  RollingRequest request{text, WindowOptions{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks}};
+  RollingRequest request{text, WindowOptions{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks},
+                         options.text_name};
   const std::vector<RollingResult> results = backend.loglikelihood_rolling(std::span(&request, 1));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const RollingResult& rolling = results.at(0);

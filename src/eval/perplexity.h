@@ -11,6 +11,7 @@ namespace qualm {
 struct PerplexityOptions {
   int context_size = 512;
   int max_chunks = -1;
+  std::string text_name;  // for messages
 };
 
 struct PerplexityResult {

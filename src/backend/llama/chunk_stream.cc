@@ -25,12 +25,12 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
   for (size_t r = 0; r < requests.size(); ++r) {
     const DistributionRequest& req = requests[r];
     const int n_ctx = req.window.context_size;
-    const std::string where = "request " + std::to_string(r);
+    const std::string where = req.name.empty() ? "request " + std::to_string(r) : req.name;
     if (n_ctx < 4) {
       throw InputError(where, "context size " + std::to_string(n_ctx) + " is too small", "use -c 4 or more");
     }
     if (n_ctx_train > 0 && n_ctx > n_ctx_train) {
-      throw InputError(where,
+      throw InputError(model.path().string(),
                        "context size " + std::to_string(n_ctx) + " is larger than the model's training context of " +
                            std::to_string(n_ctx_train) + " tokens",
                        "use -c " + std::to_string(n_ctx_train) + " or less");

@@ -78,7 +78,7 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
   capabilities().require(Capability::kLoglikelihoodRolling, name());
   std::vector<DistributionRequest> windows;
   windows.reserve(requests.size());
-  for (const RollingRequest& r : requests) windows.push_back({r.text, r.window, {}});
+  for (const RollingRequest& r : requests) windows.push_back({r.text, r.window, {}, r.name});
   auto stream = distributions(windows);
 
   std::vector<RollingResult> results(requests.size());
