@@ -49,13 +49,10 @@ std::string take_error_log() {
   return out;
 }
 
-LogCapture::LogCapture(std::function<void(const std::string&)> sink) {
-  t_capture = new std::function<void(const std::string&)>(std::move(sink));
+LogCapture::LogCapture(std::function<void(const std::string&)> sink) : sink_(std::move(sink)), previous_(t_capture) {
+  t_capture = &sink_;
 }
 
-LogCapture::~LogCapture() {
-  delete t_capture;
-  t_capture = nullptr;
-}
+LogCapture::~LogCapture() { t_capture = previous_; }
 
 }  // namespace qualm::llama

@@ -22,6 +22,10 @@ class LogCapture {
   ~LogCapture();
   LogCapture(const LogCapture&) = delete;
   LogCapture& operator=(const LogCapture&) = delete;
+
+ private:
+  std::function<void(const std::string&)> sink_;
+  std::function<void(const std::string&)>* previous_;
 };
 
 }  // namespace qualm::llama
