@@ -11,8 +11,7 @@ Batch::Batch(int capacity, int max_seq_per_token)
 
 Batch::~Batch() { llama_batch_free(batch_); }
 
-void Batch::add(llama_token token, llama_pos pos, std::initializer_list<llama_seq_id> seqs,
-                bool logits) {
+void Batch::add(llama_token token, llama_pos pos, std::span<const llama_seq_id> seqs, bool logits) {
   if (batch_.n_tokens >= capacity_ || static_cast<int>(seqs.size()) > max_seq_) {
     throw std::logic_error("llama batch overflow");
   }

@@ -3,7 +3,9 @@
 
 #include <llama.h>
 
+#include <initializer_list>
 #include <memory>
+#include <span>
 
 namespace qualm::llama {
 
@@ -30,7 +32,10 @@ class Batch {
   Batch& operator=(const Batch&) = delete;
 
   void clear() { batch_.n_tokens = 0; }
-  void add(llama_token token, llama_pos pos, std::initializer_list<llama_seq_id> seqs, bool logits);
+  void add(llama_token token, llama_pos pos, std::initializer_list<llama_seq_id> seqs, bool logits) {
+    add(token, pos, std::span<const llama_seq_id>(seqs.begin(), seqs.size()), logits);
+  }
+  void add(llama_token token, llama_pos pos, std::span<const llama_seq_id> seqs, bool logits);
   int size() const { return batch_.n_tokens; }
   int capacity() const { return capacity_; }
   int outputs() const;

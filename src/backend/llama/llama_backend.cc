@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/llama/loglikelihood.h"
 #include "backend/logits.h"
 #include "core/parallel.h"
 
@@ -28,29 +29,35 @@ Capabilities LlamaBackend::capabilities() const {
   if (!is_encoder_only(*model_)) {
     caps.support(Capability::kLoglikelihoodRolling);
     caps.support(Capability::kDistributions);
+    caps.support(Capability::kLoglikelihood);
   } else {
+    caps.refuse(Capability::kLoglikelihood, "the model has no language-model head");
     caps.refuse(Capability::kLoglikelihoodRolling, "the model has no language-model head");
     caps.refuse(Capability::kDistributions, "the model has no language-model head");
   }
   caps.refuse(Capability::kGenerate, "not yet implemented in the llama backend of this qualm version");
-  caps.refuse(Capability::kLoglikelihood, "not yet implemented in the llama backend of this qualm version");
   caps.refuse(Capability::kEmbed, "not yet implemented in the llama backend of this qualm version");
   return caps;
 }
 
-llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
-  const auto key = std::make_pair(plan.n_ctx * plan.n_seq, plan.n_seq);
-  auto it = contexts_.find(key);
-  if (it == contexts_.end()) {
-    ContextOptions opts = options_.context;
-    opts.n_ctx = key.first;
-    opts.n_seq = key.second;
-    opts.n_batch = plan.n_batch;
-    // One context at a time: free the others before allocating.
-    contexts_.clear();
-    it = contexts_.emplace(key, make_context(*model_, opts)).first;
+llama_context* LlamaBackend::context(const ContextOptions& shape) {
+  const auto same = [](const ContextOptions& a, const ContextOptions& b) {
+    return a.n_ctx == b.n_ctx && a.n_seq == b.n_seq && a.n_batch == b.n_batch && a.kv_unified == b.kv_unified;
+  };
+  if (!context_ || !same(shape, context_shape_)) {
+    context_.reset();  // free the old one before allocating
+    context_ = make_context(*model_, shape);
+    context_shape_ = shape;
   }
-  return it->second.get();
+  return context_.get();
+}
+
+llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
+  ContextOptions shape = options_.context;
+  shape.n_ctx = plan.n_ctx * plan.n_seq;
+  shape.n_seq = plan.n_seq;
+  shape.n_batch = plan.n_batch;
+  return context(shape);
 }
 
 std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest>) {
@@ -58,9 +65,18 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
   return {};
 }
 
-std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest>) {
+std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
   capabilities().require(Capability::kLoglikelihood, name());
-  return {};
+  ScoringLimits limits;
+  const int n_ctx_train = model_->n_ctx_train();
+  limits.window = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.budget = std::max(options_.context.n_batch, limits.window);
+  ContextOptions shape = options_.context;
+  shape.n_ctx = limits.budget;
+  shape.n_seq = limits.n_seq;
+  shape.n_batch = limits.budget;
+  shape.kv_unified = true;
+  return score_loglikelihood(*model_, context(shape), requests, limits);
 }
 
 std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest>) {

@@ -2,9 +2,7 @@
 // The in-process backend: llama.cpp on CPU (or CUDA when llama.cpp was built with it).
 
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <utility>
 
 #include "backend/backend.h"
 #include "backend/llama/chunk_stream.h"
@@ -16,6 +14,7 @@ struct LlamaBackendOptions {
   std::filesystem::path model_path;
   ModelOptions model;
   ContextOptions context;  // n_ctx and n_seq are set per call
+  int max_length = 4096;   // loglikelihood window: at most this, at most the training context
 };
 
 class LlamaBackend : public Backend {
@@ -35,11 +34,14 @@ class LlamaBackend : public Backend {
   const LlamaBackendOptions& options() const { return options_; }
 
  private:
+  // One context at a time, reused while calls ask for the same shape.
+  llama_context* context(const ContextOptions& shape);
   llama_context* context_for(const ChunkPlan& plan);
 
   LlamaBackendOptions options_;
   std::shared_ptr<LlamaModel> model_;
-  std::map<std::pair<int, int>, ContextPtr> contexts_;  // (n_ctx, n_seq) -> context
+  ContextPtr context_;
+  ContextOptions context_shape_;
 };
 
 }  // namespace qualm::llama

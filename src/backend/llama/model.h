@@ -54,6 +54,7 @@ struct ContextOptions {
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
   bool embeddings = false;
+  bool kv_unified = false;  // one KV buffer for all sequences (needed to share a prefix)
 };
 
 ContextPtr make_context(const LlamaModel& model, const ContextOptions& options);

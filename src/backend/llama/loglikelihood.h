@@ -1,0 +1,36 @@
+#pragma once
+// loglikelihood(context, continuation) on llama.cpp, with lm-evaluation-harness's boundary
+// handling (SPEC S3): trailing whitespace of the context moves onto the continuation, and
+// the continuation's tokens are those of encode(context + continuation) after
+// len(encode(context)). Requests with the same context form a group whose common token
+// prefix is decoded once, tagged with every member's sequence id; many groups share each
+// decode. Results come back in input order.
+
+#include <span>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/llama/model.h"
+
+namespace qualm::llama {
+
+struct ScoringLimits {
+  int window = 2048;  // longest sequence; longer ones lose tokens from the left
+  int n_seq = 32;     // sequence ids per decode
+  int budget = 8192;  // tokens per decode (the context's KV size)
+};
+
+// One request as the model sees it.
+struct PreparedRequest {
+  std::vector<TokenId> tokens;  // the whole sequence, BOS included when the vocab adds one
+  int continuation_start = 0;   // index of the first continuation token in tokens
+  bool truncated = false;
+};
+
+PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequest& request, int window);
+
+std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
+                                                     std::span<const LoglikelihoodRequest> requests,
+                                                     const ScoringLimits& limits);
+
+}  // namespace qualm::llama
