@@ -1,5 +1,7 @@
 #include "cli/engine_flags.h"
 
+#include <cstdlib>
+
 #include "core/errors.h"
 
 namespace qualm::cli {
@@ -13,10 +15,18 @@ void add_engine_flags(CLI::App& app, EngineFlags& flags) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   app.add_option("--ubatch-size", flags.ubatch_size, "physical batch")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-  app.add_option("-t,--threads", flags.threads, "CPU threads (0 = every hardware thread)")->capture_default_str();
+  app.add_option("-t,--threads", flags.threads, "CPU threads (0 = every hardware thread)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   app.add_option("--gpu-layers", flags.gpu_layers, "layers offloaded to the GPU of a GPU build (-1 = all)")
       ->capture_default_str();
-  app.add_option("--chunks", flags.max_chunks, "evaluate at most this many chunks (-1 = all)")->capture_default_str();
+  app.add_option("--chunks", flags.max_chunks, "evaluate at most this many chunks (-1 = all)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v == "-1" || std::atoi(v.c_str()) >= 1 ? std::string() : std::string("must be -1 (all) or at least 1");
+          },
+          "-1 or >= 1"));
   app.add_option("--flash-attn", flags.flash_attn, "flash attention")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "on", "off"}));

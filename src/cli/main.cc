@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "qualm: error: " << e.what() << " (see qualm --help)\n";
     return static_cast<int>(qualm::ExitCode::kBadInput);
   } catch (const qualm::InputError& e) {
     std::cerr << "qualm: error: " << e.what() << "\n";

@@ -76,7 +76,9 @@ void add_quantize_command(CLI::App& app, Action& run) {
   cmd->add_option("OUT", flags->output, "output GGUF")->required();
   cmd->add_option("TYPE", flags->type, "Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q4_0, ...")->required();
   cmd->add_option("--imatrix", flags->imatrix, "importance matrix from llama-imatrix (GGUF or legacy .dat)");
-  cmd->add_option("-t,--threads", flags->threads, "threads (0 = every hardware thread)")->capture_default_str();
+  cmd->add_option("-t,--threads", flags->threads, "threads (0 = every hardware thread)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   cmd->add_flag("--json", flags->json, "print one JSON object");
   cmd->callback([flags, &run] { run = [flags] { return run_quantize(*flags); }; });
 }

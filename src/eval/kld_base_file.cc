@@ -58,6 +58,15 @@ BaseFileReader::BaseFileReader(const std::filesystem::path& path) : path_(path),
   in_.read(reinterpret_cast<char*>(tokens_.data()), static_cast<std::streamsize>(tokens_.size() * sizeof(TokenId)));
   if (!in_) throw InputError(where, "ends inside its token list (truncated)", "write the base file again");
   rows_.resize(static_cast<size_t>(header_.n_scored()) * base_row_width(header_.n_vocab));
+  const uint64_t expected = 8 + 3 * sizeof(int32_t) + tokens_.size() * sizeof(TokenId) +
+                            static_cast<uint64_t>(header_.n_chunk) * rows_.size() * sizeof(uint16_t);
+  std::error_code ec;
+  const uint64_t actual = std::filesystem::file_size(path, ec);
+  if (!ec && actual < expected) {
+    throw InputError(where, "is truncated: its header promises " + std::to_string(expected) + " bytes, the file has " +
+                                std::to_string(actual),
+                     "write the base file again");
+  }
 }
 
 std::span<const uint16_t> BaseFileReader::read_chunk(int chunk) {

@@ -52,6 +52,20 @@ class BadInput(unittest.TestCase):
     def test_not_gguf(self):
         self.refused(self.perplexity(self.not_gguf, TEXT), str(self.not_gguf), "not a GGUF file")
 
+    def test_vocab_only_gguf(self):
+        vocab = DATA / "models" / "vocab-only" / "ggml-vocab-gpt-2.gguf"
+        self.refused(self.perplexity(vocab, TEXT), "holds no tensors")
+
+    def test_zero_chunks(self):
+        self.refused(self.perplexity(MODEL, TEXT, "--chunks", "0"), "--chunks")
+
+    def test_truncated_base_file(self):
+        base = Path(self.tmp.name) / "base.kld"
+        run([QUALM, "kld", "--base", MODEL, "--file", TEXT, "-c", "128", "--chunks", "4", "--save-base", base])
+        cut = Path(self.tmp.name) / "cut.kld"
+        cut.write_bytes(base.read_bytes()[:-1000])
+        self.refused(["kld", "--base-file", cut, "--model", MODEL], "is truncated")
+
     def test_truncated_gguf(self):
         self.refused(self.perplexity(self.truncated, TEXT), str(self.truncated), "truncated")
 

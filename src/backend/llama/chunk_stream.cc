@@ -26,6 +26,7 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
     const DistributionRequest& req = requests[r];
     const int n_ctx = req.window.context_size;
     const std::string where = req.name.empty() ? "request " + std::to_string(r) : req.name;
+    if (req.window.max_chunks == 0) throw InputError(where, "asks for 0 chunks", "ask for -1 (all) or at least 1");
     if (n_ctx < 4) {
       throw InputError(where, "context size " + std::to_string(n_ctx) + " is too small", "use -c 4 or more");
     }

@@ -22,6 +22,9 @@ ggml_type cache_type(const std::string& name, const char* flag) {
 
 std::shared_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path, const ModelOptions& options) {
   GgufSummary summary = read_gguf_summary(path);
+  if (summary.tensors.empty()) {
+    throw InputError(path.string(), "holds no tensors (a vocabulary-only GGUF?)", "give a model with its weights");
+  }
   ensure_runtime();
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = options.n_gpu_layers;

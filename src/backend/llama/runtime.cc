@@ -46,6 +46,8 @@ std::string take_error_log() {
   std::string out;
   out.swap(g_last_errors);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  // One message, one line.
+  for (size_t i = out.find('\n'); i != std::string::npos; i = out.find('\n', i)) out.replace(i, 1, "; ");
   return out;
 }
 
