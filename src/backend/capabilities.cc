@@ -21,7 +21,7 @@ void Capabilities::require(Capability c, const std::string& backend_name) const 
   throw UnsupportedError("backend " + backend_name,
                          std::string(capability_name(c)) + " is not supported" +
                              (why.empty() ? "" : ": " + why),
-                         "use a backend that declares it");
+                         "use a backend and model that support it");
 }
 
 }  // namespace qualm
