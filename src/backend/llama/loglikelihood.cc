@@ -52,14 +52,13 @@ std::vector<Group> make_groups(std::span<const LoglikelihoodRequest> requests,
         continue;
       }
     }
-    Group g;
+    Group g;  // alone, all its tokens count as "shared": each is decoded once either way
     g.members = {r};
     g.shared = prepared[r].tokens.size();
     g.tokens_needed = g.shared;
     open[requests[r].context] = groups.size();
     groups.push_back(std::move(g));
   }
-  // A group of one shares nothing with anyone; its "shared" tokens are simply its own.
   return groups;
 }
 
