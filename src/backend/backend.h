@@ -47,7 +47,8 @@ struct LoglikelihoodRequest {
 };
 
 struct LoglikelihoodResult {
-  std::vector<TokenId> tokens;   // the continuation's tokens
+  std::vector<TokenId> sequence;  // the whole evaluated sequence: context, then continuation
+  std::vector<TokenId> tokens;    // the continuation's tokens (the tail of sequence)
   std::vector<double> logprobs;  // one per continuation token; their sum is the score
   bool is_greedy = false;        // every continuation token was the argmax
   bool truncated = false;        // the context was cut from the left to fit the window

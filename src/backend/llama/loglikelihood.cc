@@ -159,6 +159,7 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
       const size_t r = done[i];
       const PreparedRequest& pr = prepared[r];
       LoglikelihoodResult& out = results[r];
+      out.sequence = pr.tokens;
       out.truncated = pr.truncated;
       out.is_greedy = true;
       for (size_t t = static_cast<size_t>(pr.continuation_start); t < pr.tokens.size(); ++t) {

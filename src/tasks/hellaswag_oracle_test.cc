@@ -1,0 +1,89 @@
+// qualm's acc_token_mean on the first 200 HellaSwag tasks equals the final accuracy of
+// `llama-perplexity --hellaswag` on a file of exactly those tasks (it shuffles their order,
+// so the final figure is compared). stories260K from the shared data.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "backend/llama/llama_backend.h"
+#include "core/build_info.h"
+#include "core/data_dir.h"
+#include "io/compressed_file.h"
+#include "io/hellaswag_text.h"
+#include "tasks/multiple_choice.h"
+
+namespace qualm {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
+  pclose(pipe);
+  return out;
+}
+
+// llama.cpp's logger can drop its last lines at exit: run again when the final row is missing.
+std::optional<double> llama_hellaswag_accuracy(const fs::path& model, const fs::path& tasks, int n_tasks) {
+  const std::string command = std::string(build::kLlamaBinDir) + "/llama-perplexity -m " + model.string() + " -f " +
+                              tasks.string() + " --hellaswag --hellaswag-tasks " + std::to_string(n_tasks);
+  const std::regex final_row("(^|\\n)" + std::to_string(n_tasks) + "\\t([0-9.]+)%");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::string out = run_command(command);
+    std::smatch m;
+    if (std::regex_search(out, m, final_row)) return std::stod(m[2]);
+  }
+  return std::nullopt;
+}
+
+TEST(HellaswagOracle, AccTokenMeanEqualsLlamaPerplexity) {
+  const auto data = find_data_dir();
+  if (!data) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  const fs::path source = *data / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2";
+  std::vector<HellaswagItem> items = parse_hellaswag_text(read_data_file(source), source.string());
+  items.resize(200);
+
+  const fs::path tasks = fs::temp_directory_path() / "qualm-hellaswag-200.txt";
+  {
+    std::ofstream out(tasks, std::ios::binary);
+    for (const HellaswagItem& it : items) {
+      out << it.context << "\n" << it.label << "\n";
+      for (const std::string& e : it.endings) out << e << "\n";
+    }
+  }
+
+  llama::LlamaBackendOptions options;
+  options.model_path = *data / "models" / "stories260K.gguf";
+  llama::LlamaBackend backend(options);
+  std::vector<McDoc> docs;
+  std::vector<LoglikelihoodRequest> requests;
+  for (const HellaswagItem& it : items) {
+    docs.push_back({it.context, {it.endings.begin(), it.endings.end()}, it.label});
+    for (auto& r : mc_requests(docs.back())) requests.push_back(std::move(r));
+  }
+  const std::vector<LoglikelihoodResult> results = backend.loglikelihood(requests);
+  std::vector<McDocScore> scores;
+  for (size_t d = 0; d < docs.size(); ++d) {
+    scores.push_back(score_mc_doc(docs[d], std::span(results).subspan(4 * d, 4)));
+  }
+  const McMetrics m = aggregate_mc(docs, scores);
+
+  const auto peer = llama_hellaswag_accuracy(options.model_path, tasks, 200);
+  fs::remove(tasks);
+  ASSERT_TRUE(peer.has_value()) << "llama-perplexity --hellaswag printed no final row";
+  std::printf("HellaSwag first 200: qualm acc_token_mean %.8f%% (acc %.2f%%, acc_norm %.2f%%, %d documents with a "
+              "token gap), llama-perplexity %.8f%%\n",
+              100 * m.acc_token_mean.value, 100 * m.acc.value, 100 * m.acc_norm.value, m.token_mean_gaps, *peer);
+  EXPECT_NEAR(100 * m.acc_token_mean.value, *peer, 1e-6);
+}
+
+}  // namespace
+}  // namespace qualm

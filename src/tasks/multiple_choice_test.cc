@@ -1,0 +1,70 @@
+#include "tasks/multiple_choice.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace qualm {
+namespace {
+
+LoglikelihoodResult result(std::vector<TokenId> sequence, std::vector<double> logprobs) {
+  LoglikelihoodResult r;
+  r.tokens.assign(sequence.end() - static_cast<std::ptrdiff_t>(logprobs.size()), sequence.end());
+  r.sequence = std::move(sequence);
+  r.logprobs = std::move(logprobs);
+  return r;
+}
+
+TEST(MultipleChoice, RequestsFollowLmEvaluationHarness) {
+  const auto r = mc_requests({"Question: 2+2?\nAnswer:", {"4", "5"}, 0});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].context, "Question: 2+2?\nAnswer:");
+  EXPECT_EQ(r[0].continuation, " 4");
+  EXPECT_EQ(r[1].continuation, " 5");
+}
+
+// Scores by hand: sums -2, -1.5, -2.7; per character -2/3, -1/2, -1.35; the first token
+// after the context (6) is shared by every choice, so llama.cpp's mean leaves it out.
+TEST(MultipleChoice, ScoresByHand) {
+  const McDoc doc{"ctx", {"a b", "ccc", "d\xC3\xA9"}, 1};
+  const std::vector<LoglikelihoodResult> results = {
+      result({1, 5, 6, 7}, {-1.0, -1.0}),
+      result({1, 5, 6, 8}, {-0.5, -1.0}),
+      result({1, 5, 6, 9}, {-0.2, -2.5}),
+  };
+  const McDocScore s = score_mc_doc(doc, results);
+  EXPECT_DOUBLE_EQ(s.loglikelihood[0], -2.0);
+  EXPECT_DOUBLE_EQ(s.loglikelihood[1], -1.5);
+  EXPECT_DOUBLE_EQ(s.loglikelihood[2], -2.7);
+  EXPECT_EQ(s.pred_acc, 1);
+  EXPECT_EQ(s.pred_norm, 1);
+  EXPECT_DOUBLE_EQ(s.token_mean[0], -1.0);
+  EXPECT_DOUBLE_EQ(s.token_mean[1], -1.0);
+  EXPECT_DOUBLE_EQ(s.token_mean[2], -2.5);
+  EXPECT_EQ(s.pred_token_mean, 0);  // first of the tied maxima, as numpy.argmax
+  EXPECT_FALSE(s.token_mean_gap);
+}
+
+// "éé" is 2 characters but 4 bytes: acc_norm and acc_bytes disagree.
+TEST(MultipleChoice, CharactersAndBytesDiffer) {
+  const McDoc doc{"ctx", {"\xC3\xA9\xC3\xA9", "abc"}, 0};
+  const std::vector<LoglikelihoodResult> results = {result({1, 2}, {-2.2}), result({1, 3}, {-3.0})};
+  const McDocScore s = score_mc_doc(doc, results);
+  EXPECT_EQ(utf8_length(doc.choices[0]), 2u);
+  EXPECT_EQ(s.pred_norm, 1);   // -1.1 vs -1.0
+  EXPECT_EQ(s.pred_bytes, 0);  // -0.55 vs -1.0
+}
+
+TEST(MultipleChoice, AggregateWithSampleStandardError) {
+  const std::vector<McDoc> docs = {{"", {"a", "b"}, 0}, {"", {"a", "b"}, 1}, {"", {"a", "b"}, 1}};
+  std::vector<McDocScore> scores(3);
+  for (auto& s : scores) s.pred_acc = s.pred_norm = s.pred_bytes = s.pred_token_mean = 1;
+  const McMetrics m = aggregate_mc(docs, scores);
+  EXPECT_EQ(m.n, 3);
+  EXPECT_NEAR(m.acc.value, 2.0 / 3.0, 1e-12);
+  // sample sd of (0, 1, 1) is sqrt(1/3); divided by sqrt(3) gives 1/3
+  EXPECT_NEAR(m.acc.stderr_, 1.0 / 3.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace qualm
