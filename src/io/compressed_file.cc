@@ -17,16 +17,6 @@ constexpr size_t kChunk = 1 << 20;
 constexpr const char* kGzipFix = "re-download the file, or check it with gzip -t";
 constexpr const char* kBzip2Fix = "re-download the file, or check it with bzip2 -t";
 
-// Same messages as read_text_file, so a missing dataset reads alike whatever its extension.
-void require_regular_file(const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError(path.string(), "no such file", "check the path");
-  if (fs::is_directory(path, ec)) {
-    throw InputError(path.string(), "is a directory, not a file", "name a text file");
-  }
-}
-
 std::string read_gzip(const std::filesystem::path& path) {
   require_regular_file(path);
   std::unique_ptr<gzFile_s, decltype(&gzclose)> file(gzopen(path.c_str(), "rb"), &gzclose);
@@ -121,16 +111,12 @@ std::string read_bzip2(const std::filesystem::path& path) {
   return out;
 }
 
-bool ends_with(const std::string& name, const std::string& suffix) {
-  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 std::string read_data_file(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
-  if (ends_with(name, ".gz")) return read_gzip(path);
-  if (ends_with(name, ".bz2")) return read_bzip2(path);
+  if (name.ends_with(".gz")) return read_gzip(path);
+  if (name.ends_with(".bz2")) return read_bzip2(path);
   return read_text_file(path);
 }
 

@@ -7,15 +7,15 @@
 
 namespace qualm {
 
-std::string read_text_file(const std::filesystem::path& path) {
+void require_regular_file(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    throw InputError(path.string(), "no such file", "check the path");
-  }
-  if (fs::is_directory(path, ec)) {
-    throw InputError(path.string(), "is a directory, not a file", "name a text file");
-  }
+  if (!fs::exists(path, ec)) throw InputError(path.string(), "no such file", "check the path");
+  if (fs::is_directory(path, ec)) throw InputError(path.string(), "is a directory, not a file", "name a text file");
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string(), "cannot be opened for reading", "check its permissions");
   std::ostringstream content;

@@ -9,4 +9,7 @@ namespace qualm {
 // directory or unreadable.
 std::string read_text_file(const std::filesystem::path& path);
 
+// Throws InputError naming the path when it is missing or a directory.
+void require_regular_file(const std::filesystem::path& path);
+
 }  // namespace qualm

@@ -62,9 +62,7 @@ ImportanceMatrix read_legacy(const std::filesystem::path& path) {
 }
 
 bool strip_suffix(std::string& name, const std::string& suffix) {
-  if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return false;
-  }
+  if (!name.ends_with(suffix)) return false;
   name.resize(name.size() - suffix.size());
   return true;
 }
