@@ -21,11 +21,11 @@ LogitSummary summarize_logits(std::span<const float> logits) {
 }
 
 double token_logprob(std::span<const float> logits, TokenId token) {
-  float max_logit = logits[0];
-  for (size_t i = 1; i < logits.size(); ++i) max_logit = std::max(max_logit, logits[i]);
-  double sum = 0.0;
-  for (float v : logits) sum += std::exp(v - max_logit);
-  return logits[token] - max_logit - std::log(sum);
+  return token_logprob(logits, summarize_logits(logits), token);
+}
+
+double token_logprob(std::span<const float> logits, const LogitSummary& summary, TokenId token) {
+  return logits[token] - summary.max_logit - std::log(summary.sum_exp);
 }
 
 }  // namespace qualm

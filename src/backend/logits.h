@@ -19,5 +19,6 @@ LogitSummary summarize_logits(std::span<const float> logits);
 
 // log p(token) = logit - max - log(sum_exp), as llama-perplexity computes it.
 double token_logprob(std::span<const float> logits, TokenId token);
+double token_logprob(std::span<const float> logits, const LogitSummary& summary, TokenId token);
 
 }  // namespace qualm

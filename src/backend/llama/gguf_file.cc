@@ -44,12 +44,6 @@ std::map<std::string, int> GgufSummary::tensor_type_counts() const {
   return counts;
 }
 
-uint64_t GgufSummary::tensor_bytes() const {
-  uint64_t total = 0;
-  for (const auto& t : tensors) total += t.bytes;
-  return total;
-}
-
 GgufSummary read_gguf_summary(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   const std::string where = path.string();

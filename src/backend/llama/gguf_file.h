@@ -27,7 +27,6 @@ struct GgufSummary {
   std::map<std::string, std::string> metadata;  // scalar keys as text; arrays as "[n items]"
 
   std::map<std::string, int> tensor_type_counts() const;
-  uint64_t tensor_bytes() const;
 };
 
 // Throws InputError (exit 2) naming the path and the problem.

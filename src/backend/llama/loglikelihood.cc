@@ -164,9 +164,10 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
       out.is_greedy = true;
       for (size_t t = static_cast<size_t>(pr.continuation_start); t < pr.tokens.size(); ++t) {
         const std::span<const float> logits(llama_get_logits_ith(ctx, rows[r][t]), static_cast<size_t>(n_vocab));
+        const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
         out.tokens.push_back(pr.tokens[t]);
-        out.logprobs.push_back(token_logprob(logits, pr.tokens[t]));
-        if (summarize_logits(logits).argmax != pr.tokens[t]) out.is_greedy = false;
+        out.logprobs.push_back(token_logprob(logits, summary, pr.tokens[t]));
+        if (summary.argmax != pr.tokens[t]) out.is_greedy = false;
       }
     });
     g0 = g1;

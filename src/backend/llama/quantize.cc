@@ -38,7 +38,7 @@ llama_ftype ftype_for(const std::string& type) {
     if (type == t.name) return t.ftype;
   }
   std::string known;
-  for (const TypeName& t : kTypes) known += std::string(known.empty() ? "" : ", ") + t.name;
+  for (const std::string& name : quantize_type_names()) known += (known.empty() ? "" : ", ") + name;
   throw InputError("TYPE", "unknown quantization type '" + type + "'", "use one of " + known);
 }
 
