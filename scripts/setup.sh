@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 packages=(build-essential cmake ninja-build git ca-certificates python3
-          nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libbz2-dev)
+          nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libbz2-dev
+          libyaml-cpp-dev)
 # npm fetches llama.cpp's source (node-llama-cpp's tarball); keep a Node.js already there.
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

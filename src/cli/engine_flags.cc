@@ -6,10 +6,19 @@
 
 namespace qualm::cli {
 
-void add_engine_flags(CLI::App& app, EngineFlags& flags) {
-  app.add_option("-c,--ctx-size", flags.context_size, "tokens per chunk (llama-perplexity's -c)")
-      ->capture_default_str()
-      ->check(CLI::Range(4, 1 << 20));
+void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use) {
+  if (use == EngineUse::kChunks) {
+    app.add_option("-c,--ctx-size", flags.context_size, "tokens per chunk (llama-perplexity's -c)")
+        ->capture_default_str()
+        ->check(CLI::Range(4, 1 << 20));
+  } else {
+    flags.context_size = 0;
+    app.add_option("-c,--ctx-size", flags.context_size,
+                   "longest scored sequence; longer prompts lose tokens from the left "
+                   "(0 = the model's training context, at most 4096)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1 << 20));
+  }
   app.add_option("-b,--batch-size", flags.batch_size,
                  "logical batch; at least -c packs batch/ctx chunks per decode, as llama-perplexity does")
       ->capture_default_str()
@@ -20,13 +29,22 @@ void add_engine_flags(CLI::App& app, EngineFlags& flags) {
       ->check(CLI::Range(0, 4096));
   app.add_option("--gpu-layers", flags.gpu_layers, "layers offloaded to the GPU of a GPU build (-1 = all)")
       ->capture_default_str();
-  app.add_option("--chunks", flags.max_chunks, "evaluate at most this many chunks (-1 = all)")
-      ->capture_default_str()
-      ->check(CLI::Validator(
-          [](const std::string& v) {
-            return v == "-1" || std::atoi(v.c_str()) >= 1 ? std::string() : std::string("must be -1 (all) or at least 1");
-          },
-          "-1 or >= 1"));
+  if (use == EngineUse::kRequests) {
+    app.add_option("--pack-tokens", flags.pack_tokens,
+                   "requests are packed into decodes of about this many tokens (at most --ubatch-size)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20));
+  }
+  if (use == EngineUse::kChunks) {
+    app.add_option("--chunks", flags.max_chunks, "evaluate at most this many chunks (-1 = all)")
+        ->capture_default_str()
+        ->check(CLI::Validator(
+            [](const std::string& v) {
+              return v == "-1" || std::atoi(v.c_str()) >= 1 ? std::string()
+                                                            : std::string("must be -1 (all) or at least 1");
+            },
+            "-1 or >= 1"));
+  }
   app.add_option("--flash-attn", flags.flash_attn, "flash attention")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "on", "off"}));
@@ -46,6 +64,8 @@ llama::LlamaBackendOptions backend_options(const std::string& model_path, const 
                                                           : llama::FlashAttention::kAuto;
   o.context.cache_type_k = flags.cache_type_k;
   o.context.cache_type_v = flags.cache_type_v;
+  if (flags.context_size > 0) o.max_length = flags.context_size;
+  o.pack_tokens = flags.pack_tokens;
   return o;
 }
 
@@ -54,7 +74,7 @@ nlohmann::json engine_json(const EngineFlags& flags) {
           {"ubatch_size", flags.ubatch_size}, {"threads", flags.threads},
           {"gpu_layers", flags.gpu_layers},   {"chunks", flags.max_chunks},
           {"flash_attn", flags.flash_attn},   {"cache_type_k", flags.cache_type_k},
-          {"cache_type_v", flags.cache_type_v}};
+          {"cache_type_v", flags.cache_type_v}, {"pack_tokens", flags.pack_tokens}};
 }
 
 }  // namespace qualm::cli

@@ -13,6 +13,7 @@ struct EngineFlags {
   int context_size = 512;
   int batch_size = 2048;
   int ubatch_size = 512;
+  int pack_tokens = 256;
   int threads = 0;
   int gpu_layers = -1;
   int max_chunks = -1;
@@ -21,7 +22,11 @@ struct EngineFlags {
   std::string cache_type_v = "f16";
 };
 
-void add_engine_flags(CLI::App& app, EngineFlags& flags);
+// kChunks: -c is the window of chunked scoring (perplexity, kld) and --chunks limits them.
+// kRequests: -c is the longest sequence a request may have (eval), 0 = the model's own.
+enum class EngineUse { kChunks, kRequests };
+
+void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use = EngineUse::kChunks);
 
 llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags);
 

@@ -36,9 +36,11 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "show llama.cpp's log");
   qualm::cli::Action run;
+  qualm::cli::add_eval_command(app, run);
   qualm::cli::add_perplexity_command(app, run);
   qualm::cli::add_kld_command(app, run);
   qualm::cli::add_quantize_command(app, run);
+  qualm::cli::add_tasks_command(app, run);
   qualm::cli::add_version_command(app, run);
   for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras();
 

@@ -34,4 +34,19 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
   return best;
 }
 
+std::vector<std::string> closest_matches(std::string_view word, const std::vector<std::string>& candidates,
+                                         size_t limit) {
+  const size_t max_distance = std::max<size_t>(2, word.size() / 3);
+  std::vector<std::pair<size_t, std::string>> ranked;
+  for (const std::string& c : candidates) {
+    const size_t d = edit_distance(word, c);
+    if (d <= max_distance) ranked.emplace_back(d, c);
+    else if (!word.empty() && c.starts_with(word)) ranked.emplace_back(max_distance + 1, c);
+  }
+  std::stable_sort(ranked.begin(), ranked.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ranked.size() && i < limit; ++i) out.push_back(ranked[i].second);
+  return out;
+}
+
 }  // namespace qualm

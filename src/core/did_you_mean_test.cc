@@ -18,5 +18,13 @@ TEST(ClosestMatch, SuggestsNearAndRefusesFar) {
   EXPECT_FALSE(closest_match("--completely-different", names).has_value());
 }
 
+TEST(ClosestMatches, NearFirstThenPrefixes) {
+  const std::vector<std::string> names = {"arc_easy", "arc_challenge", "hellaswag", "mmlu", "mmlu_anatomy"};
+  EXPECT_EQ(closest_matches("helaswag", names), std::vector<std::string>{"hellaswag"});
+  EXPECT_EQ(closest_matches("arc", names), (std::vector<std::string>{"arc_challenge", "arc_easy"}));
+  EXPECT_EQ(closest_matches("mmlu_anatomyy", names), std::vector<std::string>{"mmlu_anatomy"});
+  EXPECT_TRUE(closest_matches("winogrande", names).empty());
+}
+
 }  // namespace
 }  // namespace qualm

@@ -14,7 +14,9 @@
 #include "core/data_dir.h"
 #include "io/compressed_file.h"
 #include "io/hellaswag_text.h"
-#include "tasks/multiple_choice.h"
+#include "eval/mc_eval.h"
+#include "tasks/task_docs.h"
+#include "tasks/task_registry.h"
 
 namespace qualm {
 namespace {
@@ -60,21 +62,14 @@ TEST(HellaswagOracle, AccTokenMeanEqualsLlamaPerplexity) {
     }
   }
 
+  // Through the built-in task file, as `qualm eval --tasks hellaswag --limit 200` scores it.
+  const TaskIndex index = index_tasks(fs::path(build::kSourceDir) / "tasks");
+  const std::vector<McTask> task = {build_mc_task(index.tasks.at("hellaswag"), "", *data, BuildOptions{200, {}})};
   llama::LlamaBackendOptions options;
   options.model_path = *data / "models" / "stories260K.gguf";
   llama::LlamaBackend backend(options);
-  std::vector<McDoc> docs;
-  std::vector<LoglikelihoodRequest> requests;
-  for (const HellaswagItem& it : items) {
-    docs.push_back({it.context, {it.endings.begin(), it.endings.end()}, it.label});
-    for (auto& r : mc_requests(docs.back())) requests.push_back(std::move(r));
-  }
-  const std::vector<LoglikelihoodResult> results = backend.loglikelihood(requests);
-  std::vector<McDocScore> scores;
-  for (size_t d = 0; d < docs.size(); ++d) {
-    scores.push_back(score_mc_doc(docs[d], std::span(results).subspan(4 * d, 4)));
-  }
-  const McMetrics m = aggregate_mc(docs, scores);
+  const McMetrics m = score_mc_tasks(backend, task)[0].metrics;
+  ASSERT_EQ(m.n, 200);
 
   const auto peer = llama_hellaswag_accuracy(options.model_path, tasks, 200);
   fs::remove(tasks);

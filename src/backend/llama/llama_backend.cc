@@ -71,12 +71,14 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
   const int n_ctx_train = model_->n_ctx_train();
   limits.window = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
   limits.budget = std::max(options_.context.n_batch, limits.window);
+  limits.pack = std::min(options_.pack_tokens, options_.context.n_ubatch);
   ContextOptions shape = options_.context;
   shape.n_ctx = limits.budget;
   shape.n_seq = limits.n_seq;
   shape.n_batch = limits.budget;
   shape.kv_unified = true;
-  return score_loglikelihood(*model_, context(shape), requests, limits);
+  return score_loglikelihood(*model_, context(shape), requests, limits,
+                             [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
 std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest>) {

@@ -15,6 +15,9 @@ struct LlamaBackendOptions {
   ModelOptions model;
   ContextOptions context;  // n_ctx and n_seq are set per call
   int max_length = 4096;   // loglikelihood window: at most this, at most the training context
+  // loglikelihood packs requests into decodes of about this many tokens (at most the
+  // physical batch): attention costs tokens x KV cells, which dominates for small models.
+  int pack_tokens = 256;
 };
 
 class LlamaBackend : public Backend {

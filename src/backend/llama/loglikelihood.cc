@@ -102,7 +102,7 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
 
 std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
                                                      std::span<const LoglikelihoodRequest> requests,
-                                                     const ScoringLimits& limits) {
+                                                     const ScoringLimits& limits, const ProgressFn& progress) {
   std::vector<PreparedRequest> prepared;
   prepared.reserve(requests.size());
   for (const LoglikelihoodRequest& r : requests) prepared.push_back(prepare_request(model, r, limits.window));
@@ -115,6 +115,7 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
   std::vector<std::vector<int>> rows(requests.size());
 
   size_t g0 = 0;
+  int64_t n_done = 0;
   while (g0 < groups.size()) {
     batch.clear();
     size_t used = 0;
@@ -122,7 +123,7 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
     size_t g1 = g0;
     for (; g1 < groups.size(); ++g1) {
       const Group& g = groups[g1];
-      if (g1 > g0 && (used + g.tokens_needed > static_cast<size_t>(limits.budget) ||
+      if (g1 > g0 && (used + g.tokens_needed > static_cast<size_t>(std::min(limits.pack, limits.budget)) ||
                       seqs + static_cast<int>(g.members.size()) > limits.n_seq)) {
         break;
       }
@@ -171,6 +172,8 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
       }
     });
     g0 = g1;
+    n_done += static_cast<int64_t>(done.size());
+    if (progress) progress(n_done, static_cast<int64_t>(requests.size()));
   }
   return results;
 }

@@ -11,13 +11,18 @@
 
 #include "backend/backend.h"
 #include "backend/llama/model.h"
+#include "core/progress.h"
 
 namespace qualm::llama {
 
 struct ScoringLimits {
   int window = 2048;  // longest sequence; longer ones lose tokens from the left
-  int n_seq = 32;     // sequence ids per decode
-  int budget = 8192;  // tokens per decode (the context's KV size)
+  int n_seq = 128;    // sequence ids per decode
+  int budget = 8192;  // most tokens per decode (the context's KV size)
+  // Groups are added to a decode while it stays within this many tokens (a decode always
+  // takes at least one group). Attention costs tokens x KV cells, so small decodes score
+  // small models fastest; past one physical batch a bigger decode saves nothing.
+  int pack = 256;
 };
 
 // One request as the model sees it.
@@ -31,6 +36,7 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
 
 std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
                                                      std::span<const LoglikelihoodRequest> requests,
-                                                     const ScoringLimits& limits);
+                                                     const ScoringLimits& limits,
+                                                     const ProgressFn& progress = nullptr);
 
 }  // namespace qualm::llama

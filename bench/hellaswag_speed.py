@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""HellaSwag tasks per second: `qualm eval` against `llama-perplexity --hellaswag`.
+
+Both read the same file of the first N tasks (llama.cpp's six-line text), with the same
+context size and threads; each run is timed as a whole process (load, tokenize, score),
+alternating the two tools over the repetitions (ABBA) and reporting medians. qualm reads the
+tasks through a task file that includes tasks/hellaswag/hellaswag.yaml and points its
+dataset at the prepared file, as a user's own task file would. Target: ratio >= 1.0.
+"""
+
+import argparse
+import bz2
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir():
+    env = os.environ.get("QUALM_DATA_DIR")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+def llama_bin_dir():
+    info = (ROOT / "build" / "generated" / "core" / "build_info.h").read_text()
+    return Path(re.search(r'kLlamaBinDir = "([^"]*)"', info).group(1))
+
+
+def timed(cmd):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}")
+    return wall, proc.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=str(data_dir() / "models" / "stories260K.gguf"))
+    ap.add_argument("--tasks", type=int, default=1000, help="first N HellaSwag tasks")
+    ap.add_argument("-c", "--ctx", type=int, default=2048)
+    ap.add_argument("-b", "--batch", type=int, default=2048)
+    ap.add_argument("-t", "--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--json", help="also write the measurements here")
+    args = ap.parse_args()
+
+    lines = bz2.open(data_dir() / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt",
+                     encoding="utf-8", newline="").read().split("\n")
+    n = min(args.tasks, len(lines) // 6)
+    tmp = Path(tempfile.mkdtemp(prefix="qualm_hs_bench_"))
+    task_text = tmp / "hellaswag_first.txt"
+    task_text.write_text("\n".join(lines[: 6 * n]) + "\n", encoding="utf-8", newline="")
+    task_file = tmp / "hellaswag_bench.yaml"
+    task_file.write_text(
+        f"include: {ROOT / 'tasks' / 'hellaswag' / 'hellaswag.yaml'}\n"
+        f"task: hellaswag_bench\n"
+        f"dataset: {{path: {task_text}, format: hellaswag_text}}\n")
+
+    common = ["-c", str(args.ctx), "-b", str(args.batch), "-t", str(args.threads)]
+    llama_cmd = [str(llama_bin_dir() / "llama-perplexity"), "-m", args.model, "-f", str(task_text),
+                 "--hellaswag", "--hellaswag-tasks", str(n), *common]
+    qualm_cmd = [str(ROOT / "build" / "qualm"), "eval", "-m", args.model, "--tasks", str(task_file),
+                 "--json", *common]
+
+    walls = {"qualm": [], "llama": []}
+    scores = {}
+    for rep in range(args.reps):
+        order = ["qualm", "llama"] if rep % 2 == 0 else ["llama", "qualm"]
+        for tool in order:
+            wall, out = timed(qualm_cmd if tool == "qualm" else llama_cmd)
+            walls[tool].append(wall)
+            if tool == "qualm":
+                scores["qualm_acc_token_mean"] = json.loads(out[out.index("{"):])["results"]["hellaswag_bench"]["acc_token_mean"]
+            else:
+                m = re.search(rf"(^|\n){n}\t([0-9.]+)%", out)
+                if m:
+                    scores["llama_final_acc"] = float(m.group(2)) / 100
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    rate = {k: n / v for k, v in med.items()}
+    ratio = rate["qualm"] / rate["llama"]
+    print(f"HellaSwag, first {n} tasks, model {Path(args.model).name}, -c {args.ctx} -b {args.batch} "
+          f"-t {args.threads}, {args.reps} reps (median wall)")
+    print(f"  llama-perplexity --hellaswag: {med['llama']:.2f} s  {rate['llama']:.1f} tasks/s")
+    print(f"  qualm eval:                   {med['qualm']:.2f} s  {rate['qualm']:.1f} tasks/s")
+    print(f"  ratio qualm/llama: {ratio:.3f}  {'PASS' if ratio >= 1.0 else 'MISS'} (target >= 1.0)")
+    if scores:
+        print(f"  accuracy: qualm acc_token_mean {scores.get('qualm_acc_token_mean', float('nan')):.4f}, "
+              f"llama.cpp final {scores.get('llama_final_acc', float('nan')):.4f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"tasks": n, "walls": walls, "median": med, "tasks_per_second": rate,
+                                               "ratio": ratio, "scores": scores}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "backend/llama/llama_backend.h"
+#include "cli/commands.h"
+#include "cli/engine_flags.h"
+#include "core/build_info.h"
+#include "core/data_dir.h"
+#include "core/errors.h"
+#include "eval/mc_eval.h"
+#include "report/mc_results.h"
+#include "tasks/task_registry.h"
+
+namespace qualm::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvalFlags {
+  std::string model;
+  std::string tasks;
+  int limit = -1;
+  int num_fewshot = -1;
+  bool json = false;
+  std::string out;
+  EngineFlags engine;
+};
+
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> names;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    if (!name.empty()) names.push_back(name);
+  }
+  if (names.empty()) throw InputError("--tasks", "no task named", "e.g. --tasks hellaswag,arc_easy (see qualm tasks)");
+  return names;
+}
+
+std::string utc_stamp() {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
+  return buf;
+}
+
+// Written whole to a temporary name, then renamed, so a reader never sees half a file.
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    if (!f.flush()) throw RunError("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+std::vector<McGroupResult> groups_of(const std::vector<McTask>& tasks, const std::vector<McTaskScores>& scores) {
+  std::vector<McGroupResult> groups;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i].group.empty()) continue;
+    if (groups.empty() || groups.back().name != tasks[i].group) groups.push_back({tasks[i].group, {}, {}});
+    groups.back().members.push_back(i);
+  }
+  for (McGroupResult& g : groups) {
+    std::vector<McTaskScores> members;
+    for (size_t m : g.members) members.push_back(scores[m]);
+    g.metrics = aggregate_group(members);
+  }
+  return groups;
+}
+
+int run_eval(const EvalFlags& f) {
+  const auto data_dir = find_data_dir();
+  if (!data_dir) throw InputError("data directory", "not found", "set QUALM_DATA_DIR to the folder holding datasets/");
+  const TaskIndex index = index_tasks(find_tasks_dir());
+  BuildOptions build;
+  build.limit = f.limit;
+  if (f.num_fewshot >= 0) build.num_fewshot = f.num_fewshot;
+  std::vector<McTask> tasks;
+  for (const SelectedTask& s : select_tasks(split_names(f.tasks), index)) {
+    tasks.push_back(build_mc_task(s.spec, s.group, *data_dir, build));
+  }
+
+  llama::LlamaBackend backend(backend_options(f.model, f.engine));
+  size_t n_docs = 0;
+  for (const McTask& t : tasks) n_docs += t.docs.size();
+  ProgressLine progress("eval", "requests");
+  backend.set_progress(progress.callback());
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<McTaskScores> scores = score_mc_tasks(backend, tasks);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::vector<McGroupResult> groups = groups_of(tasks, scores);
+
+  nlohmann::json results = mc_results_json(tasks, scores, groups);
+  results["config"] = {{"model", f.model},
+                       {"model_description", backend.model().description()},
+                       {"tasks", f.tasks},
+                       {"limit", f.limit},
+                       {"num_fewshot", f.num_fewshot < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.num_fewshot)},
+                       {"add_bos", backend.model().add_bos()},
+                       {"engine", engine_json(f.engine)},
+                       {"data_dir", data_dir->string()},
+                       {"qualm_version", build::kVersion},
+                       {"git_commit", build::kGitCommit},
+                       {"llama_cpp_commit", build::kLlamaCommit}};
+  results["timing"] = {{"seconds", seconds}, {"documents", n_docs},
+                       {"documents_per_second", seconds > 0 ? n_docs / seconds : 0.0}};
+
+  if (!f.out.empty()) {
+    fs::create_directories(f.out);
+    const RunLabels labels{"eval-" + utc_stamp(), fs::path(f.model).stem().string(),
+                           backend.model().gguf().metadata.count("general.file_type")
+                               ? backend.model().gguf().metadata.at("general.file_type")
+                               : "",
+                           backend.name()};
+    std::ostringstream samples;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      for (size_t d = 0; d < tasks[t].docs.size(); ++d) samples << mc_sample_record(labels, tasks[t], scores[t], d).dump() << "\n";
+    }
+    write_atomically(fs::path(f.out) / "samples.jsonl", samples.str());
+    write_atomically(fs::path(f.out) / "results.json", results.dump(2) + "\n");
+  }
+  if (f.json) {
+    std::cout << results.dump(2) << "\n";
+  } else {
+    std::cout << "model: " << f.model << " (" << backend.model().description() << ")\n";
+    print_mc_table(std::cout, tasks, scores, groups);
+    int truncated = 0;
+    for (const McTaskScores& s : scores) truncated += s.n_truncated;
+    std::printf("%zu documents in %.2f s (%.1f/s); %d prompts truncated from the left\n", n_docs, seconds,
+                seconds > 0 ? n_docs / seconds : 0.0, truncated);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, Action& run) {
+  auto flags = std::make_shared<EvalFlags>();
+  CLI::App* cmd = app.add_subcommand("eval", "benchmark tasks scored by log-likelihood, as lm-evaluation-harness does");
+  cmd->add_option("-m,--model", flags->model, "GGUF model")->required();
+  cmd->add_option("--tasks", flags->tasks, "comma-separated task or group names, or task file paths (qualm tasks)")
+      ->required();
+  cmd->add_option("--limit", flags->limit, "first N documents of each task (of each subject for mmlu)")
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--num-fewshot", flags->num_fewshot, "few-shot examples per prompt (default: the task file's)")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--json", flags->json, "print results.json to stdout");
+  cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
+  add_engine_flags(*cmd, flags->engine, EngineUse::kRequests);
+  cmd->callback([flags, &run] { run = [flags] { return run_eval(*flags); }; });
+}
+
+}  // namespace qualm::cli

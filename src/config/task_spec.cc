@@ -1,0 +1,218 @@
+#include "config/task_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "core/did_you_mean.h"
+#include "core/errors.h"
+
+namespace qualm {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A YAML value after include: merging; maps keep their keys apart so that a variant can
+// override one nested key, and every value keeps the file it was written in.
+struct Entry {
+  YAML::Node node;
+  std::string file;
+  bool is_map = false;
+  std::map<std::string, Entry> map;
+};
+
+std::string where_of(const Entry& e) { return e.file + ":" + std::to_string(e.node.Mark().line + 1); }
+
+Entry to_entry(const YAML::Node& node, const std::string& file) {
+  Entry e;
+  e.node = node;
+  e.file = file;
+  if (!node.IsMap()) return e;
+  e.is_map = true;
+  for (const auto& kv : node) e.map[kv.first.as<std::string>()] = to_entry(kv.second, file);
+  return e;
+}
+
+void merge_into(Entry& base, const Entry& over) {
+  if (!base.is_map || !over.is_map) {
+    base = over;
+    return;
+  }
+  for (const auto& [key, value] : over.map) {
+    auto it = base.map.find(key);
+    if (it == base.map.end()) base.map.emplace(key, value);
+    else merge_into(it->second, value);
+  }
+}
+
+Entry load_merged(const fs::path& file, std::vector<fs::path>& stack) {
+  const fs::path canonical = fs::weakly_canonical(file);
+  if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
+    throw InputError(file.string(), "include cycle", "a task file cannot include itself, directly or through others");
+  }
+  if (!fs::is_regular_file(file)) throw InputError(file.string(), "task file not found", "check the path");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw InputError(file.string() + ":" + std::to_string(e.mark.line + 1), "YAML syntax error: " + e.msg,
+                     "fix the YAML at that line");
+  }
+  if (!root.IsMap()) throw InputError(file.string(), "a task file must be a YAML mapping", "write key: value lines");
+  Entry own = to_entry(root, file.string());
+  auto include = own.map.find("include");
+  if (include == own.map.end()) return own;
+  if (!include->second.node.IsScalar()) {
+    throw InputError(where_of(include->second), "include: must be one file name", "write include: _base.yaml");
+  }
+  stack.push_back(canonical);
+  Entry merged = load_merged(file.parent_path() / include->second.node.as<std::string>(), stack);
+  stack.pop_back();
+  own.map.erase("include");
+  merge_into(merged, own);
+  return merged;
+}
+
+void check_keys(const Entry& e, const std::vector<std::string>& allowed, const std::string& what) {
+  for (const auto& [key, value] : e.map) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    const auto close = closest_match(key, allowed);
+    throw InputError(where_of(value), "unknown key '" + key + "' in " + what,
+                     close ? "did you mean '" + *close + "'?" : "valid keys are listed in tasks/README.md");
+  }
+}
+
+const Entry* find(const Entry& e, const std::string& key) {
+  auto it = e.map.find(key);
+  return it == e.map.end() ? nullptr : &it->second;
+}
+
+std::string scalar(const Entry& e, const std::string& key) {
+  if (!e.node.IsScalar()) throw InputError(where_of(e), key + ": expected a single value", "write " + key + ": VALUE");
+  return e.node.as<std::string>();
+}
+
+Sourced sourced(const Entry& e, const std::string& key) { return {scalar(e, key), where_of(e)}; }
+
+std::vector<std::string> strings(const Entry& e, const std::string& key) {
+  if (e.node.IsScalar()) return {e.node.as<std::string>()};
+  if (!e.node.IsSequence()) throw InputError(where_of(e), key + ": expected a name or a list of names");
+  std::vector<std::string> out;
+  for (const auto& item : e.node) {
+    if (!item.IsScalar()) throw InputError(where_of(e), key + ": every item must be a single value");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+long long integer(const Entry& e, const std::string& key) {
+  try {
+    return e.node.as<long long>();
+  } catch (const YAML::Exception&) {
+    throw InputError(where_of(e), key + ": expected an integer, got '" + scalar(e, key) + "'");
+  }
+}
+
+void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
+  if (const Entry* v = find(e, "path")) d.path = sourced(*v, key + ".path");
+  if (const Entry* v = find(e, "format")) d.format = sourced(*v, key + ".format");
+  if (const Entry* v = find(e, "fields")) {
+    if (!v->is_map) throw InputError(where_of(*v), key + ".fields: expected a mapping of new name: source field(s)");
+    d.fields_where = where_of(*v);
+    for (const auto& [name, source] : v->map) {
+      d.fields[name] = strings(source, key + ".fields." + name);
+      d.field_is_list[name] = source.node.IsSequence();
+    }
+  }
+}
+
+const std::vector<std::string> kTaskKeys = {
+    "task",        "group",         "include",       "output_type", "task_type",        "vars",
+    "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
+    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics"};
+const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
+const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
+const std::vector<std::string> kOutputTypes = {"multiple_choice"};
+
+}  // namespace
+
+TaskSpec load_task_spec(const fs::path& file) {
+  std::vector<fs::path> stack;
+  const Entry root = load_merged(file, stack);
+  check_keys(root, kTaskKeys, "a task file");
+  TaskSpec t;
+  t.file = file;
+  const std::string top = file.string();
+
+  const Entry* name = find(root, "task");
+  if (name == nullptr) throw InputError(top, "missing key 'task'", "name the task: task: my_task");
+  t.name = scalar(*name, "task");
+  if (const Entry* v = find(root, "group")) t.groups = strings(*v, "group");
+  if (const Entry* v = find(root, "task_type")) t.task_type = scalar(*v, "task_type");
+
+  const Entry* output_type = find(root, "output_type");
+  if (output_type == nullptr) throw InputError(top, "missing key 'output_type'", "write output_type: multiple_choice");
+  t.output_type = sourced(*output_type, "output_type");
+  if (std::find(kOutputTypes.begin(), kOutputTypes.end(), t.output_type.text) == kOutputTypes.end()) {
+    const auto close = closest_match(t.output_type.text, kOutputTypes);
+    throw InputError(t.output_type.where, "output_type '" + t.output_type.text + "' is not supported by qualm eval yet",
+                     close ? "did you mean '" + *close + "'?" : "use multiple_choice");
+  }
+
+  if (const Entry* v = find(root, "vars")) {
+    if (!v->is_map) throw InputError(where_of(*v), "vars: expected a mapping of name: value");
+    for (const auto& [key, value] : v->map) t.vars[key] = scalar(value, "vars." + key);
+  }
+  const Entry* dataset = find(root, "dataset");
+  if (dataset == nullptr || !dataset->is_map) {
+    throw InputError(dataset ? where_of(*dataset) : top, "missing dataset mapping",
+                     "write dataset: {path: datasets/..., format: csv}");
+  }
+  check_keys(*dataset, kDatasetKeys, "dataset");
+  read_dataset_keys(*dataset, t.dataset, "dataset");
+  if (t.dataset.path.text.empty()) throw InputError(where_of(*dataset), "dataset.path is missing");
+
+  if (const Entry* v = find(root, "fewshot")) {
+    if (!v->is_map) throw InputError(where_of(*v), "fewshot: expected a mapping");
+    check_keys(*v, kFewshotKeys, "fewshot");
+    if (find(*v, "path") != nullptr) {
+      DatasetSpec shots = t.dataset;  // format and fields as the task's unless given
+      shots.format = {};
+      read_dataset_keys(*v, shots, "fewshot");
+      t.fewshot.dataset = shots;
+    }
+    if (const Entry* s = find(*v, "sampler")) t.fewshot.sampler = sourced(*s, "fewshot.sampler");
+    if (t.fewshot.sampler.text != "first_n" && t.fewshot.sampler.text != "seeded") {
+      throw InputError(t.fewshot.sampler.where, "fewshot.sampler '" + t.fewshot.sampler.text + "' is unknown",
+                       "use first_n or seeded");
+    }
+    if (const Entry* s = find(*v, "seed")) t.fewshot.seed = static_cast<uint64_t>(integer(*s, "fewshot.seed"));
+  }
+  if (const Entry* v = find(root, "num_fewshot")) {
+    const long long n = integer(*v, "num_fewshot");
+    if (n < 0) throw InputError(where_of(*v), "num_fewshot must be 0 or more");
+    t.num_fewshot = static_cast<int>(n);
+  }
+  if (const Entry* v = find(root, "description")) t.description = sourced(*v, "description");
+  for (const char* key : {"doc_to_text", "doc_to_target"}) {
+    const Entry* v = find(root, key);
+    if (v == nullptr) throw InputError(top, std::string("missing key '") + key + "'", "write the template");
+    (std::string(key) == "doc_to_text" ? t.doc_to_text : t.doc_to_target) = sourced(*v, key);
+  }
+  const Entry* choice = find(root, "doc_to_choice");
+  if (choice == nullptr) throw InputError(top, "missing key 'doc_to_choice'", "a multiple_choice task lists its choices");
+  if (choice->node.IsSequence()) {
+    for (const auto& item : choice->node) {
+      if (!item.IsScalar()) throw InputError(where_of(*choice), "doc_to_choice: every item must be text");
+      t.choice_list.push_back({item.as<std::string>(), where_of(*choice)});
+    }
+  } else {
+    t.doc_to_choice = sourced(*choice, "doc_to_choice");
+  }
+  if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
+  if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");
+  if (const Entry* v = find(root, "metrics")) t.metrics = strings(*v, "metrics");
+  return t;
+}
+
+}  // namespace qualm

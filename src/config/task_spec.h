@@ -1,0 +1,61 @@
+#pragma once
+// A task file (SPEC S3) as written: YAML under tasks/ or a user's own path, with include:
+// resolved. Templates stay as source text here; tasks/ compiles and renders them. Every
+// value remembers where it was written so that later errors can name file:line.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qualm {
+
+// A string value and the file:line it came from.
+struct Sourced {
+  std::string text;
+  std::string where;
+};
+
+struct DatasetSpec {
+  Sourced path;    // relative to the data directory; may use {{vars}}
+  Sourced format;  // empty: guessed from the file name
+  // New field name -> source field, or a list of source fields gathered into a list.
+  std::map<std::string, std::vector<std::string>> fields;
+  std::map<std::string, bool> field_is_list;
+  std::string fields_where;
+};
+
+struct FewshotSpec {
+  std::optional<DatasetSpec> dataset;  // the split shots come from; absent: the task's own
+  Sourced sampler{"first_n", ""};      // first_n | seeded
+  uint64_t seed = 1234;                // lm-evaluation-harness's default
+};
+
+struct TaskSpec {
+  std::string name;
+  std::filesystem::path file;  // the file that names the task
+  std::vector<std::string> groups;
+  Sourced output_type;  // multiple_choice (generate, loglikelihood_rolling, kld come later)
+  std::string task_type;
+  std::map<std::string, std::string> vars;  // names every template can use
+  DatasetSpec dataset;
+  FewshotSpec fewshot;
+  int num_fewshot = 0;
+  Sourced description;
+  Sourced doc_to_text;
+  Sourced doc_to_target;
+  Sourced doc_to_choice;               // a template giving a list, or empty when choice_list is set
+  std::vector<Sourced> choice_list;    // doc_to_choice written as a YAML list of templates
+  std::string target_delimiter = " ";
+  std::string fewshot_delimiter = "\n\n";
+  std::vector<std::string> metrics;
+};
+
+// Reads a task file and everything it includes (paths relative to the including file;
+// maps merge key by key, the including file winning). Throws InputError naming file:line
+// and the key for unknown keys (with a did-you-mean), wrong types, missing required keys
+// and include cycles.
+TaskSpec load_task_spec(const std::filesystem::path& file);
+
+}  // namespace qualm

@@ -1,0 +1,100 @@
+#include "config/task_spec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/errors.h"
+
+namespace qualm {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class TaskSpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("qualm_task_spec_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+  std::string error_of(const fs::path& file) {
+    try {
+      load_task_spec(file);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+  fs::path dir_;
+};
+
+const char* kBase =
+    "output_type: multiple_choice\n"
+    "dataset:\n"
+    "  path: data/{{subject}}.csv\n"
+    "  fields: {choices: [a, b]}\n"
+    "doc_to_text: \"{{q}}\"\n"
+    "doc_to_choice: [\"A\", \"B\"]\n"
+    "doc_to_target: \"{{answer}}\"\n"
+    "num_fewshot: 2\n";
+
+TEST_F(TaskSpecTest, IncludeMergesKeyByKey) {
+  write("_base.yaml", kBase);
+  const fs::path f = write("t.yaml",
+                           "include: _base.yaml\ntask: t\nvars: {subject: x}\n"
+                           "dataset: {format: tsv}\nnum_fewshot: 0\n");
+  const TaskSpec t = load_task_spec(f);
+  EXPECT_EQ(t.name, "t");
+  EXPECT_EQ(t.dataset.path.text, "data/{{subject}}.csv");  // kept from the base
+  EXPECT_EQ(t.dataset.format.text, "tsv");                 // added by the variant
+  EXPECT_EQ(t.dataset.fields.at("choices"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(t.dataset.field_is_list.at("choices"));
+  EXPECT_EQ(t.num_fewshot, 0);  // the variant wins
+  EXPECT_EQ(t.vars.at("subject"), "x");
+  EXPECT_EQ(t.choice_list.size(), 2u);
+  EXPECT_THAT(t.doc_to_text.where, HasSubstr("_base.yaml:5"));
+  EXPECT_EQ(t.target_delimiter, " ");
+  EXPECT_EQ(t.fewshot_delimiter, "\n\n");
+}
+
+TEST_F(TaskSpecTest, UnknownKeyNamesLineAndSuggests) {
+  write("_base.yaml", kBase);
+  const fs::path f = write("t.yaml", "include: _base.yaml\ntask: t\ndoc_to_txt: \"x\"\n");
+  const std::string e = error_of(f);
+  EXPECT_THAT(e, HasSubstr("t.yaml:3"));
+  EXPECT_THAT(e, HasSubstr("unknown key 'doc_to_txt'"));
+  EXPECT_THAT(e, HasSubstr("did you mean 'doc_to_text'"));
+}
+
+TEST_F(TaskSpecTest, UnknownNestedKey) {
+  const fs::path f = write("t.yaml", std::string(kBase) + "task: t\nfewshot: {sampler: first_n, sead: 3}\n");
+  EXPECT_THAT(error_of(f), HasSubstr("did you mean 'seed'"));
+}
+
+TEST_F(TaskSpecTest, IncludeCycle) {
+  write("a.yaml", "include: b.yaml\ntask: a\n");
+  const fs::path b = write("b.yaml", "include: a.yaml\ntask: b\n");
+  EXPECT_THAT(error_of(b), HasSubstr("include cycle"));
+}
+
+TEST_F(TaskSpecTest, MissingKeysAndBadValues) {
+  EXPECT_THAT(error_of(write("a.yaml", kBase)), HasSubstr("missing key 'task'"));
+  EXPECT_THAT(error_of(write("b.yaml", std::string(kBase) + "task: b\nfewshot: {sampler: random}\n")),
+              HasSubstr("use first_n or seeded"));
+  EXPECT_THAT(error_of(write("c.yaml", "task: c\noutput_type: multiple_chioce\n")),
+              HasSubstr("did you mean 'multiple_choice'"));
+  EXPECT_THAT(error_of(write("d.yaml", std::string(kBase) + "task: d\nnum_fewshot: two\n")),
+              HasSubstr("d.yaml:10: num_fewshot: expected an integer"));
+  EXPECT_THAT(error_of(write("e.yaml", "task: [unclosed\n")), HasSubstr("YAML syntax error"));
+  EXPECT_THAT(error_of(dir_ / "missing.yaml"), HasSubstr("task file not found"));
+}
+
+}  // namespace
+}  // namespace qualm

@@ -1,0 +1,224 @@
+#include "tasks/task_docs.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "core/errors.h"
+#include "io/dataset.h"
+#include "tasks/template.h"
+
+namespace qualm {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json vars_scope(const TaskSpec& spec) {
+  json scope = json::object();
+  for (const auto& [k, v] : spec.vars) scope[k] = v;
+  return scope;
+}
+
+std::string fill_vars(const Sourced& s, const TaskSpec& spec) {
+  return Template::parse(s.text, s.where).render(vars_scope(spec), s.where);
+}
+
+// Reads a dataset and applies its field mapping; each document's scope also holds vars.
+std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs::path& data_dir,
+                           std::string& display_name) {
+  display_name = fill_vars(d.path, spec);
+  const fs::path file = data_dir / display_name;
+  if (!fs::is_regular_file(file)) {
+    throw InputError(d.path.where, "dataset file '" + file.string() + "' not found",
+                     "check dataset.path (relative to the data directory, QUALM_DATA_DIR)");
+  }
+  std::optional<DataFormat> format;
+  if (!d.format.text.empty()) format = parse_data_format(d.format.text, d.format.where);
+  else format = guess_data_format(file);
+  if (!format) throw InputError(d.path.where, "cannot tell the format of '" + display_name + "'", "add dataset.format");
+  std::vector<Doc> docs = read_dataset(file, *format, display_name);
+  const json vars = vars_scope(spec);
+  for (Doc& doc : docs) {
+    const std::string where = display_name + ":" + std::to_string(doc.line);
+    for (const auto& [name, sources] : d.fields) {
+      json value = json::array();
+      for (const std::string& source : sources) {
+        if (!doc.fields.contains(source)) {
+          throw InputError(where, "field '" + source + "' is missing (dataset.fields." + name + ", " + d.fields_where + ")",
+                           "fix the row or the field mapping");
+        }
+        value.push_back(doc.fields[source]);
+      }
+      doc.fields[name] = d.field_is_list.at(name) ? value : value[0];
+    }
+    for (const auto& [k, v] : vars.items()) {
+      if (!doc.fields.contains(k)) doc.fields[k] = v;
+    }
+  }
+  return docs;
+}
+
+struct Templates {
+  Template description, text, target, choice;
+  std::vector<Template> choice_list;
+  bool has_description = false;
+};
+
+Templates compile(const TaskSpec& spec) {
+  Templates t{Template::parse(spec.description.text, spec.description.where),
+              Template::parse(spec.doc_to_text.text, spec.doc_to_text.where),
+              Template::parse(spec.doc_to_target.text, spec.doc_to_target.where),
+              Template::parse(spec.doc_to_choice.text, spec.doc_to_choice.where),
+              {}};
+  t.has_description = !spec.description.text.empty();
+  for (const Sourced& c : spec.choice_list) t.choice_list.push_back(Template::parse(c.text, c.where));
+  return t;
+}
+
+std::vector<std::string> render_choices(const Templates& t, const TaskSpec& spec, const Doc& doc,
+                                        const std::string& where) {
+  std::vector<std::string> out;
+  if (!t.choice_list.empty()) {
+    for (const Template& c : t.choice_list) out.push_back(c.render(doc.fields, where));
+    return out;
+  }
+  const json value = t.choice.render_value(doc.fields, where);
+  if (!value.is_array()) {
+    throw InputError(where, "doc_to_choice '" + spec.doc_to_choice.text + "' gave " + to_text(value) + ", not a list",
+                     "doc_to_choice must give the list of choices (" + spec.doc_to_choice.where + ")");
+  }
+  for (const json& v : value) out.push_back(to_text(v));
+  return out;
+}
+
+int render_target(const Templates& t, const TaskSpec& spec, const Doc& doc, const std::vector<std::string>& choices,
+                  const std::string& where) {
+  const json value = t.target.render_value(doc.fields, where);
+  long long index = -1;
+  if (value.is_number_integer()) {
+    index = value.get<long long>();
+  } else if (value.is_string()) {
+    const std::string s = value.get<std::string>();
+    const bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && s.size() < 10) {
+      index = std::stoll(s);
+    } else {
+      auto it = std::find(choices.begin(), choices.end(), s);
+      if (it == choices.end()) {
+        throw InputError(where, "doc_to_target '" + spec.doc_to_target.text + "' gave '" + s +
+                                    "', which is neither an index nor one of the choices",
+                         "fix the row's answer field");
+      }
+      index = it - choices.begin();
+    }
+  } else {
+    throw InputError(where, "doc_to_target '" + spec.doc_to_target.text + "' gave " + to_text(value),
+                     "the target must be a choice index or a choice's text");
+  }
+  if (index < 0 || index >= static_cast<long long>(choices.size())) {
+    throw InputError(where, "doc_to_target '" + spec.doc_to_target.text + "' gave " + std::to_string(index) +
+                                ", out of range for " + std::to_string(choices.size()) + " choices",
+                     "the answer field must be 0.." + std::to_string(choices.size() - 1));
+  }
+  return static_cast<int>(index);
+}
+
+struct Rendered {
+  std::string text;
+  std::vector<std::string> choices;
+  int gold = 0;
+};
+
+Rendered render_doc(const Templates& t, const TaskSpec& spec, const Doc& doc, const std::string& where) {
+  Rendered r;
+  r.text = t.text.render(doc.fields, where);
+  r.choices = render_choices(t, spec, doc, where);
+  if (r.choices.empty()) throw InputError(where, "the document has no choices", "check doc_to_choice");
+  r.gold = render_target(t, spec, doc, r.choices, where);
+  return r;
+}
+
+// Shots for one document: first_n takes the split's first documents; seeded draws them
+// with a generator seeded from (seed, doc id), so a document's shots do not depend on which
+// other documents run. When shots come from the task's own split, the document itself is
+// never its own shot.
+// self: the document's index in the pool, or -1 when the pool is another split.
+std::vector<size_t> pick_shots(const FewshotSpec& f, size_t pool, int k, long self, int doc_id) {
+  std::vector<size_t> order(pool);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (f.sampler.text == "seeded") {
+    std::mt19937_64 rng(f.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(doc_id));
+    std::shuffle(order.begin(), order.end(), rng);
+  }
+  std::vector<size_t> out;
+  for (size_t i : order) {
+    if (static_cast<int>(out.size()) == k) break;
+    if (static_cast<long>(i) == self) continue;
+    out.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string dataset_relative_path(const TaskSpec& spec) { return fill_vars(spec.dataset.path, spec); }
+
+size_t count_task_docs(const TaskSpec& spec, const fs::path& data_dir) {
+  std::string name;
+  return load_docs(spec.dataset, spec, data_dir, name).size();
+}
+
+McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::path& data_dir,
+                     const BuildOptions& options) {
+  if (spec.output_type.text != "multiple_choice") {
+    throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not supported here");
+  }
+  for (const std::string& m : spec.metrics) {
+    if (m != "acc" && m != "acc_norm" && m != "acc_bytes" && m != "acc_token_mean") {
+      throw InputError(spec.file.string(), "metric '" + m + "' is not a multiple-choice metric",
+                       "use acc, acc_norm, acc_bytes, acc_token_mean");
+    }
+  }
+  McTask task;
+  task.spec = spec;
+  task.group = group;
+  task.num_fewshot = options.num_fewshot.value_or(spec.num_fewshot);
+  const Templates t = compile(spec);
+  const std::vector<Doc> docs = load_docs(spec.dataset, spec, data_dir, task.dataset_file);
+  task.total_docs = docs.size();
+
+  std::vector<Doc> shot_docs;
+  std::string shot_file = task.dataset_file;
+  const bool own_split = !spec.fewshot.dataset.has_value();
+  if (task.num_fewshot > 0 && !own_split) shot_docs = load_docs(*spec.fewshot.dataset, spec, data_dir, shot_file);
+  const std::vector<Doc>& pool = own_split ? docs : shot_docs;
+  const size_t needed = static_cast<size_t>(task.num_fewshot) + (own_split ? 1 : 0);
+  if (task.num_fewshot > 0 && pool.size() < needed) {
+    throw InputError(shot_file, "has " + std::to_string(pool.size()) + " documents, too few for " +
+                                    std::to_string(task.num_fewshot) + " shots",
+                     "lower --num-fewshot");
+  }
+
+  const size_t n = options.limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(options.limit));
+  for (size_t i = 0; i < n; ++i) {
+    const std::string where = task.dataset_file + ":" + std::to_string(docs[i].line);
+    const Rendered r = render_doc(t, spec, docs[i], where);
+    std::string context = t.has_description ? t.description.render(docs[i].fields, where) : "";
+    if (task.num_fewshot > 0) {
+      const long self = own_split ? static_cast<long>(i) : -1;
+      for (size_t s : pick_shots(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
+        const std::string shot_where = shot_file + ":" + std::to_string(pool[s].line);
+        const Rendered shot = render_doc(t, spec, pool[s], shot_where);
+        context += shot.text + spec.target_delimiter + shot.choices[shot.gold] + spec.fewshot_delimiter;
+      }
+    }
+    context += r.text;
+    task.docs.push_back(McDoc{std::move(context), r.choices, r.gold});
+    task.doc_ids.push_back(static_cast<int>(i));
+    task.wheres.push_back(where);
+  }
+  return task;
+}
+
+}  // namespace qualm

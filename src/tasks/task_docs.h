@@ -1,0 +1,45 @@
+#pragma once
+// A multiple-choice task file turned into documents ready to score: dataset read and fields
+// mapped, templates rendered, few-shot examples chosen, the gold index checked. Prompts are
+// lm-evaluation-harness's: description + shots joined by fewshot_delimiter + doc_to_text,
+// each shot being doc_to_text + target_delimiter + its gold choice.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/task_spec.h"
+#include "tasks/multiple_choice.h"
+
+namespace qualm {
+
+struct BuildOptions {
+  int limit = -1;                   // first N documents, as lm-evaluation-harness's --limit
+  std::optional<int> num_fewshot;   // overrides the task file's
+};
+
+struct McTask {
+  TaskSpec spec;
+  std::string group;
+  int num_fewshot = 0;
+  size_t total_docs = 0;           // in the dataset, before --limit
+  std::string dataset_file;        // as named in messages, relative to the data dir
+  std::vector<McDoc> docs;         // context = the whole prompt
+  std::vector<int> doc_ids;        // index of each document in its dataset
+  std::vector<std::string> wheres; // file:line of each document
+};
+
+// Throws InputError naming file:line and the field for a missing field, an answer out of
+// range, a template error, or a missing dataset; UnsupportedError for an output_type other
+// than multiple_choice.
+McTask build_mc_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
+                     const BuildOptions& options);
+
+// Documents in the task's dataset, read but not rendered (for qualm tasks).
+size_t count_task_docs(const TaskSpec& spec, const std::filesystem::path& data_dir);
+
+// The task's dataset file after {{vars}} are filled in, relative to the data dir.
+std::string dataset_relative_path(const TaskSpec& spec);
+
+}  // namespace qualm

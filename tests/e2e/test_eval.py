@@ -1,0 +1,162 @@
+"""qualm eval and qualm tasks end to end: the results.json contract, samples.jsonl records
+that agree with it, mmlu as a group, few-shot and truncation, a user's own task file, and
+bad input (one line, exit 2, file:line and field)."""
+
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from qualm_e2e import QUALM, require_data, run
+
+DATA = require_data()
+MODEL = DATA / "models" / "stories260K.gguf"
+METRICS = ["acc", "acc_norm", "acc_bytes", "acc_token_mean"]
+
+
+def mean(xs):
+    return sum(xs) / len(xs)
+
+
+def sample_stderr(xs):
+    m = mean(xs)
+    return (sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs)) ** 0.5
+
+
+class Eval(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def eval_out(self, name, *args):
+        out = self.dir / name
+        proc = run([QUALM, "eval", "-m", MODEL, "--json", "--out", out, *args])
+        printed = json.loads(proc.stdout)
+        written = json.loads((out / "results.json").read_text())
+        self.assertEqual(printed, written)
+        samples = [json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()]
+        return printed, samples
+
+    def test_results_agree_with_samples(self):
+        res, samples = self.eval_out("arc", "--tasks", "arc_easy,arc_challenge", "--limit", "30")
+        for task in ["arc_easy", "arc_challenge"]:
+            r = res["results"][task]
+            mine = [s for s in samples if s["task_name"] == task]
+            self.assertEqual(r["n"], 30)
+            self.assertEqual([s["sample_id"] for s in mine], list(range(30)))
+            for m in METRICS:
+                values = [s["metrics"][m] for s in mine]
+                self.assertAlmostEqual(r[m], mean(values), places=12)
+                self.assertAlmostEqual(r[m + "_stderr"], sample_stderr(values), places=12)
+            for s in mine:
+                for key in ["run_id", "model", "variant", "backend", "task_name", "task_type", "sample_id", "rep",
+                            "seed", "temperature", "prompt", "reference", "candidate", "choices", "correct",
+                            "gen_time_ms", "prompt_tokens", "output_tokens", "truncated", "metrics", "error"]:
+                    self.assertIn(key, s)
+                lls = [c["loglikelihood"] for c in s["choices"]]
+                self.assertEqual(s["candidate"], s["choices"][lls.index(max(lls))]["text"])
+                self.assertEqual(s["correct"], s["metrics"]["acc"] == 1.0)
+                self.assertTrue(s["prompt"].startswith("Question: ") and s["prompt"].endswith("\nAnswer:"))
+                self.assertTrue(all(c["n_tokens"] >= 1 and c["loglikelihood"] < 0 for c in s["choices"]))
+
+    def test_mmlu_group_is_micro_average(self):
+        res, samples = self.eval_out("mmlu", "--tasks", "mmlu", "--limit", "2")
+        subjects = [k for k in res["results"] if k.startswith("mmlu_")]
+        self.assertEqual(len(subjects), 57)
+        self.assertEqual(res["results"]["mmlu"]["n"], 114)
+        self.assertEqual(len(samples), 114)
+        self.assertAlmostEqual(res["results"]["mmlu"]["acc"], mean([s["metrics"]["acc"] for s in samples]), places=12)
+        self.assertEqual(len(res["groups"]["mmlu"]["tasks"]), 57)
+        first = [s for s in samples if s["task_name"] == "mmlu_abstract_algebra"][0]
+        self.assertTrue(first["prompt"].startswith(
+            "The following are multiple choice questions (with answers) about abstract algebra.\n\n"))
+        self.assertEqual([c["text"] for c in first["choices"]], ["A", "B", "C", "D"])
+
+    def test_five_shot_and_left_truncation_counted(self):
+        res, samples = self.eval_out("mmlu5", "--tasks", "mmlu_anatomy,mmlu_astronomy", "--limit", "3",
+                                     "--num-fewshot", "5", "-c", "256")
+        for s in samples:
+            self.assertEqual(s["prompt"].count("\nAnswer:"), 6)
+        self.assertEqual(res["tasks"]["mmlu_anatomy"]["num_fewshot"], 5)
+        truncated = sum(1 for s in samples if s["truncated"])
+        self.assertGreater(truncated, 0, "5-shot prompts of stories260K's vocabulary exceed 256 tokens")
+        self.assertEqual(truncated, res["tasks"]["mmlu_anatomy"]["truncated"] + res["tasks"]["mmlu_astronomy"]["truncated"])
+
+    def test_user_task_file(self):
+        data = self.dir / "qa.csv"
+        data.write_text("q,a,b,gold\nOnce upon a,time,dog,a\nThe cat sat on the,mat,sky,a\n")
+        task = self.dir / "mine.yaml"
+        task.write_text(f"include: {Path(__file__).resolve().parents[2] / 'tasks/arc/_arc.yaml'}\n"
+                        f"task: mine\ndataset: {{path: {data}, fields: {{choices: [a, b]}}}}\n"
+                        "doc_to_text: \"{{q}}\"\ndoc_to_target: \"{{ 0 if false else gold }}\"\n")
+        proc = run([QUALM, "eval", "-m", MODEL, "--tasks", task, "--json"], check=False)
+        # "0 if false" is not in the template language: the error names the task file.
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("mine.yaml", proc.stderr)
+        task.write_text(task.read_text().replace("{{ 0 if false else gold }}", "{{ [a, b].index(gold) }}")
+                        )
+        data.write_text("q,a,b,gold\nOnce upon a,time,dog,time\nThe cat sat on the,mat,sky,mat\n")
+        res = json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", task, "--json"]).stdout)
+        self.assertEqual(res["results"]["mine"]["n"], 2)
+
+    def test_tasks_lists_counts(self):
+        listing = json.loads(run([QUALM, "tasks", "--json"]).stdout)
+        self.assertEqual(listing["tasks"]["arc_easy"]["samples"], 2376)
+        self.assertEqual(listing["tasks"]["arc_challenge"]["samples"], 1172)
+        self.assertEqual(listing["tasks"]["hellaswag"]["samples"], 10042)
+        self.assertEqual(listing["groups"]["mmlu"]["samples"], 14042)
+        self.assertEqual(listing["tasks"]["mmlu_anatomy"]["samples"], 135)
+        text = run([QUALM, "tasks"]).stdout
+        self.assertIn("mmlu_world_religions", text)
+
+
+class BadRows(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def refused(self, csv_text, *needles, tasks=None):
+        data = self.dir / "rows.csv"
+        data.write_text(csv_text)
+        task = self.dir / "rows.yaml"
+        task.write_text(f"task: rows\noutput_type: multiple_choice\n"
+                        f"dataset: {{path: {data}, fields: {{choices: [c0, c1, c2, c3]}}}}\n"
+                        "doc_to_text: \"{{question}}\\nAnswer:\"\n"
+                        "doc_to_choice: [\"A\", \"B\", \"C\", \"D\"]\ndoc_to_target: \"{{answer}}\"\n")
+        proc = run([QUALM, "eval", "-m", MODEL, "--tasks", tasks or task], check=False)
+        self.assertEqual(proc.returncode, 2, f"{proc.stdout}\n{proc.stderr}")
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, proc.stderr)
+        for needle in needles:
+            self.assertIn(needle, proc.stderr)
+        return proc.stderr
+
+    HEADER = "question,c0,c1,c2,c3,answer\n"
+
+    def test_answer_out_of_range(self):
+        self.refused(self.HEADER + "q1,a,b,c,d,0\nq2,a,b,c,d,4\n", "rows.csv:3", "{{answer}}", "out of range")
+
+    def test_missing_field(self):
+        self.refused("question,c0,c1,c2,answer\nq1,a,b,c,0\n", "rows.csv:2", "field 'c3' is missing")
+
+    def test_wrong_column_count(self):
+        self.refused(self.HEADER + "q1,a,b,c,d,0\nq2,a,b,c,d\n", "rows.csv:3", "row has 5 fields, the header has 6")
+
+    def test_unknown_task_gets_closest(self):
+        self.refused(self.HEADER, "unknown task 'helaswag'", "hellaswag", tasks="helaswag")
+        self.refused(self.HEADER, "mmlu_anatomy", tasks="mmlu_anatomyy")
+        self.refused(self.HEADER, "arc_challenge", "arc_easy", tasks="arc")
+
+
+if __name__ == "__main__":
+    unittest.main()
