@@ -24,6 +24,11 @@ void Batch::add(llama_token token, llama_pos pos, std::span<const llama_seq_id> 
   batch_.logits[i] = logits ? 1 : 0;
 }
 
+void Batch::add_seq(int i, llama_seq_id seq) {
+  if (i < 0 || i >= batch_.n_tokens || batch_.n_seq_id[i] >= max_seq_) throw std::logic_error("llama batch overflow");
+  batch_.seq_id[i][batch_.n_seq_id[i]++] = seq;
+}
+
 int Batch::outputs() const {
   int n = 0;
   for (int i = 0; i < batch_.n_tokens; ++i) n += batch_.logits[i] != 0;

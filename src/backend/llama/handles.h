@@ -36,6 +36,9 @@ class Batch {
     add(token, pos, std::span<const llama_seq_id>(seqs.begin(), seqs.size()), logits);
   }
   void add(llama_token token, llama_pos pos, std::span<const llama_seq_id> seqs, bool logits);
+  // Tags token i with one more sequence (a prefix shared by one more sequence).
+  void add_seq(int i, llama_seq_id seq);
+  void request_logits(int i) { batch_.logits[i] = 1; }
   int size() const { return batch_.n_tokens; }
   int capacity() const { return capacity_; }
   int outputs() const;

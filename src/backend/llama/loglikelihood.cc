@@ -1,7 +1,6 @@
 #include "backend/llama/loglikelihood.h"
 
 #include <algorithm>
-#include <map>
 #include <string>
 
 #include "backend/llama/decode.h"
@@ -12,54 +11,22 @@
 namespace qualm::llama {
 namespace {
 
-// Requests with one context string, sharing their first `shared` tokens.
-struct Group {
-  std::vector<size_t> members;  // request indices
-  size_t shared = 0;
-  size_t tokens_needed = 0;  // shared + each member's own tokens
-};
-
 size_t common_prefix(const std::vector<TokenId>& a, const std::vector<TokenId>& b) {
   size_t n = 0;
   while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
   return n;
 }
 
-size_t tokens_needed(const std::vector<PreparedRequest>& prepared, const std::vector<size_t>& members, size_t shared) {
-  size_t total = shared;
-  for (size_t m : members) total += prepared[m].tokens.size() - shared;
-  return total;
-}
-
-// Groups by context string, in order of first appearance; a group that would not fit
-// one decode is split.
-std::vector<Group> make_groups(std::span<const LoglikelihoodRequest> requests,
-                               const std::vector<PreparedRequest>& prepared, const ScoringLimits& limits) {
-  std::vector<Group> groups;
-  std::map<std::string, size_t> open;  // context -> index of its newest group
-  for (size_t r = 0; r < requests.size(); ++r) {
-    auto it = open.find(requests[r].context);
-    if (it != open.end()) {
-      Group& g = groups[it->second];
-      std::vector<size_t> members = g.members;
-      members.push_back(r);
-      const size_t shared = std::min(g.shared, common_prefix(prepared[g.members[0]].tokens, prepared[r].tokens));
-      const size_t needed = tokens_needed(prepared, members, shared);
-      if (needed <= static_cast<size_t>(limits.budget) && static_cast<int>(members.size()) <= limits.n_seq) {
-        g.members = std::move(members);
-        g.shared = shared;
-        g.tokens_needed = needed;
-        continue;
-      }
-    }
-    Group g;  // alone, all its tokens count as "shared": each is decoded once either way
-    g.members = {r};
-    g.shared = prepared[r].tokens.size();
-    g.tokens_needed = g.shared;
-    open[requests[r].context] = groups.size();
-    groups.push_back(std::move(g));
-  }
-  return groups;
+// Request indices ordered by their token sequences, so that requests sharing a prefix (the
+// choices of one document, the few-shot examples of one subject) sit side by side.
+std::vector<size_t> token_order(const std::vector<PreparedRequest>& prepared) {
+  std::vector<size_t> order(prepared.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::lexicographical_compare(prepared[a].tokens.begin(), prepared[a].tokens.end(),
+                                        prepared[b].tokens.begin(), prepared[b].tokens.end());
+  });
+  return order;
 }
 
 }  // namespace
@@ -106,58 +73,64 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
   std::vector<PreparedRequest> prepared;
   prepared.reserve(requests.size());
   for (const LoglikelihoodRequest& r : requests) prepared.push_back(prepare_request(model, r, limits.window));
-  const std::vector<Group> groups = make_groups(requests, prepared, limits);
+  const std::vector<size_t> order = token_order(prepared);
+  const size_t pack = static_cast<size_t>(std::min(limits.pack, limits.budget));
 
   std::vector<LoglikelihoodResult> results(requests.size());
   const int n_vocab = model.n_vocab();
   Batch batch(limits.budget, limits.n_seq);
   // Per request, the batch index whose logits predict each of its tokens (index t: token t).
   std::vector<std::vector<int>> rows(requests.size());
+  std::vector<int> path;  // batch index of each position of the previous member's sequence
 
-  size_t g0 = 0;
-  int64_t n_done = 0;
-  while (g0 < groups.size()) {
+  size_t i0 = 0;
+  while (i0 < order.size()) {
+    // Members in token order form a prefix tree: each adds only the tokens after its common
+    // prefix with the previous member, and those shared tokens carry every member's sequence id.
+    // A run is a stretch of requests that mostly share the previous one's prefix (the choices
+    // of one document). A decode stays within `pack` tokens and does not split a run: it ends
+    // before the run instead, unless the run fills the decode alone, which may then grow up
+    // to the KV budget rather than decode the run's prefix twice.
+    size_t i1 = i0 + 1, run_start = i0, used = prepared[order[i0]].tokens.size();
+    for (; i1 < order.size() && i1 - i0 < static_cast<size_t>(limits.n_seq); ++i1) {
+      const auto& prev = prepared[order[i1 - 1]].tokens;
+      const auto& cur = prepared[order[i1]].tokens;
+      const size_t shared = common_prefix(prev, cur);
+      const size_t extra = cur.size() - shared;
+      const bool joins = 2 * shared >= cur.size();
+      if (!joins) run_start = i1;
+      if (used + extra <= pack || (joins && run_start == i0 && used + extra <= static_cast<size_t>(limits.budget))) {
+        used += extra;
+        continue;
+      }
+      if (joins && run_start > i0) i1 = run_start;
+      break;
+    }
     batch.clear();
-    size_t used = 0;
-    int seqs = 0;
-    size_t g1 = g0;
-    for (; g1 < groups.size(); ++g1) {
-      const Group& g = groups[g1];
-      if (g1 > g0 && (used + g.tokens_needed > static_cast<size_t>(std::min(limits.pack, limits.budget)) ||
-                      seqs + static_cast<int>(g.members.size()) > limits.n_seq)) {
-        break;
+    path.clear();
+    for (size_t k = 0; k < i1 - i0; ++k) {
+      const size_t r = order[i0 + k];
+      const PreparedRequest& pr = prepared[r];
+      const llama_seq_id seq = static_cast<llama_seq_id>(k);
+      const size_t shared = k == 0 ? 0 : common_prefix(prepared[order[i0 + k - 1]].tokens, pr.tokens);
+      path.resize(shared);
+      for (size_t p = 0; p < shared; ++p) batch.add_seq(path[p], seq);
+      for (size_t p = shared; p < pr.tokens.size(); ++p) {
+        path.push_back(batch.size());
+        batch.add(pr.tokens[p], static_cast<llama_pos>(p), {seq}, false);
       }
-      std::vector<llama_seq_id> ids;
-      for (size_t k = 0; k < g.members.size(); ++k) ids.push_back(seqs + static_cast<int>(k));
-      int min_start = prepared[g.members[0]].continuation_start;
-      for (size_t m : g.members) min_start = std::min(min_start, prepared[m].continuation_start);
-      std::vector<int> shared_rows(g.shared, -1);
-      for (size_t p = 0; p < g.shared; ++p) {
-        const bool wanted = static_cast<int>(p) >= min_start - 1;
-        if (wanted) shared_rows[p] = batch.size();
-        batch.add(prepared[g.members[0]].tokens[p], static_cast<llama_pos>(p), ids, wanted);
+      // The logits at position p predict token p + 1.
+      rows[r].assign(pr.tokens.size(), -1);
+      for (size_t t = static_cast<size_t>(pr.continuation_start); t < pr.tokens.size(); ++t) {
+        rows[r][t] = path[t - 1];
+        batch.request_logits(path[t - 1]);
       }
-      for (size_t k = 0; k < g.members.size(); ++k) {
-        const PreparedRequest& pr = prepared[g.members[k]];
-        std::vector<int>& r = rows[g.members[k]];
-        r.assign(pr.tokens.size(), -1);
-        for (size_t p = 1; p < pr.tokens.size() && p <= g.shared; ++p) r[p] = shared_rows[p - 1];
-        for (size_t p = g.shared; p < pr.tokens.size(); ++p) {
-          const bool wanted = static_cast<int>(p) >= pr.continuation_start - 1 && p + 1 < pr.tokens.size();
-          if (wanted) r[p + 1] = batch.size();
-          batch.add(pr.tokens[p], static_cast<llama_pos>(p), {ids[k]}, wanted);
-        }
-      }
-      used += g.tokens_needed;
-      seqs += static_cast<int>(g.members.size());
     }
     llama_memory_clear(llama_get_memory(ctx), true);
     decode_or_throw(ctx, batch, "loglikelihood requests");
 
-    std::vector<size_t> done;
-    for (size_t g = g0; g < g1; ++g) done.insert(done.end(), groups[g].members.begin(), groups[g].members.end());
-    parallel_for(done.size(), default_worker_count(), [&](unsigned, size_t i) {
-      const size_t r = done[i];
+    parallel_for(i1 - i0, default_worker_count(), [&](unsigned, size_t k) {
+      const size_t r = order[i0 + k];
       const PreparedRequest& pr = prepared[r];
       LoglikelihoodResult& out = results[r];
       out.sequence = pr.tokens;
@@ -171,9 +144,8 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
         if (summary.argmax != pr.tokens[t]) out.is_greedy = false;
       }
     });
-    g0 = g1;
-    n_done += static_cast<int64_t>(done.size());
-    if (progress) progress(n_done, static_cast<int64_t>(requests.size()));
+    i0 = i1;
+    if (progress) progress(static_cast<int64_t>(i0), static_cast<int64_t>(requests.size()));
   }
   return results;
 }

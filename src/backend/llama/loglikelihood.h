@@ -2,9 +2,10 @@
 // loglikelihood(context, continuation) on llama.cpp, with lm-evaluation-harness's boundary
 // handling (SPEC S3): trailing whitespace of the context moves onto the continuation, and
 // the continuation's tokens are those of encode(context + continuation) after
-// len(encode(context)). Requests with the same context form a group whose common token
-// prefix is decoded once, tagged with every member's sequence id; many groups share each
-// decode. Results come back in input order.
+// len(encode(context)). Requests are sorted by their tokens and packed into decodes as a
+// prefix tree: a prefix that several requests share (a document's context, a subject's
+// few-shot examples) is decoded once, tagged with each of their sequence ids. Results come
+// back in input order.
 
 #include <span>
 #include <vector>

@@ -23,6 +23,9 @@ std::vector<LoglikelihoodRequest> multiple_choice_requests() {
       {"Tom had a big red ball. ", {"He threw it.", "He kicked it far away.", "It was blue."}},
       {"", {"Once upon a time", "The sun"}},
       {"The cat sat on the", {" mat", " mat and slept", " dog", " tree"}},
+      // Different contexts behind one few-shot prefix: the prefix tree shares it across them.
+      {"Lily saw a cat. The cat was big.\n\nTom saw a dog. The dog was", {" small", " happy"}},
+      {"Lily saw a cat. The cat was big.\n\nTom saw a bird. The bird was", {" red", " small"}},
   };
   std::vector<LoglikelihoodRequest> out;
   for (const auto& [context, choices] : docs) {
