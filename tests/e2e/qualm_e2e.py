@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import unittest
 from pathlib import Path
 
 SKIP = 77  # ctest's SKIP_RETURN_CODE for these tests
@@ -73,3 +75,16 @@ def llama_perplexity(model, text_file, ctx, *extra):
     m, _ = run_llama_until([llama_tool("llama-perplexity"), "-m", model, "-f", text_file, "-c", ctx, *extra],
                            r"Final estimate: PPL = ([0-9.]+) \+/- ([0-9.]+)")
     return m.group(1), m.group(2)
+
+
+class TempDirCase(unittest.TestCase):
+    """A test class with one temporary directory, self.dir, removed after its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()

@@ -3,11 +3,10 @@ that agree with it, mmlu as a group, few-shot and truncation, a user's own task 
 bad input (one line, exit 2, file:line and field)."""
 
 import json
-import tempfile
 import unittest
 from pathlib import Path
 
-from qualm_e2e import QUALM, require_data, run
+from qualm_e2e import QUALM, TempDirCase, require_data, run
 
 DATA = require_data()
 MODEL = DATA / "models" / "stories260K.gguf"
@@ -23,16 +22,7 @@ def sample_stderr(xs):
     return (sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs)) ** 0.5
 
 
-class Eval(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = Path(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
+class Eval(TempDirCase):
     def eval_out(self, name, *args):
         out = self.dir / name
         proc = run([QUALM, "eval", "-m", MODEL, "--json", "--out", out, *args])
@@ -115,16 +105,7 @@ class Eval(unittest.TestCase):
         self.assertIn("mmlu_world_religions", text)
 
 
-class BadRows(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = Path(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
+class BadRows(TempDirCase):
     def refused(self, csv_text, *needles, tasks=None):
         data = self.dir / "rows.csv"
         data.write_text(csv_text)

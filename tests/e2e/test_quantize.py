@@ -3,27 +3,17 @@ stories260K's rows (64 wide, 172 for ffn_down) are not multiples of the 256-wide
 blocks, so its "Q4_K_M" holds no Q4_K tensor, and ffn_down stays F16 under every type."""
 
 import filecmp
-import tempfile
 import unittest
 from pathlib import Path
 
-from qualm_e2e import QUALM, llama_tool, qualm_json, require_data, run
+from qualm_e2e import QUALM, TempDirCase, llama_tool, qualm_json, require_data, run
 
 DATA = require_data()
 MODEL = DATA / "models" / "stories260K.gguf"
 WIKITEXT = DATA / "datasets" / "wikitext-2" / "wiki.test.raw"
 
 
-class Quantize(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = Path(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
+class Quantize(TempDirCase):
     def quantize(self, qtype, imatrix=None):
         tag = f"{qtype}-{imatrix.suffix[1:]}" if imatrix else qtype
         extra = ["--imatrix", imatrix] if imatrix else []
