@@ -259,7 +259,7 @@ class Parser {
   bool peek_op(std::string_view op) { return peek().type == Token::kOp && peek().text == op; }
   void expect(std::string_view op) {
     const Token t = next();
-    if (t.type != Token::kOp || t.text != op) unexpected(t, "'" + std::string(op) + "'");
+    if (t.type != Token::kOp || t.text != op) unexpected(t, std::string("'").append(op).append("'"));
   }
 
   NodePtr make(Kind kind, std::string name, std::vector<NodePtr> args, size_t begin, json value = nullptr) const {
@@ -459,7 +459,11 @@ struct Env {
   const std::string& source;
   const std::string& tag;
 
-  std::string text(const TemplateNode& n) const { return "'" + source.substr(n.begin, n.end - n.begin) + "'"; }
+  std::string text(const TemplateNode& n) const {
+    std::string out = "'";
+    out.append(source, n.begin, n.end - n.begin);
+    return out += "'";
+  }
   [[noreturn]] void fail(const std::string& problem, const std::string& fix = "") const {
     throw InputError(where, problem + " in " + tag, fix);
   }
