@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "backend/llama/llama_backend.h"
+#include "backend/llama/quantize.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
 #include "core/build_info.h"
@@ -113,10 +114,7 @@ int run_eval(const EvalFlags& f) {
   if (!f.out.empty()) {
     fs::create_directories(f.out);
     const RunLabels labels{"eval-" + utc_stamp(), fs::path(f.model).stem().string(),
-                           backend.model().gguf().metadata.count("general.file_type")
-                               ? backend.model().gguf().metadata.at("general.file_type")
-                               : "",
-                           backend.name()};
+                           llama::file_type_name(backend.model().gguf()), backend.name()};
     std::ostringstream samples;
     for (size_t t = 0; t < tasks.size(); ++t) {
       for (size_t d = 0; d < tasks[t].docs.size(); ++d) samples << mc_sample_record(labels, tasks[t], scores[t], d).dump() << "\n";

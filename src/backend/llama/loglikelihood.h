@@ -20,8 +20,8 @@ struct ScoringLimits {
   int window = 2048;  // longest sequence; longer ones lose tokens from the left
   int n_seq = 128;    // sequence ids per decode
   int budget = 8192;  // most tokens per decode (the context's KV size)
-  // Groups are added to a decode while it stays within this many tokens (a decode always
-  // takes at least one group). Attention costs tokens x KV cells, so small decodes score
+  // Requests are added to a decode while it stays within this many tokens (a decode always
+  // takes at least one request). Attention costs tokens x KV cells, so small decodes score
   // small models fastest; past one physical batch a bigger decode saves nothing.
   int pack = 256;
 };

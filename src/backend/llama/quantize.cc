@@ -2,6 +2,7 @@
 
 #include <llama.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -97,6 +98,22 @@ struct ImatrixParams {
 };
 
 }  // namespace
+
+std::string file_type_name(const GgufSummary& gguf) {
+  if (auto it = gguf.metadata.find("general.file_type"); it != gguf.metadata.end()) {
+    for (const TypeName& t : kTypes) {
+      if (it->second == std::to_string(static_cast<int>(t.ftype))) return t.name;
+    }
+    return "ftype " + it->second;
+  }
+  std::string best;
+  int most = 0;
+  for (const auto& [type, count] : gguf.tensor_type_counts()) {
+    if (count > most) most = count, best = type;
+  }
+  for (char& ch : best) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return best;
+}
 
 std::vector<std::string> quantize_type_names() {
   std::vector<std::string> names;

@@ -39,6 +39,10 @@ struct QuantizeReport {
 
 std::vector<std::string> quantize_type_names();
 
+// The file's type in llama-quantize's names ("F32", "Q8_0", ...) from general.file_type; a
+// file without that key is named by its most common tensor type ("F32").
+std::string file_type_name(const GgufSummary& gguf);
+
 // Throws InputError for a bad type or input file, RunError when llama.cpp fails.
 QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesystem::path& out,
                               const QuantizeOptions& options);
