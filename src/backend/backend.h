@@ -22,7 +22,8 @@ struct GenerationOptions {
   double top_p = 1.0;
   int top_k = 0;  // 0 = off
   uint64_t seed = 42;
-  std::vector<std::string> stop;
+  std::vector<std::string> stop;  // the text ends before the first of these
+  bool chat = false;              // wrap the prompt in the model's chat template
 };
 
 struct GenerateRequest {
@@ -39,6 +40,7 @@ struct GenerateResult {
   double prompt_ms = 0;
   double generate_ms = 0;
   std::string stop_reason;  // "stop", "length", "eos"
+  bool truncated = false;   // the prompt lost tokens from the left to fit the window
 };
 
 struct LoglikelihoodRequest {

@@ -15,6 +15,7 @@ void add_kld_command(CLI::App& app, Action& run);
 void add_quantize_command(CLI::App& app, Action& run);
 void add_version_command(CLI::App& app, Action& run);
 void add_eval_command(CLI::App& app, Action& run);
+void add_generate_command(CLI::App& app, Action& run);
 void add_tasks_command(CLI::App& app, Action& run);
 
 }  // namespace qualm::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "show llama.cpp's log");
   qualm::cli::Action run;
   qualm::cli::add_eval_command(app, run);
+  qualm::cli::add_generate_command(app, run);
   qualm::cli::add_perplexity_command(app, run);
   qualm::cli::add_kld_command(app, run);
   qualm::cli::add_quantize_command(app, run);

@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include "backend/llama/generate.h"
 #include "backend/llama/loglikelihood.h"
+#include "core/errors.h"
 #include "backend/logits.h"
 #include "core/parallel.h"
 
@@ -30,12 +32,13 @@ Capabilities LlamaBackend::capabilities() const {
     caps.support(Capability::kLoglikelihoodRolling);
     caps.support(Capability::kDistributions);
     caps.support(Capability::kLoglikelihood);
+    caps.support(Capability::kGenerate);
   } else {
+    caps.refuse(Capability::kGenerate, "the model has no language-model head");
     caps.refuse(Capability::kLoglikelihood, "the model has no language-model head");
     caps.refuse(Capability::kLoglikelihoodRolling, "the model has no language-model head");
     caps.refuse(Capability::kDistributions, "the model has no language-model head");
   }
-  caps.refuse(Capability::kGenerate, "not yet implemented in the llama backend of this qualm version");
   caps.refuse(Capability::kEmbed, "not yet implemented in the llama backend of this qualm version");
   return caps;
 }
@@ -60,9 +63,24 @@ llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
   return context(shape);
 }
 
-std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest>) {
+std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateRequest> requests) {
   capabilities().require(Capability::kGenerate, name());
-  return {};
+  for (const GenerateRequest& r : requests) {
+    if (r.options.max_new_tokens < 1) throw InputError("max_new_tokens", "must be at least 1");
+  }
+  GenerateLimits limits;
+  const int n_ctx_train = model_->n_ctx_train();
+  limits.window = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.n_seq = options_.generate_parallel;
+  limits.n_batch = options_.context.n_batch;
+  limits.kv_cells = generation_kv_cells(*model_, requests, limits.window, limits.n_seq, std::max(8192, limits.window));
+  ContextOptions shape = options_.context;
+  shape.n_ctx = limits.kv_cells;
+  shape.n_seq = limits.n_seq;
+  shape.n_batch = limits.n_batch + limits.n_seq;
+  shape.kv_unified = true;
+  return generate_batch(*model_, context(shape), requests, limits,
+                        [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
 std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

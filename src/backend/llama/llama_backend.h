@@ -18,6 +18,7 @@ struct LlamaBackendOptions {
   // loglikelihood packs requests into decodes of about this many tokens (at most the
   // physical batch): attention costs tokens x KV cells, which dominates for small models.
   int pack_tokens = 256;
+  int generate_parallel = 16;  // sequences generated at once
 };
 
 class LlamaBackend : public Backend {

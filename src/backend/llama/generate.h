@@ -1,0 +1,40 @@
+#pragma once
+// generate() on llama.cpp: continuous batching of many prompts as parallel sequences in one
+// unified KV cache. A free slot takes the next prompt; prompts are prefilled in pieces of at
+// most n_batch tokens beside the sequences already generating; each sequence samples from
+// its own sampler, seeded from (seed, sample_key), so its text does not depend on which
+// other prompts share its decodes.
+
+#include <span>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/llama/model.h"
+#include "core/progress.h"
+
+namespace qualm::llama {
+
+struct GenerateLimits {
+  int window = 2048;   // prompt + new tokens of one sequence; longer prompts lose tokens from the left
+  int n_seq = 16;      // sequences generating at once
+  int n_batch = 2048;  // tokens per decode
+  int kv_cells = 8192; // the context's KV size, shared by the sequences in flight
+};
+
+// The KV size a batch of requests wants: the largest few in flight together, at least the
+// largest single one, at most `cap` beyond that.
+int generation_kv_cells(const LlamaModel& model, std::span<const GenerateRequest> requests, int window, int n_seq,
+                        int cap);
+
+std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_context* ctx,
+                                           std::span<const GenerateRequest> requests, const GenerateLimits& limits,
+                                           const ProgressFn& progress = nullptr);
+
+// The prompt as the model is given it: the GGUF's chat template around one user message when
+// options.chat is set (InputError when the model has none).
+std::string prompt_text(const LlamaModel& model, const GenerateRequest& request);
+
+// splitmix64 of (seed, key): each sequence's sampler seed.
+uint32_t sequence_seed(uint64_t seed, uint64_t key);
+
+}  // namespace qualm::llama
