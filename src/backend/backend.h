@@ -115,8 +115,10 @@ struct EmbedRequest {
 
 struct EmbedResult {
   int dim = 0;
-  std::vector<float> values;  // one row (kMean) or one row per token (kNone)
+  std::vector<float> values;  // one row (kMean) or one row per token (kNone), as the model gives them
   std::vector<TokenId> tokens;
+  std::vector<bool> special;  // per token: a control token (CLS, SEP, BOS...), weight 0 in BERTScore
+  bool truncated = false;     // the text was cut on the right to the model's training context
 };
 
 class Backend {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/llama/embed.h"
 #include "backend/llama/generate.h"
 #include "backend/llama/loglikelihood.h"
 #include "core/errors.h"
@@ -39,13 +40,14 @@ Capabilities LlamaBackend::capabilities() const {
     caps.refuse(Capability::kLoglikelihoodRolling, "the model has no language-model head");
     caps.refuse(Capability::kDistributions, "the model has no language-model head");
   }
-  caps.refuse(Capability::kEmbed, "not yet implemented in the llama backend of this qualm version");
+  caps.support(Capability::kEmbed);
   return caps;
 }
 
 llama_context* LlamaBackend::context(const ContextOptions& shape) {
   const auto same = [](const ContextOptions& a, const ContextOptions& b) {
-    return a.n_ctx == b.n_ctx && a.n_seq == b.n_seq && a.n_batch == b.n_batch && a.kv_unified == b.kv_unified;
+    return a.n_ctx == b.n_ctx && a.n_seq == b.n_seq && a.n_batch == b.n_batch && a.kv_unified == b.kv_unified &&
+           a.embeddings == b.embeddings && a.pool_mean == b.pool_mean && a.n_ubatch == b.n_ubatch;
   };
   if (!context_ || !same(shape, context_shape_)) {
     context_.reset();  // free the old one before allocating
@@ -99,9 +101,30 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
                              [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
-std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest>) {
+std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest> requests) {
   capabilities().require(Capability::kEmbed, name());
-  return {};
+  std::vector<EmbedResult> results(requests.size());
+  EmbedLimits limits;
+  const int n_ctx_train = model_->n_ctx_train();
+  limits.max_tokens = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.budget = std::max(limits.max_tokens, std::min(options_.context.n_batch, 4 * limits.max_tokens));
+  for (const Pooling pooling : {Pooling::kMean, Pooling::kNone}) {
+    std::vector<EmbedRequest> mine;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (requests[i].pooling == pooling) mine.push_back(requests[i]), where.push_back(i);
+    }
+    if (mine.empty()) continue;
+    ContextOptions shape = options_.context;
+    shape.n_ctx = shape.n_batch = shape.n_ubatch = limits.budget;
+    shape.n_seq = limits.n_seq;
+    shape.embeddings = true;
+    shape.pool_mean = pooling == Pooling::kMean;
+    shape.kv_unified = true;
+    std::vector<EmbedResult> out = embed_batch(*model_, context(shape), mine, limits);
+    for (size_t k = 0; k < out.size(); ++k) results[where[k]] = std::move(out[k]);
+  }
+  return results;
 }
 
 std::unique_ptr<DistributionStream> LlamaBackend::distributions(std::span<const DistributionRequest> requests) {

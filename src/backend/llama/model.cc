@@ -75,6 +75,7 @@ ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) 
   params.type_k = cache_type(options.cache_type_k, "--cache-type-k");
   params.type_v = cache_type(options.cache_type_v, "--cache-type-v");
   params.embeddings = options.embeddings;
+  if (options.embeddings) params.pooling_type = options.pool_mean ? LLAMA_POOLING_TYPE_MEAN : LLAMA_POOLING_TYPE_NONE;
   params.kv_unified = options.kv_unified;
   params.no_perf = true;
   take_error_log();

@@ -54,6 +54,7 @@ struct ContextOptions {
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
   bool embeddings = false;
+  bool pool_mean = false;   // with embeddings: one mean-pooled vector per sequence, else per token
   bool kv_unified = false;  // one KV buffer for all sequences (needed to share a prefix)
 };
 
