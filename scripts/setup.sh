@@ -8,7 +8,7 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 packages=(build-essential cmake ninja-build git ca-certificates python3
           nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libbz2-dev
-          libyaml-cpp-dev)
+          libyaml-cpp-dev python3-nltk)
 # npm fetches llama.cpp's source (node-llama-cpp's tarball); keep a Node.js already there.
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

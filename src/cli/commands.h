@@ -17,5 +17,6 @@ void add_version_command(CLI::App& app, Action& run);
 void add_eval_command(CLI::App& app, Action& run);
 void add_generate_command(CLI::App& app, Action& run);
 void add_tasks_command(CLI::App& app, Action& run);
+void add_score_command(CLI::App& app, Action& run);
 
 }  // namespace qualm::cli

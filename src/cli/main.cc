@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   qualm::cli::add_perplexity_command(app, run);
   qualm::cli::add_kld_command(app, run);
   qualm::cli::add_quantize_command(app, run);
+  qualm::cli::add_score_command(app, run);
   qualm::cli::add_tasks_command(app, run);
   qualm::cli::add_version_command(app, run);
   for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras();

@@ -1,0 +1,61 @@
+#pragma once
+// BLEU as HF evaluate's "bleu" computes it: TensorFlow NMT's compute_bleu on tokenize_13a
+// words, max order 4, no smoothing, brevity penalty from the shortest reference of each
+// sample, statistics summed over the corpus. Sentence-level BLEU is the same on one sample.
+// Scores are on a 0-1 scale.
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace qualm::metrics {
+
+inline constexpr int kBleuMaxOrder = 4;
+
+// Everything BLEU reports; sacrebleu.h returns the same parts.
+struct BleuScore {
+  double score = 0;
+  std::array<double, kBleuMaxOrder> precisions{};
+  double brevity_penalty = 0;
+  double length_ratio = 0;  // translation / reference length; 0 when the references are empty
+  long translation_length = 0;
+  long reference_length = 0;
+};
+
+// Sufficient statistics of one sample or, summed, of a corpus.
+struct BleuStats {
+  std::array<long, kBleuMaxOrder> matches{};
+  std::array<long, kBleuMaxOrder> possible{};
+  long translation_length = 0;
+  long reference_length = 0;
+
+  BleuStats& operator+=(const BleuStats& other);
+};
+
+// Counts of every n-gram of order 1..max_order, keyed by its words joined with spaces.
+using NgramCounts = std::unordered_map<std::string, long>;
+NgramCounts ngram_counts(const std::vector<std::string>& words, int max_order = kBleuMaxOrder);
+
+// Per n-gram, the highest count in any one reference (what clips the matches).
+NgramCounts max_reference_counts(const std::vector<std::vector<std::string>>& references);
+
+// Clipped matches per order of `words` against `reference_max` counts.
+std::array<long, kBleuMaxOrder> clipped_matches(const NgramCounts& words, const NgramCounts& reference_max);
+
+// One sample's statistics, from already tokenized words.
+BleuStats bleu_stats(const std::vector<std::string>& translation,
+                     const std::vector<std::vector<std::string>>& references);
+
+// The same from raw texts, tokenized with tokenize_13a.
+BleuStats bleu_text_stats(std::string_view prediction, const std::vector<std::string>& references);
+
+BleuScore bleu_from_stats(const BleuStats& stats);
+
+// Corpus BLEU of raw texts: predictions[i] against references[i] (one or more each).
+BleuScore bleu(const std::vector<std::string>& predictions, const std::vector<std::vector<std::string>>& references);
+
+BleuScore sentence_bleu(std::string_view prediction, const std::vector<std::string>& references);
+
+}  // namespace qualm::metrics

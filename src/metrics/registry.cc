@@ -1,0 +1,151 @@
+#include "metrics/registry.h"
+
+#include <algorithm>
+
+#include "metrics/chrf.h"
+#include "metrics/exact_match.h"
+#include "metrics/output_length.h"
+#include "metrics/repetition.h"
+#include "metrics/rouge.h"
+#include "metrics/sacrebleu.h"
+
+namespace qualm::metrics {
+namespace {
+
+const std::vector<std::string>& refs_of(const TextCorpus& c, size_t i) {
+  static const std::vector<std::string> kNone;
+  return i < c.references.size() ? c.references[i] : kNone;
+}
+
+double mean(const std::vector<double>& xs) {
+  double sum = 0;
+  for (double x : xs) sum += x;
+  return xs.empty() ? 0.0 : sum / static_cast<double>(xs.size());
+}
+
+// Per sample, the best reference by F1, the first on ties (rouge-score's score_multi).
+template <typename Rouge>
+MetricReport score_rouge(const TextCorpus& c, Rouge rouge) {
+  MetricReport r;
+  PrfScore sum;
+  for (size_t i = 0; i < c.predictions.size(); ++i) {
+    PrfScore best;
+    bool first = true;
+    for (const std::string& ref : refs_of(c, i)) {
+      const PrfScore s = rouge(c.predictions[i], ref, c.options.use_stemmer);
+      if (first || s.f1 > best.f1) best = s;
+      first = false;
+    }
+    sum.precision += best.precision;
+    sum.recall += best.recall;
+    sum.f1 += best.f1;
+    r.per_sample.push_back(best.f1);
+  }
+  const double n = c.predictions.empty() ? 1.0 : static_cast<double>(c.predictions.size());
+  r.prf = PrfScore{sum.precision / n, sum.recall / n, sum.f1 / n};
+  r.score = r.prf->f1;
+  return r;
+}
+
+MetricReport score_rouge_l(const TextCorpus& c) { return score_rouge(c, rouge_l); }
+MetricReport score_rouge_lsum(const TextCorpus& c) { return score_rouge(c, rouge_lsum); }
+
+template <typename StatsFn, typename FromStats>
+MetricReport score_bleu_like(const TextCorpus& c, StatsFn stats_of, FromStats from_stats) {
+  MetricReport r;
+  BleuStats total;
+  for (size_t i = 0; i < c.predictions.size(); ++i) {
+    const BleuStats s = stats_of(c.predictions[i], refs_of(c, i));
+    r.per_sample.push_back(from_stats(s).score);
+    total += s;
+  }
+  r.bleu = from_stats(total);
+  r.score = r.bleu->score;
+  return r;
+}
+
+MetricReport score_bleu(const TextCorpus& c) { return score_bleu_like(c, bleu_text_stats, bleu_from_stats); }
+
+MetricReport score_sacrebleu(const TextCorpus& c) { return score_bleu_like(c, sacrebleu_stats, sacrebleu_from_stats); }
+
+MetricReport score_chrf(const TextCorpus& c) {
+  MetricReport r;
+  ChrfStats total;
+  for (size_t i = 0; i < c.predictions.size(); ++i) {
+    const ChrfStats s = chrf_stats(c.predictions[i], refs_of(c, i));
+    r.per_sample.push_back(chrf_from_stats(s));
+    total += s;
+  }
+  r.score = chrf_from_stats(total);
+  return r;
+}
+
+// Mean over samples of the best value over a sample's references.
+template <typename PairFn>
+MetricReport score_best_reference_mean(const TextCorpus& c, PairFn pair) {
+  MetricReport r;
+  for (size_t i = 0; i < c.predictions.size(); ++i) {
+    double best = 0;
+    for (const std::string& ref : refs_of(c, i)) best = std::max(best, pair(c.predictions[i], ref, c.options));
+    r.per_sample.push_back(best);
+  }
+  r.score = mean(r.per_sample);
+  return r;
+}
+
+MetricReport score_exact_match(const TextCorpus& c) {
+  return score_best_reference_mean(c, [](std::string_view p, std::string_view ref, const ScoreOptions& o) {
+    return exact_match(p, ref, ExactMatchOptions{o.ignore_punctuation});
+  });
+}
+
+MetricReport score_output_length(const TextCorpus& c) {
+  return score_best_reference_mean(
+      c, [](std::string_view p, std::string_view ref, const ScoreOptions&) { return output_length(p, ref); });
+}
+
+MetricReport score_repetition(const TextCorpus& c) {
+  MetricReport r;
+  for (const std::string& p : c.predictions) r.per_sample.push_back(repetition(p));
+  r.score = mean(r.per_sample);
+  return r;
+}
+
+}  // namespace
+
+std::string_view aggregation_name(Aggregation a) { return a == Aggregation::kCorpus ? "corpus" : "mean"; }
+
+const std::vector<TextMetric>& text_metrics() {
+  using A = Aggregation;
+  static const std::vector<TextMetric> kMetrics = {
+      {"rouge_l", 0, 1, true, A::kMean, true, 1, "rouge-score's ROUGE-L F1 (LCS of words)", score_rouge_l},
+      {"rouge_lsum", 0, 1, true, A::kMean, true, 1, "rouge-score's ROUGE-Lsum F1 (sentences = lines)",
+       score_rouge_lsum},
+      {"bleu", 0, 1, true, A::kCorpus, true, 1, "HF evaluate's BLEU (13a, no smoothing, shortest reference)",
+       score_bleu},
+      {"sacrebleu", 0, 1, true, A::kCorpus, true, 100, "sacrebleu's BLEU (13a, exp smoothing, closest reference)",
+       score_sacrebleu},
+      {"chrf", 0, 1, true, A::kCorpus, true, 100, "sacrebleu's chrF (character 6-grams, beta 2)", score_chrf},
+      {"exact_match", 0, 1, true, A::kMean, true, 1, "1 if equal after strip and case folding", score_exact_match},
+      {"output_length", 0, 1, true, A::kMean, true, 1, "min/max of the word counts", score_output_length},
+      {"repetition", 0, 1, true, A::kMean, false, 1, "distinct / all word 4-grams of the prediction", score_repetition},
+      {"bertscore", -1, 1, true, A::kMean, true, 1, "greedy cosine matching of token embeddings (F1)", nullptr},
+      {"coherence", -1, 1, true, A::kMean, true, 1, "cosine of sentence embeddings (SemScore)", nullptr},
+  };
+  return kMetrics;
+}
+
+const TextMetric* find_text_metric(std::string_view name) {
+  for (const TextMetric& m : text_metrics()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> text_metric_names() {
+  std::vector<std::string> names;
+  for (const TextMetric& m : text_metrics()) names.emplace_back(m.name);
+  return names;
+}
+
+}  // namespace qualm::metrics
