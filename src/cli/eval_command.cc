@@ -12,7 +12,9 @@
 #include "core/build_info.h"
 #include "core/data_dir.h"
 #include "core/errors.h"
+#include "eval/gen_eval.h"
 #include "eval/mc_eval.h"
+#include "report/gen_results.h"
 #include "report/mc_results.h"
 #include "tasks/task_registry.h"
 
@@ -28,6 +30,9 @@ struct EvalFlags {
   int num_fewshot = -1;
   bool json = false;
   std::string out;
+  std::string embedding_model;
+  uint64_t seed = 42;
+  double temperature = 0.0;
   EngineFlags engine;
 };
 
@@ -82,26 +87,49 @@ int run_eval(const EvalFlags& f) {
   build.limit = f.limit;
   if (f.num_fewshot >= 0) build.num_fewshot = f.num_fewshot;
   std::vector<McTask> tasks;
+  std::vector<GenTask> gen_tasks;
   for (const SelectedTask& s : select_tasks(split_names(f.tasks), index)) {
-    tasks.push_back(build_mc_task(s.spec, s.group, *data_dir, build));
+    if (s.spec.output_type.text == "generate") gen_tasks.push_back(build_gen_task(s.spec, s.group, *data_dir, f.limit));
+    else tasks.push_back(build_mc_task(s.spec, s.group, *data_dir, build));
   }
 
   llama::LlamaBackend backend(backend_options(f.model, f.engine));
+  std::unique_ptr<llama::LlamaBackend> embedder;
   size_t n_docs = 0;
   for (const McTask& t : tasks) n_docs += t.docs.size();
-  ProgressLine progress("eval", "requests");
-  backend.set_progress(progress.callback());
+  for (const GenTask& t : gen_tasks) n_docs += t.docs.size();
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<McTaskScores> scores = score_mc_tasks(backend, tasks);
+  std::vector<McTaskScores> scores;
+  if (!tasks.empty()) {
+    ProgressLine progress("eval", "requests");
+    backend.set_progress(progress.callback());
+    scores = score_mc_tasks(backend, tasks);
+  }
+  std::vector<GenTaskScores> gen_scores;
+  if (!gen_tasks.empty()) {
+    ProgressLine progress("generate", "prompts");
+    backend.set_progress(progress.callback());
+    GenRunOptions run{f.seed, f.temperature, nullptr, f.embedding_model};
+    if (!f.embedding_model.empty()) {
+      embedder = std::make_unique<llama::LlamaBackend>(backend_options(f.embedding_model, f.engine));
+      run.embedder = embedder.get();
+    }
+    gen_scores = score_gen_tasks(backend, gen_tasks, run);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::vector<McGroupResult> groups = groups_of(tasks, scores);
 
   nlohmann::json results = mc_results_json(tasks, scores, groups);
+  add_gen_results(results, gen_tasks, gen_scores);
   results["config"] = {{"model", f.model},
                        {"model_description", backend.model().description()},
                        {"tasks", f.tasks},
                        {"limit", f.limit},
                        {"num_fewshot", f.num_fewshot < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.num_fewshot)},
+                       {"seed", f.seed},
+                       {"temperature", f.temperature},
+                       {"embedding_model", f.embedding_model.empty() ? nlohmann::json(nullptr)
+                                                                     : nlohmann::json(f.embedding_model)},
                        {"add_bos", backend.model().add_bos()},
                        {"engine", engine_json(f.engine)},
                        {"data_dir", data_dir->string()},
@@ -119,6 +147,11 @@ int run_eval(const EvalFlags& f) {
     for (size_t t = 0; t < tasks.size(); ++t) {
       for (size_t d = 0; d < tasks[t].docs.size(); ++d) samples << mc_sample_record(labels, tasks[t], scores[t], d).dump() << "\n";
     }
+    for (size_t t = 0; t < gen_tasks.size(); ++t) {
+      for (size_t d = 0; d < gen_tasks[t].docs.size(); ++d) {
+        samples << gen_sample_record(labels, gen_tasks[t], gen_scores[t], d, f.seed, f.temperature).dump() << "\n";
+      }
+    }
     write_atomically(fs::path(f.out) / "samples.jsonl", samples.str());
     write_atomically(fs::path(f.out) / "results.json", results.dump(2) + "\n");
   }
@@ -127,8 +160,10 @@ int run_eval(const EvalFlags& f) {
   } else {
     std::cout << "model: " << f.model << " (" << backend.model().description() << ")\n";
     print_mc_table(std::cout, tasks, scores, groups);
+    print_gen_table(std::cout, gen_tasks, gen_scores);
     int truncated = 0;
     for (const McTaskScores& s : scores) truncated += s.n_truncated;
+    for (const GenTaskScores& s : gen_scores) truncated += s.n_truncated;
     std::printf("%zu documents in %.2f s (%.1f/s); %d prompts truncated from the left\n", n_docs, seconds,
                 seconds > 0 ? n_docs / seconds : 0.0, truncated);
   }
@@ -139,7 +174,7 @@ int run_eval(const EvalFlags& f) {
 
 void add_eval_command(CLI::App& app, Action& run) {
   auto flags = std::make_shared<EvalFlags>();
-  CLI::App* cmd = app.add_subcommand("eval", "benchmark tasks scored by log-likelihood, as lm-evaluation-harness does");
+  CLI::App* cmd = app.add_subcommand("eval", "benchmark tasks: multiple choice by log-likelihood (as lm-evaluation-harness), generation with text metrics");
   cmd->add_option("-m,--model", flags->model, "GGUF model")->required();
   cmd->add_option("--tasks", flags->tasks, "comma-separated task or group names, or task file paths (qualm tasks)")
       ->required();
@@ -149,6 +184,12 @@ void add_eval_command(CLI::App& app, Action& run) {
       ->check(CLI::Range(0, 1000));
   cmd->add_flag("--json", flags->json, "print results.json to stdout");
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
+  cmd->add_option("--embedding-model", flags->embedding_model,
+                  "embedding GGUF for bertscore and coherence in generate tasks (BERT family)");
+  cmd->add_option("--seed", flags->seed, "sampling seed of generate tasks")->capture_default_str();
+  cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
   add_engine_flags(*cmd, flags->engine, EngineUse::kRequests);
   cmd->callback([flags, &run] { run = [flags] { return run_eval(*flags); }; });
 }

@@ -26,7 +26,7 @@ int run_tasks(const TasksFlags& f) {
   std::map<std::string, long long> counts;
   for (const auto& [name, spec] : index.tasks) {
     long long n = -1;
-    if (data_dir && std::filesystem::is_regular_file(*data_dir / dataset_relative_path(spec))) {
+    if (data_dir && std::filesystem::is_regular_file(dataset_file(spec, *data_dir))) {
       n = static_cast<long long>(count_task_docs(spec, *data_dir));
     }
     counts[name] = n;

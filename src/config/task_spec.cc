@@ -114,7 +114,10 @@ long long integer(const Entry& e, const std::string& key) {
 }
 
 void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
-  if (const Entry* v = find(e, "path")) d.path = sourced(*v, key + ".path");
+  if (const Entry* v = find(e, "path")) {
+    d.path = sourced(*v, key + ".path");
+    d.base_dir = fs::path(v->file).parent_path();
+  }
   if (const Entry* v = find(e, "format")) d.format = sourced(*v, key + ".format");
   if (const Entry* v = find(e, "fields")) {
     if (!v->is_map) throw InputError(where_of(*v), key + ".fields: expected a mapping of new name: source field(s)");
@@ -129,10 +132,63 @@ void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
 const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
-    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics"};
+    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters"};
+const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
-const std::vector<std::string> kOutputTypes = {"multiple_choice"};
+const std::vector<std::string> kOutputTypes = {"multiple_choice", "generate"};
+
+double real(const Entry& e, const std::string& key) {
+  try {
+    return e.node.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(where_of(e), key + ": expected a number, got '" + scalar(e, key) + "'");
+  }
+}
+
+GenerationSpec read_generation(const Entry& e) {
+  if (!e.is_map) throw InputError(where_of(e), "generation_kwargs: expected a mapping");
+  check_keys(e, kGenerationKeys, "generation_kwargs");
+  GenerationSpec g;
+  if (const Entry* v = find(e, "max_new_tokens")) {
+    g.max_new_tokens = static_cast<int>(integer(*v, "generation_kwargs.max_new_tokens"));
+    if (g.max_new_tokens < 1) throw InputError(where_of(*v), "max_new_tokens must be at least 1");
+  }
+  if (const Entry* v = find(e, "temperature")) g.temperature = real(*v, "generation_kwargs.temperature");
+  if (const Entry* v = find(e, "top_p")) g.top_p = real(*v, "generation_kwargs.top_p");
+  if (const Entry* v = find(e, "top_k")) g.top_k = static_cast<int>(integer(*v, "generation_kwargs.top_k"));
+  if (const Entry* v = find(e, "stop")) g.stop = strings(*v, "generation_kwargs.stop");
+  if (const Entry* v = find(e, "chat")) g.chat = v->node.as<bool>(false);
+  return g;
+}
+
+std::vector<TextFilter> read_filters(const Entry& e) {
+  if (!e.node.IsSequence()) throw InputError(where_of(e), "filters: expected a list", "e.g. filters: [strip, first_line]");
+  std::vector<TextFilter> out;
+  for (const auto& item : e.node) {
+    TextFilter f;
+    f.where = where_of(e);
+    if (item.IsMap() && item["regex"]) {
+      f.kind = TextFilter::Kind::kRegex;
+      f.pattern = item["regex"].as<std::string>();
+    } else if (item.IsScalar()) {
+      const std::string name = item.as<std::string>();
+      static const std::vector<std::string> kNames = {"strip", "first_line", "truncate_at_stop"};
+      if (name == "strip") f.kind = TextFilter::Kind::kStrip;
+      else if (name == "first_line") f.kind = TextFilter::Kind::kFirstLine;
+      else if (name == "truncate_at_stop") f.kind = TextFilter::Kind::kTruncateAtStop;
+      else {
+        const auto close = closest_match(name, kNames);
+        throw InputError(where_of(e), "unknown filter '" + name + "'",
+                         close ? "did you mean '" + *close + "'?" : "use strip, first_line, truncate_at_stop or {regex: ...}");
+      }
+    } else {
+      throw InputError(where_of(e), "a filter is a name or {regex: PATTERN}");
+    }
+    out.push_back(f);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -194,20 +250,33 @@ TaskSpec load_task_spec(const fs::path& file) {
     t.num_fewshot = static_cast<int>(n);
   }
   if (const Entry* v = find(root, "description")) t.description = sourced(*v, "description");
-  for (const char* key : {"doc_to_text", "doc_to_target"}) {
-    const Entry* v = find(root, key);
-    if (v == nullptr) throw InputError(top, std::string("missing key '") + key + "'", "write the template");
-    (std::string(key) == "doc_to_text" ? t.doc_to_text : t.doc_to_target) = sourced(*v, key);
-  }
+  const bool generate = t.output_type.text == "generate";
+  const Entry* text = find(root, "doc_to_text");
+  if (text == nullptr) throw InputError(top, "missing key 'doc_to_text'", "write the prompt template");
+  t.doc_to_text = sourced(*text, "doc_to_text");
+  if (const Entry* v = find(root, "doc_to_target")) t.doc_to_target = sourced(*v, "doc_to_target");
+  else if (!generate) throw InputError(top, "missing key 'doc_to_target'", "write the template of the gold choice");
   const Entry* choice = find(root, "doc_to_choice");
-  if (choice == nullptr) throw InputError(top, "missing key 'doc_to_choice'", "a multiple_choice task lists its choices");
-  if (choice->node.IsSequence()) {
+  if (choice == nullptr && !generate) {
+    throw InputError(top, "missing key 'doc_to_choice'", "a multiple_choice task lists its choices");
+  }
+  if (choice != nullptr && generate) {
+    throw InputError(where_of(*choice), "doc_to_choice is for multiple_choice tasks", "drop it, or use output_type: multiple_choice");
+  }
+  if (choice != nullptr && choice->node.IsSequence()) {
     for (const auto& item : choice->node) {
       if (!item.IsScalar()) throw InputError(where_of(*choice), "doc_to_choice: every item must be text");
       t.choice_list.push_back({item.as<std::string>(), where_of(*choice)});
     }
-  } else {
+  } else if (choice != nullptr) {
     t.doc_to_choice = sourced(*choice, "doc_to_choice");
+  }
+  for (const char* key : {"generation_kwargs", "filters"}) {
+    const Entry* v = find(root, key);
+    if (v == nullptr) continue;
+    if (!generate) throw InputError(where_of(*v), std::string(key) + " is for generate tasks");
+    if (std::string(key) == "filters") t.filters = read_filters(*v);
+    else t.generation = read_generation(*v);
   }
   if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");

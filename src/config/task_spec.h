@@ -18,7 +18,8 @@ struct Sourced {
 };
 
 struct DatasetSpec {
-  Sourced path;    // relative to the data directory; may use {{vars}}
+  Sourced path;    // relative to the data directory, or to base_dir when it starts with "./"; may use {{vars}}
+  std::filesystem::path base_dir;  // the folder of the file that wrote the path
   Sourced format;  // empty: guessed from the file name
   // New field name -> source field, or a list of source fields gathered into a list.
   std::map<std::string, std::vector<std::string>> fields;
@@ -32,11 +33,28 @@ struct FewshotSpec {
   uint64_t seed = 1234;                // lm-evaluation-harness's default
 };
 
+// A text filter applied to generated output, in order (SPEC S3).
+struct TextFilter {
+  enum class Kind { kStrip, kFirstLine, kTruncateAtStop, kRegex };
+  Kind kind = Kind::kStrip;
+  std::string pattern;  // kRegex: the first capture group, else the whole match
+  std::string where;
+};
+
+struct GenerationSpec {
+  int max_new_tokens = 256;  // TR124's default
+  std::optional<double> temperature;  // absent: the experiment's (0 for qualm eval)
+  double top_p = 1.0;
+  int top_k = 0;
+  std::vector<std::string> stop;
+  bool chat = false;
+};
+
 struct TaskSpec {
   std::string name;
   std::filesystem::path file;  // the file that names the task
   std::vector<std::string> groups;
-  Sourced output_type;  // multiple_choice (generate, loglikelihood_rolling, kld come later)
+  Sourced output_type;  // multiple_choice or generate (loglikelihood_rolling and kld come later)
   std::string task_type;
   std::map<std::string, std::string> vars;  // names every template can use
   DatasetSpec dataset;
@@ -44,12 +62,14 @@ struct TaskSpec {
   int num_fewshot = 0;
   Sourced description;
   Sourced doc_to_text;
-  Sourced doc_to_target;
+  Sourced doc_to_target;               // generate: the reference; may be absent
   Sourced doc_to_choice;               // a template giving a list, or empty when choice_list is set
   std::vector<Sourced> choice_list;    // doc_to_choice written as a YAML list of templates
   std::string target_delimiter = " ";
   std::string fewshot_delimiter = "\n\n";
   std::vector<std::string> metrics;
+  GenerationSpec generation;           // generate only
+  std::vector<TextFilter> filters;     // generate only
 };
 
 // Reads a task file and everything it includes (paths relative to the including file;

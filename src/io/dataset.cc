@@ -10,12 +10,13 @@
 #include "core/errors.h"
 #include "io/compressed_file.h"
 #include "io/csv.h"
+#include "io/squad.h"
 #include "io/hellaswag_text.h"
 
 namespace qualm {
 namespace {
 
-constexpr std::array<std::pair<const char*, DataFormat>, 7> kFormatNames = {{
+constexpr std::array<std::pair<const char*, DataFormat>, 8> kFormatNames = {{
     {"jsonl", DataFormat::kJsonl},
     {"csv", DataFormat::kCsv},
     {"tsv", DataFormat::kTsv},
@@ -23,6 +24,7 @@ constexpr std::array<std::pair<const char*, DataFormat>, 7> kFormatNames = {{
     {"text", DataFormat::kText},
     {"wikitext", DataFormat::kWikitext},
     {"hellaswag_text", DataFormat::kHellaswagText},
+    {"squad", DataFormat::kSquad},
 }};
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -259,6 +261,7 @@ std::vector<Doc> parse_dataset(const std::string& text, DataFormat format, const
       return {Doc{nlohmann::json{{"text", text}}, 1}};
     case DataFormat::kWikitext: return parse_wikitext(text);
     case DataFormat::kHellaswagText: return parse_hellaswag(text, display_name);
+    case DataFormat::kSquad: return parse_squad(text, display_name);
   }
   return {};
 }

@@ -16,7 +16,7 @@ struct Doc {
   int line = 0;           // 1-based line where the document starts in its file (0 when not line-based)
 };
 
-enum class DataFormat { kJsonl, kCsv, kTsv, kLines, kText, kWikitext, kHellaswagText };
+enum class DataFormat { kJsonl, kCsv, kTsv, kLines, kText, kWikitext, kHellaswagText, kSquad };
 
 // Parses a format name as written in task YAML: "jsonl", "csv", "tsv", "lines", "text",
 // "wikitext", "hellaswag_text". Throws InputError at `where` listing the valid names otherwise.

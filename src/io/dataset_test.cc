@@ -39,7 +39,7 @@ TEST(DataFormat, UnknownNameSuggestsAndLists) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
               "task.yaml:3: unknown data format \"jsnl\" (did you mean jsonl? valid formats: jsonl, csv, tsv, lines, "
-              "text, wikitext, hellaswag_text)");
+              "text, wikitext, hellaswag_text, squad)");
   }
   EXPECT_THROW(parse_data_format("JSONL", "x"), InputError);  // names are exact
 }

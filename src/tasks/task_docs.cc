@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "io/dataset.h"
+#include "tasks/task_data.h"
 #include "tasks/template.h"
 
 namespace qualm {
@@ -13,51 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-json vars_scope(const TaskSpec& spec) {
-  json scope = json::object();
-  for (const auto& [k, v] : spec.vars) scope[k] = v;
-  return scope;
-}
-
-std::string fill_vars(const Sourced& s, const TaskSpec& spec) {
-  return Template::parse(s.text, s.where).render(vars_scope(spec), s.where);
-}
-
-// Reads a dataset and applies its field mapping; each document's scope also holds vars.
-std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs::path& data_dir,
-                           std::string& display_name) {
-  display_name = fill_vars(d.path, spec);
-  const fs::path file = data_dir / display_name;
-  if (!fs::is_regular_file(file)) {
-    throw InputError(d.path.where, "dataset file '" + file.string() + "' not found",
-                     "check dataset.path (relative to the data directory, QUALM_DATA_DIR)");
-  }
-  std::optional<DataFormat> format;
-  if (!d.format.text.empty()) format = parse_data_format(d.format.text, d.format.where);
-  else format = guess_data_format(file);
-  if (!format) throw InputError(d.path.where, "cannot tell the format of '" + display_name + "'", "add dataset.format");
-  std::vector<Doc> docs = read_dataset(file, *format, display_name);
-  const json vars = vars_scope(spec);
-  for (Doc& doc : docs) {
-    const std::string where = display_name + ":" + std::to_string(doc.line);
-    for (const auto& [name, sources] : d.fields) {
-      json value = json::array();
-      for (const std::string& source : sources) {
-        if (!doc.fields.contains(source)) {
-          throw InputError(where, "field '" + source + "' is missing (dataset.fields." + name + ", " + d.fields_where + ")",
-                           "fix the row or the field mapping");
-        }
-        value.push_back(doc.fields[source]);
-      }
-      doc.fields[name] = d.field_is_list.at(name) ? value : value[0];
-    }
-    for (const auto& [k, v] : vars.items()) {
-      if (!doc.fields.contains(k)) doc.fields[k] = v;
-    }
-  }
-  return docs;
-}
 
 struct Templates {
   Template description, text, target, choice;
@@ -164,6 +120,10 @@ std::vector<size_t> pick_shots(const FewshotSpec& f, size_t pool, int k, long se
 
 std::string dataset_relative_path(const TaskSpec& spec) { return fill_vars(spec.dataset.path, spec); }
 
+fs::path dataset_file(const TaskSpec& spec, const fs::path& data_dir) {
+  return resolve_dataset(dataset_relative_path(spec), spec.dataset.base_dir, data_dir);
+}
+
 size_t count_task_docs(const TaskSpec& spec, const fs::path& data_dir) {
   std::string name;
   return load_docs(spec.dataset, spec, data_dir, name).size();
@@ -202,13 +162,13 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
 
   const size_t n = options.limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(options.limit));
   for (size_t i = 0; i < n; ++i) {
-    const std::string where = task.dataset_file + ":" + std::to_string(docs[i].line);
+    const std::string where = doc_where(task.dataset_file, docs[i], i);
     const Rendered r = render_doc(t, spec, docs[i], where);
     std::string context = t.has_description ? t.description.render(docs[i].fields, where) : "";
     if (task.num_fewshot > 0) {
       const long self = own_split ? static_cast<long>(i) : -1;
       for (size_t s : pick_shots(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
-        const std::string shot_where = shot_file + ":" + std::to_string(pool[s].line);
+        const std::string shot_where = doc_where(shot_file, pool[s], s);
         const Rendered shot = render_doc(t, spec, pool[s], shot_where);
         context += shot.text + spec.target_delimiter + shot.choices[shot.gold] + spec.fewshot_delimiter;
       }

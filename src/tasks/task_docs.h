@@ -39,7 +39,11 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const std::
 // Documents in the task's dataset, read but not rendered (for qualm tasks).
 size_t count_task_docs(const TaskSpec& spec, const std::filesystem::path& data_dir);
 
-// The task's dataset file after {{vars}} are filled in, relative to the data dir.
+// The task's dataset path after {{vars}} are filled in, as written (relative to the data dir,
+// or "./..." relative to the task file).
 std::string dataset_relative_path(const TaskSpec& spec);
+
+// The dataset file itself.
+std::filesystem::path dataset_file(const TaskSpec& spec, const std::filesystem::path& data_dir);
 
 }  // namespace qualm

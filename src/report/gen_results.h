@@ -1,0 +1,23 @@
+#pragma once
+// Generate-task results beside the multiple-choice ones: results.json rows
+// ({metric, metric_stderr, "n"}), samples.jsonl records (SPEC S5) and the terminal table.
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <span>
+
+#include "eval/gen_eval.h"
+#include "report/mc_results.h"
+
+namespace qualm {
+
+// Adds each task's row to results["results"] and its details to results["tasks"].
+void add_gen_results(nlohmann::json& results, std::span<const GenTask> tasks, std::span<const GenTaskScores> scores);
+
+nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, const GenTaskScores& scores, size_t doc,
+                                 uint64_t seed, double temperature);
+
+void print_gen_table(std::ostream& out, std::span<const GenTask> tasks, std::span<const GenTaskScores> scores);
+
+}  // namespace qualm

@@ -1,0 +1,64 @@
+#include "tasks/task_data.h"
+
+#include "core/errors.h"
+#include "tasks/template.h"
+
+namespace qualm {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json vars_scope(const TaskSpec& spec) {
+  json scope = json::object();
+  for (const auto& [k, v] : spec.vars) scope[k] = v;
+  return scope;
+}
+
+std::string fill_vars(const Sourced& s, const TaskSpec& spec) {
+  return Template::parse(s.text, s.where).render(vars_scope(spec), s.where);
+}
+
+std::string doc_where(const std::string& file, const Doc& doc, size_t index) {
+  return doc.line > 0 ? file + ":" + std::to_string(doc.line) : file + " (document " + std::to_string(index + 1) + ")";
+}
+
+fs::path resolve_dataset(const std::string& path, const fs::path& base_dir, const fs::path& data_dir) {
+  return path.starts_with("./") ? base_dir / path.substr(2) : data_dir / path;
+}
+
+std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs::path& data_dir,
+                           std::string& display_name) {
+  display_name = fill_vars(d.path, spec);
+  const fs::path file = resolve_dataset(display_name, d.base_dir, data_dir);
+  if (!fs::is_regular_file(file)) {
+    throw InputError(d.path.where, "dataset file '" + file.string() + "' not found",
+                     "check dataset.path (relative to the data directory, QUALM_DATA_DIR)");
+  }
+  std::optional<DataFormat> format;
+  if (!d.format.text.empty()) format = parse_data_format(d.format.text, d.format.where);
+  else format = guess_data_format(file);
+  if (!format) throw InputError(d.path.where, "cannot tell the format of '" + display_name + "'", "add dataset.format");
+  std::vector<Doc> docs = read_dataset(file, *format, display_name);
+  const json vars = vars_scope(spec);
+  for (size_t index = 0; index < docs.size(); ++index) {
+    Doc& doc = docs[index];
+    const std::string where = doc_where(display_name, doc, index);
+    for (const auto& [name, sources] : d.fields) {
+      json value = json::array();
+      for (const std::string& source : sources) {
+        if (!doc.fields.contains(source)) {
+          throw InputError(where, "field '" + source + "' is missing (dataset.fields." + name + ", " + d.fields_where + ")",
+                           "fix the row or the field mapping");
+        }
+        value.push_back(doc.fields[source]);
+      }
+      doc.fields[name] = d.field_is_list.at(name) ? value : value[0];
+    }
+    for (const auto& [k, v] : vars.items()) {
+      if (!doc.fields.contains(k)) doc.fields[k] = v;
+    }
+  }
+  return docs;
+}
+
+}  // namespace qualm

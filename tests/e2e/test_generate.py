@@ -1,0 +1,84 @@
+"""Generation end to end: qualm generate, and qualm eval on generate tasks (filters, text
+metrics, embedding metrics on the random-weight BERT fixture, skipped metrics with their
+reason, determinism under a seed)."""
+
+import json
+import unittest
+from collections import Counter
+from pathlib import Path
+
+from qualm_e2e import FIXTURES, QUALM, SOURCE, TempDirCase, require_data, run
+
+DATA = require_data()
+MODEL = DATA / "models" / "stories260K.gguf"
+BERT = FIXTURES / "tiny-bert.gguf"
+
+
+def samples(out):
+    return [json.loads(l) for l in (Path(out) / "samples.jsonl").read_text().splitlines()]
+
+
+class Generate(TempDirCase):
+    def test_seeded_generation_repeats(self):
+        args = [QUALM, "generate", "-m", MODEL, "-p", "Once upon a time", "-p", "Tom had a ball.", "-n", "24",
+                "--temperature", "0.8", "--seed", "7", "--json"]
+        first = [json.loads(l) for l in run(args).stdout.splitlines()]
+        second = [json.loads(l) for l in run(args).stdout.splitlines()]
+        self.assertEqual([r["text"] for r in first], [r["text"] for r in second])
+        self.assertTrue(all(r["output_tokens"] == 24 and r["stop_reason"] == "length" for r in first))
+        other = [json.loads(l) for l in run(args[:-3] + ["--seed", "8", "--json"]).stdout.splitlines()]
+        self.assertNotEqual([r["text"] for r in first], [r["text"] for r in other])
+
+    def test_eval_generate_tasks(self):
+        out = self.dir / "gen"
+        res = json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", "summarization,classification", "--limit", "3",
+                              "--json", "--out", out]).stdout)
+        summ = res["results"]["summarization"]
+        self.assertEqual(summ["n"], 3)
+        for metric in ["rouge_l", "output_length"]:
+            self.assertIn(metric, summ)
+            self.assertTrue(0 <= summ[metric] <= 1)
+        skipped = res["tasks"]["summarization"]["skipped_metrics"]
+        self.assertIn("bertscore", skipped)
+        self.assertIn("embedding model", skipped["coherence"])
+        recs = samples(out)
+        self.assertEqual(len(recs), 6)
+        for r in recs:
+            self.assertIsNotNone(r["reference"])
+            self.assertGreater(r["output_tokens"], 0)
+            if r["task_name"] == "classification":
+                self.assertNotIn("\n", r["candidate"])  # filters: strip, first_line
+                self.assertEqual(r["candidate"], r["candidate"].strip())
+        mean_rouge = sum(r["metrics"]["rouge_l"] for r in recs if r["task_name"] == "summarization") / 3
+        self.assertAlmostEqual(summ["rouge_l"], mean_rouge, places=12)
+
+    def test_embedding_metrics_and_determinism(self):
+        if not BERT.is_file():
+            self.skipTest("tiny-bert fixture not built")
+        runs = []
+        for name in ["a", "b"]:
+            out = self.dir / f"emb-{name}"
+            res = json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", "qa", "--limit", "3", "--temperature", "0.7",
+                                  "--embedding-model", BERT, "--json", "--out", out]).stdout)
+            runs.append((res, samples(out)))
+        (res, recs), (_, again) = runs
+        self.assertTrue(-1 <= res["results"]["qa"]["coherence"] <= 1)
+        self.assertIn("bertscore", res["results"]["qa"])
+        self.assertEqual([r["candidate"] for r in recs], [r["candidate"] for r in again])
+        for a, b in zip(recs, again):
+            for k, v in a["metrics"].items():
+                self.assertAlmostEqual(v, b["metrics"][k], places=9)
+
+    def test_prompt_suite_96_has_twelve_categories_of_eight(self):
+        rows = [json.loads(l) for l in (SOURCE / "tasks/generation/prompt_suite_96.jsonl").read_text().splitlines()]
+        self.assertEqual(len(rows), 96)
+        counts = Counter(r["category"] for r in rows)
+        self.assertEqual(set(counts), {
+            "code_generation", "mathematical_reasoning", "text_summarization", "creative_writing",
+            "question_answering", "translation", "sentiment_analysis", "logical_reasoning", "general_knowledge",
+            "instruction_following", "dialogue", "science_knowledge"})
+        self.assertTrue(all(n == 8 for n in counts.values()))
+
+
+if __name__ == "__main__":
+    unittest.main()
