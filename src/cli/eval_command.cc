@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "backend/llama/layer_cut.h"
 #include "backend/llama/llama_backend.h"
 #include "backend/llama/quantize.h"
 #include "cli/commands.h"
@@ -31,6 +32,7 @@ struct EvalFlags {
   bool json = false;
   std::string out;
   std::string embedding_model;
+  int embedding_layer = 0;
   uint64_t seed = 42;
   double temperature = 0.0;
   EngineFlags engine;
@@ -111,7 +113,9 @@ int run_eval(const EvalFlags& f) {
     backend.set_progress(progress.callback());
     GenRunOptions run{f.seed, f.temperature, nullptr, f.embedding_model};
     if (!f.embedding_model.empty()) {
-      embedder = std::make_unique<llama::LlamaBackend>(backend_options(f.embedding_model, f.engine));
+      std::filesystem::path model = f.embedding_model;
+      if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
+      embedder = std::make_unique<llama::LlamaBackend>(backend_options(model.string(), f.engine));
       run.embedder = embedder.get();
     }
     gen_scores = score_gen_tasks(backend, gen_tasks, run);
@@ -130,6 +134,7 @@ int run_eval(const EvalFlags& f) {
                        {"temperature", f.temperature},
                        {"embedding_model", f.embedding_model.empty() ? nlohmann::json(nullptr)
                                                                      : nlohmann::json(f.embedding_model)},
+                       {"embedding_layer", f.embedding_layer > 0 ? nlohmann::json(f.embedding_layer) : nlohmann::json("last")},
                        {"add_bos", backend.model().add_bos()},
                        {"engine", engine_json(f.engine)},
                        {"data_dir", data_dir->string()},
@@ -186,6 +191,9 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
   cmd->add_option("--embedding-model", flags->embedding_model,
                   "embedding GGUF for bertscore and coherence in generate tasks (BERT family)");
+  cmd->add_option("--embedding-layer", flags->embedding_layer,
+                  "bertscore and coherence read this layer (the model cut to its first L blocks; 0 = the last)")
+      ->check(CLI::Range(0, 1000));
   cmd->add_option("--seed", flags->seed, "sampling seed of generate tasks")->capture_default_str();
   cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
       ->capture_default_str()

@@ -3,9 +3,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "backend/llama/layer_cut.h"
+#include "backend/llama/llama_backend.h"
 #include "cli/commands.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "eval/embedding_scores.h"
 #include "io/text_file.h"
 #include "metrics/registry.h"
 #include "metrics/rouge.h"
@@ -24,6 +27,8 @@ struct ScoreFlags {
   bool stemmer = false;
   bool ignore_punctuation = false;
   bool show_tokens = false;  // hidden: rouge's tokens of each prediction (tests the stemmer)
+  std::string embedding_model;
+  int embedding_layer = 0;
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -75,10 +80,12 @@ const TextMetric& metric_or_throw(const std::string& name) {
 
 void check_flags(const ScoreFlags& f, const TextMetric& m) {
   const std::string where = "qualm score --metric " + f.metric;
-  if (!m.score) {
-    throw InputError(where,
-                     f.metric + " needs an embedding model to turn texts into vectors, and qualm cannot run one yet",
-                     "no score was computed; use rouge_l, bleu, sacrebleu, chrf or another text metric for now");
+  if (!m.score && f.embedding_model.empty()) {
+    throw InputError(where, f.metric + " needs an embedding model to turn texts into vectors",
+                     "give --embedding-model EMBEDDING.gguf (a BERT-family GGUF; --embedding-layer L for BERTScore's layer)");
+  }
+  if (m.score && !f.embedding_model.empty()) {
+    throw InputError(where, "--embedding-model applies to bertscore and coherence only", "drop --embedding-model");
   }
   const bool rouge = m.name == "rouge_l" || m.name == "rouge_lsum";
   if ((f.stemmer || f.show_tokens) && !rouge) {
@@ -164,6 +171,22 @@ void print_report(const TextMetric& m, const MetricReport& r) {
   }
 }
 
+// bertscore / coherence: the mean over pairs, each prediction against its first reference.
+MetricReport embedding_report(const ScoreFlags& f, const std::vector<std::string>& predictions,
+                              const std::vector<std::vector<std::string>>& references) {
+  std::filesystem::path model = f.embedding_model;
+  if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
+  llama::LlamaBackendOptions options;
+  options.model_path = model;
+  llama::LlamaBackend embedder(options);
+  std::vector<std::string> firsts;
+  for (const auto& r : references) firsts.push_back(r.front());
+  MetricReport report;
+  report.per_sample = embedding_scores(embedder, f.metric, predictions, firsts);
+  for (double v : report.per_sample) report.score += v / static_cast<double>(report.per_sample.size());
+  return report;
+}
+
 int run_score(const ScoreFlags& f) {
   const TextMetric& m = metric_or_throw(f.metric);
   check_flags(f, m);
@@ -177,7 +200,8 @@ int run_score(const ScoreFlags& f) {
     return 0;
   }
   const auto references = read_references(f, predictions.size());
-  const MetricReport report = m.score({predictions, references, {f.stemmer, f.ignore_punctuation}});
+  const MetricReport report = m.score ? m.score({predictions, references, {f.stemmer, f.ignore_punctuation}})
+                                      : embedding_report(f, predictions, references);
   if (f.json) {
     std::cout << report_json(f, m, report).dump(2) << "\n";
   } else {
@@ -192,9 +216,7 @@ void add_score_command(CLI::App& app, Action& run) {
   auto flags = std::make_shared<ScoreFlags>();
   CLI::App* cmd = app.add_subcommand("score", "score predictions against references with a text metric");
   std::string names;
-  for (const TextMetric& m : metrics::text_metrics()) {
-    if (m.score) names += (names.empty() ? "" : ", ") + std::string(m.name);
-  }
+  for (const TextMetric& m : metrics::text_metrics()) names += (names.empty() ? "" : ", ") + std::string(m.name);
   cmd->add_option("--metric", flags->metric, names)->required();
   cmd->add_option("--predictions", flags->predictions, "one text per line, or .jsonl of strings / {\"text\"}")
       ->required();
@@ -203,6 +225,10 @@ void add_score_command(CLI::App& app, Action& run) {
   cmd->add_flag("--stemmer", flags->stemmer,
                 "rouge: Porter-stem words longer than 3 characters (rouge-score's use_stemmer)");
   cmd->add_flag("--ignore-punctuation", flags->ignore_punctuation, "exact_match: remove ASCII punctuation first");
+  cmd->add_option("--embedding-model", flags->embedding_model, "bertscore, coherence: the embedding GGUF");
+  cmd->add_option("--embedding-layer", flags->embedding_layer,
+                  "bertscore: read this layer (the model is cut to its first L blocks; 0 = the last)")
+      ->check(CLI::Range(0, 1000));
   cmd->add_flag("--json", flags->json, "print one JSON object");
   cmd->add_flag("--show-tokens", flags->show_tokens, "print rouge's tokens of each prediction")->group("");
   cmd->callback([flags, &run] { run = [flags] { return run_score(*flags); }; });

@@ -3,8 +3,7 @@
 #include <cmath>
 
 #include "core/errors.h"
-#include "metrics/bertscore.h"
-#include "metrics/coherence.h"
+#include "eval/embedding_scores.h"
 #include "metrics/registry.h"
 #include "stats/moments.h"
 #include "tasks/text_filters.h"
@@ -12,38 +11,20 @@
 namespace qualm {
 namespace {
 
-// Per token vectors of one text, special tokens dropped (BERTScore gives them weight 0).
-metrics::TokenEmbeddings content_vectors(const EmbedResult& r) {
-  metrics::TokenEmbeddings out;
-  for (size_t t = 0; t < r.tokens.size(); ++t) {
-    if (r.special[t]) continue;
-    const float* row = r.values.data() + t * static_cast<size_t>(r.dim);
-    out.emplace_back(row, row + r.dim);
-  }
-  return out;
-}
-
 void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<std::string>& wanted,
                       const GenRunOptions& options) {
-  std::vector<EmbedRequest> requests;
+  std::vector<std::string> candidates, references;
   std::vector<size_t> docs;
   for (size_t i = 0; i < task.docs.size(); ++i) {
     if (!task.docs[i].reference) continue;
     docs.push_back(i);
-    for (const Pooling p : {Pooling::kMean, Pooling::kNone}) {
-      requests.push_back({s.outcomes[i].candidate, p});
-      requests.push_back({*task.docs[i].reference, p});
-    }
+    candidates.push_back(s.outcomes[i].candidate);
+    references.push_back(*task.docs[i].reference);
   }
   if (docs.empty()) return;
-  const std::vector<EmbedResult> e = options.embedder->embed(requests);
-  for (size_t k = 0; k < docs.size(); ++k) {
-    auto& m = s.outcomes[docs[k]].metrics;
-    const EmbedResult &cand = e[4 * k], &ref = e[4 * k + 1], &cand_tokens = e[4 * k + 2], &ref_tokens = e[4 * k + 3];
-    for (const std::string& name : wanted) {
-      if (name == "coherence") m[name] = metrics::coherence(cand.values, ref.values);
-      if (name == "bertscore") m[name] = metrics::bertscore(content_vectors(cand_tokens), content_vectors(ref_tokens)).f1;
-    }
+  for (const std::string& name : wanted) {
+    const std::vector<double> values = embedding_scores(*options.embedder, name, candidates, references);
+    for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[name] = values[k];
   }
 }
 

@@ -69,6 +69,25 @@ class Generate(TempDirCase):
             for k, v in a["metrics"].items():
                 self.assertAlmostEqual(v, b["metrics"][k], places=9)
 
+    def test_score_embedding_metrics(self):
+        if not BERT.is_file():
+            self.skipTest("tiny-bert fixture not built")
+        same = self.dir / "same.txt"
+        same.write_text("the cat sat on the mat\na dog ran in the park\n")
+        other = self.dir / "other.txt"
+        other.write_text("the cat sat on the mat\nstocks fell sharply today\n")
+        for metric in ["coherence", "bertscore"]:
+            for layer in ["0", "1"]:
+                args = [QUALM, "score", "--metric", metric, "--predictions", same, "--embedding-model", BERT,
+                        "--embedding-layer", layer, "--json"]
+                identical = json.loads(run(args + ["--references", same]).stdout)
+                # A text against itself: cosine 1, and every token matches itself.
+                for v in identical["per_sample"]:
+                    self.assertAlmostEqual(v, 1.0, places=5)
+                mixed = json.loads(run(args + ["--references", other]).stdout)["per_sample"]
+                self.assertAlmostEqual(mixed[0], 1.0, places=5)
+                self.assertLess(mixed[1], 0.99999)
+
     def test_prompt_suite_96_has_twelve_categories_of_eight(self):
         rows = [json.loads(l) for l in (SOURCE / "tasks/generation/prompt_suite_96.jsonl").read_text().splitlines()]
         self.assertEqual(len(rows), 96)
