@@ -95,8 +95,7 @@ int run_eval(const EvalFlags& f) {
     else tasks.push_back(build_mc_task(s.spec, s.group, *data_dir, build));
   }
 
-  llama::LlamaBackend backend(backend_options(f.model, f.engine));
-  std::unique_ptr<llama::LlamaBackend> embedder;
+  auto backend = std::make_unique<llama::LlamaBackend>(backend_options(f.model, f.engine));
   size_t n_docs = 0;
   for (const McTask& t : tasks) n_docs += t.docs.size();
   for (const GenTask& t : gen_tasks) n_docs += t.docs.size();
@@ -104,29 +103,35 @@ int run_eval(const EvalFlags& f) {
   std::vector<McTaskScores> scores;
   if (!tasks.empty()) {
     ProgressLine progress("eval", "requests");
-    backend.set_progress(progress.callback());
-    scores = score_mc_tasks(backend, tasks);
+    backend->set_progress(progress.callback());
+    scores = score_mc_tasks(*backend, tasks);
   }
   std::vector<GenTaskScores> gen_scores;
   if (!gen_tasks.empty()) {
     ProgressLine progress("generate", "prompts");
-    backend.set_progress(progress.callback());
-    GenRunOptions run{f.seed, f.temperature, nullptr, f.embedding_model};
-    if (!f.embedding_model.empty()) {
-      std::filesystem::path model = f.embedding_model;
-      if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
-      embedder = std::make_unique<llama::LlamaBackend>(backend_options(model.string(), f.engine));
-      run.embedder = embedder.get();
-    }
-    gen_scores = score_gen_tasks(backend, gen_tasks, run);
+    backend->set_progress(progress.callback());
+    gen_scores = generate_outputs(*backend, gen_tasks, GenRunOptions{f.seed, f.temperature});
   }
+  const std::string description = backend->model().description();
+  const bool add_bos = backend->model().add_bos();
+  const std::string variant = llama::file_type_name(backend->model().gguf());
+  const std::string backend_name = backend->name();
+  backend.reset();  // the embedding model never sits beside the model under test (SPEC S4)
+  std::unique_ptr<llama::LlamaBackend> embedder;
+  if (!f.embedding_model.empty() && needs_embeddings(gen_tasks)) {
+    std::filesystem::path model = f.embedding_model;
+    if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
+    embedder = std::make_unique<llama::LlamaBackend>(backend_options(model.string(), f.engine));
+  }
+  score_outputs(gen_tasks, gen_scores, embedder.get());
+  embedder.reset();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::vector<McGroupResult> groups = groups_of(tasks, scores);
 
   nlohmann::json results = mc_results_json(tasks, scores, groups);
   add_gen_results(results, gen_tasks, gen_scores);
   results["config"] = {{"model", f.model},
-                       {"model_description", backend.model().description()},
+                       {"model_description", description},
                        {"tasks", f.tasks},
                        {"limit", f.limit},
                        {"num_fewshot", f.num_fewshot < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.num_fewshot)},
@@ -135,7 +140,7 @@ int run_eval(const EvalFlags& f) {
                        {"embedding_model", f.embedding_model.empty() ? nlohmann::json(nullptr)
                                                                      : nlohmann::json(f.embedding_model)},
                        {"embedding_layer", f.embedding_layer > 0 ? nlohmann::json(f.embedding_layer) : nlohmann::json("last")},
-                       {"add_bos", backend.model().add_bos()},
+                       {"add_bos", add_bos},
                        {"engine", engine_json(f.engine)},
                        {"data_dir", data_dir->string()},
                        {"qualm_version", build::kVersion},
@@ -146,8 +151,7 @@ int run_eval(const EvalFlags& f) {
 
   if (!f.out.empty()) {
     fs::create_directories(f.out);
-    const RunLabels labels{"eval-" + utc_stamp(), fs::path(f.model).stem().string(),
-                           llama::file_type_name(backend.model().gguf()), backend.name()};
+    const RunLabels labels{"eval-" + utc_stamp(), fs::path(f.model).stem().string(), variant, backend_name};
     std::ostringstream samples;
     for (size_t t = 0; t < tasks.size(); ++t) {
       for (size_t d = 0; d < tasks[t].docs.size(); ++d) samples << mc_sample_record(labels, tasks[t], scores[t], d).dump() << "\n";
@@ -163,7 +167,7 @@ int run_eval(const EvalFlags& f) {
   if (f.json) {
     std::cout << results.dump(2) << "\n";
   } else {
-    std::cout << "model: " << f.model << " (" << backend.model().description() << ")\n";
+    std::cout << "model: " << f.model << " (" << description << ")\n";
     print_mc_table(std::cout, tasks, scores, groups);
     print_gen_table(std::cout, gen_tasks, gen_scores);
     int truncated = 0;

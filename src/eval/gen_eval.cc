@@ -12,7 +12,7 @@ namespace qualm {
 namespace {
 
 void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<std::string>& wanted,
-                      const GenRunOptions& options) {
+                      Backend& embedder) {
   std::vector<std::string> candidates, references;
   std::vector<size_t> docs;
   for (size_t i = 0; i < task.docs.size(); ++i) {
@@ -23,7 +23,7 @@ void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<s
   }
   if (docs.empty()) return;
   for (const std::string& name : wanted) {
-    const std::vector<double> values = embedding_scores(*options.embedder, name, candidates, references);
+    const std::vector<double> values = embedding_scores(embedder, name, candidates, references);
     for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[name] = values[k];
   }
 }
@@ -36,7 +36,17 @@ uint64_t sample_key(const std::string& task, int doc_id) {
   return h ^ (static_cast<uint64_t>(doc_id) * 0x9E3779B97F4A7C15ULL);
 }
 
-std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const GenTask> tasks, const GenRunOptions& options) {
+bool needs_embeddings(std::span<const GenTask> tasks) {
+  for (const GenTask& t : tasks) {
+    for (const std::string& name : generation_metrics(t.spec)) {
+      if (is_embedding_metric(name)) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const GenTask> tasks,
+                                           const GenRunOptions& options) {
   std::vector<GenerateRequest> requests;
   for (const GenTask& t : tasks) {
     GenerationOptions o;
@@ -50,7 +60,6 @@ std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const Gen
     for (const GenDoc& d : t.docs) requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id)});
   }
   const std::vector<GenerateResult> generated = backend.generate(requests);
-
   std::vector<GenTaskScores> out;
   size_t next = 0;
   for (const GenTask& t : tasks) {
@@ -61,12 +70,21 @@ std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const Gen
       s.n_truncated += o.generated.truncated ? 1 : 0;
       s.outcomes.push_back(std::move(o));
     }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder) {
+  for (size_t ti = 0; ti < tasks.size(); ++ti) {
+    const GenTask& t = tasks[ti];
+    GenTaskScores& s = scores[ti];
     std::vector<std::string> embedding_metrics;
     for (const std::string& name : generation_metrics(t.spec)) {
       const metrics::TextMetric* metric = metrics::find_text_metric(name);
       if (metric == nullptr) throw InputError(t.spec.file.string(), "unknown metric '" + name + "'");
       if (metric->score == nullptr) {
-        if (options.embedder != nullptr) embedding_metrics.push_back(name);
+        if (embedder != nullptr) embedding_metrics.push_back(name);
         else s.skipped[name] = "needs an embedding model (--embedding-model)";
         continue;
       }
@@ -98,7 +116,7 @@ std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const Gen
       s.summary[name] = m;
     }
     if (!embedding_metrics.empty()) {
-      score_embeddings(t, s, embedding_metrics, options);
+      score_embeddings(t, s, embedding_metrics, *embedder);
       for (const std::string& name : embedding_metrics) {
         stats::MomentSums sums;
         for (const GenOutcome& o : s.outcomes) {
@@ -111,9 +129,7 @@ std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const Gen
         s.summary[name] = MetricSummary{sums.mean(), sums.stderr_of_mean(), static_cast<int>(sums.n), "mean"};
       }
     }
-    out.push_back(std::move(s));
   }
-  return out;
 }
 
 }  // namespace qualm

@@ -1,7 +1,9 @@
 #pragma once
-// Runs generate tasks: every task's prompts go to the backend in one batch, outputs pass
-// through the task's filters, then each metric scores them (text metrics from the registry;
-// bertscore and coherence through an embedding backend when one is given).
+// Runs generate tasks in two steps, so that an embedding model never sits in memory beside
+// the model under test: generate_outputs() sends every task's prompts to the backend in one
+// batch and passes outputs through the task's filters; score_outputs() then scores them
+// (text metrics from the registry; bertscore and coherence through an embedding backend,
+// loaded by the caller after the generating model is freed).
 
 #include <map>
 #include <optional>
@@ -16,9 +18,7 @@ namespace qualm {
 
 struct GenRunOptions {
   uint64_t seed = 42;
-  double temperature = 0.0;       // used where the task file sets none
-  Backend* embedder = nullptr;    // for bertscore and coherence
-  std::string embedder_name;      // recorded beside their scores
+  double temperature = 0.0;  // used where the task file sets none
 };
 
 struct GenOutcome {
@@ -41,7 +41,15 @@ struct GenTaskScores {
   int n_truncated = 0;
 };
 
-std::vector<GenTaskScores> score_gen_tasks(Backend& backend, std::span<const GenTask> tasks, const GenRunOptions& options);
+std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const GenTask> tasks,
+                                           const GenRunOptions& options);
+
+// Fills each task's per-sample metrics and summaries. Without an embedder, bertscore and
+// coherence are listed as skipped with the reason.
+void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder);
+
+// Whether any task asks for a metric that needs an embedding model.
+bool needs_embeddings(std::span<const GenTask> tasks);
 
 // The sampler key of one document: stable across runs, limits and task order.
 uint64_t sample_key(const std::string& task, int doc_id);
