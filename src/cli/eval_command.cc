@@ -74,8 +74,8 @@ std::vector<McGroupResult> groups_of(const std::vector<McTask>& tasks, const std
     groups.back().members.push_back(i);
   }
   for (McGroupResult& g : groups) {
-    std::vector<McTaskScores> members;
-    for (size_t m : g.members) members.push_back(scores[m]);
+    std::vector<McMetrics> members;
+    for (size_t m : g.members) members.push_back(scores[m].metrics);
     g.metrics = aggregate_group(members);
   }
   return groups;

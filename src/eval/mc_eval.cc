@@ -38,29 +38,29 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
   return out;
 }
 
-McMetrics aggregate_group(std::span<const McTaskScores> members) {
+McMetrics aggregate_group(std::span<const McMetrics> members) {
   McMetrics g;
   int k = 0;
   const auto fold = [&](McMetric McMetrics::*field) {
     double weighted = 0, pooled = 0;
     int n = 0;
-    for (const McTaskScores& m : members) {
-      if (m.metrics.n == 0) continue;
-      const McMetric& x = m.metrics.*field;
-      const double ni = m.metrics.n;
+    for (const McMetrics& m : members) {
+      if (m.n == 0) continue;
+      const McMetric& x = m.*field;
+      const double ni = m.n;
       weighted += x.value * ni;
       pooled += (ni - 1) * x.stderr_ * x.stderr_ * ni;
-      n += m.metrics.n;
+      n += m.n;
     }
     McMetric out;
     if (n > 0) out.value = weighted / n;
     if (n > k) out.stderr_ = std::sqrt(pooled / (n - k) / n);
     return out;
   };
-  for (const McTaskScores& m : members) {
-    if (m.metrics.n > 0) ++k;
-    g.n += m.metrics.n;
-    g.token_mean_gaps += m.metrics.token_mean_gaps;
+  for (const McMetrics& m : members) {
+    if (m.n > 0) ++k;
+    g.n += m.n;
+    g.token_mean_gaps += m.token_mean_gaps;
   }
   g.acc = fold(&McMetrics::acc);
   g.acc_norm = fold(&McMetrics::acc_norm);

@@ -30,6 +30,6 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
 
 // lm-evaluation-harness's group score weighted by size: the mean over every member document,
 // with its pooled standard error sqrt(sum((n_i - 1) s_i^2) / (N - k) / N).
-McMetrics aggregate_group(std::span<const McTaskScores> members);
+McMetrics aggregate_group(std::span<const McMetrics> members);
 
 }  // namespace qualm

@@ -68,13 +68,20 @@ std::array<long, kBleuMaxOrder> clipped_matches(const NgramCounts& words, const 
 
 BleuStats bleu_stats(const std::vector<std::string>& translation,
                      const std::vector<std::vector<std::string>>& references) {
+  long shortest = 0;
+  if (!references.empty()) {
+    size_t n = std::numeric_limits<size_t>::max();
+    for (const auto& r : references) n = std::min(n, r.size());
+    shortest = static_cast<long>(n);
+  }
+  return ngram_stats(translation, references, shortest);
+}
+
+BleuStats ngram_stats(const std::vector<std::string>& translation,
+                      const std::vector<std::vector<std::string>>& references, long reference_length) {
   BleuStats s;
   s.translation_length = static_cast<long>(translation.size());
-  if (!references.empty()) {
-    size_t shortest = std::numeric_limits<size_t>::max();
-    for (const auto& r : references) shortest = std::min(shortest, r.size());
-    s.reference_length = static_cast<long>(shortest);
-  }
+  s.reference_length = reference_length;
   s.matches = clipped_matches(ngram_counts(translation), max_reference_counts(references));
   for (int order = 1; order <= kBleuMaxOrder; ++order) {
     s.possible[order - 1] = std::max(0L, s.translation_length - order + 1);

@@ -44,6 +44,11 @@ NgramCounts max_reference_counts(const std::vector<std::vector<std::string>>& re
 // Clipped matches per order of `words` against `reference_max` counts.
 std::array<long, kBleuMaxOrder> clipped_matches(const NgramCounts& words, const NgramCounts& reference_max);
 
+// Clipped n-gram matches and possible n-grams of a tokenized translation, with the
+// reference length each BLEU variant chooses (shortest for bleu, closest for sacrebleu).
+BleuStats ngram_stats(const std::vector<std::string>& translation,
+                      const std::vector<std::vector<std::string>>& references, long reference_length);
+
 // One sample's statistics, from already tokenized words.
 BleuStats bleu_stats(const std::vector<std::string>& translation,
                      const std::vector<std::vector<std::string>>& references);

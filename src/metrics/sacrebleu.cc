@@ -39,14 +39,7 @@ BleuStats sacrebleu_stats(std::string_view hypothesis, const std::vector<std::st
   refs.reserve(references.size());
   for (const std::string& r : references) refs.push_back(preprocess(r));
 
-  BleuStats s;
-  s.translation_length = static_cast<long>(hyp.size());
-  s.reference_length = closest_reference_length(s.translation_length, refs);
-  s.matches = clipped_matches(ngram_counts(hyp), max_reference_counts(refs));
-  for (int order = 1; order <= kBleuMaxOrder; ++order) {
-    s.possible[order - 1] = std::max(0L, s.translation_length - order + 1);
-  }
-  return s;
+  return ngram_stats(hyp, refs, closest_reference_length(static_cast<long>(hyp.size()), refs));
 }
 
 BleuScore sacrebleu_from_stats(const BleuStats& stats) {

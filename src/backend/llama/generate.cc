@@ -51,28 +51,10 @@ std::optional<size_t> find_stop(const std::string& text, size_t old_size, const 
   return best;
 }
 
-struct Prepared {
-  std::vector<llama_token> tokens;
-  bool truncated = false;
-};
-
-Prepared prepare(const LlamaModel& model, const GenerateRequest& r, int window) {
-  Prepared p;
-  const std::string text = prompt_text(model, r);
-  p.tokens = model.tokenize(text, /*add_special=*/true, /*parse_special=*/r.options.chat);
-  if (p.tokens.empty()) p.tokens = {model.bos()};
-  const int room = std::max(1, window - r.options.max_new_tokens);
-  if (static_cast<int>(p.tokens.size()) > room) {
-    p.tokens.erase(p.tokens.begin(), p.tokens.end() - room);  // lm-evaluation-harness keeps the tail
-    p.truncated = true;
-  }
-  return p;
-}
-
 struct Slot {
   size_t request = 0;
   llama_seq_id seq = 0;
-  Prepared prompt;
+  PreparedPrompt prompt;
   size_t prefilled = 0;  // prompt tokens sent so far
   int n_past = 0;
   int kv_need = 0;
@@ -112,12 +94,28 @@ std::string prompt_text(const LlamaModel& model, const GenerateRequest& r) {
   return out;
 }
 
-int generation_kv_cells(const LlamaModel& model, std::span<const GenerateRequest> requests, int window, int n_seq,
+std::vector<PreparedPrompt> prepare_prompts(const LlamaModel& model, std::span<const GenerateRequest> requests,
+                                            int window) {
+  std::vector<PreparedPrompt> out;
+  for (const GenerateRequest& r : requests) {
+    PreparedPrompt p;
+    p.tokens = model.tokenize(prompt_text(model, r), /*add_special=*/true, /*parse_special=*/r.options.chat);
+    if (p.tokens.empty()) p.tokens = {model.bos()};
+    const int room = std::max(1, window - r.options.max_new_tokens);
+    if (static_cast<int>(p.tokens.size()) > room) {
+      p.tokens.erase(p.tokens.begin(), p.tokens.end() - room);  // lm-evaluation-harness keeps the tail
+      p.truncated = true;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+int generation_kv_cells(std::span<const PreparedPrompt> prompts, std::span<const GenerateRequest> requests, int n_seq,
                         int cap) {
   std::vector<int> needs;
-  for (const GenerateRequest& r : requests) {
-    const int prompt = static_cast<int>(model.tokenize(prompt_text(model, r), true, r.options.chat).size());
-    needs.push_back(std::min(window, prompt + r.options.max_new_tokens) + 1);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    needs.push_back(static_cast<int>(prompts[i].tokens.size()) + requests[i].options.max_new_tokens + 1);
   }
   std::sort(needs.rbegin(), needs.rend());
   int total = 0;
@@ -127,7 +125,8 @@ int generation_kv_cells(const LlamaModel& model, std::span<const GenerateRequest
 }
 
 std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_context* ctx,
-                                           std::span<const GenerateRequest> requests, const GenerateLimits& limits,
+                                           std::span<const GenerateRequest> requests,
+                                           std::span<const PreparedPrompt> prompts, const GenerateLimits& limits,
                                            const ProgressFn& progress) {
   std::vector<GenerateResult> results(requests.size());
   const llama_vocab* vocab = model.vocab();
@@ -159,13 +158,13 @@ std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_contex
     for (size_t k = 0; k < slots.size() && !pending.empty(); ++k) {
       if (slots[k]) continue;
       const GenerateRequest& r = requests[pending.front()];
-      Prepared p = prepare(model, r, limits.window);
+      const PreparedPrompt& p = prompts[pending.front()];
       const int need = static_cast<int>(p.tokens.size()) + r.options.max_new_tokens + 1;
       if (kv_reserved > 0 && kv_reserved + need > limits.kv_cells) break;
       Slot s;
       s.request = pending.front();
       s.seq = static_cast<llama_seq_id>(k);
-      s.prompt = std::move(p);
+      s.prompt = p;
       s.kv_need = need;
       s.sampler = make_sampler(r.options, r.sample_key);
       s.start = Clock::now();

@@ -21,13 +21,23 @@ struct GenerateLimits {
   int kv_cells = 8192; // the context's KV size, shared by the sequences in flight
 };
 
+// A prompt tokenized once, cut from the left when it leaves no room for max_new_tokens.
+struct PreparedPrompt {
+  std::vector<llama_token> tokens;
+  bool truncated = false;
+};
+
+std::vector<PreparedPrompt> prepare_prompts(const LlamaModel& model, std::span<const GenerateRequest> requests,
+                                            int window);
+
 // The KV size a batch of requests wants: the largest few in flight together, at least the
 // largest single one, at most `cap` beyond that.
-int generation_kv_cells(const LlamaModel& model, std::span<const GenerateRequest> requests, int window, int n_seq,
+int generation_kv_cells(std::span<const PreparedPrompt> prompts, std::span<const GenerateRequest> requests, int n_seq,
                         int cap);
 
 std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_context* ctx,
-                                           std::span<const GenerateRequest> requests, const GenerateLimits& limits,
+                                           std::span<const GenerateRequest> requests,
+                                           std::span<const PreparedPrompt> prompts, const GenerateLimits& limits,
                                            const ProgressFn& progress = nullptr);
 
 // The prompt as the model is given it: the GGUF's chat template around one user message when

@@ -25,6 +25,11 @@ bool is_encoder_only(const LlamaModel& model) {
 LlamaBackend::LlamaBackend(LlamaBackendOptions options)
     : options_(std::move(options)), model_(LlamaModel::load(options_.model_path, options_.model)) {}
 
+int LlamaBackend::window() const {
+  const int n_ctx_train = model_->n_ctx_train();
+  return std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+}
+
 std::string LlamaBackend::name() const { return "llama"; }
 
 Capabilities LlamaBackend::capabilities() const {
@@ -71,25 +76,24 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
     if (r.options.max_new_tokens < 1) throw InputError("max_new_tokens", "must be at least 1");
   }
   GenerateLimits limits;
-  const int n_ctx_train = model_->n_ctx_train();
-  limits.window = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.window = window();
   limits.n_seq = options_.generate_parallel;
   limits.n_batch = options_.context.n_batch;
-  limits.kv_cells = generation_kv_cells(*model_, requests, limits.window, limits.n_seq, std::max(8192, limits.window));
+  const std::vector<PreparedPrompt> prompts = prepare_prompts(*model_, requests, limits.window);
+  limits.kv_cells = generation_kv_cells(prompts, requests, limits.n_seq, std::max(8192, limits.window));
   ContextOptions shape = options_.context;
   shape.n_ctx = limits.kv_cells;
   shape.n_seq = limits.n_seq;
   shape.n_batch = limits.n_batch + limits.n_seq;
   shape.kv_unified = true;
-  return generate_batch(*model_, context(shape), requests, limits,
+  return generate_batch(*model_, context(shape), requests, prompts, limits,
                         [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
 std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {
   capabilities().require(Capability::kLoglikelihood, name());
   ScoringLimits limits;
-  const int n_ctx_train = model_->n_ctx_train();
-  limits.window = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.window = window();
   limits.budget = std::max(options_.context.n_batch, limits.window);
   limits.pack = std::min(options_.pack_tokens, options_.context.n_ubatch);
   ContextOptions shape = options_.context;
@@ -105,8 +109,7 @@ std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest> reque
   capabilities().require(Capability::kEmbed, name());
   std::vector<EmbedResult> results(requests.size());
   EmbedLimits limits;
-  const int n_ctx_train = model_->n_ctx_train();
-  limits.max_tokens = std::min(n_ctx_train > 0 ? n_ctx_train : options_.max_length, options_.max_length);
+  limits.max_tokens = window();
   limits.budget = std::max(limits.max_tokens, std::min(options_.context.n_batch, 4 * limits.max_tokens));
   for (const Pooling pooling : {Pooling::kMean, Pooling::kNone}) {
     std::vector<EmbedRequest> mine;

@@ -38,6 +38,8 @@ class LlamaBackend : public Backend {
   const LlamaBackendOptions& options() const { return options_; }
 
  private:
+  // The longest sequence a call may score or generate: the training context, at most max_length.
+  int window() const;
   // One context at a time, reused while calls ask for the same shape.
   llama_context* context(const ContextOptions& shape);
   llama_context* context_for(const ChunkPlan& plan);
