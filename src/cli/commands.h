@@ -19,5 +19,7 @@ void add_generate_command(CLI::App& app, Action& run);
 void add_tasks_command(CLI::App& app, Action& run);
 void add_score_command(CLI::App& app, Action& run);
 void add_run_command(CLI::App& app, Action& run);
+void add_compare_command(CLI::App& app, Action& run);
+void add_report_command(CLI::App& app, Action& run);
 
 }  // namespace qualm::cli

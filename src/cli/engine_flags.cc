@@ -68,4 +68,37 @@ nlohmann::json engine_json(const EngineFlags& flags) {
           {"cache_type_v", flags.cache_type_v}, {"pack_tokens", flags.pack_tokens}};
 }
 
+void add_server_flags(CLI::App& app, ServerFlags& flags) {
+  app.add_option("--backend", flags.backend, "llama (in-process, --model is a GGUF), openai or ollama (a server)")
+      ->check(CLI::IsMember({"llama", "openai", "ollama"}))
+      ->capture_default_str();
+  app.add_option("--base-url", flags.spec.base_url, "the server of --backend openai|ollama (http://host:port)");
+  app.add_option("--api-key-env", flags.spec.api_key_env, "openai: the environment variable holding the API key");
+  app.add_option("--concurrency", flags.spec.concurrency, "remote: requests in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--timeout", flags.spec.timeout_s, "remote: seconds per request")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--retries", flags.spec.retries, "remote: further tries on connection errors, 429, 5xx")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+}
+
+BackendSpec server_spec(const ServerFlags& flags, const std::string& model) {
+  if (flags.backend == "llama") {
+    if (!flags.spec.base_url.empty()) {
+      throw InputError("--base-url", "is for a server, and --backend is llama (in-process)",
+                       "add --backend openai or --backend ollama, or drop --base-url");
+    }
+  } else if (flags.spec.base_url.empty()) {
+    throw InputError("--base-url", "--backend " + flags.backend + " needs the server's URL",
+                     "e.g. --base-url http://127.0.0.1:8080");
+  }
+  BackendSpec spec = flags.spec;
+  spec.type = spec.name = flags.backend;
+  spec.model = model;
+  return spec;
+}
+
 }  // namespace qualm::cli

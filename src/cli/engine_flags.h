@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/llama/llama_backend.h"
+#include "config/experiment.h"
 
 namespace qualm::cli {
 
@@ -31,5 +32,18 @@ void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use = EngineU
 llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags);
 
 nlohmann::json engine_json(const EngineFlags& flags);
+
+// --backend openai|ollama --base-url URL (qualm eval, qualm generate): --model then names the
+// model the server serves.
+struct ServerFlags {
+  std::string backend = "llama";
+  BackendSpec spec;  // base_url, api_key_env, concurrency, timeout_s, retries
+};
+
+void add_server_flags(CLI::App& app, ServerFlags& flags);
+
+// The remote backend's spec for `model`; throws InputError when --base-url is missing, or
+// given with --backend llama.
+BackendSpec server_spec(const ServerFlags& flags, const std::string& model);
 
 }  // namespace qualm::cli

@@ -30,9 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EvalFlags {
-  std::string model;    // a GGUF path, or with --backend the name the server serves
-  std::string backend = "llama";
-  BackendSpec remote;   // --backend openai|ollama: the server
+  std::string model;  // a GGUF path, or with --backend the name the server serves
+  ServerFlags server;
   std::string base;  // kld tasks compare the model against it
   std::string tasks;
   int limit = -1;
@@ -87,10 +86,6 @@ struct KindUse {
 };
 
 std::unique_ptr<Backend> remote_backend(const BackendSpec& spec, const std::vector<KindUse>& uses) {
-  if (spec.base_url.empty()) {
-    throw InputError("--base-url", "--backend " + spec.type + " needs the server's URL",
-                     "e.g. --base-url http://127.0.0.1:8080");
-  }
   bool probe = false;
   for (const KindUse& u : uses) probe = probe || (u.used && u.need == Capability::kLoglikelihood);
   std::unique_ptr<Backend> backend = make_backend(spec, {}, probe);
@@ -129,12 +124,10 @@ int run_eval(const EvalFlags& f) {
                      "add --base BASE.gguf (e.g. the F32 or F16 model the candidate was quantized from)");
   }
 
-  BackendSpec spec = f.remote;
-  spec.type = spec.name = f.backend;
-  spec.model = f.model;
+  const BackendSpec spec = server_spec(f.server, f.model);
   std::unique_ptr<Backend> backend;
   llama::LlamaBackend* local = nullptr;
-  if (f.backend == "llama") {
+  if (!spec.remote()) {
     auto l = std::make_unique<llama::LlamaBackend>(backend_options(f.model, f.engine));
     local = l.get();
     backend = std::move(l);
@@ -173,7 +166,7 @@ int run_eval(const EvalFlags& f) {
     backend->set_progress(progress.callback());
     gen_scores = generate_outputs(*backend, gen_tasks, GenRunOptions{f.seed, f.temperature});
   }
-  const std::string description = local ? local->model().description() : f.backend + " server " + f.remote.base_url;
+  const std::string description = local ? local->model().description() : spec.type + " server " + spec.base_url;
   const nlohmann::json add_bos = local ? nlohmann::json(local->model().add_bos()) : nlohmann::json(nullptr);
   const std::string variant = local ? llama::file_type_name(local->model().gguf()) : "remote";
   const std::string backend_name = backend->name();
@@ -207,7 +200,7 @@ int run_eval(const EvalFlags& f) {
                        {"embedding_layer", f.embedding_layer > 0 ? nlohmann::json(f.embedding_layer) : nlohmann::json("last")},
                        {"add_bos", add_bos},
                        {"engine", engine_json(f.engine)},
-                       {"backend", f.backend},
+                       {"backend", spec.type},
                        {"server", server},
                        {"data_dir", data_dir->string()},
                        {"qualm_version", build::kVersion},
@@ -265,21 +258,8 @@ void add_eval_command(CLI::App& app, Action& run) {
   auto flags = std::make_shared<EvalFlags>();
   CLI::App* cmd = app.add_subcommand("eval", "benchmark tasks: multiple choice by log-likelihood (as lm-evaluation-harness), generation with text metrics");
   cmd->add_option("-m,--model", flags->model, "GGUF model, or with --backend the model the server serves")->required();
-  cmd->add_option("--backend", flags->backend, "llama (in-process, --model is a GGUF), openai or ollama (a server)")
-      ->check(CLI::IsMember({"llama", "openai", "ollama"}))
-      ->capture_default_str();
-  cmd->add_option("--base-url", flags->remote.base_url, "the server of --backend openai|ollama (http://host:port)");
-  cmd->add_option("--api-key-env", flags->remote.api_key_env, "openai: the environment variable holding the API key");
-  cmd->add_flag("--chat", flags->remote.chat, "openai: /v1/chat/completions instead of /v1/completions");
-  cmd->add_option("--concurrency", flags->remote.concurrency, "remote: requests in flight")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--timeout", flags->remote.timeout_s, "remote: seconds per request")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 86400.0));
-  cmd->add_option("--retries", flags->remote.retries, "remote: further tries on connection errors, 429, 5xx")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100));
+  add_server_flags(*cmd, flags->server);
+  cmd->add_flag("--chat", flags->server.spec.chat, "openai: /v1/chat/completions instead of /v1/completions");
   cmd->add_option("--base", flags->base, "base GGUF that kld tasks compare the model with (the model is the candidate)");
   cmd->add_option("--tasks", flags->tasks, "comma-separated task or group names, or task file paths (qualm tasks)")
       ->required();

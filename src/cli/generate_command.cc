@@ -7,12 +7,14 @@
 #include "cli/engine_flags.h"
 #include "core/errors.h"
 #include "io/dataset.h"
+#include "run/backend_factory.h"
 
 namespace qualm::cli {
 namespace {
 
 struct GenerateFlags {
-  std::string model;
+  std::string model;  // a GGUF path, or with --backend the name the server serves
+  ServerFlags server;
   std::vector<std::string> prompts;
   std::string file;
   GenerationOptions options;
@@ -45,14 +47,20 @@ int run_generate(const GenerateFlags& f) {
     texts.insert(texts.end(), more.begin(), more.end());
   }
   if (texts.empty()) throw InputError("qualm generate", "no prompt", "give --prompt TEXT or --file FILE");
-  auto options = backend_options(f.model, f.engine);
-  options.generate_parallel = f.parallel;
-  llama::LlamaBackend backend(options);
+  const BackendSpec spec = server_spec(f.server, f.model);
+  std::unique_ptr<Backend> backend;
+  if (spec.remote()) {
+    backend = make_backend(spec, {}, false);
+  } else {
+    auto options = backend_options(f.model, f.engine);
+    options.generate_parallel = f.parallel;
+    backend = std::make_unique<llama::LlamaBackend>(options);
+  }
   std::vector<GenerateRequest> requests;
   for (size_t i = 0; i < texts.size(); ++i) requests.push_back({texts[i], f.options, i});
   ProgressLine progress("generate", "prompts");
-  backend.set_progress(progress.callback());
-  const std::vector<GenerateResult> results = backend.generate(requests);
+  backend->set_progress(progress.callback());
+  const std::vector<GenerateResult> results = backend->generate(requests);
   for (size_t i = 0; i < results.size(); ++i) {
     const GenerateResult& r = results[i];
     if (f.json) {
@@ -76,7 +84,7 @@ int run_generate(const GenerateFlags& f) {
 void add_generate_command(CLI::App& app, Action& run) {
   auto f = std::make_shared<GenerateFlags>();
   CLI::App* cmd = app.add_subcommand("generate", "generate text for prompts, many at once (greedy or seeded sampling)");
-  cmd->add_option("-m,--model", f->model, "GGUF model")->required();
+  cmd->add_option("-m,--model", f->model, "GGUF model, or with --backend the model the server serves")->required();
   cmd->add_option("-p,--prompt", f->prompts, "a prompt (repeatable)");
   cmd->add_option("-f,--file", f->file, "prompts: one per line, or JSONL with a \"prompt\" field");
   cmd->add_option("-n,--max-new-tokens", f->options.max_new_tokens, "tokens to generate at most")
@@ -87,9 +95,13 @@ void add_generate_command(CLI::App& app, Action& run) {
   cmd->add_option("--top-k", f->options.top_k, "0 = off")->capture_default_str()->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--seed", f->options.seed, "each prompt's sampler is seeded from (seed, its index)")->capture_default_str();
   cmd->add_option("--stop", f->options.stop, "stop before this text (repeatable)");
-  cmd->add_flag("--chat", f->options.chat, "wrap each prompt in the model's chat template");
-  cmd->add_option("--parallel", f->parallel, "sequences generated at once")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_flag("--chat", f->options.chat,
+                "wrap each prompt in the model's chat template (openai: /v1/chat/completions; ollama: not raw)");
+  cmd->add_option("--parallel", f->parallel, "sequences generated at once (llama; a server: --concurrency)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   cmd->add_flag("--json", f->json, "one JSON object per prompt");
+  add_server_flags(*cmd, f->server);
   add_engine_flags(*cmd, f->engine, EngineUse::kRequests);
   cmd->callback([f, &run] { run = [f] { return run_generate(*f); }; });
 }

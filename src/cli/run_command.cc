@@ -9,12 +9,14 @@
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/sha256.h"
-#include "report/aggregate.h"
+#include "analysis/summary.h"
+#include "cli/run_output.h"
+#include "config/gate.h"
+#include "report/run_report.h"
 #include "run/manifest.h"
 #include "run/plan.h"
 #include "run/runner.h"
 #include "run/sample_log.h"
-#include "run/summary.h"
 #include "run/variants.h"
 
 namespace qualm::cli {
@@ -29,6 +31,7 @@ struct RunFlags {
   bool resume = false;
   bool dry_run = false;
   int limit = -1;
+  std::vector<std::string> gates;  // --gate, after the experiment's gates:
 };
 
 void print_problems(const std::vector<ConfigProblem>& problems) {
@@ -96,35 +99,8 @@ void print_dry_run(const Experiment& e, const Plan& plan) {
   }
 }
 
-void print_results(const json& summary, const fs::path& dir) {
-  for (const json& row : summary["composite"]) {
-    std::printf("composite %-32s %8.4f  rank %d\n",
-                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
-                 row["backend"].get<std::string>())
-                    .c_str(),
-                row["composite"].is_number() ? row["composite"].get<double>() : NAN, row["rank"].get<int>());
-  }
-  for (const json& row : summary["benchmarks"]) {
-    if (row["metric"] != "acc" || row.contains("group")) continue;  // a group's members: its row says it
-    std::printf("acc %-38s %-24s %6.4f [%6.4f, %6.4f] n=%lld\n",
-                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
-                 row["backend"].get<std::string>())
-                    .c_str(),
-                row["task"].get<std::string>().c_str(), row["value"].get<double>(), row["ci_low"].get<double>(),
-                row["ci_high"].get<double>(), static_cast<long long>(row["n"].get<int64_t>()));
-  }
-  for (const json& inv : summary["invariants"]) {
-    std::printf("invariant %-20s %s  %s\n", inv["name"].get<std::string>().c_str(),
-                inv["status"].get<std::string>().c_str(), inv["detail"].get<std::string>().c_str());
-  }
-  const json& c = summary["counts"];
-  std::printf("%lld evaluated, %lld errors, %lld skipped, %lld truncated -> %s\n",
-              static_cast<long long>(c["evaluated"].get<int64_t>()), static_cast<long long>(c["errors"].get<int64_t>()),
-              static_cast<long long>(c["skipped"].get<int64_t>()), static_cast<long long>(c["truncated"].get<int64_t>()),
-              dir.string().c_str());
-}
-
 int run_run(const RunFlags& f) {
+  for (const std::string& g : f.gates) (void)parse_gate(g, "--gate");  // bad text: exit 2 before anything runs
   const auto [e, plan] = load(f.config, f.limit);
   if (f.dry_run) {
     print_dry_run(e, plan);
@@ -161,17 +137,14 @@ int run_run(const RunFlags& f) {
 
   const RunOutcome outcome = run_experiment(e, plan, RunContext{run_id, llama::model_cache_dir(), &samples, pending.get()});
 
-  const std::vector<json> records = read_samples(dir / "samples.jsonl");
-  const std::vector<AggregateRow> rows = aggregate_records(records, e.defaults.seed);
-  std::ostringstream csv;
-  write_aggregate_csv(csv, rows);
-  write_atomically(dir / "aggregate.csv", csv.str());
-  const json summary = make_summary(e, plan, records, rows);
-  write_atomically(dir / "summary.json", summary.dump(2) + "\n");
   times.finished_at = utc_now();
-  manifest = make_manifest(e, plan, run_id, times, &outcome, summary["counts"]);
+  manifest = make_manifest(e, plan, run_id, times, &outcome, json::object());
   manifest["limit"] = f.limit;
+  analysis::RunData data = analysis::make_run_data(manifest, read_samples(dir / "samples.jsonl"));
+  data.dir = dir;
+  manifest["counts"] = data.manifest["counts"] = analysis::record_counts(data);
   write_atomically(dir / "manifest.json", manifest.dump(2) + "\n");
+  const json summary = report::write_run_reports(data, f.gates);
   print_results(summary, dir);
   constexpr size_t kShown = 5;  // the rest are in summary.json and samples.jsonl
   for (size_t i = 0; i < outcome.errors.size() && i < kShown; ++i) std::cerr << "qualm: error: " << outcome.errors[i] << "\n";
@@ -179,7 +152,8 @@ int run_run(const RunFlags& f) {
     std::cerr << "qualm: error: ... and " << outcome.errors.size() - kShown
               << " more failed cells (summary.json lists every error record)\n";
   }
-  return summary["counts"]["errors"].get<int64_t>() > 0 ? static_cast<int>(ExitCode::kRunFailed) : 0;
+  if (summary["counts"]["errors"].get<int64_t>() > 0) return static_cast<int>(ExitCode::kRunFailed);
+  return exit_for_gates(summary);
 }
 
 int run_validate(const std::string& file) {
@@ -200,6 +174,7 @@ void add_run_command(CLI::App& app, Action& run) {
   cmd->add_flag("--resume", flags->resume, "continue a killed run in --out (default: the newest under runs/)");
   cmd->add_option("--limit", flags->limit, "at most N documents per task")->check(CLI::Range(1, 1 << 30));
   cmd->add_flag("--dry-run", flags->dry_run, "print the matrix: cells, samples, skipped cells and why");
+  cmd->add_option("--gate", flags->gates, "quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable); a failure exits 3");
   cmd->callback([flags, &run] { run = [flags] { return run_run(*flags); }; });
 
   auto file = std::make_shared<std::string>();

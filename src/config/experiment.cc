@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "config/experiment_reader.h"
+#include "config/gate.h"
 #include "core/data_dir.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
@@ -15,7 +16,10 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kTopKeys = {"experiment", "data_dir", "defaults",        "models", "backends",
-                                           "tasks",      "skip",     "embedding_model", "cost",   "gates"};
+                                           "tasks",      "skip",     "embedding_model", "cost",   "gates",
+                                           "analysis"};
+const std::vector<std::string> kAnalysisKeys = {"tost_margin", "detect_difference", "max_ppl_delta_pct",
+                                                 "max_category_kld", "min_same_top", "non_degenerate_repetition"};
 const std::vector<std::string> kDefaultsKeys = {"temperature", "max_new_tokens", "seed", "warmup", "repetitions"};
 const std::vector<std::string> kModelKeys = {"name", "path", "variants", "params", "remote"};
 const std::vector<std::string> kVariantKeys = {"name", "path", "quantize", "imatrix"};
@@ -374,27 +378,83 @@ void read_skip(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
   }
 }
 
+// {path: E.gguf, layer: L}, or {backend: NAME, model: M}: M served by the ollama backend NAME.
 void read_embedding_model(const YAML::Node& node, ExperimentReader& r, const ExperimentPaths& paths, Experiment& e) {
-  if (!r.is_map(node, "embedding_model", "embedding_model: {path: models/e.gguf, layer: 17}")) return;
-  r.check_keys(node, kEmbeddingKeys, "embedding_model");
+  if (!r.is_map(node, "embedding_model",
+                "embedding_model: {path: models/e.gguf, layer: 17} or {backend: ol, model: nomic-embed-text}")) {
+    return;
+  }
+  std::vector<std::string> keys = kEmbeddingKeys;
+  keys.insert(keys.end(), {"backend", "model"});
+  r.check_keys(node, keys, "embedding_model");
   EmbeddingModelSpec m;
   m.where = r.where(node);
-  if (!node["path"]) {
-    r.add(node, "embedding_model needs a path", "write path: models/e.gguf");
-  } else if (const auto written = r.text(node["path"], "embedding_model.path")) {
-    if (const auto resolved = paths.resolve(*written, node["path"], r)) {
-      m.path = *resolved;
-      require_file(m.path, node["path"], "embedding model file", r);
+  if (node["path"] && node["backend"]) {
+    r.add(node, "embedding_model is a GGUF (path:) or served by a backend (backend:), not both", "drop one of them");
+  } else if (node["backend"]) {
+    if (const auto name = r.text(node["backend"], "embedding_model.backend")) {
+      m.backend = *name;
+      const auto b = std::find_if(e.backends.begin(), e.backends.end(),
+                                  [&](const BackendSpec& s) { return s.name == *name; });
+      std::vector<std::string> ollama;
+      for (const BackendSpec& s : e.backends) {
+        if (s.type == "ollama") ollama.push_back(s.name);
+      }
+      if (b == e.backends.end()) {
+        const auto close = closest_match(*name, ollama);
+        std::string list;
+        for (const std::string& o : ollama) list += (list.empty() ? "" : ", ") + o;
+        r.add(node["backend"], "embedding_model.backend '" + *name + "' is not a backend of this experiment",
+              close          ? "did you mean '" + *close + "'?"
+              : list.empty() ? "add an ollama backend to backends: and name it here"
+                             : "the ollama backends are: " + list);
+      } else if (b->type != "ollama") {
+        r.add(node["backend"],
+              "embedding_model.backend '" + *name + "' is of type " + b->type +
+                  "; only ollama backends serve embeddings (/api/embed)",
+              "name an ollama backend, or write path: models/e.gguf");
+      }
+    }
+    if (!node["model"]) {
+      r.add(node, "embedding_model with backend: needs model: (the embedding model the server serves)",
+            "write model: nomic-embed-text");
+    } else if (const auto model = r.text(node["model"], "embedding_model.model")) {
+      m.model = *model;
+    }
+    if (node["layer"]) {
+      r.add(node["layer"], "embedding_model.layer cuts a GGUF; a served embedding model cannot be cut",
+            "drop layer:, or use path: models/e.gguf");
+    }
+  } else if (!node["path"]) {
+    r.add(node, "embedding_model needs a path or a backend",
+          "write path: models/e.gguf, or backend: NAME, model: MODEL for an ollama backend");
+  } else {
+    if (const auto written = r.text(node["path"], "embedding_model.path")) {
+      if (const auto resolved = paths.resolve(*written, node["path"], r)) {
+        m.path = *resolved;
+        require_file(m.path, node["path"], "embedding model file", r);
+      }
+    }
+    if (node["model"]) {
+      r.add(node["model"], "embedding_model.model names a served model and goes with backend:",
+            "drop model:, or write backend: NAME (an ollama backend) instead of path:");
     }
   }
-  read_int(node, "layer", 0, r, m.layer);
+  if (!node["backend"]) read_int(node, "layer", 0, r, m.layer);
   e.embedding_model = m;
 }
 
 void read_gates(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
   if (!r.is_list(node, "gates", "gates: [\"rouge_l@summarization >= 0.3\"]")) return;
   for (const auto& item : node) {
-    if (const auto gate = r.text(item, "gate")) e.gates.push_back({*gate, r.where(item)});
+    const auto gate = r.text(item, "gate");
+    if (!gate) continue;
+    const GateParse parsed = read_gate(*gate);
+    if (!parsed.gate) {
+      r.add(item, "gate \"" + *gate + "\": " + parsed.problem.problem, parsed.problem.fix);
+      continue;
+    }
+    e.gates.push_back({*gate, r.where(item)});
   }
 }
 
@@ -453,6 +513,28 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
     }
   }
   if (root["gates"]) read_gates(root["gates"], r, e);
+  if (const YAML::Node a = root["analysis"]) {
+    if (r.is_map(a, "analysis", "analysis: {tost_margin: 0.05}")) {
+      r.check_keys(a, kAnalysisKeys, "analysis");
+      if (a["tost_margin"]) {
+        if (const auto m = r.number(a["tost_margin"], "analysis.tost_margin", 1e-12, 1e12)) e.tost_margin = *m;
+      }
+      // Quantization harm thresholds (SPEC S6).
+      const std::pair<const char*, double*> harm[] = {{"max_ppl_delta_pct", &e.max_ppl_delta_pct},
+                                                      {"max_category_kld", &e.max_category_kld},
+                                                      {"min_same_top", &e.min_same_top},
+                                                      {"non_degenerate_repetition", &e.non_degenerate_repetition}};
+      for (const auto& [key, value] : harm) {
+        if (!a[key]) continue;
+        if (const auto m = r.number(a[key], std::string("analysis.") + key, 0, 1e12)) *value = *m;
+      }
+      if (a["detect_difference"]) {
+        if (const auto m = r.number(a["detect_difference"], "analysis.detect_difference", 1e-12, 1e12)) {
+          e.detect_difference = *m;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

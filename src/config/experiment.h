@@ -81,9 +81,13 @@ struct SkipRule {
   std::string where;
 };
 
+// A GGUF run in-process ({path, layer}), or a model an ollama backend of the experiment
+// serves ({backend, model}: pooled vectors from /api/embed, so coherence only).
 struct EmbeddingModelSpec {
-  std::filesystem::path path;  // resolved like model paths
+  std::filesystem::path path;  // resolved like model paths; empty when served
   int layer = 0;               // 0 = the last
+  std::string backend;         // the serving backend's name; empty for a GGUF
+  std::string model;           // the name that backend's server knows the embedding model by
   std::string where;
 };
 
@@ -107,6 +111,13 @@ struct Experiment {
   std::filesystem::path cost_file;  // empty when none
   std::vector<CostRow> costs;
   std::vector<Sourced> gates;       // parsed by the report layer
+  double tost_margin = 0.05;        // analysis: {tost_margin} — TOST's equivalence margin, in metric units
+  double detect_difference = 0.05;  // analysis: {detect_difference} — the power analysis' n needed for it
+  // analysis: quantization harm thresholds (SPEC S6 defaults)
+  double max_ppl_delta_pct = 5;         // |ΔPPL| in percent
+  double max_category_kld = 0.05;       // mean KLD in every category
+  double min_same_top = 0.9;            // top-1 agreement
+  double non_degenerate_repetition = 0.5;  // repetition (distinct/all word 4-grams) at or above: not degenerate
 };
 
 struct ConfigProblem {

@@ -132,7 +132,8 @@ void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
 const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
-    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters"};
+    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
+    "continuation"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
@@ -279,6 +280,16 @@ TaskSpec load_task_spec(const fs::path& file) {
     if (!generate) throw InputError(where_of(*v), std::string(key) + " is for generate tasks");
     if (std::string(key) == "filters") t.filters = read_filters(*v);
     else t.generation = read_generation(*v);
+  }
+  if (const Entry* v = find(root, "continuation")) {
+    if (t.output_type.text != "kld") throw InputError(where_of(*v), "continuation is for kld tasks");
+    if (!v->is_map) throw InputError(where_of(*v), "continuation: expected a mapping", "write continuation: {max_new_tokens: 64}");
+    check_keys(*v, {"max_new_tokens"}, "continuation");
+    const Entry* n = find(*v, "max_new_tokens");
+    if (n == nullptr) throw InputError(where_of(*v), "continuation: missing max_new_tokens", "write continuation: {max_new_tokens: 64}");
+    const long long tokens = integer(*n, "continuation.max_new_tokens");
+    if (tokens < 1) throw InputError(where_of(*n), "continuation.max_new_tokens must be at least 1");
+    t.continuation_tokens = static_cast<int>(tokens);
   }
   if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");

@@ -70,6 +70,9 @@ struct TaskSpec {
   std::vector<std::string> metrics;
   GenerationSpec generation;           // generate only
   std::vector<TextFilter> filters;     // generate only
+  // kld only, `continuation: {max_new_tokens: N}`: the base model greedily continues each text
+  // by up to N tokens and only those tokens are scored (the text is the context).
+  std::optional<int> continuation_tokens;
 };
 
 // Reads a task file and everything it includes (paths relative to the including file;

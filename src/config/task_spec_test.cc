@@ -106,5 +106,16 @@ TEST_F(TaskSpecTest, RollingAndKldTasksNeedOnlyAText) {
   EXPECT_THAT(error_of(bad), HasSubstr("doc_to_choice is for multiple_choice tasks"));
 }
 
+TEST_F(TaskSpecTest, KldContinuation) {
+  const std::string text = "dataset: {path: d.jsonl}\ndoc_to_text: \"{{prompt}}\"\n";
+  const std::string kld = "task: k\noutput_type: kld\n" + text;
+  EXPECT_FALSE(load_task_spec(write("k.yaml", kld)).continuation_tokens);
+  EXPECT_EQ(load_task_spec(write("c.yaml", kld + "continuation: {max_new_tokens: 64}\n")).continuation_tokens, 64);
+  EXPECT_THAT(error_of(write("z.yaml", kld + "continuation: {max_new_tokens: 0}\n")), HasSubstr("at least 1"));
+  EXPECT_THAT(error_of(write("u.yaml", kld + "continuation: {max_new_token: 8}\n")), HasSubstr("did you mean 'max_new_tokens'"));
+  EXPECT_THAT(error_of(write("g.yaml", "task: g\noutput_type: generate\n" + text + "continuation: {max_new_tokens: 8}\n")),
+              HasSubstr("continuation is for kld tasks"));
+}
+
 }  // namespace
 }  // namespace qualm

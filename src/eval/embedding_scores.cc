@@ -22,6 +22,8 @@ metrics::TokenEmbeddings content_vectors(const EmbedResult& r) {
 
 bool is_embedding_metric(const std::string& metric) { return metric == "bertscore" || metric == "coherence"; }
 
+bool needs_token_vectors(const std::string& metric) { return metric == "bertscore"; }
+
 std::vector<double> embedding_scores(Backend& embedder, const std::string& metric,
                                      const std::vector<std::string>& candidates,
                                      const std::vector<std::string>& references) {

@@ -12,6 +12,10 @@ namespace qualm {
 
 bool is_embedding_metric(const std::string& metric);
 
+// bertscore matches per-token vectors; coherence needs one pooled vector per text, all that
+// a served embedder (Ollama's /api/embed) returns.
+bool needs_token_vectors(const std::string& metric);
+
 // One value per pair. Throws std::invalid_argument for another metric name.
 std::vector<double> embedding_scores(Backend& embedder, const std::string& metric,
                                      const std::vector<std::string>& candidates,

@@ -1,5 +1,8 @@
 #include "eval/kld_eval.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "core/errors.h"
 #include "core/parallel.h"
 
@@ -18,17 +21,56 @@ void require_same_shape(const DistributionChunk& b, const DistributionChunk& m, 
   }
 }
 
-// Position by position in parallel, returned in order so sums do not depend on the thread count.
-std::vector<TokenComparison> compare_window(const DistributionChunk& b, const DistributionChunk& m) {
+// Position by position in parallel from target `skip` on, returned in order so sums do not
+// depend on the thread count.
+std::vector<TokenComparison> compare_window(const DistributionChunk& b, const DistributionChunk& m, size_t skip) {
   const unsigned workers = default_worker_count();
   const size_t n_vocab = static_cast<size_t>(b.n_vocab);
-  std::vector<TokenComparison> out(b.targets.size());
+  skip = std::min(skip, b.targets.size());
+  std::vector<TokenComparison> out(b.targets.size() - skip);
   std::vector<std::vector<float>> scratch(workers, std::vector<float>(n_vocab));
-  parallel_for(b.targets.size(), workers, [&](unsigned w, size_t i) {
+  parallel_for(out.size(), workers, [&](unsigned w, size_t k) {
+    const size_t i = skip + k;
     logprobs_from_logits(b.logits.subspan(i * n_vocab, n_vocab), scratch[w]);
-    out[i] = compare_token(scratch[w], m.logits.subspan(i * n_vocab, n_vocab), b.targets[i]);
+    out[k] = compare_token(scratch[w], m.logits.subspan(i * n_vocab, n_vocab), b.targets[i]);
   });
   return out;
+}
+
+// For the requests of continuation tasks: the base's greedy continuation appended to the text,
+// and the number of tokens before it. Returns per request the first position of the token
+// sequence that is scored (1 = every token after the start token).
+std::vector<size_t> add_continuations(Backend& base, std::span<const KldTask> tasks,
+                                      std::span<const std::pair<size_t, size_t>> owner,
+                                      std::vector<DistributionRequest>& requests, std::vector<KldTaskScores>& out) {
+  std::vector<size_t> first_scored(requests.size(), 1);
+  std::vector<size_t> picked;
+  std::vector<GenerateRequest> generate;
+  std::vector<DistributionRequest> contexts;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const std::optional<int> n = tasks[owner[r].first].spec.continuation_tokens;
+    if (!n) continue;
+    GenerateRequest g;
+    g.prompt = requests[r].text;
+    g.options.max_new_tokens = *n;
+    g.options.temperature = 0;  // greedy: the same continuation in every run
+    generate.push_back(std::move(g));
+    contexts.push_back(requests[r]);
+    picked.push_back(r);
+  }
+  if (picked.empty()) return first_scored;
+  const std::vector<GenerateResult> generated = base.generate(generate);
+  // Tokenizing only: a stream decodes nothing until next() is called.
+  const auto context_tokens = base.distributions(contexts)->tokens();
+  for (size_t k = 0; k < picked.size(); ++k) {
+    const size_t r = picked[k];
+    KldDocScore& s = out[owner[r].first].docs[owner[r].second];
+    s.continuation = generated[k].text;
+    s.context_tokens = static_cast<int64_t>(context_tokens[k].size());
+    requests[r].text += generated[k].text;
+    first_scored[r] = context_tokens[k].size();
+  }
+  return first_scored;
 }
 
 }  // namespace
@@ -70,6 +112,7 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
   for (size_t t = 0; t < tasks.size(); ++t) out[t].docs.resize(tasks[t].docs.size());
   if (requests.empty()) return out;
 
+  const std::vector<size_t> first_scored = add_continuations(base, tasks, owner, requests, out);
   auto base_stream = base.distributions(requests);
   std::vector<DistributionRequest> model_requests = requests;
   for (size_t r = 0; r < requests.size(); ++r) model_requests[r].tokens = base_stream->tokens()[r];
@@ -78,6 +121,7 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
   std::vector<KldAccumulator> doc_acc(requests.size());
   std::vector<KldAccumulator> task_acc(tasks.size());
   std::vector<std::map<std::string, KldAccumulator>> category_acc(tasks.size());
+  std::vector<size_t> seen(requests.size(), 0);  // targets of earlier windows
   int64_t total = 0, done = 0;
   for (int n : base_stream->chunk_counts()) total += n;
   DistributionChunk b, m;
@@ -86,7 +130,11 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
     if (!model_stream->next(m)) throw RunError("the candidate produced fewer windows than the base");
     require_same_shape(b, m, tasks[t].docs[d].where);
     const std::string& category = tasks[t].docs[d].category;
-    for (const TokenComparison& c : compare_window(b, m)) {
+    // Target i of this window is token seen + 1 + i of the sequence.
+    const size_t position = seen[b.request] + 1;
+    const size_t skip = first_scored[b.request] > position ? first_scored[b.request] - position : 0;
+    seen[b.request] += b.targets.size();
+    for (const TokenComparison& c : compare_window(b, m, skip)) {
       doc_acc[b.request].add(c);
       task_acc[t].add(c);
       if (!category.empty()) category_acc[t][category].add(c);

@@ -4,6 +4,10 @@
 // candidate), through the rolling windows of loglikelihood_rolling, so every token of every
 // document is scored once. The formulas are llama.cpp's (eval/kld_compare.h, KldAccumulator):
 // per document, per task over all of its tokens, and per category of document.
+// A task with `continuation: {max_new_tokens: N}` scores the base's greedy continuation of each
+// text instead: the base generates up to N tokens, both models read text + continuation, and
+// only the continuation's tokens are scored (the text is context), so the statistics measure
+// how far the candidate drifts on what the base itself would say.
 
 #include <cstdint>
 #include <map>
@@ -22,6 +26,11 @@ struct KldDocScore {
   int n_windows = 0;
   bool truncated = false;                 // more than one window
   std::map<std::string, double> metrics;  // kld_metrics() of the document's tokens
+  // Continuation tasks: the base's greedy continuation, and the tokens before it (the start
+  // token and the text's); n_tokens counts the continuation's tokens, as lm-eval splits a
+  // context and continuation: tokens(text + continuation) minus tokens(text).
+  std::string continuation;
+  int64_t context_tokens = 0;
 };
 
 struct KldTaskScores {

@@ -46,6 +46,40 @@ std::string utc_now() {
   return buf;
 }
 
+// What the analyses need to rebuild summary.json from the run directory alone (qualm report).
+static json plan_json(const Experiment& e, const Plan& plan) {
+  static const char* kKinds[] = {"multiple_choice", "generate", "loglikelihood_rolling", "kld"};
+  json tasks = json::array();
+  for (const PlannedTask& t : plan.tasks) {
+    tasks.push_back({{"name", t.name},
+                     {"entry", t.entry},
+                     {"kind", kKinds[static_cast<int>(t.kind)]},
+                     {"group", t.mc ? t.mc->group : std::string()},
+                     {"repetitions", t.repetitions},
+                     {"temperature", t.temperature},
+                     {"documents", t.n_docs}});
+  }
+  json costs = json::array();
+  for (const CostRow& c : e.costs) {
+    costs.push_back({{"model", c.model}, {"variant", c.variant}, {"backend", c.backend},
+                     {"usd_per_million_tokens", c.usd_per_million_tokens}});
+  }
+  json params = json::object();
+  for (const ModelSpec& m : e.models) {
+    if (m.params) params[m.name] = *m.params;
+  }
+  json gates = json::array();
+  for (const Sourced& g : e.gates) gates.push_back(g.text);
+  return {{"tasks", tasks},   {"planned", plan.samples()}, {"skipped_cells", plan.skipped_cells()},
+          {"costs", costs},   {"params", params},          {"tost_margin", e.tost_margin},
+          {"detect_difference", e.detect_difference},
+          {"harm_thresholds", {{"max_ppl_delta_pct", e.max_ppl_delta_pct},
+                               {"max_category_kld", e.max_category_kld},
+                               {"min_same_top", e.min_same_top},
+                               {"non_degenerate_repetition", e.non_degenerate_repetition}}},
+          {"gates", gates}};
+}
+
 json make_manifest(const Experiment& e, const Plan& plan, const std::string& run_id, const ManifestTimes& times,
                    const RunOutcome* outcome, const json& counts) {
   json tasks = json::object(), data = json::object();
@@ -66,6 +100,7 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
       json m = {{"name", v.model}, {"variant", v.variant}, {"path", v.path.string()}, {"derived", v.derived}};
       if (v.derived) m["quantization"] = v.quantization;
       if (!v.path.empty() && fs::exists(v.path)) {
+        m["size_bytes"] = fs::file_size(v.path);
         m["sha256"] = file_sha(v.path);
         m["gguf"] = gguf_json(v.path);
       }
@@ -93,13 +128,20 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
                        {"why", *c.skipped}});
   }
   json embedding = nullptr;
-  if (e.embedding_model) {
+  if (e.embedding_model && !e.embedding_model->backend.empty()) {
+    // Served: the server's pooled sentence vectors (coherence; bertscore is skipped).
+    embedding = {{"backend", e.embedding_model->backend}, {"model", e.embedding_model->model}, {"pooling", "mean"}};
+    for (const BackendSpec& b : e.backends) {
+      if (b.name == e.embedding_model->backend) embedding.update({{"type", b.type}, {"base_url", b.base_url}});
+    }
+  } else if (e.embedding_model) {
     embedding = {{"path", e.embedding_model->path.string()},
                  {"layer", e.embedding_model->layer > 0 ? json(e.embedding_model->layer) : json("last")},
                  {"sha256", file_sha(e.embedding_model->path)}};
     if (outcome != nullptr && !outcome->embedding_model.empty()) embedding["file_used"] = outcome->embedding_model.string();
   }
   return {{"qualm_version", build::kVersion},
+          {"plan", plan_json(e, plan)},
           {"git_commit", build::kGitCommit},
           {"llama_cpp_commit", build::kLlamaCommit},
           {"run_id", run_id},

@@ -219,7 +219,14 @@ class CellRunner {
       std::vector<json> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
         if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) {
-          records.push_back(kld_sample_record(labels_, sub, scores[0], i, base_name_));
+          json r = kld_sample_record(labels_, sub, scores[0], i, base_name_);
+          if (sub.spec.continuation_tokens) {  // the base's continuation is what was scored
+            const KldDocScore& s = scores[0].docs[i];
+            r["candidate"] = s.continuation;
+            r["prompt_tokens"] = s.context_tokens;
+            r["output_tokens"] = s.n_tokens;
+          }
+          records.push_back(std::move(r));
         }
       }
       log(*ctx_.samples, records);
@@ -253,6 +260,31 @@ std::map<std::string, size_t> plan_order(const Experiment& e, const Plan& plan, 
   return order;
 }
 
+constexpr const char* kPooledOnly =
+    "needs per-token vectors; the served embedding model gives one pooled vector per text "
+    "(embedding_model: {path: E.gguf} computes it)";
+
+// The experiment's embedding model: the ollama backend serving it, or a GGUF in-process (cut
+// to its layer; out.embedding_model records the file used).
+std::unique_ptr<Backend> load_embedder(const EmbeddingModelSpec& m, const Experiment& e, const RunContext& ctx,
+                                       RunOutcome& out) {
+  if (!m.backend.empty()) {
+    const auto b = std::find_if(e.backends.begin(), e.backends.end(),
+                                [&](const BackendSpec& s) { return s.name == m.backend; });
+    if (b == e.backends.end()) throw RunError("no backend named " + m.backend);  // validated: not reached
+    BackendSpec spec = *b;
+    spec.model = m.model;
+    return make_backend(spec, {}, false);
+  }
+  fs::path model = m.path;
+  if (m.layer > 0) model = llama::cut_to_layers(model, m.layer, ctx.cache_dir);
+  out.embedding_model = model;
+  llama::LlamaBackendOptions o;
+  o.model_path = model;
+  o.model.n_gpu_layers = 0;
+  return std::make_unique<llama::LlamaBackend>(o);
+}
+
 void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx, RunOutcome& out) {
   if (ctx.pending == nullptr) return;
   std::vector<json> records = read_samples(ctx.pending->path());
@@ -271,16 +303,11 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
       if (is_embedding_metric(m)) wanted[t.name].push_back(m);
     }
   }
-  std::unique_ptr<llama::LlamaBackend> embedder;
+  const bool served = !e.embedding_model->backend.empty();
+  std::unique_ptr<Backend> embedder;
   std::string failure;
   try {
-    fs::path model = e.embedding_model->path;
-    if (e.embedding_model->layer > 0) model = llama::cut_to_layers(model, e.embedding_model->layer, ctx.cache_dir);
-    out.embedding_model = model;
-    llama::LlamaBackendOptions o;
-    o.model_path = model;
-    o.model.n_gpu_layers = 0;
-    embedder = std::make_unique<llama::LlamaBackend>(o);
+    embedder = load_embedder(*e.embedding_model, e, ctx, out);
   } catch (const std::exception& err) {
     failure = std::string("embedding model: ") + err.what();
     out.errors.push_back(failure);
@@ -297,21 +324,31 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
       if (records[i]["reference"].is_null()) continue;
       for (const std::string& m : wanted[records[i]["task_name"].get<std::string>()]) by_metric[m].push_back(i);
     }
-    if (failure.empty()) {
-      for (const auto& [metric, rows] : by_metric) {
-        std::vector<std::string> candidates, references;
-        for (size_t i : rows) {
-          candidates.push_back(records[i]["candidate"].get<std::string>());
-          references.push_back(records[i]["reference"].get<std::string>());
-        }
-        const std::vector<double> values = embedding_scores(*embedder, metric, candidates, references);
-        for (size_t k = 0; k < rows.size(); ++k) {
-          json& r = records[rows[k]];
-          r["metrics"][metric] = values[k];
-          if (r.contains("metrics_skipped")) {
-            r["metrics_skipped"].erase(metric);
-            if (r["metrics_skipped"].empty()) r.erase("metrics_skipped");
-          }
+    for (const auto& [metric, rows] : by_metric) {
+      if (!failure.empty()) break;
+      if (served && needs_token_vectors(metric)) {
+        for (size_t i : rows) records[i]["metrics_skipped"][metric] = kPooledOnly;
+        continue;
+      }
+      std::vector<std::string> candidates, references;
+      for (size_t i : rows) {
+        candidates.push_back(records[i]["candidate"].get<std::string>());
+        references.push_back(records[i]["reference"].get<std::string>());
+      }
+      std::vector<double> values;
+      try {
+        values = embedding_scores(*embedder, metric, candidates, references);
+      } catch (const std::exception& err) {  // a served embedder's server failed: the rest become error records
+        failure = std::string("embedding model: ") + err.what();
+        out.errors.push_back(failure);
+        break;
+      }
+      for (size_t k = 0; k < rows.size(); ++k) {
+        json& r = records[rows[k]];
+        r["metrics"][metric] = values[k];
+        if (r.contains("metrics_skipped")) {
+          r["metrics_skipped"].erase(metric);
+          if (r["metrics_skipped"].empty()) r.erase("metrics_skipped");
         }
       }
     }

@@ -4,10 +4,15 @@ probe finds that llama-server refuses echo. Loopback test servers stand in where
 llama-server cannot: a vLLM-shaped /v1/completions with echo + logprobs whose numbers are
 the in-process backend's own, an Ollama-shaped /api/generate, /api/embed, /api/show and
 /api/tags, and a fault-injecting proxy (HTTP 500, malformed JSON, truncated body, slow
-replies, a server that dies mid-run). The API key never reaches a record or the manifest."""
+replies, 429/503 with Retry-After, a server that dies mid-run). The API key never reaches a
+record or the manifest. Token counts come from the servers' usage; an experiment's embedding
+model served by Ollama gives coherence equal to the cosine of the vectors it served."""
 
+import email.utils
 import json
+import math
 import os
+import struct
 import shutil
 import socket
 import subprocess
@@ -54,8 +59,10 @@ class LoopbackServer:
                 pass
 
             def reply(self, body):
-                status, data, length = outer.answer(self.path, body)
+                status, data, length, *headers = outer.answer(self.path, body)
                 self.send_response(status)
+                for k, v in (headers[0] if headers else {}).items():
+                    self.send_header(k, v)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(length if length is not None else len(data)))
                 self.end_headers()
@@ -86,6 +93,22 @@ def ok(obj):
     return 200, json.dumps(obj).encode(), None
 
 
+def embedding_of(text):
+    """The loopback Ollama's /api/embed vector for a text: deterministic, different per text."""
+    return [1.0 + len(text) % 7, text.count("e") + 0.5, text.count(" ") - 2.25, sum(map(ord, text)) % 13 / 3.0]
+
+
+def cosine_f32(a, b):
+    """SemScore's coherence of two vectors as qualm holds them (float32), in double."""
+    a, b = (struct.unpack(f"{len(v)}f", struct.pack(f"{len(v)}f", *v)) for v in (a, b))
+    dot = sum(x * y for x, y in zip(a, b))
+    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+def qualm_lines(args):
+    return [json.loads(line) for line in run(args).stdout.splitlines()]
+
+
 class RemoteTest(TempDirCase):
     @classmethod
     def setUpClass(cls):
@@ -113,11 +136,11 @@ class RemoteTest(TempDirCase):
         cls.server.wait(timeout=30)
         super().tearDownClass()
 
-    def experiment(self, name, backends, tasks=GEN_TASK):
+    def experiment(self, name, backends, tasks=GEN_TASK, extra=""):
         path = self.dir / f"{name}.yaml"
         path.write_text(f"experiment: {name}\ndefaults: {{warmup: 0}}\n"
                         f"models: [{{name: stories, path: {self.model}}}]\n"
-                        f"backends:\n" + "".join(f"  - {b}\n" for b in backends) + f"tasks: [{tasks}]\n")
+                        f"backends:\n" + "".join(f"  - {b}\n" for b in backends) + f"tasks: [{tasks}]\n" + extra)
         return path
 
     def run_dir(self, name):
@@ -134,12 +157,15 @@ class RemoteTest(TempDirCase):
         return f"{{name: srv, type: openai, base_url: '{url}', model: stories{rest}}}"
 
     def assert_same_generations(self, out, remote="srv"):
+        """Same text, and the server's usage counts equal the in-process backend's token counts."""
         by = {}
         for r in records(out):
             self.assertIsNone(r["error"], r)
-            by.setdefault(r["sample_id"], {})[r["backend"]] = r["candidate"]
+            by.setdefault(r["sample_id"], {})[r["backend"]] = (r["candidate"], r["prompt_tokens"], r["output_tokens"])
         self.assertEqual(len(by), 3)
         for sample, c in by.items():
+            self.assertGreater(c["cpu"][1], 0)
+            self.assertGreater(c["cpu"][2], 0)
             self.assertEqual(c["cpu"], c[remote], f"sample {sample}")
 
     def test_greedy_generation_equals_in_process_and_key_stays_secret(self):
@@ -178,10 +204,10 @@ class RemoteTest(TempDirCase):
     def test_vllm_shaped_echo_logprobs_equal_in_process_scores(self):
         local = self.run_dir("mc-local")
         run([QUALM, "eval", "-m", self.model, "--tasks", "arc_easy", "--limit", "3", "-t", "1", "--out", local])
-        table = {}  # prompt -> (context length, the in-process choice record)
+        table = {}  # prompt -> (context length, the in-process choice record, its prompt's tokens)
         for r in records(local):
             for c in r["choices"]:
-                table[r["prompt"] + " " + c["text"]] = (len(r["prompt"]), c)
+                table[r["prompt"] + " " + c["text"]] = (len(r["prompt"]), c, r["prompt_tokens"])
 
         def vllm_completions(path, body):
             """Answers as vLLM's /v1/completions documents for echo + logprobs: the prompt's
@@ -194,17 +220,20 @@ class RemoteTest(TempDirCase):
                 return ok({"choices": [{"text": prompt + " x", "logprobs": {
                     "tokens": [prompt[:4], prompt[4:], " x"], "token_logprobs": [None, -2.0, -1.0],
                     "top_logprobs": [None, {prompt[4:]: -2.0}, {" x": -1.0}], "text_offset": [0, 4, len(prompt)]}}]})
-            start, c = table[prompt]
+            start, c, context_tokens = table[prompt]
             n = c["n_tokens"]
             each = [c["loglikelihood"] / n] * n
             tokens = [prompt[:start]] + [f"t{i}" for i in range(n)] + ["<gen>"]
             offsets = [0] + [min(start + i, len(prompt) - 1) for i in range(n)] + [len(prompt)]
             top = [None] + [{f"t{i}": each[i]} if c["is_greedy"] else {"other": 0.0, f"t{i}": each[i]}
                             for i in range(n)] + [{"<gen>": -0.1}]
+            # usage counts the whole prompt; the echoed tokens here (one for the context) do not.
             return ok({"object": "text_completion", "model": body["model"], "choices": [{
                 "index": 0, "text": prompt + "<gen>", "finish_reason": "length",
                 "logprobs": {"tokens": tokens, "token_logprobs": [None] + each + [-0.1],
-                             "top_logprobs": top, "text_offset": offsets}}]})
+                             "top_logprobs": top, "text_offset": offsets}}],
+                "usage": {"prompt_tokens": context_tokens + n, "completion_tokens": 1,
+                          "total_tokens": context_tokens + n + 1}})
 
         fake = LoopbackServer(vllm_completions)
         try:
@@ -218,15 +247,22 @@ class RemoteTest(TempDirCase):
         self.assertEqual(a.keys(), b.keys())
         for k in a:
             self.assertEqual(a[k]["correct"], b[k]["correct"])
+            self.assertGreater(a[k]["prompt_tokens"], 1)
+            self.assertEqual(a[k]["prompt_tokens"], b[k]["prompt_tokens"])
+            self.assertEqual(a[k]["output_tokens"], b[k]["output_tokens"])
             for x, y in zip(a[k]["choices"], b[k]["choices"]):
                 self.assertAlmostEqual(x["loglikelihood"], y["loglikelihood"], delta=1e-9 * abs(x["loglikelihood"]))
                 self.assertEqual(x["is_greedy"], y["is_greedy"])
                 self.assertEqual(x["n_tokens"], y["n_tokens"])
 
-    def ollama_server(self):
-        """Answers with Ollama's documented shapes; /api/generate's text comes from llama-server."""
+    def ollama_server(self, embed_fault=None, port=0):
+        """Answers with Ollama's documented shapes; /api/generate's text comes from llama-server,
+        /api/embed's vectors from embedding_of (or HTTP embed_fault). Keeps each /api/embed body."""
+        embedded, generated = [], []
+
         def answer(path, body):
             if path == "/api/generate":
+                generated.append(body)
                 o = body["options"]
                 r = post(self.llama_url + "/v1/completions", {
                     "prompt": body["prompt"], "max_tokens": o["num_predict"], "temperature": o["temperature"],
@@ -236,7 +272,12 @@ class RemoteTest(TempDirCase):
                            "prompt_eval_count": r["usage"]["prompt_tokens"], "eval_count": r["usage"]["completion_tokens"],
                            "prompt_eval_duration": 1000000, "eval_duration": 2000000, "total_duration": 3000000})
             if path == "/api/embed":
-                return ok({"model": body["model"], "embeddings": [[0.1, 0.2, 0.3]]})
+                embedded.append(body)
+                if embed_fault:
+                    return embed_fault, b'{"error": "embedding model not loaded"}', None
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                return ok({"model": body["model"], "embeddings": [embedding_of(t) for t in texts],
+                           "prompt_eval_count": sum(len(t.split()) for t in texts)})
             if path == "/api/show":
                 return ok({"details": {"format": "gguf", "family": "llama", "parameter_size": "260K",
                                        "quantization_level": "F32"}, "model_info": {}})
@@ -244,7 +285,9 @@ class RemoteTest(TempDirCase):
                 return ok({"models": [{"name": "stories:latest", "model": "stories:latest", "digest": "ab12cd34",
                                        "details": {"quantization_level": "F32"}}]})
             return 404, b'{"error": "not found"}', None
-        return LoopbackServer(answer)
+        server = LoopbackServer(answer, port)
+        server.embedded, server.generated = embedded, generated
+        return server
 
     def test_ollama_shaped_server_generation_and_manifest(self):
         fake = self.ollama_server()
@@ -280,6 +323,137 @@ class RemoteTest(TempDirCase):
         skipped = json.loads((out / "manifest.json").read_text())["skipped"]
         self.assertTrue(skipped and all(s["backend"] == "cpu" for s in skipped))
 
+    def test_generate_through_servers_equals_in_process(self):
+        prompts = ["-p", "Once upon a time", "-p", "Tom had a ball."]
+        local = qualm_lines([QUALM, "generate", "-m", self.model, *prompts, "-n", "16", "-t", "1", "--json"])
+        self.assertTrue(all(r["prompt_tokens"] > 0 and r["output_tokens"] > 0 for r in local), local)
+        fake = self.ollama_server()
+        try:
+            for backend, url in [("openai", self.llama_url), ("ollama", fake.url)]:
+                remote = qualm_lines([QUALM, "generate", "--backend", backend, "--base-url", url, "--model", "stories",
+                                      *prompts, "-n", "16", "--json"])
+                self.assertEqual(len(remote), 2)
+                for a, b in zip(local, remote):  # counts: the server's usage / prompt_eval_count, eval_count
+                    self.assertEqual((a["text"], a["prompt_tokens"], a["output_tokens"]),
+                                     (b["text"], b["prompt_tokens"], b["output_tokens"]), backend)
+        finally:
+            fake.close()
+        proc = run([QUALM, "generate", "--backend", "openai", "--model", "stories", "-p", "x"], check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("--backend openai needs the server's URL", proc.stderr)
+        proc = run([QUALM, "generate", "-m", self.model, "--base-url", self.llama_url, "-p", "x"], check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("--backend is llama", proc.stderr)
+
+    def test_retry_after_is_waited(self):
+        """A 429's Retry-After in seconds and a 503's as an HTTP-date 3 s ahead are waited; a 429
+        without one waits the 0.5 s backoff. Each is measured against the same call without a fault."""
+        def timed(fault):
+            proxy = self.faulty_proxy([fault] if fault else [])
+            try:
+                start = time.monotonic()
+                got = qualm_lines([QUALM, "generate", "--backend", "openai", "--base-url", proxy.url, "--model",
+                                   "stories", "-p", "Once upon a time", "-n", "8", "--json"])
+                return time.monotonic() - start, got, proxy.seen
+            finally:
+                proxy.close()
+
+        base, want, _ = timed(None)
+        waits = {}
+        for fault in ["429", "429-retry-after", "503-retry-date"]:
+            took, got, seen = timed(fault)
+            self.assertEqual(seen, [fault, None])
+            self.assertEqual([r["text"] for r in got], [r["text"] for r in want])
+            waits[fault] = took - base
+        print(f"\nretry waits beyond a plain call ({base:.2f} s): " +
+              ", ".join(f"{k} {v:.2f} s" for k, v in waits.items()), file=sys.stderr)
+        self.assertGreater(waits["429"], 0.4)
+        self.assertLess(waits["429"], 1.5)
+        self.assertGreater(waits["429-retry-after"], 1.9)
+        self.assertLess(waits["429-retry-after"], 4.0)
+        self.assertGreater(waits["503-retry-date"], 1.5)  # the date has whole seconds: 2 or 3 s
+        self.assertLess(waits["503-retry-date"], 5.0)
+
+    def embedding_experiment(self, name, url, extra_keys=""):
+        return self.experiment(name, ["{name: cpu, type: llama, threads: 1}",
+                                      f"{{name: ol, type: ollama, base_url: '{url}', model: stories{extra_keys}}}"],
+                               "{name: qa, limit: 3, max_new_tokens: 16}",
+                               "embedding_model: {backend: ol, model: embed-fake}\n")
+
+    def assert_served_coherence(self, rs, fake_url):
+        """coherence = the cosine of the vectors the server gave for candidate and reference."""
+        self.assertEqual(len(rs), 6)
+        values = []
+        for r in rs:
+            self.assertIsNone(r["error"], r)
+            want = cosine_f32(embedding_of(r["candidate"]), embedding_of(r["reference"]))
+            self.assertAlmostEqual(r["metrics"]["coherence"], want, places=12)
+            values.append(want)
+            self.assertNotIn("bertscore", r["metrics"])
+            self.assertIn("one pooled vector per text", r["metrics_skipped"]["bertscore"])
+        self.assertGreater(len({round(v, 9) for v in values}), 1, values)
+        return values
+
+    def test_served_embedding_model_gives_coherence(self):
+        fake = self.ollama_server()
+        try:
+            exp = self.embedding_experiment("emb", fake.url)
+            out = self.run_dir("emb")
+            run([QUALM, "run", exp, "--out", out])
+        finally:
+            fake.close()
+        rs = records(out)
+        values = self.assert_served_coherence(rs, fake.url)
+        print(f"\nserved coherence: {', '.join(f'{v:.6f}' for v in values)}", file=sys.stderr)
+        self.assertTrue(fake.embedded and all(b["model"] == "embed-fake" for b in fake.embedded))
+        self.assertEqual({t for b in fake.embedded for t in b["input"]},
+                         {r["candidate"] for r in rs} | {r["reference"] for r in rs})
+        manifest = json.loads((out / "manifest.json").read_text())
+        self.assertEqual(manifest["embedding_model"], {"backend": "ol", "model": "embed-fake", "pooling": "mean",
+                                                       "type": "ollama", "base_url": fake.url})
+
+    def test_served_embedding_failure_then_resume(self):
+        bad = self.ollama_server(embed_fault=500)
+        port = bad.server.server_address[1]
+        exp = self.embedding_experiment("emb-fail", bad.url, ", retries: 0")
+        out = self.run_dir("emb-fail")
+        try:
+            proc = run([QUALM, "run", exp, "--out", out], check=False)
+        finally:
+            bad.close()
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("embedding model: POST " + bad.url + "/api/embed failed after 1 try: HTTP 500", proc.stderr)
+        self.assertTrue(all(r["error"] and "embedding model" in r["error"] for r in records(out)))
+        good = self.ollama_server(port=port)
+        try:
+            run([QUALM, "run", exp, "--out", out, "--resume"])
+        finally:
+            good.close()
+        self.assert_served_coherence(records(out), good.url)
+        self.assertTrue(good.embedded)
+        self.assertEqual(good.generated, [])  # the generations were kept; only the embeddings were redone
+
+    def test_served_embedding_model_validation(self):
+        backends = ["{name: cpu, type: llama}", self.openai("http://127.0.0.1:9"),
+                    "{name: ol, type: ollama, base_url: 'http://127.0.0.1:9', model: m}"]
+        cases = [("{backend: srv, model: e}", "embedding_model.backend 'srv' is of type openai"),
+                 ("{backend: oll, model: e}", "did you mean 'ol'?"),
+                 ("{backend: ol}", "embedding_model with backend: needs model:"),
+                 ("{backend: ol, model: e, layer: 3}", "embedding_model.layer cuts a GGUF"),
+                 ("{path: x.gguf, backend: ol, model: e}", "not both"),
+                 ("{model: e}", "embedding_model needs a path or a backend")]
+        for i, (entry, message) in enumerate(cases):
+            with self.subTest(entry=entry):
+                exp = self.experiment(f"v{i}", backends, extra=f"embedding_model: {entry}\n")
+                line = exp.read_text().splitlines().index(f"embedding_model: {entry}") + 1
+                proc = run([QUALM, "validate", exp], check=False)
+                self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+                self.assertIn(f"{exp}:{line}", proc.stderr)
+                self.assertIn(message, proc.stderr)
+        exp = self.experiment("v-ok", backends, extra="embedding_model: {backend: ol, model: e}\n")
+        proc = run([QUALM, "validate", exp], check=False)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
     def faulty_proxy(self, faults):
         """Proxies /v1/completions to llama-server; each request first takes the next fault, if any."""
         lock = threading.Lock()
@@ -297,6 +471,13 @@ class RemoteTest(TempDirCase):
                 return 200, b'{"choices": [{"text": "abc"', 400
             if fault == "slow":
                 time.sleep(3)
+            if fault == "429":
+                return 429, b'{"error": "rate limited"}', None
+            if fault == "429-retry-after":
+                return 429, b'{"error": "rate limited"}', None, {"Retry-After": "2"}
+            if fault == "503-retry-date":
+                return 503, b'{"error": "loading"}', None, {"Retry-After": email.utils.formatdate(time.time() + 3,
+                                                                                                usegmt=True)}
             return ok(post(self.llama_url + path, body))
         server = LoopbackServer(answer)
         server.seen = seen

@@ -111,7 +111,7 @@ class RunTest(unittest.TestCase):
         summary = json.loads((self.baseline / "summary.json").read_text())
         self.assertEqual({i["name"]: i["status"] for i in summary["invariants"]},
                          {"metric_ranges": "PASS", "no_nan": "PASS", "sample_counts": "PASS",
-                          "greedy_determinism": "PASS"})
+                          "skip_counts": "PASS", "greedy_determinism": "PASS", "backend_answer_identity": "PASS"})
         # Two repetitions at temperature 0.7 on creative_writing, every embedding metric filled in.
         reps = {k[5] for k in self.expected if k[3] == "creative_writing"}
         self.assertEqual(reps, {0, 1})

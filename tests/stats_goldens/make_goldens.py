@@ -303,6 +303,29 @@ def power_cases():
     return out
 
 
+def power_law_cases():
+    # Its own generator, so adding these cases leaves every earlier golden as it was.
+    g = np.random.RandomState(20250115)
+    exact_x = [1e6, 1e7, 1e8, 1e9, 3e9]
+    noisy_x = [float(round(v)) for v in np.exp(g.uniform(np.log(1e8), np.log(1e10), size=12))]
+    noisy_y = [float(round(0.02 * x ** 0.15 * math.exp(g.normal(0, 0.08)), 6)) for x in noisy_x]
+    falling_x = [float(v) for v in range(1, 9)]
+    falling_y = [float(round(3.0 * x ** -0.4 * math.exp(g.normal(0, 0.05)), 6)) for x in falling_x]
+    inputs = [
+        ("n2", [124e6, 1236e6], [0.293, 0.561]),
+        ("exact", exact_x, [0.02 * x ** 0.15 for x in exact_x]),
+        ("noisy_n12", noisy_x, noisy_y),
+        ("tr124_table_6_1", [124e6, 1236e6, 1543e6, 2700e6, 3213e6], [0.293, 0.561, 0.584, 0.635, 0.538]),
+        ("falling_n8", falling_x, falling_y),
+    ]
+    out = []
+    for name, x, y in inputs:
+        r = st.linregress(np.log(x), np.log(y))
+        out.append({"name": name, "x": x, "y": y, "n": len(x), "a": num(math.exp(r.intercept)),
+                    "b": num(r.slope), "r2": num(r.rvalue ** 2), "stderr": num(r.stderr), "p": num(r.pvalue)})
+    return out
+
+
 def main():
     goldens = {
         "generated_by": {"scipy": scipy.__version__, "statsmodels": statsmodels.__version__,
@@ -319,6 +342,7 @@ def main():
         "cv": cv_cases(),
         "mean_ci": mean_ci_cases(),
         "power": power_cases(),
+        "power_law": power_law_cases(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens.json")
     with open(path, "w") as f:

@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <mutex>
 #include <thread>
+
+#include <time.h>  // strptime, timegm (POSIX)
 
 #include "core/errors.h"
 
@@ -42,7 +46,29 @@ std::string seconds(double s) {
   return text;
 }
 
+std::string trimmed(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
 }  // namespace
+
+std::optional<double> retry_after_seconds(const std::string& value, std::time_t now) {
+  const std::string v = trimmed(value);
+  if (v.empty()) return std::nullopt;
+  if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return v.size() > 9 ? 1e9 : std::stod(v);
+  }
+  // RFC 9110's IMF-fixdate, then the obsolete RFC 850 and asctime forms it also allows.
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(v.c_str(), format, &tm);
+    if (end == nullptr || *end != '\0') continue;
+    return std::max(0.0, std::difftime(timegm(&tm), now));
+  }
+  return std::nullopt;
+}
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
   std::string url = options_.base_url;
@@ -66,11 +92,13 @@ json HttpClient::request(const std::string& method, const std::string& path, con
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options_.timeout_s * 1000));
   const std::string payload = body ? body->dump() : "";
   std::string last;
-  double wait = options_.backoff_s;
+  double backoff = options_.backoff_s;
+  double pause = backoff;  // before the next try: the backoff, or what the server asked for
   for (int attempt = 0; attempt <= options_.retries; ++attempt) {
     if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-      wait *= 2;
+      std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+      backoff *= 2;
+      pause = backoff;
     }
     httplib::Client client(host_);
     client.set_connection_timeout(timeout);
@@ -87,6 +115,12 @@ json HttpClient::request(const std::string& method, const std::string& path, con
     }
     if (retryable(res->status)) {
       last = "HTTP " + std::to_string(res->status) + ": " + server_message(res->body);
+      if ((res->status == 429 || res->status == 503) && res->has_header("Retry-After")) {
+        if (const auto asked = retry_after_seconds(res->get_header_value("Retry-After"), std::time(nullptr))) {
+          pause = std::min(*asked, options_.max_retry_after_s);
+          last += " (Retry-After: " + seconds(pause) + ")";
+        }
+      }
       continue;
     }
     if (res->status >= 400) {

@@ -1,12 +1,15 @@
 #pragma once
 // A JSON-over-HTTP client for remote backends (SPEC S2): a timeout per request, retries with
-// exponential backoff on connection errors, 429, 5xx, malformed and truncated bodies, and
-// a limit on requests in flight. Failures after the last retry throw one RunError naming the
-// URL and the cause. Header values (an API key) never appear in a message.
+// exponential backoff on connection errors, 429, 5xx, malformed and truncated bodies (a 429
+// or 503's Retry-After is waited instead, up to a cap), and a limit on requests in flight.
+// Failures after the last retry throw one RunError naming the URL and the cause. Header
+// values (an API key) never appear in a message.
 
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +22,7 @@ struct HttpOptions {
   int retries = 3;         // further tries after the first
   int concurrency = 4;     // requests in flight at once
   double backoff_s = 0.5;  // the first retry's wait; doubles each time
+  double max_retry_after_s = 60;  // a server's Retry-After is waited at most this long
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -51,6 +55,11 @@ class HttpClient {
   std::string host_;    // scheme://host:port
   std::string prefix_;  // path prefix of base_url, without a trailing slash
 };
+
+// The wait a Retry-After value asks for, in seconds from `now`: delay-seconds ("120") or an
+// HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT", RFC 9110); a date in the past is 0. Nothing
+// when the value is neither.
+std::optional<double> retry_after_seconds(const std::string& value, std::time_t now);
 
 // A seed servers accept (31 bits) for each (seed, sample_key): samplers of one seed differ.
 inline uint64_t server_seed(uint64_t seed, uint64_t sample_key) {

@@ -1,6 +1,16 @@
 #include "backend/remote/http_client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ctime>
+#include <thread>
 
 #include "backend/remote/openai_backend.h"
 #include "core/errors.h"
@@ -26,6 +36,115 @@ TEST(HttpClient, UnreachableServerIsOneErrorWithoutTheKey) {
     EXPECT_NE(what.find("POST http://127.0.0.1:9/v1/completions failed after 2 tries"), std::string::npos) << what;
     EXPECT_EQ(what.find("sk-secret"), std::string::npos) << what;
   }
+}
+
+// A loopback server that answers each connection with the next canned reply, then closes it.
+class CannedServer {
+ public:
+  explicit CannedServer(std::vector<std::string> replies) : replies_(std::move(replies)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 8);
+    socklen_t n = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &n);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      for (const std::string& reply : replies_) {
+        const int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[4096];
+        std::string request;
+        while (!complete(request)) {  // read it all: closing on unread bytes would reset the connection
+          const ssize_t got = recv(c, buf, sizeof buf, 0);
+          if (got <= 0) break;
+          request.append(buf, static_cast<size_t>(got));
+        }
+        send(c, reply.data(), reply.size(), 0);
+        close(c);
+      }
+    });
+  }
+  ~CannedServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  static bool complete(const std::string& request) {
+    const size_t end = request.find("\r\n\r\n");
+    if (end == std::string::npos) return false;
+    std::string head = request.substr(0, end);
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    const size_t at = head.find("content-length:");
+    const size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 15));
+    return request.size() >= end + 4 + length;
+  }
+
+  std::vector<std::string> replies_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::string reply(int status, const std::string& extra_header, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+         extra_header + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+double seconds_to_post(const HttpClient& client) {
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.post("/v1/completions", json{{"prompt", "x"}}), json({{"ok", 1}}));
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(HttpClient, WaitsTheRetryAfterOf429And503UpToTheCap) {
+  HttpOptions o;
+  o.backoff_s = 0.01;
+  o.timeout_s = 10;
+  {
+    CannedServer server({reply(429, "Retry-After: 1\r\n", R"({"error": "slow down"})"),  //
+                         reply(200, "", R"({"ok": 1})")});
+    o.base_url = server.url();
+    const double took = seconds_to_post(HttpClient(o));
+    EXPECT_GE(took, 0.95);
+    EXPECT_LT(took, 5.0);
+  }
+  {  // A 500's Retry-After is not a server's request to wait: the backoff applies.
+    CannedServer server({reply(500, "Retry-After: 30\r\n", "{}"), reply(200, "", R"({"ok": 1})")});
+    o.base_url = server.url();
+    EXPECT_LT(seconds_to_post(HttpClient(o)), 0.5);
+  }
+  {  // 100 s asked, 0.3 s allowed.
+    CannedServer server({reply(503, "Retry-After: 100\r\n", "{}"), reply(200, "", R"({"ok": 1})")});
+    o.base_url = server.url();
+    o.max_retry_after_s = 0.3;
+    const double took = seconds_to_post(HttpClient(o));
+    EXPECT_GE(took, 0.29);
+    EXPECT_LT(took, 3.0);
+  }
+}
+
+TEST(RetryAfter, SecondsAndHttpDates) {
+  std::tm t{};
+  t.tm_year = 2015 - 1900, t.tm_mon = 9, t.tm_mday = 21, t.tm_hour = 7, t.tm_min = 27, t.tm_sec = 30;
+  const std::time_t now = timegm(&t);  // Wed, 21 Oct 2015 07:27:30 GMT
+  EXPECT_EQ(retry_after_seconds("120", now), 120.0);
+  EXPECT_EQ(retry_after_seconds(" 0 ", now), 0.0);
+  EXPECT_EQ(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now), 30.0);
+  EXPECT_EQ(retry_after_seconds("Wednesday, 21-Oct-15 07:28:00 GMT", now), 30.0);
+  EXPECT_EQ(retry_after_seconds("Wed Oct 21 07:28:00 2015", now), 30.0);
+  EXPECT_EQ(retry_after_seconds("Wed, 21 Oct 2015 07:00:00 GMT", now), 0.0);  // already past
+  EXPECT_EQ(retry_after_seconds("Thu, 22 Oct 2015 07:27:30 GMT", now), 86400.0);
+  EXPECT_EQ(retry_after_seconds("", now), std::nullopt);
+  EXPECT_EQ(retry_after_seconds("-5", now), std::nullopt);
+  EXPECT_EQ(retry_after_seconds("1.5", now), std::nullopt);
+  EXPECT_EQ(retry_after_seconds("soon", now), std::nullopt);
+  EXPECT_EQ(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT trailing", now), std::nullopt);
 }
 
 TEST(HttpClient, BaseUrlNeedsAScheme) {
@@ -60,8 +179,14 @@ TEST(EchoLogprobs, ReadsTheContinuationsTokens) {
   const LoglikelihoodResult r = echo_logprobs(reply, 3, 11);  // " cat sat" of "The cat sat" + "."
   EXPECT_EQ(r.logprobs, (std::vector<double>{-2.5, -0.5}));
   EXPECT_FALSE(r.is_greedy);  // " dog" was likelier than " cat"
+  EXPECT_EQ(r.sequence.size(), 3u);  // no usage: "The" echoed before the continuation, then its two tokens
   const LoglikelihoodResult g = echo_logprobs(reply, 7, 11);
   EXPECT_TRUE(g.is_greedy);
+  json with_usage = reply;
+  with_usage["usage"] = {{"prompt_tokens", 6}, {"completion_tokens", 1}};  // e.g. BOS and a split word
+  const LoglikelihoodResult u = echo_logprobs(with_usage, 3, 11);
+  EXPECT_EQ(u.sequence.size() - u.tokens.size(), 4u);  // the usage's prompt less the two continuation tokens
+  EXPECT_EQ(u.sequence, (std::vector<TokenId>(6, -1)));
   EXPECT_THROW(echo_logprobs(json::parse(R"({"choices": [{"text": "x"}]})"), 0, 1), RunError);
 }
 

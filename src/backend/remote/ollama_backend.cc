@@ -1,5 +1,7 @@
 #include "backend/remote/ollama_backend.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 
 namespace qualm::remote {
@@ -9,6 +11,10 @@ using nlohmann::json;
 
 std::string text_or(const json& j, const char* key, const std::string& fallback = "") {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
+}
+
+double number_or(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
 }
 
 }  // namespace
@@ -61,10 +67,11 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
   }
   GenerateResult out;
   out.text = reply["response"].get<std::string>();
-  out.prompt_tokens = reply.value("prompt_eval_count", 0);
-  out.output_tokens = reply.value("eval_count", 0);
-  out.prompt_ms = reply.value("prompt_eval_duration", 0.0) / 1e6;  // nanoseconds
-  out.generate_ms = reply.value("eval_duration", 0.0) / 1e6;
+  // Ollama's own counts; a reply without them leaves 0.
+  out.prompt_tokens = static_cast<int>(number_or(reply, "prompt_eval_count"));
+  out.output_tokens = static_cast<int>(number_or(reply, "eval_count"));
+  out.prompt_ms = number_or(reply, "prompt_eval_duration") / 1e6;  // nanoseconds
+  out.generate_ms = number_or(reply, "eval_duration") / 1e6;
   out.stop_reason = text_or(reply, "done_reason", "stop");
   return out;
 }
@@ -77,19 +84,38 @@ std::vector<GenerateResult> OllamaBackend::generate(std::span<const GenerateRequ
 }
 
 std::vector<EmbedResult> OllamaBackend::embed(std::span<const EmbedRequest> requests) {
+  for (const EmbedRequest& r : requests) {
+    if (r.pooling != Pooling::kMean) {
+      throw UnsupportedError("ollama", "/api/embed returns one pooled vector per text, not per-token vectors",
+                             "use a GGUF embedding model (a llama backend) for per-token vectors");
+    }
+  }
+  // Texts go kEmbedBatch to a request, as /api/embed's input list.
+  constexpr size_t kEmbedBatch = 16;
   std::vector<EmbedResult> out(requests.size());
-  http_.for_each(requests.size(), [&](size_t i) {
-    if (requests[i].pooling != Pooling::kMean) {
-      throw UnsupportedError("ollama", "per-token embeddings are not served by /api/embed", "use a llama backend");
-    }
-    const json reply = http_.post("/api/embed", {{"model", options_.model}, {"input", requests[i].text}});
+  const size_t batches = (requests.size() + kEmbedBatch - 1) / kEmbedBatch;
+  http_.for_each(batches, [&](size_t b) {
+    const size_t begin = b * kEmbedBatch, end = std::min(requests.size(), begin + kEmbedBatch);
+    json input = json::array();
+    for (size_t i = begin; i < end; ++i) input.push_back(requests[i].text);
+    const json reply = http_.post("/api/embed", {{"model", options_.model}, {"input", input}});
     const json rows = reply.value("embeddings", json());
-    if (!rows.is_array() || rows.empty() || !rows[0].is_array()) {
-      throw RunError("Ollama's /api/embed reply has no embeddings: " + reply.dump().substr(0, 200));
+    if (!rows.is_array() || rows.size() != end - begin) {
+      const std::string got = rows.is_array() ? std::to_string(rows.size()) : "no";
+      throw RunError("Ollama's /api/embed reply has " + got + " embeddings for " + std::to_string(end - begin) +
+                     " texts: " + reply.dump().substr(0, 200));
     }
-    out[i].values = rows[0].get<std::vector<float>>();
-    out[i].dim = static_cast<int>(out[i].values.size());
+    for (size_t i = begin; i < end; ++i) {
+      const json& row = rows[i - begin];
+      const auto number = [](const json& v) { return v.is_number(); };
+      if (!row.is_array() || row.empty() || !std::all_of(row.begin(), row.end(), number)) {
+        throw RunError("Ollama's /api/embed reply has a malformed embedding: " + row.dump().substr(0, 200));
+      }
+      out[i].values = row.get<std::vector<float>>();
+      out[i].dim = static_cast<int>(out[i].values.size());
+    }
   });
+  report_progress(static_cast<int64_t>(requests.size()), static_cast<int64_t>(requests.size()));
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "backend/remote/openai_backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -23,6 +24,10 @@ HttpOptions with_key(HttpOptions http, const std::string& env) {
   }
   http.headers.emplace_back("Authorization", std::string("Bearer ") + key);
   return http;
+}
+
+int count_in(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : 0;
 }
 
 const json& choice0(const json& reply) {
@@ -103,10 +108,10 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   out.text = text.get<std::string>();
   const json reason = c.value("finish_reason", json());
   out.stop_reason = reason.is_string() ? reason.get<std::string>() : "stop";
-  if (reply.contains("usage") && reply["usage"].is_object()) {
-    out.prompt_tokens = reply["usage"].value("prompt_tokens", 0);
-    out.output_tokens = reply["usage"].value("completion_tokens", 0);
-  }
+  // Token counts are the server's usage; a server that reports none leaves them 0.
+  const json usage = reply.value("usage", json());
+  out.prompt_tokens = count_in(usage, "prompt_tokens");
+  out.output_tokens = count_in(usage, "completion_tokens");
   return out;
 }
 
@@ -145,7 +150,15 @@ LoglikelihoodResult echo_logprobs(const json& reply, size_t from, size_t to) {
     }
   }
   if (r.logprobs.empty()) throw RunError("the reply has no log-probs for the continuation's tokens");
-  r.sequence = r.tokens;
+  // The context's token count: the server's usage (the whole prompt) less the continuation,
+  // else the echoed tokens before `from`. Ids stay -1: the format gives token text only.
+  int context = 0;
+  for (size_t i = 0; i < offsets.size() && offsets[i].get<size_t>() < from; ++i) ++context;
+  if (const int prompt = count_in(reply.value("usage", json()), "prompt_tokens"); prompt > 0) {
+    context = std::max(0, prompt - static_cast<int>(r.tokens.size()));
+  }
+  r.sequence.assign(static_cast<size_t>(context), -1);
+  r.sequence.insert(r.sequence.end(), r.tokens.begin(), r.tokens.end());
   return r;
 }
 

@@ -51,8 +51,9 @@ class OpenAiBackend : public Backend {
 };
 
 // Reads prompt log-probs from a /v1/completions reply made with echo: the tokens that start
-// at or after `from` and before `to` (character offsets in the prompt). Throws RunError
-// when the reply has none.
+// at or after `from` and before `to` (character offsets in the prompt). The result's
+// sequence is the context's tokens (counted from usage.prompt_tokens where the server
+// reports it), then the continuation's; ids are -1. Throws RunError when the reply has none.
 LoglikelihoodResult echo_logprobs(const nlohmann::json& reply, size_t from, size_t to);
 
 }  // namespace qualm::remote

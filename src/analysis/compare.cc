@@ -1,0 +1,357 @@
+#include "analysis/compare.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "analysis/metric_info.h"
+#include "stats/bootstrap.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kResamples = 10000;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+// One side's ok records of one label, by (task_name, sample_id, rep), kld tasks left out.
+struct Side {
+  std::map<std::string, const json*> by_key;
+  std::vector<std::string> order;
+};
+
+std::string sample_key(const json& r) {
+  return r.value("task_name", "") + '\x1f' + r.value("sample_id", json()).dump() + '\x1f' + r.value("rep", json(0)).dump();
+}
+
+Side side_of(const RunData& run, const Label& label) {
+  Side s;
+  for (const json* r : run.ok_records()) {
+    if (label_of(*r) != label || run.kind_of(*r) == "kld") continue;
+    const std::string key = sample_key(*r);
+    if (s.by_key.emplace(key, r).second) s.order.push_back(key);
+  }
+  return s;
+}
+
+// The record's metrics object, or null.
+const json* metrics_of(const json& r) {
+  const auto it = r.find("metrics");
+  return it != r.end() && it->is_object() ? &*it : nullptr;
+}
+
+// A row's task: the group for grouped subtasks (mmlu_*), else the task.
+std::string row_task(const RunData& run, const json& r) {
+  const std::string task = r.value("task_name", "");
+  const auto it = run.tasks.find(task);
+  return it != run.tasks.end() && !it->second.group.empty() ? it->second.group : task;
+}
+
+struct Paired {
+  std::vector<double> base, cand;
+  int64_t only_baseline = 0, only_candidate = 0;
+};
+
+// Which row a record feeds: a task name, or nullopt to leave it out.
+using RowOf = std::function<std::optional<std::string>(const RunData&, const json&)>;
+
+struct Rows {
+  std::vector<std::pair<std::string, std::string>> order;  // (task, metric)
+  std::map<std::pair<std::string, std::string>, Paired> data;
+  Paired& at(const std::string& task, const std::string& metric) {
+    const auto key = std::make_pair(task, metric);
+    if (!data.count(key)) order.push_back(key);
+    return data[key];
+  }
+};
+
+Rows collect(const RunData& brun, const Side& b, const RunData& crun, const Side& c, const RowOf& row_of) {
+  Rows rows;
+  for (const std::string& key : c.order) {
+    const json& rc = *c.by_key.at(key);
+    const auto task = row_of(crun, rc);
+    if (!task || !metrics_of(rc)) continue;
+    const auto rb = b.by_key.find(key);
+    for (const auto& [metric, value] : metrics_of(rc)->items()) {
+      const auto cv = metric_value(rc, metric);
+      if (!cv || !metric_range(metric)) continue;
+      std::optional<double> bv;
+      if (rb != b.by_key.end()) bv = metric_value(*rb->second, metric);
+      Paired& p = rows.at(*task, metric);
+      if (bv) {
+        p.base.push_back(*bv);
+        p.cand.push_back(*cv);
+      } else {
+        ++p.only_candidate;
+      }
+    }
+  }
+  for (const std::string& key : b.order) {
+    const json& rb = *b.by_key.at(key);
+    const auto task = row_of(brun, rb);
+    if (!task || !metrics_of(rb)) continue;
+    const auto rc = c.by_key.find(key);
+    for (const auto& [metric, value] : metrics_of(rb)->items()) {
+      if (!metric_value(rb, metric) || !metric_range(metric)) continue;
+      if (rc == c.by_key.end() || !metric_value(*rc->second, metric)) ++rows.at(*task, metric).only_baseline;
+    }
+  }
+  return rows;
+}
+
+double mean_of(const std::vector<double>& v, const std::vector<size_t>* idx = nullptr) {
+  const size_t n = idx ? idx->size() : v.size();
+  if (n == 0) return NAN;
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += v[idx ? (*idx)[i] : i];
+  return s / static_cast<double>(n);
+}
+
+double pct(double delta, double base) { return base != 0 ? 100.0 * delta / base : NAN; }
+
+// Percentile intervals (2.5 %, 97.5 %) of two statistics over bootstrap draws of n indices;
+// non-finite draws are dropped.
+std::array<stats::Interval, 2> bootstrap2(size_t n, uint64_t seed,
+                                          const std::function<std::array<double, 2>(const std::vector<size_t>&)>& f) {
+  std::array<std::vector<double>, 2> draws;
+  std::vector<size_t> idx(n);
+  std::mt19937_64 rng(seed);
+  for (int b = 0; b < kResamples && n > 0; ++b) {
+    for (size_t i = 0; i < n; ++i) idx[i] = static_cast<size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
+    const auto v = f(idx);
+    for (int k = 0; k < 2; ++k) {
+      if (std::isfinite(v[k])) draws[k].push_back(v[k]);
+    }
+  }
+  std::array<stats::Interval, 2> out;
+  for (int k = 0; k < 2; ++k) {
+    std::vector<double>& d = draws[k];
+    if (d.empty()) {
+      out[k] = {NAN, NAN};
+      continue;
+    }
+    std::sort(d.begin(), d.end());
+    auto at = [&](double p) {
+      const double pos = p * static_cast<double>(d.size() - 1);
+      const auto lo = static_cast<size_t>(std::floor(pos));
+      const size_t hi = std::min(lo + 1, d.size() - 1);
+      return d[lo] + (pos - static_cast<double>(lo)) * (d[hi] - d[lo]);
+    };
+    out[k] = {at(0.025), at(0.975)};
+  }
+  return out;
+}
+
+json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
+  const double bm = mean_of(p.base), cm = mean_of(p.cand), delta = cm - bm;
+  const auto ci = bootstrap2(p.base.size(), seed, [&](const std::vector<size_t>& idx) {
+    const double b = mean_of(p.base, &idx), c = mean_of(p.cand, &idx);
+    return std::array<double, 2>{c - b, pct(c - b, b)};
+  });
+  return {{"metric", metric},
+          {"higher_is_better", higher_is_better(metric)},
+          {"n_paired", p.base.size()},
+          {"only_baseline", p.only_baseline},
+          {"only_candidate", p.only_candidate},
+          {"baseline_mean", num(bm)},
+          {"candidate_mean", num(cm)},
+          {"delta", num(delta)},
+          {"delta_ci_low", num(ci[0].low)},
+          {"delta_ci_high", num(ci[0].high)},
+          {"delta_pct", num(pct(delta, bm))},
+          {"delta_pct_ci_low", num(ci[1].low)},
+          {"delta_pct_ci_high", num(ci[1].high)}};
+}
+
+// The composite of each side over the paired generation samples, and its delta with a CI.
+json composite_delta(const RunData& brun, const Side& b, const RunData& crun, const Side& c, uint64_t seed) {
+  std::vector<std::string> metrics;
+  std::vector<std::vector<std::array<double, 2>>> rows;  // per sample: per metric (b, c), NaN if unpaired
+  for (const std::string& key : c.order) {
+    const json& rc = *c.by_key.at(key);
+    const auto rb = b.by_key.find(key);
+    if (rb == b.by_key.end() || !metrics_of(rc) || crun.kind_of(rc) != "generate" ||
+        brun.kind_of(*rb->second) != "generate") {
+      continue;
+    }
+    std::vector<std::array<double, 2>> row(metrics.size(), {NAN, NAN});
+    for (const auto& [metric, value] : metrics_of(rc)->items()) {
+      const auto cv = metric_value(rc, metric), bv = metric_value(*rb->second, metric);
+      if (!cv || !bv || !metric_range(metric)) continue;
+      size_t m = std::find(metrics.begin(), metrics.end(), metric) - metrics.begin();
+      if (m == metrics.size()) metrics.push_back(metric);
+      row.resize(metrics.size(), {NAN, NAN});
+      row[m] = {*bv, *cv};
+    }
+    rows.push_back(std::move(row));
+  }
+  auto composite = [&](const std::vector<size_t>& idx) {
+    std::array<double, 2> total{0, 0};
+    int used = 0;
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      std::array<double, 2> sum{0, 0};
+      int64_t n = 0;
+      for (size_t i : idx) {
+        if (m < rows[i].size() && std::isfinite(rows[i][m][0])) {
+          sum[0] += rows[i][m][0];
+          sum[1] += rows[i][m][1];
+          ++n;
+        }
+      }
+      if (n == 0) continue;
+      total[0] += sum[0] / static_cast<double>(n);
+      total[1] += sum[1] / static_cast<double>(n);
+      ++used;
+    }
+    return used > 0 ? std::array<double, 2>{total[0] / used, total[1] / used} : std::array<double, 2>{NAN, NAN};
+  };
+  std::vector<size_t> all(rows.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto value = composite(all);
+  const auto ci = bootstrap2(rows.size(), seed, [&](const std::vector<size_t>& idx) {
+    const auto v = composite(idx);
+    return std::array<double, 2>{v[1] - v[0], NAN};
+  });
+  return {{"baseline", num(value[0])},         {"candidate", num(value[1])},
+          {"delta", num(value[1] - value[0])}, {"delta_pct", num(pct(value[1] - value[0], value[0]))},
+          {"delta_ci_low", num(ci[0].low)},    {"delta_ci_high", num(ci[0].high)},
+          {"n_paired", rows.size()},           {"n_metrics", metrics.size()}};
+}
+
+// Round `round` of pair_labels: pairs labels left on both sides whose key agrees, when the key
+// leaves exactly one label on each side.
+void pair_round(std::vector<Label>& base, std::vector<Label>& cand, std::vector<LabelPair>& out,
+                const std::function<std::string(const Label&)>& key, const std::string& name) {
+  std::map<std::string, int> nb, nc;
+  for (const Label& l : base) ++nb[key(l)];
+  for (const Label& l : cand) ++nc[key(l)];
+  std::vector<Label> rest;
+  for (const Label& c : cand) {
+    const std::string k = key(c);
+    const auto b = std::find_if(base.begin(), base.end(), [&](const Label& l) { return key(l) == k; });
+    if (b != base.end() && nb[k] == 1 && nc[k] == 1) {
+      out.push_back({*b, c, name});
+      base.erase(b);
+    } else {
+      rest.push_back(c);
+    }
+  }
+  cand = std::move(rest);
+}
+
+}  // namespace
+
+const std::vector<std::string>& key_metrics() {
+  static const std::vector<std::string> kKey = {"bertscore", "coherence", "rouge_l"};
+  return kKey;
+}
+
+Pairing pair_labels(const std::vector<Label>& baseline, const std::vector<Label>& candidate) {
+  std::vector<Label> base = baseline, cand = candidate;
+  std::vector<LabelPair> found;
+  pair_round(base, cand, found, [](const Label& l) { return l.str(); }, "label");
+  pair_round(base, cand, found, [](const Label& l) { return l.model + "/" + l.backend; }, "model+backend");
+  pair_round(base, cand, found, [](const Label& l) { return l.model; }, "model");
+  pair_round(base, cand, found, [](const Label&) { return std::string(); }, "only label");
+  Pairing p;
+  for (const Label& c : candidate) {  // candidate order
+    for (const LabelPair& f : found) {
+      if (f.candidate == c) p.pairs.push_back(f);
+    }
+  }
+  p.only_baseline = base;
+  p.only_candidate = cand;
+  return p;
+}
+
+json compare_pair(const RunData& brun, const Label& bl, const RunData& crun, const Label& cl,
+                  const std::string& paired_by) {
+  const Side b = side_of(brun, bl), c = side_of(crun, cl);
+  const std::string stream = "compare|" + bl.str() + "|" + cl.str() + "|";
+  json out = {{"baseline", label_json(bl)}, {"candidate", label_json(cl)}, {"paired_by", paired_by}};
+
+  int64_t paired = 0;
+  for (const auto& [key, r] : c.by_key) paired += b.by_key.count(key);
+  out["samples"] = {{"paired", paired},
+                    {"only_baseline", static_cast<int64_t>(b.by_key.size()) - paired},
+                    {"only_candidate", static_cast<int64_t>(c.by_key.size()) - paired}};
+
+  json tasks = json::array();
+  Rows per_task = collect(brun, b, crun, c, [](const RunData& run, const json& r) { return row_task(run, r); });
+  for (const auto& [task, metric] : per_task.order) {
+    json row = {{"task_name", task}};
+    row.update(delta_row(per_task.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + task + "|" + metric)));
+    tasks.push_back(row);
+  }
+  out["tasks"] = tasks;
+
+  json overall = json::array();
+  Rows pooled = collect(brun, b, crun, c, [](const RunData& run, const json& r) -> std::optional<std::string> {
+    if (run.kind_of(r) != "generate") return std::nullopt;
+    return std::string("*");
+  });
+  json key_present = json::array();
+  double key_sum = 0;
+  int key_n = 0;
+  for (const auto& [task, metric] : pooled.order) {
+    json row = delta_row(pooled.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + "*|" + metric));
+    if (std::find(key_metrics().begin(), key_metrics().end(), metric) != key_metrics().end() &&
+        row["delta_pct"].is_number()) {
+      key_present.push_back(metric);
+      key_sum += row["delta_pct"].get<double>();
+      ++key_n;
+    }
+    overall.push_back(row);
+  }
+  out["overall"] = overall;
+  out["key_metrics"] = key_present;
+  out["key_metric_avg_delta_pct"] = key_n > 0 ? json(key_sum / key_n) : json(nullptr);
+  out["composite"] = composite_delta(brun, b, crun, c, stats::mix_seed(crun.seed, stream + "composite"));
+  return out;
+}
+
+json compare_runs(const RunData& baseline, const RunData& candidate) {
+  auto run_json = [](const RunData& r) {
+    return json{{"dir", r.dir.string()}, {"run_id", r.run_id}, {"experiment", r.experiment}};
+  };
+  const Pairing p = pair_labels(baseline.labels(), candidate.labels());
+  json pairs = json::array();
+  for (const LabelPair& lp : p.pairs) pairs.push_back(compare_pair(baseline, lp.baseline, candidate, lp.candidate, lp.paired_by));
+  json only_b = json::array(), only_c = json::array();
+  for (const Label& l : p.only_baseline) only_b.push_back(label_json(l));
+  for (const Label& l : p.only_candidate) only_c.push_back(label_json(l));
+  return {{"baseline_run", run_json(baseline)},
+          {"candidate_run", run_json(candidate)},
+          {"key_metrics", key_metrics()},
+          {"pairs", pairs},
+          {"unpaired", {{"baseline", only_b}, {"candidate", only_c}}},
+          {"note",
+           "Labels pair by the same model/variant/backend, else by model+backend, model, or the only label left. "
+           "Means, deltas and 95% paired bootstrap CIs are over the samples both runs have "
+           "(task_name + sample_id + rep); delta % = 100 * delta / baseline mean."}};
+}
+
+json quantization_impact(const RunData& run) {
+  std::map<std::pair<std::string, std::string>, Label> first;  // (model, backend) -> first variant
+  json pairs = json::array();
+  for (const Label& l : run.labels()) {
+    const auto [it, inserted] = first.try_emplace({l.model, l.backend}, l);
+    if (!inserted) pairs.push_back(compare_pair(run, it->second, run, l, "first variant"));
+  }
+  json out = {{"baseline_rule", "each variant against its model's first variant on the same backend"},
+              {"key_metrics", key_metrics()},
+              {"pairs", pairs}};
+  out["note"] = pairs.empty() ? "no model has a second variant on the same backend"
+                              : "means, deltas and 95% paired bootstrap CIs over the samples both variants have "
+                                "(task_name + sample_id + rep); delta % = 100 * delta / baseline mean";
+  return out;
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,215 @@
+// Pareto frontier, scaling fit, task router and KLD summary over small hand-made runs, and
+// their report.md sections.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/kld_summary.h"
+#include "analysis/pareto.h"
+#include "analysis/router.h"
+#include "analysis/scaling.h"
+#include "report/markdown_cost.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+json composite_row(const std::string& model, const std::string& backend, double composite) {
+  return {{"model", model}, {"variant", "f16"}, {"backend", backend}, {"composite", composite},
+          {"ci_low", composite - 0.05}, {"ci_high", composite + 0.05}};
+}
+
+json plan_manifest(json costs) { return {{"plan", {{"tasks", json::array()}, {"costs", std::move(costs)}}}}; }
+
+RunData with_params(std::map<std::string, double> params) {
+  RunData run = make_run_data({}, {});
+  run.params = std::move(params);
+  return run;
+}
+
+json cost(const std::string& model, const std::string& backend, double usd) {
+  return {{"model", model}, {"variant", "f16"}, {"backend", backend}, {"usd_per_million_tokens", usd}};
+}
+
+TEST(ParetoAnalysis, Tr124GpuRows) {
+  const RunData run = make_run_data(
+      plan_manifest({cost("gpt2", "gpu", 0.023), cost("llama-1b", "gpu", 0.075), cost("phi-2", "gpu", 0.119),
+                     cost("qwen-1.5b", "gpu", 0.129), cost("llama-3b", "gpu", 0.149)}),
+      {});
+  const json rows = {composite_row("phi-2", "gpu", 0.635), composite_row("qwen-1.5b", "gpu", 0.586),
+                     composite_row("llama-1b", "gpu", 0.563), composite_row("llama-3b", "gpu", 0.538),
+                     composite_row("gpt2", "gpu", 0.290), composite_row("gpt2", "cpu", 0.297)};
+  const json p = pareto(run, rows);
+  ASSERT_EQ(p["points"].size(), 5u);
+  EXPECT_EQ(p["points"][0]["model"], "gpt2");  // cheapest first
+  EXPECT_NEAR(p["points"][0]["quality_adjusted_cost"].get<double>(), 0.023 / 0.290, 1e-12);
+  EXPECT_NEAR(p["points"][1]["quality_adjusted_cost"].get<double>(), 0.133, 5e-4);  // TR124: $0.133
+  EXPECT_EQ(p["frontier"], json({"gpt2/f16/gpu", "llama-1b/f16/gpu", "phi-2/f16/gpu"}));
+  EXPECT_EQ(p["points"][4]["model"], "llama-3b");
+  EXPECT_EQ(p["points"][4]["dominated_by"], json({"phi-2/f16/gpu", "qwen-1.5b/f16/gpu", "llama-1b/f16/gpu"}));
+  EXPECT_EQ(p["missing_cost"], json({"gpt2/f16/cpu"}));
+  EXPECT_NE(p["note"].get<std::string>().find("usd_per_million_tokens / composite"), std::string::npos);
+}
+
+TEST(ParetoAnalysis, NoCostTable) {
+  const json p = pareto(make_run_data({}, {}), json::array({composite_row("a", "cpu", 0.5)}));
+  EXPECT_TRUE(p["points"].empty());
+  EXPECT_NE(p["note"].get<std::string>().find("costs.csv"), std::string::npos);
+}
+
+TEST(ParetoAnalysis, AnyBackendCostRowAndZeroQuality) {
+  const RunData run = make_run_data(plan_manifest({cost("a", "", 1.0)}), {});
+  const json p = pareto(run, json::array({composite_row("a", "cpu", 0.0), composite_row("a", "gpu", 0.4)}));
+  ASSERT_EQ(p["points"].size(), 2u);
+  EXPECT_TRUE(p["points"][1]["quality_adjusted_cost"].is_null());  // quality 0
+  EXPECT_EQ(p["points"][1]["dominated_by"], json({"a/f16/gpu"}));
+}
+
+TEST(ScalingFit, OneFitPerVariantBackend) {
+  const RunData run = with_params({{"gpt2", 124e6}, {"llama-1b", 1236e6}, {"phi-2", 2700e6}, {"llama-3b", 3213e6}});
+  const json rows = {composite_row("gpt2", "gpu", 0.293), composite_row("llama-1b", "gpu", 0.561),
+                     composite_row("phi-2", "gpu", 0.635), composite_row("llama-3b", "gpu", 0.538),
+                     composite_row("unknown", "gpu", 0.7), composite_row("gpt2", "cpu", 0.297)};
+  const json s = scaling_fit(run, rows);
+  ASSERT_EQ(s["fits"].size(), 1u);  // cpu has one model
+  const json& f = s["fits"][0];
+  EXPECT_EQ(f["backend"], "gpu");
+  EXPECT_EQ(f["n"], 4);
+  EXPECT_EQ(f["excluded"][0]["model"], "unknown");
+  EXPECT_GT(f["b"].get<double>(), 0.0);
+  EXPECT_LT(f["b"].get<double>(), 1.0);
+  EXPECT_TRUE(f["b_stderr"].is_number());
+}
+
+TEST(ScalingFit, TooFewParams) {
+  EXPECT_TRUE(scaling_fit(make_run_data({}, {}), json::array())["fits"].empty());
+  const RunData run = with_params({{"a", 1e9}, {"b", 1e9}});
+  const json s = scaling_fit(run, json::array({composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)}));
+  EXPECT_TRUE(s["fits"].empty());
+  EXPECT_NE(s["note"].get<std::string>().find("distinct"), std::string::npos);
+}
+
+TEST(ScalingFit, TwoModelsFitExactly) {
+  const RunData run = with_params({{"a", 1e8}, {"b", 1e9}});
+  const json s = scaling_fit(run, json::array({composite_row("a", "cpu", 0.3), composite_row("b", "cpu", 0.6)}));
+  ASSERT_EQ(s["fits"].size(), 1u);
+  EXPECT_NEAR(s["fits"][0]["b"].get<double>(), std::log10(2.0), 1e-12);
+  EXPECT_TRUE(s["fits"][0]["b_stderr"].is_null());
+  EXPECT_TRUE(s["fits"][0].contains("note"));
+}
+
+json gen(const std::string& model, const std::string& task, int sample, json metrics) {
+  return {{"model", model}, {"variant", "f16"}, {"backend", "cpu"}, {"task_name", task}, {"task_type", task},
+          {"sample_id", sample}, {"rep", 0}, {"error", nullptr}, {"metrics", std::move(metrics)}};
+}
+
+TEST(TaskRouter, BestLabelPerTask) {
+  // a wins summarization, b wins qa; routing beats either alone.
+  std::vector<json> records = {
+      gen("a", "summarization", 0, {{"rouge_l", 0.6}, {"bertscore", 0.8}}),
+      gen("a", "summarization", 1, {{"rouge_l", 0.4}, {"bertscore", 0.8}}),
+      gen("b", "summarization", 0, {{"rouge_l", 0.2}, {"bertscore", 0.6}}),
+      gen("a", "qa", 0, {{"exact_match", 0.0}}),
+      gen("b", "qa", 0, {{"exact_match", 1.0}}),
+      gen("c", "qa", 0, {{"exact_match", 0.5}}),
+      {{"model", "a"}, {"variant", "f16"}, {"backend", "cpu"}, {"task_name", "arc"}, {"task_type", "multiple_choice"},
+       {"error", nullptr}, {"metrics", {{"acc", 1.0}}}},
+  };
+  const json r = task_router(make_run_data({}, records));
+  ASSERT_EQ(r["tasks"].size(), 2u);
+  EXPECT_EQ(r["tasks"][0]["task_name"], "summarization");
+  EXPECT_EQ(r["tasks"][0]["best"], "a/f16/cpu");
+  EXPECT_NEAR(r["tasks"][0]["composite"].get<double>(), 0.65, 1e-12);  // (0.5 + 0.8) / 2
+  EXPECT_EQ(r["tasks"][0]["n_samples"], 2);
+  EXPECT_EQ(r["tasks"][0]["runner_up"], "b/f16/cpu");
+  EXPECT_NEAR(r["tasks"][0]["margin"].get<double>(), 0.25, 1e-12);
+  EXPECT_EQ(r["tasks"][1]["best"], "b/f16/cpu");
+  EXPECT_EQ(r["tasks"][1]["runner_up"], "c/f16/cpu");
+  EXPECT_NEAR(r["routed_composite"].get<double>(), (0.65 + 1.0) / 2, 1e-12);
+  // a: (0.65 + 0) / 2 = 0.325; b: (0.4 + 1) / 2 = 0.7; c lacks summarization.
+  EXPECT_EQ(r["best_single"], "b/f16/cpu");
+  EXPECT_NEAR(r["best_single_composite"].get<double>(), 0.7, 1e-12);
+  EXPECT_NEAR(r["gain"].get<double>(), 0.125, 1e-12);
+  EXPECT_EQ(r["labels"][2]["complete"], false);
+}
+
+TEST(TaskRouter, NoGenerationRecords) {
+  const json r = task_router(make_run_data({}, {}));
+  EXPECT_TRUE(r["tasks"].empty());
+  EXPECT_TRUE(r.contains("note"));
+}
+
+json kld_record(const std::string& category, double n, double mean, double se, double same, double ln_ratio,
+                double p99, double max) {
+  return {{"model", "m"},       {"variant", "Q4_0"},         {"backend", "cpu"}, {"task_name", "suite_kld"},
+          {"task_type", "kld"}, {"base_model", "m/f32"},     {"category", category}, {"error", nullptr},
+          {"metrics", {{"n_tokens", n}, {"kld_mean", mean}, {"kld_stderr", se}, {"kld_median", mean / 2},
+                       {"kld_p90", mean * 2}, {"kld_p95", mean * 3}, {"kld_p99", p99}, {"kld_max", max},
+                       {"same_top", same}, {"ln_ppl_ratio", ln_ratio}, {"ppl_ratio", std::exp(ln_ratio)}}}};
+}
+
+TEST(KldSummary, TokenWeightedPoolAndCategories) {
+  // Tokens: code 100 + 300, qa 100. Two documents' tokens pooled are their weighted means.
+  const std::vector<json> records = {
+      kld_record("code", 100, 0.02, 0.001, 0.9, 0.01, 0.1, 0.5),
+      kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
+      kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2),
+  };
+  const json s = kld_summary(make_run_data({}, records));
+  ASSERT_EQ(s["rows"].size(), 1u);
+  const json& r = s["rows"][0];
+  EXPECT_EQ(r["n_docs"], 3);
+  EXPECT_DOUBLE_EQ(r["n_tokens"].get<double>(), 500);
+  EXPECT_NEAR(r["kld_mean"].get<double>(), (2 + 30 + 1) / 500.0, 1e-12);
+  EXPECT_NEAR(r["same_top"].get<double>(), (90 + 210 + 100) / 500.0, 1e-12);
+  EXPECT_NEAR(r["ppl_ratio"].get<double>(), std::exp((1 + 9 + 0) / 500.0), 1e-12);
+  EXPECT_NEAR(r["percentiles"]["p99"].get<double>(), (10 + 120 + 5) / 500.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r["percentiles"]["max"].get<double>(), 2.0);
+  // Pooled stderr from each document's E[x^2] = se^2 (n - 1) + mean^2.
+  const double ex2 = (100 * (1e-6 * 99 + 4e-4) + 300 * (4e-6 * 299 + 1e-2) + 100 * (1e-6 * 99 + 1e-4)) / 500;
+  const double m = 33 / 500.0;
+  EXPECT_NEAR(r["kld_stderr"].get<double>(), std::sqrt((ex2 - m * m) / 499), 1e-12);
+  ASSERT_EQ(r["categories"].size(), 2u);
+  EXPECT_EQ(r["categories"][0]["category"], "code");
+  EXPECT_NEAR(r["categories"][0]["kld_mean"].get<double>(), 32 / 400.0, 1e-12);
+  EXPECT_EQ(r["categories"][0]["flagged"], true);  // 0.08 > 0.05
+  EXPECT_EQ(r["categories"][1]["flagged"], false);
+  EXPECT_EQ(r["most_harmed"], json({"code", "qa"}));
+  EXPECT_EQ(r["flagged"], json({"code"}));
+  EXPECT_EQ(r["checks"], json({{"ppl_delta", true}, {"same_top", false}, {"categories", false}}));
+  RunData lenient = make_run_data({}, records);
+  lenient.harm.max_category_kld = 0.1;
+  lenient.harm.min_same_top = 0.75;
+  const json l = kld_summary(lenient)["rows"][0];
+  EXPECT_TRUE(l["flagged"].empty());
+  EXPECT_EQ(l["checks"], json({{"ppl_delta", true}, {"same_top", true}, {"categories", true}}));
+  EXPECT_EQ(kld_summary(lenient, 0.07)["rows"][0]["flagged"], json({"code"}));
+}
+
+TEST(KldSummary, NoRecords) { EXPECT_TRUE(kld_summary(make_run_data({}, {}))["rows"].empty()); }
+
+TEST(CostMarkdown, SectionsAndNotes) {
+  std::ostringstream empty;
+  report::write_pareto_markdown(empty, json::object());
+  report::write_scaling_markdown(empty, {{"scaling_fit", {{"fits", json::array()}, {"note", "no params here"}}}});
+  report::write_router_markdown(empty, json::object());
+  report::write_kld_markdown(empty, json::object());
+  EXPECT_NE(empty.str().find("## Quality-cost Pareto frontier\n\nnot computed"), std::string::npos);
+  EXPECT_NE(empty.str().find("no params here"), std::string::npos);
+
+  const RunData run = make_run_data(plan_manifest({cost("a", "cpu", 0.2), cost("b", "cpu", 0.1)}), {});
+  const json summary = {{"pareto", pareto(run, {composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)})}};
+  std::ostringstream out;
+  report::write_pareto_markdown(out, summary);
+  EXPECT_NE(out.str().find("| b | f16 | cpu | 0.600 | $0.100 | $0.167 | YES | — |"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("| a | f16 | cpu | 0.500 | $0.200 | $0.400 | no | b/f16/cpu |"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qualm::analysis

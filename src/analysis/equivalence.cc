@@ -1,0 +1,226 @@
+#include "analysis/equivalence.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "stats/anova.h"
+#include "stats/descriptive.h"
+#include "stats/effect_size.h"
+#include "stats/mcnemar.h"
+#include "stats/multiple_testing.h"
+#include "stats/power.h"
+#include "stats/tost.h"
+#include "stats/ttest.h"
+#include "stats/wilcoxon.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kAlpha = 0.05;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+std::string margin_text(double m) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", m);
+  return buf;
+}
+
+// (model|variant|task|sample_id|rep): the same prompt on every backend.
+std::string item_key(const json& r) {
+  return r.value("model", "") + "|" + r.value("variant", "") + "|" + r.value("task_name", "") + "|" +
+         std::to_string(r.value("sample_id", int64_t{0})) + "|" + std::to_string(r.value("rep", 0));
+}
+
+struct Blocks {
+  std::vector<std::string> backends;
+  std::set<std::string> complete;  // model/variant
+  std::vector<std::string> incomplete;
+};
+
+Blocks find_blocks(const RunData& run) {
+  Blocks b;
+  std::map<std::string, std::set<std::string>> backends_of;  // model/variant -> backends
+  for (const json* r : run.ok_records()) {
+    const Label l = label_of(*r);
+    if (std::find(b.backends.begin(), b.backends.end(), l.backend) == b.backends.end()) b.backends.push_back(l.backend);
+    backends_of[l.model + "/" + l.variant].insert(l.backend);
+  }
+  for (const auto& [block, have] : backends_of) {
+    if (have.size() == b.backends.size()) b.complete.insert(block);
+    else b.incomplete.push_back(block);
+  }
+  return b;
+}
+
+// metric -> backend -> item -> value, over complete blocks.
+using Values = std::map<std::string, std::map<std::string, std::map<std::string, double>>>;
+
+Values collect(const RunData& run, const Blocks& blocks, const std::string& kind) {
+  Values v;
+  for (const json* r : run.ok_records()) {
+    const Label l = label_of(*r);
+    if (run.kind_of(*r) != kind || !blocks.complete.count(l.model + "/" + l.variant) || !(*r)["metrics"].is_object()) {
+      continue;
+    }
+    for (const auto& [metric, value] : (*r)["metrics"].items()) {
+      if (const auto x = metric_value(*r, metric)) v[metric][l.backend][item_key(*r)] = *x;
+    }
+  }
+  return v;
+}
+
+std::vector<double> values_of(const std::map<std::string, double>& m) {
+  std::vector<double> out;
+  out.reserve(m.size());
+  for (const auto& [k, x] : m) out.push_back(x);
+  return out;
+}
+
+json paired(const std::map<std::string, double>& a, const std::map<std::string, double>& b, double margin) {
+  std::vector<double> x, y, d;
+  for (const auto& [key, va] : a) {
+    const auto it = b.find(key);
+    if (it == b.end()) continue;
+    x.push_back(va);
+    y.push_back(it->second);
+    d.push_back(va - it->second);
+  }
+  json out = {{"n", x.size()}};
+  if (x.size() < 2) {
+    out["note"] = "fewer than two prompts on both backends";
+    return out;
+  }
+  const stats::TTestResult t = stats::paired_ttest(x, y);
+  const stats::WilcoxonResult w = stats::wilcoxon_signed_rank(x, y);
+  const stats::TostResult tost = stats::tost_paired(x, y, -margin, margin);
+  const double sd = std::sqrt(stats::sample_variance(d));
+  const double mde_d = stats::min_detectable_effect_paired(static_cast<double>(x.size()), kAlpha, 0.8);
+  int64_t identical = 0;
+  for (double v : d) identical += v == 0 ? 1 : 0;
+  out["mean_diff"] = num(stats::mean(d));
+  out["sd_diff"] = num(sd);
+  out["identical"] = identical;
+  out["t"] = num(t.t);
+  out["p"] = num(t.p);
+  out["wilcoxon_statistic"] = num(w.statistic);
+  out["wilcoxon_p"] = num(w.p);
+  out["tost_p"] = num(tost.p);
+  out["equivalent"] = std::isfinite(tost.p) ? json(tost.p < kAlpha) : json(identical == static_cast<int64_t>(d.size()));
+  out["mde_d"] = num(mde_d);
+  out["mde"] = num(mde_d * sd);
+  return out;
+}
+
+json accuracy(const RunData& run, const Blocks& blocks) {
+  // metric "acc" of multiple-choice records, and pred for answer identity.
+  std::map<std::string, std::map<std::string, std::pair<double, json>>> items;  // backend -> item -> (acc, pred)
+  for (const json* r : run.ok_records()) {
+    const Label l = label_of(*r);
+    if (run.kind_of(*r) != "multiple_choice" || !blocks.complete.count(l.model + "/" + l.variant)) continue;
+    const auto acc = metric_value(*r, "acc");
+    if (!acc) continue;
+    items[l.backend][item_key(*r)] = {*acc, r->value("pred", json())};
+  }
+  json out = json::array();
+  for (size_t i = 0; i < blocks.backends.size(); ++i) {
+    for (size_t j = i + 1; j < blocks.backends.size(); ++j) {
+      const auto& a = items[blocks.backends[i]];
+      const auto& b = items[blocks.backends[j]];
+      int64_t n = 0, a_only = 0, b_only = 0, differing = 0, correct_a = 0, correct_b = 0;
+      for (const auto& [key, va] : a) {
+        const auto it = b.find(key);
+        if (it == b.end()) continue;
+        ++n;
+        const bool ca = va.first > 0.5, cb = it->second.first > 0.5;
+        correct_a += ca;
+        correct_b += cb;
+        a_only += ca && !cb;
+        b_only += cb && !ca;
+        differing += va.second != it->second.second ? 1 : 0;
+      }
+      if (n == 0) continue;
+      const stats::McNemarResult m = stats::mcnemar_exact(a_only, b_only);
+      out.push_back({{"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]}, {"n", n},
+                     {"acc_a", static_cast<double>(correct_a) / n}, {"acc_b", static_cast<double>(correct_b) / n},
+                     {"a_only_correct", a_only}, {"b_only_correct", b_only}, {"mcnemar_p", num(m.p)},
+                     {"differing_answers", differing}});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+json backend_equivalence(const RunData& run) {
+  const Blocks blocks = find_blocks(run);
+  json out = {{"backends", blocks.backends}, {"tost_margin", run.tost_margin}, {"alpha", kAlpha}};
+  out["complete_blocks"] = std::vector<std::string>(blocks.complete.begin(), blocks.complete.end());
+  out["incomplete_blocks"] = blocks.incomplete;
+  if (blocks.backends.size() < 2 || blocks.complete.empty()) {
+    out["note"] = blocks.backends.size() < 2 ? "one backend: nothing to compare"
+                                             : "no (model, variant) ran on every backend: no complete block";
+    return out;
+  }
+  const Values values = collect(run, blocks, "generate");
+  json metrics = json::array();
+  json pairs = json::array();
+  std::vector<double> p_values;
+  for (const auto& [metric, by_backend] : values) {
+    std::vector<std::vector<double>> groups;
+    json means = json::object(), ns = json::object();
+    for (const std::string& b : blocks.backends) {
+      const auto it = by_backend.find(b);
+      groups.push_back(it != by_backend.end() ? values_of(it->second) : std::vector<double>{});
+      means[b] = num(groups.back().empty() ? NAN : stats::mean(groups.back()));
+      ns[b] = groups.back().size();
+    }
+    json row = {{"metric", metric}, {"n", ns}, {"mean", means}};
+    bool usable = true;
+    for (const auto& g : groups) usable = usable && g.size() >= 2;
+    if (usable) {
+      const stats::AnovaResult a = stats::one_way_anova(groups);
+      row["anova"] = {{"f", num(a.f)}, {"p", num(a.p)}, {"df_between", a.df_between}, {"df_within", a.df_within}};
+      row["significant"] = std::isfinite(a.p) && a.p < kAlpha;
+    } else {
+      row["anova"] = nullptr;
+      row["note"] = "a backend has fewer than two values";
+    }
+    metrics.push_back(row);
+    for (size_t i = 0; i < groups.size(); ++i) {
+      for (size_t j = i + 1; j < groups.size(); ++j) {
+        if (groups[i].size() < 2 || groups[j].size() < 2) continue;
+        const stats::TTestResult t = stats::student_ttest(groups[i], groups[j]);
+        const double d = stats::cohens_d(groups[i], groups[j]);
+        pairs.push_back({{"metric", metric}, {"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]},
+                         {"mean_a", num(stats::mean(groups[i]))}, {"mean_b", num(stats::mean(groups[j]))},
+                         {"t", num(t.t)}, {"df", num(t.df)}, {"p", num(t.p)}, {"cohens_d", num(d)},
+                         {"magnitude", std::string(stats::effect_magnitude_name(stats::effect_magnitude(d)))},
+                         {"paired", paired(by_backend.at(blocks.backends[i]), by_backend.at(blocks.backends[j]),
+                                           run.tost_margin)}});
+        p_values.push_back(std::isfinite(t.p) ? t.p : NAN);
+      }
+    }
+  }
+  if (!p_values.empty()) {
+    const stats::HolmResult h = stats::holm_adjust(p_values, kAlpha);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      pairs[i]["p_holm"] = num(h.adjusted[i]);
+      pairs[i]["reject"] = static_cast<bool>(h.reject[i]);
+    }
+  }
+  out["metrics"] = metrics;
+  out["pairs"] = pairs;
+  out["accuracy"] = accuracy(run, blocks);
+  out["note"] = "groups pool every generate sample of the complete blocks; Holm over all " +
+                std::to_string(p_values.size()) + " pairwise Student t-tests; TOST on paired differences within ±" +
+                margin_text(run.tost_margin) + " (analysis: tost_margin); mde = minimum detectable mean difference at 80 % power";
+  return out;
+}
+
+}  // namespace qualm::analysis

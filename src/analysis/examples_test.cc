@@ -1,0 +1,55 @@
+#include "analysis/examples.h"
+
+#include <gtest/gtest.h>
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+json rec(const std::string& variant, const std::string& task, json sample, int rep, const std::string& candidate) {
+  return {{"model", "m"},          {"variant", variant},  {"backend", "cpu"},     {"task_name", task},
+          {"task_type", task},     {"sample_id", sample}, {"rep", rep},           {"error", nullptr},
+          {"prompt", std::string("P").append(sample.dump())}, {"reference", std::string("R").append(sample.dump())}, {"candidate", candidate},
+          {"metrics", {{"rouge_l", 0.5}}}};
+}
+
+TEST(ExamplesTest, SmallestSampleEveryLabelHas) {
+  std::vector<json> r = {
+      rec("f32", "qa", 2, 0, "f32 two"), rec("f32", "qa", 1, 0, "f32 one"), rec("f32", "qa", 1, 1, "f32 one again"),
+      rec("Q4_0", "qa", 2, 0, "q4 two"),
+      rec("f32", "summarization", 0, 0, "s"),
+  };
+  json failed = rec("Q4_0", "qa", 1, 0, "broken");
+  failed["error"] = "decode failed";
+  r.push_back(failed);
+  r.push_back(rec("f32", "arc_easy", 0, 0, "mc"));
+  r.back()["task_type"] = "multiple_choice";
+  const json e = side_by_side_examples(make_run_data(json::object(), r));
+  ASSERT_EQ(e.size(), 2u);  // generate tasks only
+  EXPECT_EQ(e[0]["task_name"], "qa");
+  EXPECT_EQ(e[0]["sample_id"], 2);  // sample 1 failed on Q4_0: 2 is the smallest both have
+  EXPECT_EQ(e[0]["prompt"], "P2");
+  EXPECT_EQ(e[0]["reference"], "R2");
+  EXPECT_EQ(e[0]["n_labels"], 2);
+  ASSERT_EQ(e[0]["outputs"].size(), 2u);
+  EXPECT_EQ(e[0]["outputs"][0]["variant"], "f32");
+  EXPECT_EQ(e[0]["outputs"][0]["candidate"], "f32 two");
+  EXPECT_EQ(e[0]["outputs"][1]["candidate"], "q4 two");
+  EXPECT_EQ(e[1]["task_name"], "summarization");
+  EXPECT_EQ(e[1]["outputs"].size(), 1u);
+}
+
+TEST(ExamplesTest, NumbersBeforeStringsAndMostLabels) {
+  std::vector<json> r = {rec("f32", "qa", "b", 0, "x"), rec("f32", "qa", 10, 0, "y"), rec("f32", "qa", 9, 0, "z"),
+                         rec("Q4_0", "qa", "b", 0, "w")};
+  const json e = side_by_side_examples(make_run_data(json::object(), r));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0]["sample_id"], "b");  // the only one in both labels
+  r.push_back(rec("Q4_0", "qa", 10, 0, "v"));
+  EXPECT_EQ(side_by_side_examples(make_run_data(json::object(), r))[0]["sample_id"], 10);
+  EXPECT_TRUE(side_by_side_examples(make_run_data(json::object(), {})).empty());
+}
+
+}  // namespace
+}  // namespace qualm::analysis

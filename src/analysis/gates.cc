@@ -1,0 +1,232 @@
+#include "analysis/gates.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "analysis/compare.h"
+#include "config/gate.h"
+#include "core/did_you_mean.h"
+#include "report/aggregate.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", x);
+  return buf;
+}
+
+bool task_matches(const RunData& run, const json& r, const std::string& task) {
+  if (task.empty()) return true;
+  const std::string name = r.value("task_name", "");
+  if (name == task) return true;
+  const auto it = run.tasks.find(name);
+  return it != run.tasks.end() && it->second.group == task;
+}
+
+struct CellStats {
+  int64_t n = 0;
+  double mean = NAN, ci_low = NAN, ci_high = NAN;
+};
+
+// The label's matching values summarised as aggregate.csv does: the rows keyed by the gate's
+// task, or by the one task they come from, or "*".
+std::optional<CellStats> cell_stats(const RunData& run, const Label& label, const Gate& g) {
+  std::vector<json> picked;
+  std::set<std::string> tasks;
+  for (const json* r : run.ok_records()) {
+    if (label_of(*r) != label || !task_matches(run, *r, g.task)) continue;
+    const auto v = metric_value(*r, g.metric);
+    if (!v) continue;
+    tasks.insert(r->value("task_name", ""));
+    picked.push_back({{"model", label.model}, {"variant", label.variant}, {"backend", label.backend},
+                      {"metrics", {{g.metric, *v}}}});
+  }
+  if (picked.empty()) return std::nullopt;
+  const std::string key = !g.task.empty() ? g.task : tasks.size() == 1 ? *tasks.begin() : "*";
+  for (json& p : picked) p["task_name"] = key;
+  const std::vector<AggregateRow> rows = aggregate_records(picked, run.seed);
+  return CellStats{rows.at(0).n, rows.at(0).mean, rows.at(0).ci_low, rows.at(0).ci_high};
+}
+
+std::string what_matches(const Gate& g) {
+  std::string s = g.metric;
+  if (!g.task.empty()) s += " on task " + g.task;
+  if (!g.model.empty()) s += " for model " + g.model;
+  return s;
+}
+
+// Names, comma-separated, at most a dozen.
+std::string list(const std::set<std::string>& names) {
+  constexpr size_t kShown = 12;
+  std::string s;
+  size_t i = 0;
+  for (const std::string& n : names) {
+    if (i++ == kShown) return s + ", ... (" + std::to_string(names.size() - kShown) + " more)";
+    s += (s.empty() ? "" : ", ") + n;
+  }
+  return s;
+}
+
+// Why nothing matched: the model, the task or the metric the run lacks.
+std::string no_match_detail(const RunData& run, const Gate& g) {
+  std::set<std::string> models, tasks, metrics;
+  for (const json* r : run.ok_records()) {
+    models.insert(r->value("model", ""));
+    if (!g.model.empty() && r->value("model", "") != g.model) continue;
+    tasks.insert(r->value("task_name", ""));
+    if (const auto t = run.tasks.find(r->value("task_name", "")); t != run.tasks.end() && !t->second.group.empty()) {
+      tasks.insert(t->second.group);
+    }
+    if (!task_matches(run, *r, g.task)) continue;
+    if (const auto m = r->find("metrics"); m != r->end() && m->is_object()) {
+      for (const auto& [name, value] : m->items()) metrics.insert(name);
+    }
+  }
+  std::string out = "no records match: " + what_matches(g) + "; ";
+  auto hint = [](const std::string& word, const std::set<std::string>& names) {
+    const auto near = closest_match(word, std::vector<std::string>(names.begin(), names.end()));
+    return near ? " (did you mean " + *near + "?)" : std::string();
+  };
+  if (!g.model.empty() && !models.count(g.model)) {
+    return out + "the run has no model " + g.model + hint(g.model, models) + "; models: " + list(models);
+  }
+  if (!g.task.empty() && !tasks.count(g.task)) {
+    return out + "the run has no task " + g.task + hint(g.task, tasks) + "; tasks: " + list(tasks);
+  }
+  return out + "the matching records have no metric " + g.metric + hint(g.metric, metrics) + "; metrics: " + list(metrics);
+}
+
+json base_row(const Gate& g) {
+  return {{"gate", g.text},       {"status", "ERROR"}, {"model", nullptr},  {"variant", nullptr},
+          {"backend", nullptr},   {"task", g.task.empty() ? json(nullptr) : json(g.task)},
+          {"metric", g.metric},   {"n", 0},           {"actual", nullptr}, {"threshold", nullptr},
+          {"by", nullptr},        {"detail", ""}};
+}
+
+double pick(const CellStats& s, GateValue v) {
+  return v == GateValue::kBaselineMean ? s.mean : v == GateValue::kBaselineCiLow ? s.ci_low : s.ci_high;
+}
+
+void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, json& out) {
+  std::vector<std::pair<Label, CellStats>> cells;
+  for (const Label& l : run.labels()) {
+    if (!g.model.empty() && l.model != g.model) continue;
+    if (const auto s = cell_stats(run, l, g)) cells.emplace_back(l, *s);
+  }
+  if (cells.empty()) {
+    json row = base_row(g);
+    row["status"] = "FAIL";
+    if (!g.model.empty()) row["model"] = g.model;
+    row["detail"] = no_match_detail(run, g);
+    out.push_back(row);
+    return;
+  }
+  std::map<Label, Label> base_of;  // label -> its baseline label
+  if (g.needs_baseline() && baseline) {
+    for (const LabelPair& p : pair_labels(baseline->labels(), run.labels()).pairs) base_of[p.candidate] = p.baseline;
+  } else if (g.needs_baseline()) {
+    std::map<std::pair<std::string, std::string>, Label> first;
+    for (const Label& l : run.labels()) first.try_emplace({l.model, l.backend}, l);
+    for (const Label& l : run.labels()) base_of[l] = first.at({l.model, l.backend});
+  }
+  const RunData& base_run = baseline ? *baseline : run;
+  size_t rows_before = out.size();
+  for (const auto& [label, stats] : cells) {
+    json row = base_row(g);
+    row.update(label_json(label));
+    row["n"] = stats.n;
+    row["actual"] = num(stats.mean);
+    double threshold = g.value;
+    if (g.needs_baseline()) {
+      const auto b = base_of.find(label);
+      if (b == base_of.end()) {
+        row["detail"] = "the baseline run has no configuration to pair with " + label.str();
+        out.push_back(row);
+        continue;
+      }
+      if (!baseline && b->second == label) continue;  // the first variant is the baseline itself
+      const auto bs = cell_stats(base_run, b->second, g);
+      json bj = label_json(b->second);
+      bj["n"] = bs ? bs->n : 0;
+      row["baseline"] = bj;
+      if (!bs) {
+        row["detail"] = "the baseline " + b->second.str() + " has no values of " + what_matches(g);
+        out.push_back(row);
+        continue;
+      }
+      threshold = pick(*bs, g.value_kind);
+    }
+    if (!std::isfinite(threshold) || !std::isfinite(stats.mean)) {
+      row["detail"] = "the threshold or the actual value is not a number";
+      out.push_back(row);
+      continue;
+    }
+    const bool pass = g.passes(stats.mean, threshold);
+    row["status"] = pass ? "PASS" : "FAIL";
+    row["threshold"] = threshold;
+    row["by"] = g.margin(stats.mean, threshold);
+    std::string value = g.needs_baseline() ? std::string(value_text(g.value_kind)) + " " + fmt(threshold) : fmt(threshold);
+    row["detail"] = "mean " + fmt(stats.mean) + " over " + std::to_string(stats.n) + " records " +
+                    (pass ? "" : "not ") + op_text(g.op) + " " + value;
+    out.push_back(row);
+  }
+  if (out.size() == rows_before) {  // in qualm run, every match was its own baseline
+    json row = base_row(g);
+    row.update(label_json(cells.front().first));
+    row["detail"] = "baseline.* needs a baseline: in qualm run it is the model's first variant on the same backend, "
+                    "and " + what_matches(g) + " has no other variant to compare (add a variant, or use qualm compare "
+                    "BASELINE_RUN CANDIDATE_RUN)";
+    out.push_back(row);
+  }
+}
+
+}  // namespace
+
+json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline) {
+  json out = json::array();
+  for (const std::string& text : gates) {
+    const GateParse parsed = read_gate(text);
+    if (!parsed.gate) {
+      json row = {{"gate", text}, {"status", "ERROR"}, {"model", nullptr}, {"variant", nullptr},
+                  {"backend", nullptr}, {"task", nullptr}, {"metric", nullptr}, {"n", 0}, {"actual", nullptr},
+                  {"threshold", nullptr}, {"by", nullptr},
+                  {"detail", parsed.problem.problem + " (" + parsed.problem.fix + ")"}};
+      out.push_back(row);
+      continue;
+    }
+    evaluate_one(*parsed.gate, run, baseline, out);
+  }
+  return out;
+}
+
+bool gates_failed(const json& results) {
+  for (const json& r : results) {
+    if (r.value("status", "") != "PASS") return true;
+  }
+  return false;
+}
+
+std::string describe_gate_result(const json& r) {
+  std::string s = r.value("gate", "") + ": " + r.value("status", "");
+  if (r["model"].is_string() && r["variant"].is_string()) {
+    s += " for " + r["model"].get<std::string>() + "/" + r["variant"].get<std::string>() + "/" +
+         r["backend"].get<std::string>();
+  }
+  if (r["actual"].is_number() && r["threshold"].is_number() && r["by"].is_number()) {
+    const double by = r["by"].get<double>();
+    return s + ": " + fmt(r["actual"].get<double>()) + " vs " + fmt(r["threshold"].get<double>()) + " (by " +
+           (by >= 0 ? "+" : "") + fmt(by) + ")";
+  }
+  return s + ": " + r.value("detail", "");
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,135 @@
+#include "analysis/kld_summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+namespace qualm::analysis {
+
+using nlohmann::json;
+
+namespace {
+
+// Token-weighted sums over documents. Per-document means weighted by their token counts give
+// the pooled per-token mean exactly; percentiles do not pool that way (see the note).
+struct Pool {
+  int64_t docs = 0;
+  double tokens = 0;
+  double kld = 0, kld_sq = 0, same = 0, ln_ppl = 0;
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+
+  void add(const json& r) {
+    const double n = metric_value(r, "n_tokens").value_or(0);
+    if (n <= 0) return;
+    const double k = metric_value(r, "kld_mean").value_or(NAN);
+    const double se = metric_value(r, "kld_stderr").value_or(0);
+    ++docs;
+    tokens += n;
+    kld += n * k;
+    // E[x^2] of the document from its mean and stderr = sqrt((E[x^2] - mean^2) / (n - 1)).
+    kld_sq += n * (se * se * (n - 1) + k * k);
+    same += n * metric_value(r, "same_top").value_or(NAN);
+    const auto ln = metric_value(r, "ln_ppl_ratio");
+    ln_ppl += n * (ln ? *ln : std::log(metric_value(r, "ppl_ratio").value_or(NAN)));
+    p50 += n * metric_value(r, "kld_median").value_or(NAN);
+    p90 += n * metric_value(r, "kld_p90").value_or(NAN);
+    p95 += n * metric_value(r, "kld_p95").value_or(NAN);
+    p99 += n * metric_value(r, "kld_p99").value_or(NAN);
+    max = std::max(max, metric_value(r, "kld_max").value_or(NAN));
+  }
+  double kld_mean() const { return kld / tokens; }
+  double kld_stderr() const {
+    if (tokens < 2) return NAN;
+    const double m = kld_mean();
+    return std::sqrt(std::max(0.0, kld_sq / tokens - m * m) / (tokens - 1));
+  }
+  double same_top() const { return same / tokens; }
+};
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
+
+}  // namespace
+
+json kld_summary(const RunData& run) { return kld_summary(run, run.harm.max_category_kld); }
+
+json kld_summary(const RunData& run, double max_category_kld) {
+  HarmThresholds harm = run.harm;
+  harm.max_category_kld = max_category_kld;
+  using Key = std::tuple<Label, std::string, std::string>;  // label, task, base model
+  std::vector<Key> order;
+  std::map<Key, Pool> pools;
+  std::map<Key, std::vector<std::string>> category_order;
+  std::map<Key, std::map<std::string, Pool>> categories;
+  for (const json* r : run.ok_records()) {
+    if (run.kind_of(*r) != "kld") continue;
+    const Key key{label_of(*r), r->value("task_name", ""), r->value("base_model", "")};
+    if (!pools.count(key)) order.push_back(key);
+    pools[key].add(*r);
+    const auto c = r->find("category");
+    if (c != r->end() && c->is_string()) {
+      const std::string name = c->get<std::string>();
+      if (!categories[key].count(name)) category_order[key].push_back(name);
+      categories[key][name].add(*r);
+    }
+  }
+  json rows = json::array();
+  for (const Key& key : order) {
+    const Pool& p = pools.at(key);
+    if (p.docs == 0) continue;
+    json row = label_json(std::get<0>(key));
+    row["task_name"] = std::get<1>(key);
+    row["base_model"] = std::get<2>(key);
+    row["n_docs"] = p.docs;
+    row["n_tokens"] = p.tokens;
+    row["kld_mean"] = number_or_null(p.kld_mean());
+    row["kld_stderr"] = number_or_null(p.kld_stderr());
+    row["same_top"] = number_or_null(p.same_top());
+    const double ratio = std::exp(p.ln_ppl / p.tokens);
+    row["ppl_ratio"] = number_or_null(ratio);
+    row["ppl_delta_pct"] = number_or_null(100 * (ratio - 1));
+    row["percentiles"] = {{"p50", number_or_null(p.p50 / p.tokens)}, {"p90", number_or_null(p.p90 / p.tokens)},
+                          {"p95", number_or_null(p.p95 / p.tokens)}, {"p99", number_or_null(p.p99 / p.tokens)},
+                          {"max", number_or_null(p.max)}};
+    row["percentiles_note"] =
+        "p50..p99 are token-weighted means of each document's percentiles, not percentiles of the pooled "
+        "tokens; max is the largest token KLD of any document";
+    json cats = json::array(), flagged = json::array();
+    std::vector<std::pair<double, std::string>> by_kld;
+    for (const std::string& name : category_order[key]) {
+      const Pool& c = categories[key].at(name);
+      if (c.docs == 0) continue;
+      const bool over = c.kld_mean() > harm.max_category_kld;
+      cats.push_back({{"category", name},
+                      {"n_docs", c.docs},
+                      {"n_tokens", c.tokens},
+                      {"kld_mean", number_or_null(c.kld_mean())},
+                      {"same_top", number_or_null(c.same_top())},
+                      {"flagged", over}});
+      if (over) flagged.push_back(name);
+      by_kld.push_back({c.kld_mean(), name});
+    }
+    std::stable_sort(by_kld.begin(), by_kld.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    json most = json::array();
+    for (size_t i = 0; i < by_kld.size() && i < 3; ++i) most.push_back(by_kld[i].second);
+    row["categories"] = cats;
+    row["most_harmed"] = most;
+    row["flagged"] = flagged;
+    row["checks"] = {{"ppl_delta", std::fabs(100 * (ratio - 1)) <= harm.max_ppl_delta_pct},
+                     {"same_top", p.same_top() >= harm.min_same_top},
+                     {"categories", flagged.empty()}};
+    rows.push_back(row);
+  }
+  json out = {{"threshold", harm.max_category_kld},
+              {"thresholds",
+               {{"max_category_kld", harm.max_category_kld},
+                {"max_ppl_delta_pct", harm.max_ppl_delta_pct},
+                {"min_same_top", harm.min_same_top}}},
+              {"rows", rows}};
+  out["note"] = rows.empty() ? "no kld records"
+                             : "token-weighted over documents: kld_mean, kld_stderr, same_top and ln(ppl_ratio) are "
+                               "the pooled per-token figures; categories over the threshold mean KLD are flagged";
+  return out;
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,77 @@
+#include "analysis/pareto.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "stats/pareto.h"
+
+namespace qualm::analysis {
+
+using nlohmann::json;
+
+namespace {
+
+Label row_label(const json& row) {
+  return {row.value("model", ""), row.value("variant", ""), row.value("backend", "")};
+}
+
+}  // namespace
+
+json pareto(const RunData& run, const json& composite_rows) {
+  if (run.costs.empty()) {
+    return {{"quality_metric", "composite"},
+            {"points", json::array()},
+            {"note", "no cost table: add cost: costs.csv (columns model,variant,backend,usd_per_million_tokens)"}};
+  }
+  std::vector<json> rows;
+  std::vector<stats::CostQuality> points;
+  json missing = json::array();
+  for (const json& row : composite_rows) {
+    const Label l = row_label(row);
+    const auto cost = run.cost_of(l);
+    const json& q = row.contains("composite") ? row["composite"] : json();
+    if (!cost) {
+      missing.push_back(l.str());
+      continue;
+    }
+    if (!q.is_number() || !std::isfinite(q.get<double>())) continue;  // no generation metrics
+    rows.push_back(row);
+    points.push_back({*cost, q.get<double>()});
+  }
+  const stats::ParetoResult r = stats::pareto_frontier(points);
+
+  std::vector<size_t> order(points.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (points[a].cost != points[b].cost) return points[a].cost < points[b].cost;
+    return points[a].quality > points[b].quality;
+  });
+  json out_points = json::array(), frontier = json::array();
+  for (size_t i : order) {
+    const Label l = row_label(rows[i]);
+    json p = label_json(l);
+    p["quality"] = points[i].quality;
+    p["quality_ci_low"] = rows[i].value("ci_low", json());
+    p["quality_ci_high"] = rows[i].value("ci_high", json());
+    p["usd_per_million_tokens"] = points[i].cost;
+    // Cost per unit of quality; undefined when quality is not positive.
+    p["quality_adjusted_cost"] = points[i].quality > 0 ? json(points[i].cost / points[i].quality) : json();
+    p["on_frontier"] = static_cast<bool>(r.on_frontier[i]);
+    json by = json::array();
+    for (size_t j : r.dominated_by[i]) by.push_back(row_label(rows[j]).str());
+    p["dominated_by"] = by;
+    if (r.on_frontier[i]) frontier.push_back(l.str());
+    out_points.push_back(p);
+  }
+  return {{"quality_metric", "composite"},
+          {"points", out_points},
+          {"frontier", frontier},
+          {"missing_cost", missing},
+          {"note",
+           "quality_adjusted_cost = usd_per_million_tokens / composite (TR124 S10: cost per quality point, "
+           "lower is better). A label is on the frontier when no other is at most as costly and at least as "
+           "good with one strictly better; dominance uses the composite means, not their CIs."}};
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,71 @@
+#include "analysis/power_analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "stats/power.h"
+
+namespace qualm::analysis {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kAlpha = 0.05;
+constexpr double kPower = 0.8;
+
+struct Pool {
+  int configs = 0;
+  int64_t min_n = 0;
+  double variance_sum = 0;
+  double half_width_sum = 0;
+  int half_widths = 0;
+};
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+}  // namespace
+
+json power_analysis(const RunData& run, const json& tasks) {
+  std::map<std::pair<std::string, std::string>, Pool> pools;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const json& row : tasks) {
+    if (!row["std"].is_number() || row["n"].get<int64_t>() < 2) continue;
+    const auto key = std::make_pair(row["task_name"].get<std::string>(), row["metric"].get<std::string>());
+    if (!pools.count(key)) order.push_back(key);
+    Pool& p = pools[key];
+    const int64_t n = row["n"].get<int64_t>();
+    p.min_n = p.configs == 0 ? n : std::min(p.min_n, n);
+    ++p.configs;
+    p.variance_sum += std::pow(row["std"].get<double>(), 2);
+    if (row["ci_low"].is_number() && row["ci_high"].is_number()) {
+      p.half_width_sum += (row["ci_high"].get<double>() - row["ci_low"].get<double>()) / 2;
+      ++p.half_widths;
+    }
+  }
+  json rows = json::array();
+  for (const auto& key : order) {
+    const Pool& p = pools[key];
+    const double sd = std::sqrt(p.variance_sum / p.configs);
+    const double mde = stats::min_detectable_effect_ind(static_cast<double>(p.min_n), 1.0, kAlpha, kPower) * sd;
+    const double n_needed = sd > 0 ? std::ceil(stats::n_needed_ind(run.detect_difference / sd, 1.0, kAlpha, kPower)) : NAN;
+    rows.push_back({{"task_name", key.first},
+                    {"metric", key.second},
+                    {"configs", p.configs},
+                    {"n", p.min_n},
+                    {"sd", num(sd)},
+                    {"ci_half_width", p.half_widths > 0 ? num(p.half_width_sum / p.half_widths) : json(nullptr)},
+                    {"min_detectable_difference", num(mde)},
+                    {"n_needed", num(n_needed)}});
+  }
+  return {{"alpha", kAlpha},
+          {"power", kPower},
+          {"detect_difference", run.detect_difference},
+          {"rows", rows},
+          {"note", "two-sided two-sample t-test between two configurations; sd pools the configurations' sample "
+                   "variances; n is the smallest n among them; n_needed is per configuration, for a difference of "
+                   "detect_difference (set analysis: {detect_difference: X}); null where sd is 0"}};
+}
+
+}  // namespace qualm::analysis

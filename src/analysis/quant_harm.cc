@@ -1,0 +1,342 @@
+#include "analysis/quant_harm.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "analysis/kld_summary.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+// The task of `kind` to use: `preferred` when the run has it, else the first in the records
+// (with want_category, the first whose records carry a category, if any does).
+std::string pick_task(const RunData& run, const std::string& kind, const std::string& preferred, bool want_category) {
+  std::string first, first_with_category;
+  for (const json* r : run.ok_records()) {
+    if (run.kind_of(*r) != kind) continue;
+    const std::string name = r->value("task_name", "");
+    if (name == preferred) return name;
+    if (first.empty()) first = name;
+    if (first_with_category.empty() && r->contains("category")) first_with_category = name;
+  }
+  return want_category && !first_with_category.empty() ? first_with_category : first;
+}
+
+// What the manifest says about a variant's file.
+struct FileFacts {
+  json size_bytes;  // null when unknown
+  json quant_type;  // the requested type of a derived variant; null for a file used as given
+  json tensor_types = json::object();
+  json fallbacks = json::array();  // [{wanted, used, tensors}]
+};
+
+json fallback_counts(const json& fallbacks) {
+  std::map<std::pair<std::string, std::string>, int> counts;
+  for (const json& f : fallbacks) ++counts[{f.value("wanted", ""), f.value("used", "")}];
+  json out = json::array();
+  for (const auto& [types, n] : counts) out.push_back({{"wanted", types.first}, {"used", types.second}, {"tensors", n}});
+  return out;
+}
+
+// (model, variant) -> facts, and each model's variants in the experiment's order.
+void read_manifest_models(const json& manifest, std::map<std::pair<std::string, std::string>, FileFacts>& facts,
+                          std::map<std::string, std::vector<std::string>>& order) {
+  for (const json& m : manifest.value("models", json::array())) {
+    const std::string model = m.value("name", ""), variant = m.value("variant", "");
+    order[model].push_back(variant);
+    FileFacts f;
+    const json gguf = m.value("gguf", json::object());
+    const json quant = m.value("quantization", json());
+    if (m.contains("size_bytes")) f.size_bytes = m["size_bytes"];
+    else if (gguf.contains("file_bytes")) f.size_bytes = gguf["file_bytes"];
+    else if (quant.is_object() && quant.contains("output_bytes")) f.size_bytes = quant["output_bytes"];
+    if (gguf.contains("tensor_types")) f.tensor_types = gguf["tensor_types"];
+    else if (quant.is_object() && quant.contains("tensor_types")) f.tensor_types = quant["tensor_types"];
+    if (quant.is_object()) {
+      f.quant_type = quant.value("type", json());
+      f.fallbacks = fallback_counts(quant.value("fallbacks", json::array()));
+    }
+    facts[{model, variant}] = f;
+  }
+}
+
+struct PplSums {
+  int64_t docs = 0;
+  double ll = 0, tokens = 0, words = 0;
+};
+
+struct GenSums {
+  int64_t n = 0, completed = 0, non_degenerate = 0, with_repetition = 0, timed = 0;
+  double ms = 0, tokens = 0;
+
+  void add(const json& r, double min_repetition) {
+    ++n;
+    if (r.contains("error") && !r["error"].is_null()) return;
+    const json c = r.value("candidate", json());
+    const bool non_empty = c.is_string() && std::any_of(c.get_ref<const std::string&>().begin(),
+                                                         c.get_ref<const std::string&>().end(),
+                                                         [](unsigned char ch) { return !std::isspace(ch); });
+    completed += non_empty ? 1 : 0;
+    if (const auto rep = metric_value(r, "repetition")) {
+      ++with_repetition;
+      non_degenerate += non_empty && *rep >= min_repetition ? 1 : 0;
+    }
+    if (r.value("gen_time_ms", json()).is_number()) {
+      ++timed;
+      ms += r["gen_time_ms"].get<double>();
+      tokens += r.value("output_tokens", json()).is_number() ? r["output_tokens"].get<double>() : 0;
+    }
+  }
+  json rates() const {
+    if (n == 0) return nullptr;
+    return {{"n", n},
+            {"completed_rate", double(completed) / double(n)},
+            {"non_degenerate_rate", with_repetition > 0 ? json(double(non_degenerate) / double(n)) : json()},
+            {"mean_time_s", timed > 0 ? json(ms / double(timed) / 1000) : json()},
+            {"tokens_per_s", ms > 0 ? json(tokens / (ms / 1000)) : json()}};
+  }
+};
+
+// Everything measured for one (model, variant, backend).
+struct LabelFacts {
+  PplSums ppl;
+  GenSums gen;
+  std::vector<std::string> gen_order;
+  std::map<std::string, GenSums> gen_categories;
+  const json* kld = nullptr;  // its kld_summary row
+};
+
+json ppl_json(const PplSums& p) {
+  if (p.docs == 0 || p.tokens <= 0) return nullptr;
+  return {{"n_docs", p.docs},
+          {"n_tokens", p.tokens},
+          {"token_perplexity", num(std::exp(-p.ll / p.tokens))},
+          {"word_perplexity", p.words > 0 ? num(std::exp(-p.ll / p.words)) : json()}};
+}
+
+json threshold(const std::string& name, const Label& l, const json& value, double limit, const std::string& op,
+               const std::string& detail) {
+  json t = {{"name", name}, {"model", l.model}, {"backend", l.backend}, {"variant", l.variant},
+            {"value", value}, {"limit", limit}, {"op", op}, {"status", "MISSING"}, {"by", nullptr},
+            {"detail", detail}};
+  if (!value.is_number()) return t;
+  const double v = value.get<double>();
+  const double by = op == "<=" ? limit - v : op == ">=" ? v - limit : limit - std::fabs(v);  // "|x| <="
+  t["status"] = by >= 0 ? "PASS" : "FAIL";
+  t["by"] = by;
+  return t;
+}
+
+// The category rows of a variant: the kld row's categories in order, then any that only
+// generation has.
+json category_rows(const LabelFacts& f, const std::set<std::string>& most_harmed) {
+  json rows = json::array();
+  std::set<std::string> seen;
+  auto gen_fields = [&](json& row, const std::string& category) {
+    const auto g = f.gen_categories.find(category);
+    const json rates = g == f.gen_categories.end() ? json() : g->second.rates();
+    for (const char* key : {"n", "completed_rate", "non_degenerate_rate", "mean_time_s"}) {
+      row[key] = rates.is_object() ? rates[key] : json();
+    }
+  };
+  if (f.kld) {
+    for (const json& c : f.kld->value("categories", json::array())) {
+      const std::string name = c.value("category", "");
+      json row = {{"category", name},         {"kld_mean", c.value("kld_mean", json())},
+                  {"same_top", c.value("same_top", json())}, {"n_tokens", c.value("n_tokens", json())},
+                  {"flagged", c.value("flagged", false)},    {"most_harmed", most_harmed.count(name) > 0}};
+      gen_fields(row, name);
+      rows.push_back(row);
+      seen.insert(name);
+    }
+  }
+  for (const std::string& name : f.gen_order) {
+    if (seen.count(name)) continue;
+    json row = {{"category", name}, {"kld_mean", nullptr}, {"same_top", nullptr}, {"n_tokens", nullptr},
+                {"flagged", false}, {"most_harmed", false}};
+    gen_fields(row, name);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+json quantization_harm(const RunData& run) {
+  const HarmThresholds& limits = run.harm;
+  const std::string ppl_task = pick_task(run, "loglikelihood_rolling", "wikitext", false);
+  const std::string kld_task = pick_task(run, "kld", "prompt_suite_96_continuation_kld", true);
+  const std::string gen_task = pick_task(run, "generate", "prompt_suite_96", true);
+
+  std::map<Label, LabelFacts> facts;
+  for (const json& r : run.records) {  // error records count against the generation rates
+    const std::string task = r.value("task_name", "");
+    if (gen_task.empty() || task != gen_task) continue;
+    LabelFacts& f = facts[label_of(r)];
+    f.gen.add(r, limits.non_degenerate_repetition);
+    const json c = r.value("category", json());
+    if (!c.is_string()) continue;
+    const std::string category = c.get<std::string>();
+    if (!f.gen_categories.count(category)) f.gen_order.push_back(category);
+    f.gen_categories[category].add(r, limits.non_degenerate_repetition);
+  }
+  for (const json* r : run.ok_records()) {
+    if (ppl_task.empty() || r->value("task_name", "") != ppl_task) continue;
+    PplSums& p = facts[label_of(*r)].ppl;
+    const auto ll = metric_value(*r, "loglikelihood"), n = metric_value(*r, "n_tokens");
+    if (!ll || !n) continue;
+    ++p.docs;
+    p.ll += *ll;
+    p.tokens += *n;
+    p.words += metric_value(*r, "words").value_or(0);
+  }
+  const json kld = kld_summary(run);  // flags categories over run.harm.max_category_kld
+  for (const json& row : kld["rows"]) {
+    if (row.value("task_name", "") != kld_task) continue;
+    facts[{row.value("model", ""), row.value("variant", ""), row.value("backend", "")}].kld = &row;
+  }
+
+  std::map<std::pair<std::string, std::string>, FileFacts> files;
+  std::map<std::string, std::vector<std::string>> variant_order;
+  read_manifest_models(run.manifest, files, variant_order);
+  for (const Label& l : run.labels()) {  // variants the manifest lacks: in the order the runner wrote them
+    auto& order = variant_order[l.model];
+    if (std::find(order.begin(), order.end(), l.variant) == order.end()) order.push_back(l.variant);
+  }
+
+  // (model, backend) groups; variants in the experiment's order, the first being the base.
+  std::vector<std::pair<std::string, std::string>> groups;
+  std::map<std::pair<std::string, std::string>, std::vector<Label>> members;
+  for (const auto& [label, f] : facts) {
+    const std::pair<std::string, std::string> key{label.model, label.backend};
+    if (!members.count(key)) groups.push_back(key);
+    members[key].push_back(label);
+  }
+  auto rank = [&](const Label& l) {
+    const auto& order = variant_order[l.model];
+    return std::find(order.begin(), order.end(), l.variant) - order.begin();
+  };
+
+  json models = json::array(), thresholds = json::array();
+  for (const auto& key : groups) {
+    std::vector<Label>& labels = members[key];
+    std::stable_sort(labels.begin(), labels.end(), [&](const Label& a, const Label& b) {
+      return std::make_pair(rank(a), a.variant) < std::make_pair(rank(b), b.variant);
+    });
+    const Label& base = labels.front();
+    const LabelFacts& bf = facts[base];
+    const json base_ppl = ppl_json(bf.ppl);
+    const FileFacts base_file = files[{base.model, base.variant}];
+    const json base_speed = bf.gen.rates().is_object() ? bf.gen.rates()["tokens_per_s"] : json();
+    json variants = json::array();
+    for (const Label& l : labels) {
+      const LabelFacts& f = facts[l];
+      const FileFacts& file = files[{l.model, l.variant}];
+      const bool is_base = l == base;
+      json v = {{"variant", l.variant}, {"is_base", is_base}, {"quant_type", file.quant_type},
+                {"size_bytes", file.size_bytes}, {"tensor_types", file.tensor_types}, {"fallbacks", file.fallbacks}};
+      v["compression_ratio"] = file.size_bytes.is_number() && base_file.size_bytes.is_number()
+                                   ? num(base_file.size_bytes.get<double>() / file.size_bytes.get<double>())
+                                   : json();
+      v["ppl"] = ppl_json(f.ppl);
+      v["ppl_delta_pct"] = v["ppl"].is_object() && base_ppl.is_object()
+                               ? num(100 * (v["ppl"]["token_perplexity"].get<double>() /
+                                                base_ppl["token_perplexity"].get<double>() - 1))
+                               : json();
+      std::set<std::string> harmed;
+      json most_harmed = json::array();
+      if (f.kld) {
+        v["kld"] = {{"n_docs", (*f.kld)["n_docs"]}, {"n_tokens", (*f.kld)["n_tokens"]},
+                    {"kld_mean", (*f.kld)["kld_mean"]}, {"kld_stderr", (*f.kld)["kld_stderr"]},
+                    {"same_top", (*f.kld)["same_top"]}};
+        if (!is_base) most_harmed = f.kld->value("most_harmed", json::array());  // the base against itself: 0
+        for (const json& c : most_harmed) harmed.insert(c.get<std::string>());
+      } else {
+        v["kld"] = nullptr;
+      }
+      v["most_harmed"] = most_harmed;
+      v["generation"] = f.gen.rates();
+      const json speed = v["generation"].is_object() ? v["generation"]["tokens_per_s"] : json();
+      v["speed_ratio"] = speed.is_number() && base_speed.is_number() && base_speed.get<double>() > 0
+                             ? num(speed.get<double>() / base_speed.get<double>())
+                             : json();
+      v["categories"] = category_rows(f, harmed);
+      variants.push_back(v);
+      if (is_base) continue;
+
+      thresholds.push_back(threshold("ppl_delta_pct", l, v["ppl_delta_pct"], limits.max_ppl_delta_pct, "|x| <=",
+                                     ppl_task.empty() ? "no loglikelihood_rolling task (add wikitext)"
+                                                      : "token perplexity on " + ppl_task + " against " + base.variant));
+      json worst = nullptr;
+      std::string where = "no kld task (add prompt_suite_96_continuation_kld)";
+      for (const json& c : v["categories"]) {
+        if (c["kld_mean"].is_number() && (worst.is_null() || c["kld_mean"].get<double>() > worst.get<double>())) {
+          worst = c["kld_mean"];
+          where = "worst category: " + c["category"].get<std::string>();
+        }
+      }
+      if (worst.is_null() && f.kld) {
+        worst = (*f.kld)["kld_mean"];
+        where = "no categories: the mean over all tokens";
+      }
+      thresholds.push_back(threshold("max_category_kld", l, worst, limits.max_category_kld, "<=", where));
+      thresholds.push_back(threshold("same_top", l, f.kld ? (*f.kld)["same_top"] : json(), limits.min_same_top, ">=",
+                                     f.kld ? "top-1 agreement with " + base.variant + " on " + kld_task
+                                           : "no kld task (add prompt_suite_96_continuation_kld)"));
+    }
+    models.push_back({{"model", key.first},
+                      {"backend", key.second},
+                      {"base_variant", base.variant},
+                      {"ppl_task", ppl_task.empty() ? json() : json(ppl_task)},
+                      {"kld_task", kld_task.empty() ? json() : json(kld_task)},
+                      {"generation_task", gen_task.empty() ? json() : json(gen_task)},
+                      {"speed_basis", gen_task.empty() ? "none: no generate task (records time only generation)"
+                                                       : "generated tokens per second per sequence on " + gen_task +
+                                                             " (sum output_tokens / sum gen_time_ms)"},
+                      {"variants", variants}});
+  }
+
+  // The same limits as gates on record metrics. Gates average per-document values (not per
+  // token) and include the base variant, so they approximate the lines above.
+  json gates = json::array();
+  if (!kld_task.empty()) {
+    gates.push_back("kld_mean@" + kld_task + " <= " + fixed(limits.max_category_kld, 4));
+    gates.push_back("same_top@" + kld_task + " >= " + fixed(limits.min_same_top, 4));
+  }
+  bool wikitext_kld = false;
+  for (const json& row : kld["rows"]) wikitext_kld = wikitext_kld || row.value("task_name", "") == "wikitext_kld";
+  if (wikitext_kld) {
+    gates.push_back("ppl_ratio@wikitext_kld <= " + fixed(1 + limits.max_ppl_delta_pct / 100, 4));
+    gates.push_back("ppl_ratio@wikitext_kld >= " + fixed(1 - limits.max_ppl_delta_pct / 100, 4));
+  }
+  return {{"limits",
+           {{"max_ppl_delta_pct", limits.max_ppl_delta_pct},
+            {"max_category_kld", limits.max_category_kld},
+            {"min_same_top", limits.min_same_top},
+            {"non_degenerate_repetition", limits.non_degenerate_repetition}}},
+          {"models", models},
+          {"thresholds", thresholds},
+          {"gates", gates},
+          {"note", models.empty() ? "no records of a wikitext, kld or generate task"
+                                  : "each variant against its model's first variant on the same backend; PPL, KLD "
+                                    "and top-1 agreement are token-weighted over documents; a category's KLD is "
+                                    "the mean over its tokens; gates average per-document values instead and "
+                                    "cannot select a category"}};
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,320 @@
+#include "analysis/rankings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "analysis/metric_info.h"
+#include "report/aggregate.h"
+#include "stats/bootstrap.h"
+#include "stats/rank_agreement.h"
+#include "stats/ranks.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kCompositeResamples = 2000;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+// One generate record's metric values, by metric index.
+using Row = std::vector<std::optional<double>>;
+
+struct LabelRows {
+  Label label;
+  std::vector<Row> rows;
+};
+
+// The composite of some rows: mean over metrics of each metric's mean (metrics no row has
+// are left out).
+double composite_of(const std::vector<const Row*>& rows, size_t n_metrics) {
+  double total = 0;
+  int used = 0;
+  for (size_t m = 0; m < n_metrics; ++m) {
+    double sum = 0;
+    int64_t n = 0;
+    for (const Row* r : rows) {
+      if ((*r)[m]) {
+        sum += *(*r)[m];
+        ++n;
+      }
+    }
+    if (n > 0) {
+      total += sum / static_cast<double>(n);
+      ++used;
+    }
+  }
+  return used > 0 ? total / used : NAN;
+}
+
+// Percentile bootstrap over the label's records (each record keeps its metrics together).
+stats::Interval composite_ci(const LabelRows& lr, size_t n_metrics, uint64_t seed) {
+  const size_t n = lr.rows.size();
+  if (n == 0) return {NAN, NAN};
+  std::mt19937_64 rng(stats::mix_seed(seed, "composite|" + lr.label.str()));
+  std::vector<double> values;
+  values.reserve(kCompositeResamples);
+  std::vector<const Row*> sample(n);
+  for (int b = 0; b < kCompositeResamples; ++b) {
+    for (size_t i = 0; i < n; ++i) {
+      const auto k = static_cast<size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
+      sample[i] = &lr.rows[k];
+    }
+    const double c = composite_of(sample, n_metrics);
+    if (std::isfinite(c)) values.push_back(c);
+  }
+  if (values.empty()) return {NAN, NAN};
+  std::sort(values.begin(), values.end());
+  auto at = [&](double p) {
+    const double pos = p * static_cast<double>(values.size() - 1);
+    const auto lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+  };
+  return {at(0.025), at(0.975)};
+}
+
+// Ranks of values (1 = best) with ties averaged, in the metric's direction.
+std::vector<double> ranks_of(std::vector<double> values, bool higher_better) {
+  for (double& v : values) v = higher_better ? -v : v;
+  return stats::average_ranks(values).ranks;
+}
+
+}  // namespace
+
+json composite(const RunData& run) {
+  std::vector<std::string> metrics;
+  std::map<std::string, size_t> metric_index;
+  std::vector<LabelRows> labels;
+  std::map<Label, size_t> label_index;
+  for (const json* r : run.ok_records()) {
+    if (run.kind_of(*r) != "generate" || !(*r)["metrics"].is_object()) continue;
+    for (const auto& [name, value] : (*r)["metrics"].items()) {
+      if (!metric_index.count(name)) {
+        metric_index[name] = metrics.size();
+        metrics.push_back(name);
+      }
+    }
+  }
+  for (const json* r : run.ok_records()) {
+    if (run.kind_of(*r) != "generate" || !(*r)["metrics"].is_object()) continue;
+    const Label l = label_of(*r);
+    if (!label_index.count(l)) {
+      label_index[l] = labels.size();
+      labels.push_back({l, {}});
+    }
+    Row row(metrics.size());
+    for (size_t m = 0; m < metrics.size(); ++m) row[m] = metric_value(*r, metrics[m]);
+    labels[label_index[l]].rows.push_back(std::move(row));
+  }
+
+  std::vector<json> rows;
+  for (const LabelRows& lr : labels) {
+    json row = label_json(lr.label);
+    std::vector<const Row*> all;
+    for (const Row& r : lr.rows) all.push_back(&r);
+    int n_metrics = 0;
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      double sum = 0;
+      int64_t n = 0;
+      for (const Row& r : lr.rows) {
+        if (r[m]) {
+          sum += *r[m];
+          ++n;
+        }
+      }
+      if (n > 0) {
+        row["metrics"][metrics[m]] = sum / static_cast<double>(n);
+        ++n_metrics;
+      }
+    }
+    const double value = composite_of(all, metrics.size());
+    const stats::Interval ci = composite_ci(lr, metrics.size(), run.seed);
+    row["composite"] = num(value);
+    row["ci_low"] = num(ci.low);
+    row["ci_high"] = num(ci.high);
+    row["n_samples"] = lr.rows.size();
+    row["n_metrics"] = n_metrics;
+    rows.push_back(row);
+  }
+
+  // Per-metric ranks over the labels that have the metric; composite rank = mean of them.
+  std::vector<double> rank_sum(rows.size(), 0), rank_n(rows.size(), 0);
+  for (const std::string& m : metrics) {
+    std::vector<size_t> who;
+    std::vector<double> values;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].contains("metrics") && rows[i]["metrics"].contains(m)) {
+        who.push_back(i);
+        values.push_back(rows[i]["metrics"][m].get<double>());
+      }
+    }
+    const std::vector<double> ranks = ranks_of(values, higher_is_better(m));
+    for (size_t k = 0; k < who.size(); ++k) {
+      rank_sum[who[k]] += ranks[k];
+      rank_n[who[k]] += 1;
+    }
+  }
+  std::vector<double> mean_rank(rows.size(), NAN);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rank_n[i] > 0) mean_rank[i] = rank_sum[i] / rank_n[i];
+    rows[i]["mean_metric_rank"] = num(mean_rank[i]);
+  }
+  if (!rows.empty()) {
+    std::vector<double> keys = mean_rank;
+    for (double& k : keys) k = std::isfinite(k) ? k : 1e300;
+    const std::vector<double> by_metrics = stats::average_ranks(keys).ranks;
+    for (size_t i = 0; i < rows.size(); ++i) rows[i]["rank_by_metrics"] = by_metrics[i];
+  }
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const double x = rows[a]["composite"].is_number() ? rows[a]["composite"].get<double>() : -1e300;
+    const double y = rows[b]["composite"].is_number() ? rows[b]["composite"].get<double>() : -1e300;
+    return x > y;
+  });
+  json out = json::array();
+  for (size_t i = 0; i < order.size(); ++i) {
+    json row = rows[order[i]];
+    row["rank"] = i + 1;
+    out.push_back(row);
+  }
+  return out;
+}
+
+json task_rows(const RunData& run) {
+  json out = json::array();
+  for (const AggregateRow& r : aggregate_records(run.records, run.seed)) {
+    out.push_back({{"model", r.model}, {"variant", r.variant}, {"backend", r.backend}, {"task_name", r.task_name},
+                   {"metric", r.metric}, {"n", r.n}, {"mean", num(r.mean)}, {"std", num(r.std)},
+                   {"ci_low", num(r.ci_low)}, {"ci_high", num(r.ci_high)}});
+  }
+  return out;
+}
+
+namespace {
+
+// Mean composite over the labels sharing one field (model, variant or backend).
+json rank_by(const json& composite_rows, const std::string& field) {
+  std::map<std::string, std::pair<double, int>> sums;
+  std::vector<std::string> order;
+  for (const json& row : composite_rows) {
+    if (!row["composite"].is_number()) continue;
+    const std::string key = row[field].get<std::string>();
+    if (!sums.count(key)) order.push_back(key);
+    sums[key].first += row["composite"].get<double>();
+    sums[key].second += 1;
+  }
+  std::vector<std::pair<double, std::string>> v;
+  for (const std::string& k : order) v.push_back({sums[k].first / sums[k].second, k});
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  json out = json::array();
+  for (size_t i = 0; i < v.size(); ++i) {
+    out.push_back({{field, v[i].second}, {"mean_composite", v[i].first}, {"n_configs", sums[v[i].second].second},
+                   {"rank", i + 1}});
+  }
+  return out;
+}
+
+// Per generate task: each label's task composite (mean over the task's metrics) and the best.
+json rank_by_task(const RunData& run, const json& tasks) {
+  std::set<std::string> generate;
+  for (const json* r : run.ok_records()) {
+    if (run.kind_of(*r) == "generate") generate.insert((*r)["task_name"].get<std::string>());
+  }
+  std::map<std::string, std::map<Label, std::pair<double, int>>> sums;
+  std::vector<std::string> order;
+  for (const json& row : tasks) {
+    const std::string task = row["task_name"].get<std::string>();
+    if (!generate.count(task) || !row["mean"].is_number()) continue;
+    if (!sums.count(task)) order.push_back(task);
+    auto& s = sums[task][label_of(row)];
+    s.first += row["mean"].get<double>();
+    s.second += 1;
+  }
+  json out = json::array();
+  for (const std::string& task : order) {
+    std::vector<std::pair<double, Label>> v;
+    for (const auto& [l, s] : sums[task]) v.push_back({s.first / s.second, l});
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    json rows = json::array();
+    for (size_t i = 0; i < v.size(); ++i) {
+      json r = label_json(v[i].second);
+      r["task_composite"] = v[i].first;
+      r["rank"] = i + 1;
+      rows.push_back(r);
+    }
+    out.push_back({{"task_name", task}, {"best", v.front().second.str()}, {"rows", rows}});
+  }
+  return out;
+}
+
+}  // namespace
+
+json rankings(const RunData& run, const json& composite_rows, const json& tasks) {
+  json per_metric = json::object();
+  std::vector<std::string> metrics;
+  for (const json& row : composite_rows) {
+    const json row_metrics = row.value("metrics", json::object());
+    for (const auto& [m, v] : row_metrics.items()) {
+      if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+    }
+  }
+  std::sort(metrics.begin(), metrics.end());
+  // Labels having every metric, for agreement between rankings.
+  std::vector<const json*> complete;
+  for (const json& row : composite_rows) {
+    bool all = true;
+    for (const std::string& m : metrics) all = all && row.value("metrics", json::object()).contains(m);
+    if (all) complete.push_back(&row);
+  }
+  for (const std::string& m : metrics) {
+    std::vector<std::pair<double, json>> v;
+    for (const json& row : composite_rows) {
+      if (!row.value("metrics", json::object()).contains(m)) continue;
+      json r = {{"model", row["model"]}, {"variant", row["variant"]}, {"backend", row["backend"]},
+                {"value", row["metrics"][m]}};
+      v.push_back({row["metrics"][m].get<double>(), r});
+    }
+    std::vector<double> values;
+    for (const auto& p : v) values.push_back(p.first);
+    const std::vector<double> ranks = ranks_of(values, higher_is_better(m));
+    json rows = json::array();
+    for (size_t i = 0; i < v.size(); ++i) {
+      v[i].second["rank"] = ranks[i];
+      rows.push_back(v[i].second);
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) { return a["rank"] < b["rank"]; });
+    per_metric[m] = {{"higher_is_better", higher_is_better(m)}, {"rows", rows}};
+  }
+  json agreement = json::array();
+  for (size_t a = 0; a < metrics.size(); ++a) {
+    for (size_t b = a + 1; b < metrics.size(); ++b) {
+      std::vector<double> x, y;
+      for (const json* row : complete) {
+        // Signed so that "better" is larger for both metrics.
+        x.push_back((*row)["metrics"][metrics[a]].get<double>() * (higher_is_better(metrics[a]) ? 1 : -1));
+        y.push_back((*row)["metrics"][metrics[b]].get<double>() * (higher_is_better(metrics[b]) ? 1 : -1));
+      }
+      const stats::Correlation s = stats::spearman(x, y);
+      const stats::Correlation k = stats::kendall_tau_b(x, y);
+      agreement.push_back({{"metric_a", metrics[a]}, {"metric_b", metrics[b]}, {"n", x.size()},
+                           {"spearman", num(s.r)}, {"spearman_p", num(s.p)},
+                           {"kendall_tau", num(k.r)}, {"kendall_p", num(k.p)}});
+    }
+  }
+  return {{"per_metric", per_metric},
+          {"agreement", agreement},
+          {"agreement_note", "rank correlations between metrics over the configurations that have every metric; "
+                             "null where a ranking is constant or fewer than two configurations"},
+          {"by_model", rank_by(composite_rows, "model")},
+          {"by_variant", rank_by(composite_rows, "variant")},
+          {"by_backend", rank_by(composite_rows, "backend")},
+          {"by_task", rank_by_task(run, tasks)}};
+}
+
+}  // namespace qualm::analysis

@@ -1,0 +1,26 @@
+#pragma once
+// Composite quality and rankings (TR124 S9, S12): the composite of each (model, variant,
+// backend) with a bootstrap CI, per-metric rankings, composite rank as the mean of per-metric
+// ranks, agreement between metric rankings, and rankings by model, backend and task.
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/run_data.h"
+
+namespace qualm::analysis {
+
+// [{model, variant, backend, composite, ci_low, ci_high, n_samples, n_metrics, metrics {m: mean},
+//   rank, mean_metric_rank, rank_by_metrics}] best first. The composite is the unweighted mean
+// over generation metrics of each metric's mean over the label's generate records.
+nlohmann::json composite(const RunData& run);
+
+// aggregate.csv's rows as JSON: [{model, variant, backend, task_name, metric, n, mean, std,
+// ci_low, ci_high}] (null where undefined).
+nlohmann::json task_rows(const RunData& run);
+
+// {per_metric: {metric: [{model, variant, backend, value, rank}]}, agreement: [{metric_a,
+//  metric_b, n, spearman, kendall_tau}], by_model: [...], by_backend: [...], by_task: [...]}
+// by_task reads task_rows(run).
+nlohmann::json rankings(const RunData& run, const nlohmann::json& composite_rows, const nlohmann::json& tasks);
+
+}  // namespace qualm::analysis

@@ -1,0 +1,73 @@
+#include "analysis/rankings.h"
+
+#include <gtest/gtest.h>
+
+#include "analysis/test_records.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+using testing::record;
+
+// Two configurations, two metrics; values chosen so the hand computation is short.
+RunData two_labels() {
+  std::vector<json> r = {
+      record("f32", "cpu", "qa", 0, {{"rouge_l", 0.2}, {"repetition", 1.0}}),
+      record("f32", "cpu", "qa", 1, {{"rouge_l", 0.4}, {"repetition", 0.8}}),
+      record("q4", "cpu", "qa", 0, {{"rouge_l", 0.1}, {"repetition", 1.0}}),
+      record("q4", "cpu", "qa", 1, {{"rouge_l", 0.1}}),  // repetition missing
+      record("q4", "cpu", "arc", 0, {{"acc", 1.0}}, "multiple_choice"),  // outside the composite
+  };
+  return make_run_data(json(), r);
+}
+
+TEST(Composite, MeanOfMetricMeansWithCiAndRanks) {
+  const json c = composite(two_labels());
+  ASSERT_EQ(c.size(), 2u);
+  // f32: rouge_l 0.3, repetition 0.9 -> 0.6; q4: rouge_l 0.1, repetition 1.0 -> 0.55.
+  EXPECT_EQ(c[0]["variant"], "f32");
+  EXPECT_NEAR(c[0]["composite"].get<double>(), 0.6, 1e-12);
+  EXPECT_NEAR(c[1]["composite"].get<double>(), 0.55, 1e-12);
+  EXPECT_EQ(c[0]["rank"], 1);
+  EXPECT_EQ(c[1]["n_samples"], 2);
+  // Per-metric ranks: rouge_l f32 1, q4 2; repetition q4 1, f32 2 -> both mean 1.5, tied.
+  EXPECT_DOUBLE_EQ(c[0]["mean_metric_rank"].get<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(c[1]["mean_metric_rank"].get<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(c[0]["rank_by_metrics"].get<double>(), 1.5);
+  // The bootstrap CI holds the composite of every resample: within the metric ranges seen.
+  EXPECT_LE(c[0]["ci_low"].get<double>(), 0.6);
+  EXPECT_GE(c[0]["ci_high"].get<double>(), 0.6);
+  EXPECT_GE(c[0]["ci_low"].get<double>(), 0.5);   // worst resample: both records = sample 0 -> (0.2 + 1.0) / 2
+  EXPECT_LE(c[0]["ci_high"].get<double>(), 0.6 + 1e-12);  // best: (0.4 + 0.8) / 2 = 0.6 or mixes of 0.6
+  // Same seed, same CI.
+  EXPECT_EQ(composite(two_labels()), c);
+}
+
+TEST(Rankings, PerMetricAgreementAndByTask) {
+  const RunData d = two_labels();
+  const json c = composite(d);
+  const json r = rankings(d, c, task_rows(d));
+  const json& rouge = r["per_metric"]["rouge_l"]["rows"];
+  EXPECT_EQ(rouge[0]["variant"], "f32");
+  EXPECT_EQ(rouge[0]["rank"], 1.0);
+  ASSERT_EQ(r["agreement"].size(), 1u);
+  // Two configurations ranked in opposite orders: rho = tau = -1.
+  EXPECT_DOUBLE_EQ(r["agreement"][0]["spearman"].get<double>(), -1.0);
+  EXPECT_DOUBLE_EQ(r["agreement"][0]["kendall_tau"].get<double>(), -1.0);
+  ASSERT_EQ(r["by_task"].size(), 1u);  // qa only: arc is multiple choice
+  EXPECT_EQ(r["by_task"][0]["best"], "m/f32/cpu");
+  EXPECT_EQ(r["by_variant"][0]["variant"], "f32");
+}
+
+TEST(Rankings, LowerIsBetterMetricsRankAscending) {
+  std::vector<json> recs = {record("a", "cpu", "t", 0, {{"kld_mean", 0.3}}), record("b", "cpu", "t", 0, {{"kld_mean", 0.1}})};
+  const RunData d = make_run_data(json(), recs);
+  const json c = composite(d);
+  const json r = rankings(d, c, task_rows(d));
+  EXPECT_EQ(r["per_metric"]["kld_mean"]["rows"][0]["variant"], "b");
+  EXPECT_FALSE(r["per_metric"]["kld_mean"]["higher_is_better"].get<bool>());
+}
+
+}  // namespace
+}  // namespace qualm::analysis

@@ -1,0 +1,149 @@
+#include "analysis/run_data.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "core/errors.h"
+#include "run/sample_log.h"
+
+namespace qualm::analysis {
+
+using nlohmann::json;
+
+Label label_of(const json& r) {
+  return {r.value("model", ""), r.value("variant", ""), r.value("backend", "")};
+}
+
+json label_json(const Label& l) { return {{"model", l.model}, {"variant", l.variant}, {"backend", l.backend}}; }
+
+std::optional<double> metric_value(const json& record, const std::string& metric) {
+  const auto m = record.find("metrics");
+  if (m == record.end() || !m->is_object()) return std::nullopt;
+  const auto v = m->find(metric);
+  if (v == m->end()) return std::nullopt;
+  if (v->is_boolean()) return v->get<bool>() ? 1.0 : 0.0;
+  if (!v->is_number()) return std::nullopt;
+  const double x = v->get<double>();
+  if (std::isnan(x)) return std::nullopt;
+  return x;
+}
+
+namespace {
+
+bool is_error(const json& r) { return r.contains("error") && !r["error"].is_null(); }
+
+// A record's task_type as the runner writes it, mapped onto the plan's kinds.
+std::string kind_from_type(const std::string& type) {
+  if (type == "multiple_choice" || type == "kld") return type;
+  if (type == "perplexity") return "loglikelihood_rolling";
+  return "generate";
+}
+
+}  // namespace
+
+std::vector<const json*> RunData::ok_records() const {
+  std::vector<const json*> out;
+  out.reserve(records.size());
+  for (const json& r : records) {
+    if (!is_error(r)) out.push_back(&r);
+  }
+  return out;
+}
+
+std::string RunData::kind_of(const json& record) const {
+  const std::string task = record.value("task_name", "");
+  if (const auto it = tasks.find(task); it != tasks.end()) return it->second.kind;
+  return kind_from_type(record.value("task_type", ""));
+}
+
+std::vector<Label> RunData::labels() const {
+  std::vector<Label> out;
+  std::set<Label> seen;
+  for (const json* r : ok_records()) {
+    const Label l = label_of(*r);
+    if (seen.insert(l).second) out.push_back(l);
+  }
+  return out;
+}
+
+std::optional<double> RunData::cost_of(const Label& label) const {
+  std::optional<double> any_backend;
+  for (const Cost& c : costs) {
+    if (c.label.model != label.model || c.label.variant != label.variant) continue;
+    if (c.label.backend == label.backend) return c.usd_per_million_tokens;
+    if (c.label.backend.empty()) any_backend = c.usd_per_million_tokens;
+  }
+  return any_backend;
+}
+
+RunData make_run_data(json manifest, std::vector<json> records) {
+  RunData d;
+  d.records = std::move(records);
+  if (!manifest.is_object()) manifest = json::object();
+  d.manifest = std::move(manifest);
+  const json& m = d.manifest;
+  d.experiment = m.value("experiment", "");
+  d.run_id = m.value("run_id", "");
+  if (m.contains("seeds") && m["seeds"].contains("seed")) d.seed = m["seeds"]["seed"].get<uint64_t>();
+  if (m.contains("plan") && m["plan"].is_object()) {
+    const json& p = m["plan"];
+    for (const json& t : p.value("tasks", json::array())) {
+      TaskInfo info;
+      info.name = t.value("name", "");
+      info.kind = t.value("kind", "generate");
+      info.group = t.value("group", "");
+      info.repetitions = t.value("repetitions", 1);
+      info.temperature = t.value("temperature", 0.0);
+      d.tasks[info.name] = info;
+    }
+    d.planned = p.value("planned", int64_t{0});
+    d.skipped_cells = p.value("skipped_cells", int64_t{0});
+    for (const json& c : p.value("costs", json::array())) {
+      d.costs.push_back({{c.value("model", ""), c.value("variant", ""), c.value("backend", "")},
+                         c.value("usd_per_million_tokens", 0.0)});
+    }
+    const json params = p.value("params", json::object());
+    for (const auto& [model, n] : params.items()) d.params[model] = n.get<double>();
+    d.tost_margin = p.value("tost_margin", d.tost_margin);
+    d.detect_difference = p.value("detect_difference", d.detect_difference);
+    const json harm = p.value("harm_thresholds", json::object());
+    d.harm.max_ppl_delta_pct = harm.value("max_ppl_delta_pct", d.harm.max_ppl_delta_pct);
+    d.harm.max_category_kld = harm.value("max_category_kld", d.harm.max_category_kld);
+    d.harm.min_same_top = harm.value("min_same_top", d.harm.min_same_top);
+    d.harm.non_degenerate_repetition = harm.value("non_degenerate_repetition", d.harm.non_degenerate_repetition);
+    for (const json& g : p.value("gates", json::array())) d.gates.push_back(g.get<std::string>());
+  } else {
+    // An older manifest, or records alone: the plan is what they show.
+    d.planned = static_cast<int64_t>(d.records.size());
+    d.skipped_cells = static_cast<int64_t>(m.value("skipped", json::array()).size());
+  }
+  return d;
+}
+
+RunData load_run(const std::filesystem::path& dir) {
+  const auto manifest_path = dir / "manifest.json";
+  const auto samples_path = dir / "samples.jsonl";
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError(dir.string(), "no such run directory", "pass the directory qualm run wrote (runs/<experiment>-<time>)");
+  }
+  if (!std::filesystem::exists(samples_path)) {
+    throw InputError(samples_path.string(), "missing", "pass a directory written by qualm run or qualm eval --out");
+  }
+  json manifest = json::object();
+  if (std::filesystem::exists(manifest_path)) {
+    std::ifstream in(manifest_path);
+    try {
+      manifest = json::parse(in);
+    } catch (const json::exception& e) {
+      throw InputError(manifest_path.string(), std::string("not valid JSON: ") + e.what(),
+                       "rerun qualm run --resume to rewrite it");
+    }
+  }
+  RunData d = make_run_data(std::move(manifest), read_samples(samples_path));
+  d.dir = dir;
+  if (d.run_id.empty()) d.run_id = dir.filename().string();
+  return d;
+}
+
+}  // namespace qualm::analysis

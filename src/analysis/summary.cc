@@ -1,0 +1,62 @@
+#include "analysis/summary.h"
+
+#include "analysis/benchmarks.h"
+#include "analysis/compare.h"
+#include "analysis/equivalence.h"
+#include "analysis/examples.h"
+#include "analysis/invariants.h"
+#include "analysis/kld_summary.h"
+#include "analysis/pareto.h"
+#include "analysis/power_analysis.h"
+#include "analysis/quant_harm.h"
+#include "analysis/rankings.h"
+#include "analysis/router.h"
+#include "analysis/scaling.h"
+#include "analysis/variance.h"
+
+namespace qualm::analysis {
+
+using nlohmann::json;
+
+json record_counts(const RunData& run) {
+  int64_t evaluated = 0, errors = 0, truncated = 0;
+  for (const json& r : run.records) {
+    if (r.contains("error") && !r["error"].is_null()) ++errors;
+    else ++evaluated;
+    if (r.value("truncated", false)) ++truncated;
+  }
+  int64_t skipped = 0;
+  for (const json& s : run.manifest.value("skipped", json::array())) skipped += s.value("samples", int64_t{0});
+  return {{"evaluated", evaluated}, {"skipped", skipped}, {"skipped_cells", run.skipped_cells},
+          {"errors", errors},       {"truncated", truncated}, {"planned", run.planned}};
+}
+
+json make_summary(const RunData& run) {
+  json errors = json::array();
+  for (const json& r : run.records) {
+    if (r.contains("error") && !r["error"].is_null()) {
+      errors.push_back({{"model", r["model"]}, {"variant", r["variant"]}, {"backend", r["backend"]},
+                        {"task_name", r["task_name"]}, {"sample_id", r["sample_id"]}, {"error", r["error"]}});
+    }
+  }
+  json s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
+  s["composite"] = composite(run);
+  s["tasks"] = task_rows(run);
+  s["rankings"] = rankings(run, s["composite"], s["tasks"]);
+  s["benchmarks"] = benchmarks(run);
+  s["backend_equivalence"] = backend_equivalence(run);
+  s["power"] = power_analysis(run, s["tasks"]);
+  s["quantization_impact"] = quantization_impact(run);
+  s["quantization_harm"] = quantization_harm(run);
+  s["kld"] = kld_summary(run);
+  s["sampling_variance"] = sampling_variance(run);
+  s["examples"] = side_by_side_examples(run);
+  s["task_router"] = task_router(run);
+  s["scaling_fit"] = scaling_fit(run, s["composite"]);
+  s["pareto"] = pareto(run, s["composite"]);
+  s["invariants"] = invariants(run);
+  s["errors"] = errors;
+  return s;
+}
+
+}  // namespace qualm::analysis

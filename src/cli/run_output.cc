@@ -1,0 +1,55 @@
+#include "cli/run_output.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "analysis/gates.h"
+#include "core/errors.h"
+
+namespace qualm::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void print_results(const json& summary, const fs::path& dir) {
+  for (const json& row : summary["composite"]) {
+    std::printf("composite %-32s %8.4f  rank %d\n",
+                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
+                 row["backend"].get<std::string>())
+                    .c_str(),
+                row["composite"].is_number() ? row["composite"].get<double>() : NAN, row["rank"].get<int>());
+  }
+  for (const json& row : summary["benchmarks"]) {
+    if (row["metric"] != "acc" || row.contains("group")) continue;  // a group's members: its row says it
+    std::printf("acc %-38s %-24s %6.4f [%6.4f, %6.4f] n=%lld\n",
+                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
+                 row["backend"].get<std::string>())
+                    .c_str(),
+                row["task"].get<std::string>().c_str(), row["value"].get<double>(), row["ci_low"].get<double>(),
+                row["ci_high"].get<double>(), static_cast<long long>(row["n"].get<int64_t>()));
+  }
+  for (const json& inv : summary["invariants"]) {
+    std::printf("invariant %-20s %s  %s\n", inv["name"].get<std::string>().c_str(),
+                inv["status"].get<std::string>().c_str(), inv["detail"].get<std::string>().c_str());
+  }
+  const json& c = summary["counts"];
+  std::printf("%lld evaluated, %lld errors, %lld skipped, %lld truncated -> %s\n",
+              static_cast<long long>(c["evaluated"].get<int64_t>()), static_cast<long long>(c["errors"].get<int64_t>()),
+              static_cast<long long>(c["skipped"].get<int64_t>()), static_cast<long long>(c["truncated"].get<int64_t>()),
+              dir.string().c_str());
+}
+
+int exit_for_gates(const json& summary) {
+  int failed = 0;
+  for (const json& g : summary.value("gates", json::array())) {
+    const std::string status = g.value("status", "");
+    std::printf("gate %s\n", analysis::describe_gate_result(g).c_str());
+    if (status != "PASS") ++failed;
+  }
+  if (failed == 0) return 0;
+  std::cerr << "qualm: " << failed << " quality gate(s) failed (see above and summary.json \"gates\")\n";
+  return static_cast<int>(ExitCode::kGateFailed);
+}
+
+}  // namespace qualm::cli

@@ -1,0 +1,233 @@
+#include "report/markdown_harm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace qualm::report {
+
+using nlohmann::json;
+
+namespace {
+
+std::string num(const json& v, int digits, const char* suffix = "") {
+  if (!v.is_number()) return "—";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f%s", digits, v.get<double>(), suffix);
+  return buf;
+}
+
+std::string signed_pct(const json& v) {
+  if (!v.is_number()) return "—";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.2f %%", v.get<double>());
+  return buf;
+}
+
+std::string pct(const json& v) { return v.is_number() ? num(json(100 * v.get<double>()), 1, " %") : "—"; }
+
+std::string bytes(const json& v) {
+  if (!v.is_number()) return "—";
+  const double b = v.get<double>();
+  char buf[64];
+  if (b >= 1 << 30) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1 << 30));
+  else if (b >= 1 << 20) std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1 << 20));
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024);
+  return buf;
+}
+
+std::string text(const json& v) { return v.is_string() ? v.get<std::string>() : "—"; }
+
+// "q8_0 ×32, f16 ×5, f32 ×11": most tensors first.
+std::string tensor_types(const json& types) {
+  std::vector<std::pair<int, std::string>> sorted;
+  for (const auto& [type, n] : types.items()) sorted.emplace_back(n.get<int>(), type);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string s;
+  for (const auto& [n, type] : sorted) s += (s.empty() ? "" : ", ") + type + " ×" + std::to_string(n);
+  return s.empty() ? "—" : s;
+}
+
+std::string fallbacks(const json& list) {
+  std::string s;
+  for (const json& f : list) {
+    s += (s.empty() ? "" : ", ") + f.value("wanted", "") + " → " + f.value("used", "") + " ×" +
+         std::to_string(f.value("tensors", 0));
+  }
+  return s.empty() ? "none" : s;
+}
+
+// The category's row of a variant, or null.
+const json* category_of(const json& variant, const std::string& name) {
+  for (const json& c : variant["categories"]) {
+    if (c.value("category", "") == name) return &c;
+  }
+  return nullptr;
+}
+
+void write_variants(std::ostream& out, const json& m) {
+  out << "| Variant | PPL | ΔPPL % | Word PPL | Mean KLD | Top-1 agreement | Size | Compression | Speed ratio |\n"
+         "|---|---|---|---|---|---|---|---|---|\n";
+  for (const json& v : m["variants"]) {
+    const json ppl = v["ppl"].is_object() ? v["ppl"] : json::object();
+    const json kld = v["kld"].is_object() ? v["kld"] : json::object();
+    out << "| " << text(v["variant"]) << (v.value("is_base", false) ? " (base)" : "") << " | "
+        << num(ppl.value("token_perplexity", json()), 4) << " | "
+        << (v.value("is_base", false) ? "—" : signed_pct(v["ppl_delta_pct"])) << " | "
+        << num(ppl.value("word_perplexity", json()), 2) << " | " << num(kld.value("kld_mean", json()), 5) << " | "
+        << pct(kld.value("same_top", json())) << " | " << bytes(v["size_bytes"]) << " | "
+        << num(v["compression_ratio"], 2, "×") << " | " << num(v["speed_ratio"], 2, "×") << " |\n";
+  }
+  out << "\n";
+}
+
+void write_tensor_types(std::ostream& out, const json& m) {
+  out << "Actual tensor types: where a row width is not a multiple of the requested type's block, "
+         "llama.cpp falls back to another type, so a variant's name says what was asked, not what the file holds.\n\n"
+         "| Variant | Requested | Tensor types in the file | Fell back (wanted → used) |\n|---|---|---|---|\n";
+  for (const json& v : m["variants"]) {
+    out << "| " << text(v["variant"]) << " | " << (v["quant_type"].is_string() ? text(v["quant_type"]) : "as given")
+        << " | " << tensor_types(v["tensor_types"]) << " | " << fallbacks(v["fallbacks"]) << " |\n";
+  }
+  out << "\n";
+}
+
+// Columns: the variants with KLD figures (not the base); rows sorted by the last column's KLD,
+// highest first (the reference's order of harm).
+void write_kld_categories(std::ostream& out, const json& m) {
+  json variants = json::array();
+  std::vector<std::string> names;
+  for (const json& v : m["variants"]) {
+    bool any = false;
+    for (const json& c : v["categories"]) {
+      const std::string name = c.value("category", "");
+      if (!c["kld_mean"].is_number()) continue;
+      any = true;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    if (any) variants.push_back(v);
+  }
+  if (names.empty()) return;
+  const json& last = variants.back();
+  auto kld_of = [&](const std::string& name) {
+    const json* c = category_of(last, name);
+    return c && (*c)["kld_mean"].is_number() ? (*c)["kld_mean"].get<double>() : -1.0;
+  };
+  std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return kld_of(a) > kld_of(b); });
+  out << "### KLD by category\n\nMean KLD per token (top-1 agreement) against " << text(m["base_variant"]) << " on "
+      << text(m["kld_task"]) << "; **bold**: one of the variant's three most harmed categories; ⚠: over the limit of "
+      << num(m.value("max_category_kld", json()), 3) << ".\n\n| Category |";
+  for (const json& v : variants) out << " " << text(v["variant"]) << " |";
+  out << "\n|---|";
+  for (size_t i = 0; i < variants.size(); ++i) out << "---|";
+  out << "\n";
+  for (const std::string& name : names) {
+    out << "| " << name << " |";
+    for (const json& v : variants) {
+      const json* c = category_of(v, name);
+      if (!c || !(*c)["kld_mean"].is_number()) {
+        out << " — |";
+        continue;
+      }
+      std::string cell = num((*c)["kld_mean"], 4) + " (" + pct((*c)["same_top"]) + ")";
+      if (c->value("most_harmed", false)) cell = "**" + cell + "**";
+      if (c->value("flagged", false)) cell += " ⚠";
+      out << " " << cell << " |";
+    }
+    out << "\n";
+  }
+  out << "\n";
+}
+
+void write_generation_categories(std::ostream& out, const json& m) {
+  const json& variants = m["variants"];
+  std::vector<std::string> names;
+  for (const json& v : variants) {
+    for (const json& c : v["categories"]) {
+      const std::string name = c.value("category", "");
+      if (c["n"].is_number() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  if (names.empty()) return;
+  out << "### Generation by category\n\nCompleted (no error, non-empty) / non-degenerate (completed, repetition ≥ "
+      << num(m.value("non_degenerate_repetition", json()), 2) << ") / mean time per prompt, on "
+      << text(m["generation_task"]) << ".\n\n| Category |";
+  for (const json& v : variants) out << " " << text(v["variant"]) << " |";
+  out << "\n|---|";
+  for (size_t i = 0; i < variants.size(); ++i) out << "---|";
+  out << "\n";
+  auto row = [&](const std::string& label, const json& (*pick)(const json&, const std::string&)) {
+    out << "| " << label << " |";
+    for (const json& v : variants) {
+      const json& c = pick(v, label);
+      out << " " << (c.is_object() ? pct(c["completed_rate"]) + " / " + pct(c["non_degenerate_rate"]) + " / " +
+                                         num(c["mean_time_s"], 2, " s")
+                                   : "—")
+          << " |";
+    }
+    out << "\n";
+  };
+  static const json kNull;
+  for (const std::string& name : names) {
+    row(name, [](const json& v, const std::string& n) -> const json& {
+      const json* c = category_of(v, n);
+      return c ? *c : kNull;
+    });
+  }
+  row("all", [](const json& v, const std::string&) -> const json& { return v["generation"]; });
+  out << "\n";
+}
+
+std::string threshold_line(const json& t) {
+  const std::string name = t.value("name", "");
+  const std::string op = t.value("op", "");
+  const json& value = t["value"];
+  std::string shown = name == "ppl_delta_pct" ? signed_pct(value) : name == "same_top" ? pct(value) : num(value, 5);
+  std::string limit = name == "ppl_delta_pct"  ? "|ΔPPL| ≤ " + num(t["limit"], 2, " %")
+                      : name == "same_top"     ? "≥ " + pct(t["limit"])
+                                               : "≤ " + num(t["limit"], 4);
+  std::string line = "- **" + t.value("status", "") + "** " + name + " " + t.value("model", "") + "/" +
+                     t.value("variant", "") + ": " + shown + " (limit " + limit;
+  if (t["by"].is_number()) line += ", by " + num(t["by"], name == "same_top" ? 4 : name == "ppl_delta_pct" ? 2 : 5);
+  return line + ") — " + t.value("detail", "") + "\n";
+}
+
+}  // namespace
+
+void write_quantization_harm_markdown(std::ostream& out, const json& summary) {
+  out << "## Quantization harm\n\n";
+  if (!summary.contains("quantization_harm") || !summary["quantization_harm"].is_object()) {
+    out << "not computed for this run\n\n";
+    return;
+  }
+  const json& s = summary["quantization_harm"];
+  if (s.value("models", json::array()).empty()) {
+    out << s.value("note", "no records") << "\n\n";
+    return;
+  }
+  for (json m : s["models"]) {
+    m["max_category_kld"] = s["limits"]["max_category_kld"];
+    m["non_degenerate_repetition"] = s["limits"]["non_degenerate_repetition"];
+    out << "### " << text(m["model"]) << " on " << text(m["backend"]) << ": variants against "
+        << text(m["base_variant"]) << "\n\nPPL: token perplexity on " << text(m["ppl_task"])
+        << "; KLD and top-1 agreement: " << text(m["kld_task"]) << "; speed: " << text(m["speed_basis"]) << ".\n\n";
+    write_variants(out, m);
+    write_tensor_types(out, m);
+    write_kld_categories(out, m);
+    write_generation_categories(out, m);
+  }
+  out << "### Thresholds\n\n";
+  const json& thresholds = s["thresholds"];
+  if (thresholds.empty()) out << "No variant besides the base.\n";
+  for (const json& t : thresholds) out << threshold_line(t);
+  const json& gates = s["gates"];
+  if (!gates.empty()) {
+    out << "\nThe same limits as gates (`gates:` in the experiment, or `--gate`), over per-document record values:\n\n";
+    for (const json& g : gates) out << "    " << g.get<std::string>() << "\n";
+  }
+  out << "\n" << s.value("note", "") << "\n\n";
+}
+
+}  // namespace qualm::report
