@@ -19,8 +19,6 @@ using nlohmann::json;
 
 constexpr int kResamples = 10000;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 // One side's ok records of one label, by (task_name, sample_id, rep), kld tasks left out.
 struct Side {
   std::map<std::string, const json*> by_key;
@@ -160,14 +158,14 @@ json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
           {"n_paired", p.base.size()},
           {"only_baseline", p.only_baseline},
           {"only_candidate", p.only_candidate},
-          {"baseline_mean", num(bm)},
-          {"candidate_mean", num(cm)},
-          {"delta", num(delta)},
-          {"delta_ci_low", num(ci[0].low)},
-          {"delta_ci_high", num(ci[0].high)},
-          {"delta_pct", num(pct(delta, bm))},
-          {"delta_pct_ci_low", num(ci[1].low)},
-          {"delta_pct_ci_high", num(ci[1].high)}};
+          {"baseline_mean", finite_or_null(bm)},
+          {"candidate_mean", finite_or_null(cm)},
+          {"delta", finite_or_null(delta)},
+          {"delta_ci_low", finite_or_null(ci[0].low)},
+          {"delta_ci_high", finite_or_null(ci[0].high)},
+          {"delta_pct", finite_or_null(pct(delta, bm))},
+          {"delta_pct_ci_low", finite_or_null(ci[1].low)},
+          {"delta_pct_ci_high", finite_or_null(ci[1].high)}};
 }
 
 // The composite of each side over the paired generation samples, and its delta with a CI.
@@ -219,9 +217,9 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
     const auto v = composite(idx);
     return std::array<double, 2>{v[1] - v[0], NAN};
   });
-  return {{"baseline", num(value[0])},         {"candidate", num(value[1])},
-          {"delta", num(value[1] - value[0])}, {"delta_pct", num(pct(value[1] - value[0], value[0]))},
-          {"delta_ci_low", num(ci[0].low)},    {"delta_ci_high", num(ci[0].high)},
+  return {{"baseline", finite_or_null(value[0])},         {"candidate", finite_or_null(value[1])},
+          {"delta", finite_or_null(value[1] - value[0])}, {"delta_pct", finite_or_null(pct(value[1] - value[0], value[0]))},
+          {"delta_ci_low", finite_or_null(ci[0].low)},    {"delta_ci_high", finite_or_null(ci[0].high)},
           {"n_paired", rows.size()},           {"n_metrics", metrics.size()}};
 }
 

@@ -23,8 +23,6 @@ using nlohmann::json;
 
 constexpr double kAlpha = 0.05;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 std::string margin_text(double m) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", m);
@@ -103,17 +101,17 @@ json paired(const std::map<std::string, double>& a, const std::map<std::string, 
   const double mde_d = stats::min_detectable_effect_paired(static_cast<double>(x.size()), kAlpha, 0.8);
   int64_t identical = 0;
   for (double v : d) identical += v == 0 ? 1 : 0;
-  out["mean_diff"] = num(stats::mean(d));
-  out["sd_diff"] = num(sd);
+  out["mean_diff"] = finite_or_null(stats::mean(d));
+  out["sd_diff"] = finite_or_null(sd);
   out["identical"] = identical;
-  out["t"] = num(t.t);
-  out["p"] = num(t.p);
-  out["wilcoxon_statistic"] = num(w.statistic);
-  out["wilcoxon_p"] = num(w.p);
-  out["tost_p"] = num(tost.p);
+  out["t"] = finite_or_null(t.t);
+  out["p"] = finite_or_null(t.p);
+  out["wilcoxon_statistic"] = finite_or_null(w.statistic);
+  out["wilcoxon_p"] = finite_or_null(w.p);
+  out["tost_p"] = finite_or_null(tost.p);
   out["equivalent"] = std::isfinite(tost.p) ? json(tost.p < kAlpha) : json(identical == static_cast<int64_t>(d.size()));
-  out["mde_d"] = num(mde_d);
-  out["mde"] = num(mde_d * sd);
+  out["mde_d"] = finite_or_null(mde_d);
+  out["mde"] = finite_or_null(mde_d * sd);
   return out;
 }
 
@@ -148,7 +146,7 @@ json accuracy(const RunData& run, const Blocks& blocks) {
       const stats::McNemarResult m = stats::mcnemar_exact(a_only, b_only);
       out.push_back({{"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]}, {"n", n},
                      {"acc_a", static_cast<double>(correct_a) / n}, {"acc_b", static_cast<double>(correct_b) / n},
-                     {"a_only_correct", a_only}, {"b_only_correct", b_only}, {"mcnemar_p", num(m.p)},
+                     {"a_only_correct", a_only}, {"b_only_correct", b_only}, {"mcnemar_p", finite_or_null(m.p)},
                      {"differing_answers", differing}});
     }
   }
@@ -177,7 +175,7 @@ json backend_equivalence(const RunData& run) {
     for (const std::string& b : blocks.backends) {
       const auto it = by_backend.find(b);
       groups.push_back(it != by_backend.end() ? values_of(it->second) : std::vector<double>{});
-      means[b] = num(groups.back().empty() ? NAN : stats::mean(groups.back()));
+      means[b] = finite_or_null(groups.back().empty() ? NAN : stats::mean(groups.back()));
       ns[b] = groups.back().size();
     }
     json row = {{"metric", metric}, {"n", ns}, {"mean", means}};
@@ -185,7 +183,7 @@ json backend_equivalence(const RunData& run) {
     for (const auto& g : groups) usable = usable && g.size() >= 2;
     if (usable) {
       const stats::AnovaResult a = stats::one_way_anova(groups);
-      row["anova"] = {{"f", num(a.f)}, {"p", num(a.p)}, {"df_between", a.df_between}, {"df_within", a.df_within}};
+      row["anova"] = {{"f", finite_or_null(a.f)}, {"p", finite_or_null(a.p)}, {"df_between", a.df_between}, {"df_within", a.df_within}};
       row["significant"] = std::isfinite(a.p) && a.p < kAlpha;
     } else {
       row["anova"] = nullptr;
@@ -198,8 +196,8 @@ json backend_equivalence(const RunData& run) {
         const stats::TTestResult t = stats::student_ttest(groups[i], groups[j]);
         const double d = stats::cohens_d(groups[i], groups[j]);
         pairs.push_back({{"metric", metric}, {"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]},
-                         {"mean_a", num(stats::mean(groups[i]))}, {"mean_b", num(stats::mean(groups[j]))},
-                         {"t", num(t.t)}, {"df", num(t.df)}, {"p", num(t.p)}, {"cohens_d", num(d)},
+                         {"mean_a", finite_or_null(stats::mean(groups[i]))}, {"mean_b", finite_or_null(stats::mean(groups[j]))},
+                         {"t", finite_or_null(t.t)}, {"df", finite_or_null(t.df)}, {"p", finite_or_null(t.p)}, {"cohens_d", finite_or_null(d)},
                          {"magnitude", std::string(stats::effect_magnitude_name(stats::effect_magnitude(d)))},
                          {"paired", paired(by_backend.at(blocks.backends[i]), by_backend.at(blocks.backends[j]),
                                            run.tost_margin)}});
@@ -210,7 +208,7 @@ json backend_equivalence(const RunData& run) {
   if (!p_values.empty()) {
     const stats::HolmResult h = stats::holm_adjust(p_values, kAlpha);
     for (size_t i = 0; i < pairs.size(); ++i) {
-      pairs[i]["p_holm"] = num(h.adjusted[i]);
+      pairs[i]["p_holm"] = finite_or_null(h.adjusted[i]);
       pairs[i]["reject"] = static_cast<bool>(h.reject[i]);
     }
   }

@@ -16,8 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 std::string fmt(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4f", x);
@@ -144,7 +142,7 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
     json row = base_row(g);
     row.update(label_json(label));
     row["n"] = stats.n;
-    row["actual"] = num(stats.mean);
+    row["actual"] = finite_or_null(stats.mean);
     double threshold = g.value;
     if (g.needs_baseline()) {
       const auto b = base_of.find(label);

@@ -23,8 +23,6 @@ struct Pool {
   int half_widths = 0;
 };
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 }  // namespace
 
 json power_analysis(const RunData& run, const json& tasks) {
@@ -54,10 +52,10 @@ json power_analysis(const RunData& run, const json& tasks) {
                     {"metric", key.second},
                     {"configs", p.configs},
                     {"n", p.min_n},
-                    {"sd", num(sd)},
-                    {"ci_half_width", p.half_widths > 0 ? num(p.half_width_sum / p.half_widths) : json(nullptr)},
-                    {"min_detectable_difference", num(mde)},
-                    {"n_needed", num(n_needed)}});
+                    {"sd", finite_or_null(sd)},
+                    {"ci_half_width", p.half_widths > 0 ? finite_or_null(p.half_width_sum / p.half_widths) : json(nullptr)},
+                    {"min_detectable_difference", finite_or_null(mde)},
+                    {"n_needed", finite_or_null(n_needed)}});
   }
   return {{"alpha", kAlpha},
           {"power", kPower},

@@ -19,8 +19,6 @@ using nlohmann::json;
 
 constexpr int kCompositeResamples = 2000;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 // One generate record's metric values, by metric index.
 using Row = std::vector<std::optional<double>>;
 
@@ -134,9 +132,9 @@ json composite(const RunData& run) {
     }
     const double value = composite_of(all, metrics.size());
     const stats::Interval ci = composite_ci(lr, metrics.size(), run.seed);
-    row["composite"] = num(value);
-    row["ci_low"] = num(ci.low);
-    row["ci_high"] = num(ci.high);
+    row["composite"] = finite_or_null(value);
+    row["ci_low"] = finite_or_null(ci.low);
+    row["ci_high"] = finite_or_null(ci.high);
     row["n_samples"] = lr.rows.size();
     row["n_metrics"] = n_metrics;
     rows.push_back(row);
@@ -162,7 +160,7 @@ json composite(const RunData& run) {
   std::vector<double> mean_rank(rows.size(), NAN);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rank_n[i] > 0) mean_rank[i] = rank_sum[i] / rank_n[i];
-    rows[i]["mean_metric_rank"] = num(mean_rank[i]);
+    rows[i]["mean_metric_rank"] = finite_or_null(mean_rank[i]);
   }
   if (!rows.empty()) {
     std::vector<double> keys = mean_rank;
@@ -190,8 +188,8 @@ json task_rows(const RunData& run) {
   json out = json::array();
   for (const AggregateRow& r : aggregate_records(run.records, run.seed)) {
     out.push_back({{"model", r.model}, {"variant", r.variant}, {"backend", r.backend}, {"task_name", r.task_name},
-                   {"metric", r.metric}, {"n", r.n}, {"mean", num(r.mean)}, {"std", num(r.std)},
-                   {"ci_low", num(r.ci_low)}, {"ci_high", num(r.ci_high)}});
+                   {"metric", r.metric}, {"n", r.n}, {"mean", finite_or_null(r.mean)}, {"std", finite_or_null(r.std)},
+                   {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)}});
   }
   return out;
 }
@@ -303,8 +301,8 @@ json rankings(const RunData& run, const json& composite_rows, const json& tasks)
       const stats::Correlation s = stats::spearman(x, y);
       const stats::Correlation k = stats::kendall_tau_b(x, y);
       agreement.push_back({{"metric_a", metrics[a]}, {"metric_b", metrics[b]}, {"n", x.size()},
-                           {"spearman", num(s.r)}, {"spearman_p", num(s.p)},
-                           {"kendall_tau", num(k.r)}, {"kendall_p", num(k.p)}});
+                           {"spearman", finite_or_null(s.r)}, {"spearman_p", finite_or_null(s.p)},
+                           {"kendall_tau", finite_or_null(k.r)}, {"kendall_p", finite_or_null(k.p)}});
     }
   }
   return {{"per_metric", per_metric},

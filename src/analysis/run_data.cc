@@ -17,6 +17,8 @@ Label label_of(const json& r) {
 
 json label_json(const Label& l) { return {{"model", l.model}, {"variant", l.variant}, {"backend", l.backend}}; }
 
+json finite_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
 std::optional<double> metric_value(const json& record, const std::string& metric) {
   const auto m = record.find("metrics");
   if (m == record.end() || !m->is_object()) return std::nullopt;

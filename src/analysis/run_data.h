@@ -78,6 +78,9 @@ RunData load_run(const std::filesystem::path& dir);
 // From a manifest (possibly {}) and records already in memory.
 RunData make_run_data(nlohmann::json manifest, std::vector<nlohmann::json> records);
 
+// x, or null where it is NaN or infinite (JSON has neither).
+nlohmann::json finite_or_null(double x);
+
 // A metric value of a record: numbers, and true/false as 1/0; nullopt for null, NaN or absent.
 std::optional<double> metric_value(const nlohmann::json& record, const std::string& metric);
 

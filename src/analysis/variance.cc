@@ -14,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-
 struct Cell {
   Label label;
   std::string task, metric;
@@ -58,9 +56,9 @@ Buckets buckets(const std::vector<double>& cvs) {
 
 json cv_summary(const std::vector<double>& cvs) {
   const Buckets b = buckets(cvs);
-  return {{"mean_cv", num(stats::mean(cvs))},
-          {"median_cv", num(stats::median(cvs))},
-          {"max_cv", num(*std::max_element(cvs.begin(), cvs.end()))},
+  return {{"mean_cv", finite_or_null(stats::mean(cvs))},
+          {"median_cv", finite_or_null(stats::median(cvs))},
+          {"max_cv", finite_or_null(*std::max_element(cvs.begin(), cvs.end()))},
           {"below_5pct", b.below5},
           {"below_10pct", b.below10},
           {"below_20pct", b.below20}};
@@ -139,7 +137,7 @@ json sampling_variance(const RunData& run) {
     row["task_name"] = c.task;
     row["metric"] = c.metric;
     row["n_samples"] = cvs.size();
-    row["mean_score"] = num(stats::mean(scores));
+    row["mean_score"] = finite_or_null(stats::mean(scores));
     row.update(cv_summary(cvs));
     row["stability"] = stability(stats::mean(cvs));
     row["n_zero_mean"] = zero;
@@ -166,8 +164,8 @@ json sampling_variance(const RunData& run) {
     levene_rows.push_back({{"model", std::get<0>(key)},    {"variant", std::get<1>(key)},
                            {"task_name", std::get<2>(key)}, {"metric", std::get<3>(key)},
                            {"backends", backends},          {"n", ns},
-                           {"levene_w", num(lv.w)},         {"levene_p", num(lv.p)},
-                           {"brown_forsythe_w", num(bf.w)}, {"brown_forsythe_p", num(bf.p)}});
+                           {"levene_w", finite_or_null(lv.w)},         {"levene_p", finite_or_null(lv.p)},
+                           {"brown_forsythe_w", finite_or_null(bf.w)}, {"brown_forsythe_p", finite_or_null(bf.p)}});
   }
 
   json overall = {{"n", all_cvs.size()}};
