@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "config/experiment_reader.h"
 #include "config/gate.h"
@@ -519,14 +520,15 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
       if (a["tost_margin"]) {
         if (const auto m = r.number(a["tost_margin"], "analysis.tost_margin", 1e-12, 1e12)) e.tost_margin = *m;
       }
-      // Quantization harm thresholds (SPEC S6).
-      const std::pair<const char*, double*> harm[] = {{"max_ppl_delta_pct", &e.max_ppl_delta_pct},
-                                                      {"max_category_kld", &e.max_category_kld},
-                                                      {"min_same_top", &e.min_same_top},
-                                                      {"non_degenerate_repetition", &e.non_degenerate_repetition}};
-      for (const auto& [key, value] : harm) {
+      // Quantization harm thresholds (SPEC S6): key, value, largest allowed (fractions up to 1).
+      const std::tuple<const char*, double*, double> harm[] = {
+          {"max_ppl_delta_pct", &e.max_ppl_delta_pct, 1e12},
+          {"max_category_kld", &e.max_category_kld, 1e12},
+          {"min_same_top", &e.min_same_top, 1},
+          {"non_degenerate_repetition", &e.non_degenerate_repetition, 1}};
+      for (const auto& [key, value, max] : harm) {
         if (!a[key]) continue;
-        if (const auto m = r.number(a[key], std::string("analysis.") + key, 0, 1e12)) *value = *m;
+        if (const auto m = r.number(a[key], std::string("analysis.") + key, 0, max)) *value = *m;
       }
       if (a["detect_difference"]) {
         if (const auto m = r.number(a["detect_difference"], "analysis.detect_difference", 1e-12, 1e12)) {

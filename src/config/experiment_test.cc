@@ -205,6 +205,24 @@ TEST_F(ExperimentTest, DefaultsWhenKeysAreAbsent) {
   EXPECT_TRUE(e.gates.empty());
 }
 
+TEST_F(ExperimentTest, QuantizationHarmThresholds) {
+  const ExperimentLoad defaults = this->load(kMinimal);
+  EXPECT_DOUBLE_EQ(defaults.experiment.max_ppl_delta_pct, 5);
+  EXPECT_DOUBLE_EQ(defaults.experiment.max_category_kld, 0.05);
+  EXPECT_DOUBLE_EQ(defaults.experiment.min_same_top, 0.9);
+  EXPECT_DOUBLE_EQ(defaults.experiment.non_degenerate_repetition, 0.5);
+  const ExperimentLoad set = this->load(std::string(kMinimal) +
+                                        "analysis: {max_ppl_delta_pct: 2, max_category_kld: 0.1, min_same_top: 0.95,"
+                                        " non_degenerate_repetition: 0.3}\n");
+  ASSERT_TRUE(set.problems.empty()) << all_messages(set);
+  EXPECT_DOUBLE_EQ(set.experiment.max_ppl_delta_pct, 2);
+  EXPECT_DOUBLE_EQ(set.experiment.max_category_kld, 0.1);
+  EXPECT_DOUBLE_EQ(set.experiment.min_same_top, 0.95);
+  EXPECT_DOUBLE_EQ(set.experiment.non_degenerate_repetition, 0.3);
+  const ExperimentLoad bad = this->load(std::string(kMinimal) + "analysis: {min_same_top: 90}\n");
+  EXPECT_NE(find_problem(bad, where(5), "analysis.min_same_top"), nullptr) << all_messages(bad);
+}
+
 TEST_F(ExperimentTest, ExpandsEnvironmentVariables) {
   ::setenv("QUALM_TEST_EXP_DIR", dir_.c_str(), 1);
   ::setenv("QUALM_TEST_EXP_MODEL", "m", 1);

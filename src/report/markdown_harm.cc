@@ -152,8 +152,9 @@ void write_generation_categories(std::ostream& out, const json& m) {
   }
   if (names.empty()) return;
   out << "### Generation by category\n\nCompleted (no error, non-empty) / non-degenerate (completed, repetition ≥ "
-      << num(m.value("non_degenerate_repetition", json()), 2) << ") / mean time per prompt, on "
-      << text(m["generation_task"]) << ".\n\n| Category |";
+      << num(m.value("non_degenerate_repetition", json()), 2) << ") / mean wall time per prompt on "
+      << text(m["generation_task"])
+      << " (prompts decode together, so times are per batch; on a shared machine they follow its load).\n\n| Category |";
   for (const json& v : variants) out << " " << text(v["variant"]) << " |";
   out << "\n|---|";
   for (size_t i = 0; i < variants.size(); ++i) out << "---|";

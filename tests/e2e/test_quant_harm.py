@@ -37,11 +37,11 @@ class QuantHarmTest(unittest.TestCase):
         # The shipped config with less WikiText and shorter generations, for time.
         text = (SOURCE / "configs" / "quantization-harm.yaml").read_text()
         text = text.replace("{name: wikitext, limit: 3}", "{name: wikitext, limit: 1}")
-        text = text.replace("{name: prompt_suite_96, max_new_tokens: 128}", "{name: prompt_suite_96, max_new_tokens: 32}")
+        text = text.replace("{name: prompt_suite_96, max_new_tokens: 64}", "{name: prompt_suite_96, max_new_tokens: 32}")
         config = cls.tmp / "quantization-harm.yaml"
         config.write_text(text)
         run([QUALM, "run", config, "--out", cls.out, "--limit", LIMIT], timeout=1200)
-        cls.records = [json.loads(line) for line in open(cls.out / "samples.jsonl")]
+        cls.records = [json.loads(line) for line in (cls.out / "samples.jsonl").read_text().splitlines()]
         cls.manifest = json.loads((cls.out / "manifest.json").read_text())
         cls.summary = json.loads((cls.out / "summary.json").read_text())
         cls.report = (cls.out / "report.md").read_text()
@@ -185,7 +185,10 @@ class QuantHarmTest(unittest.TestCase):
         records = self.of(KLD_TASK, "Q8_0")
         self.assertEqual(len(records), int(LIMIT))
         model = self.data / "models" / "stories260K.gguf"
-        args = [QUALM, "generate", "-m", model, "-c", "512", "-n", str(CONTINUATION_TOKENS), "--json"]
+        # The run's engine settings (configs/quantization-harm.yaml's backend): other thread
+        # counts or attention kernels round differently, and a greedy text can part at a near tie.
+        args = [QUALM, "generate", "-m", model, "-c", "512", "-t", "1", "--flash-attn", "off",
+                "-n", str(CONTINUATION_TOKENS), "--json"]
         for r in records:
             args += ["-p", r["prompt"]]
         generated = [json.loads(line) for line in run(args).stdout.splitlines() if line.strip()]
@@ -201,9 +204,9 @@ class QuantHarmTest(unittest.TestCase):
         """Nothing differs on the continuation when the candidate is the base."""
         model = self.data / "models" / "stories260K.gguf"
         out = self.tmp / "self"
-        run([QUALM, "eval", "-m", model, "--base", model, "-c", "512", "--tasks", KLD_TASK, "--limit", "4",
-             "--out", out])
-        records = [json.loads(line) for line in open(out / "samples.jsonl")]
+        run([QUALM, "eval", "-m", model, "--base", model, "-c", "512", "-t", "1", "--tasks", KLD_TASK,
+             "--limit", "4", "--out", out])
+        records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
         self.assertEqual(len(records), 4)
         for r in records:
             self.assertEqual(r["metrics"]["n_tokens"], CONTINUATION_TOKENS)  # stories260K never stops early
