@@ -15,7 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
 std::string fixed(double x, int digits) {
   char buf[64];
@@ -125,8 +124,8 @@ json ppl_json(const PplSums& p) {
   if (p.docs == 0 || p.tokens <= 0) return nullptr;
   return {{"n_docs", p.docs},
           {"n_tokens", p.tokens},
-          {"token_perplexity", num(std::exp(-p.ll / p.tokens))},
-          {"word_perplexity", p.words > 0 ? num(std::exp(-p.ll / p.words)) : json()}};
+          {"token_perplexity", finite_or_null(std::exp(-p.ll / p.tokens))},
+          {"word_perplexity", p.words > 0 ? finite_or_null(std::exp(-p.ll / p.words)) : json()}};
 }
 
 json threshold(const std::string& name, const Label& l, const json& value, double limit, const std::string& op,
@@ -251,11 +250,11 @@ json quantization_harm(const RunData& run) {
       json v = {{"variant", l.variant}, {"is_base", is_base}, {"quant_type", file.quant_type},
                 {"size_bytes", file.size_bytes}, {"tensor_types", file.tensor_types}, {"fallbacks", file.fallbacks}};
       v["compression_ratio"] = file.size_bytes.is_number() && base_file.size_bytes.is_number()
-                                   ? num(base_file.size_bytes.get<double>() / file.size_bytes.get<double>())
+                                   ? finite_or_null(base_file.size_bytes.get<double>() / file.size_bytes.get<double>())
                                    : json();
       v["ppl"] = ppl_json(f.ppl);
       v["ppl_delta_pct"] = v["ppl"].is_object() && base_ppl.is_object()
-                               ? num(100 * (v["ppl"]["token_perplexity"].get<double>() /
+                               ? finite_or_null(100 * (v["ppl"]["token_perplexity"].get<double>() /
                                                 base_ppl["token_perplexity"].get<double>() - 1))
                                : json();
       std::set<std::string> harmed;
@@ -273,7 +272,7 @@ json quantization_harm(const RunData& run) {
       v["generation"] = f.gen.rates();
       const json speed = v["generation"].is_object() ? v["generation"]["tokens_per_s"] : json();
       v["speed_ratio"] = speed.is_number() && base_speed.is_number() && base_speed.get<double>() > 0
-                             ? num(speed.get<double>() / base_speed.get<double>())
+                             ? finite_or_null(speed.get<double>() / base_speed.get<double>())
                              : json();
       v["categories"] = category_rows(f, harmed);
       variants.push_back(v);

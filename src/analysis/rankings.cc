@@ -184,9 +184,11 @@ json composite(const RunData& run) {
   return out;
 }
 
-json task_rows(const RunData& run) {
+json task_rows(const RunData& run) { return task_rows(aggregate_records(run.records, run.seed)); }
+
+json task_rows(std::span<const AggregateRow> rows) {
   json out = json::array();
-  for (const AggregateRow& r : aggregate_records(run.records, run.seed)) {
+  for (const AggregateRow& r : rows) {
     out.push_back({{"model", r.model}, {"variant", r.variant}, {"backend", r.backend}, {"task_name", r.task_name},
                    {"metric", r.metric}, {"n", r.n}, {"mean", finite_or_null(r.mean)}, {"std", finite_or_null(r.std)},
                    {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)}});

@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <span>
+
 #include "analysis/run_data.h"
+#include "report/aggregate.h"
 
 namespace qualm::analysis {
 
@@ -17,6 +20,7 @@ nlohmann::json composite(const RunData& run);
 // aggregate.csv's rows as JSON: [{model, variant, backend, task_name, metric, n, mean, std,
 // ci_low, ci_high}] (null where undefined).
 nlohmann::json task_rows(const RunData& run);
+nlohmann::json task_rows(std::span<const AggregateRow> rows);  // rows already aggregated
 
 // {per_metric: {metric: [{model, variant, backend, value, rank}]}, agreement: [{metric_a,
 //  metric_b, n, spearman, kendall_tau}], by_model: [...], by_backend: [...], by_task: [...]}

@@ -31,7 +31,9 @@ json record_counts(const RunData& run) {
           {"errors", errors},       {"truncated", truncated}, {"planned", run.planned}};
 }
 
-json make_summary(const RunData& run) {
+json make_summary(const RunData& run) { return make_summary(run, aggregate_records(run.records, run.seed)); }
+
+json make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   json errors = json::array();
   for (const json& r : run.records) {
     if (r.contains("error") && !r["error"].is_null()) {
@@ -41,7 +43,7 @@ json make_summary(const RunData& run) {
   }
   json s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
   s["composite"] = composite(run);
-  s["tasks"] = task_rows(run);
+  s["tasks"] = task_rows(rows);
   s["rankings"] = rankings(run, s["composite"], s["tasks"]);
   s["benchmarks"] = benchmarks(run);
   s["backend_equivalence"] = backend_equivalence(run);

@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <span>
+
 #include "analysis/run_data.h"
+#include "report/aggregate.h"
 
 namespace qualm::analysis {
 
@@ -14,5 +17,7 @@ nlohmann::json record_counts(const RunData& run);
 
 // Every section. Gate results are added by the caller (they may need a baseline run).
 nlohmann::json make_summary(const RunData& run);
+// The same, from aggregate.csv's rows when the caller has them (their bootstrap is not redone).
+nlohmann::json make_summary(const RunData& run, std::span<const AggregateRow> rows);
 
 }  // namespace qualm::analysis

@@ -68,10 +68,11 @@ std::string render_markdown_report(const json& s, const json& m) {
 }
 
 json write_run_reports(const analysis::RunData& run, const std::vector<std::string>& extra_gates) {
+  const std::vector<AggregateRow> rows = aggregate_records(run.records, run.seed);
   std::ostringstream csv;
-  write_aggregate_csv(csv, aggregate_records(run.records, run.seed));
+  write_aggregate_csv(csv, rows);
   write_atomically(run.dir / "aggregate.csv", csv.str());
-  json summary = analysis::make_summary(run);
+  json summary = analysis::make_summary(run, rows);
   std::vector<std::string> gates = run.gates;
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
