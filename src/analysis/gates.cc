@@ -7,6 +7,7 @@
 #include <set>
 
 #include "analysis/compare.h"
+#include "analysis/quant_harm.h"
 #include "config/gate.h"
 #include "core/did_you_mean.h"
 #include "report/aggregate.h"
@@ -187,10 +188,55 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
   }
 }
 
+// harm.NAME: each variant but the base of each (model, backend) in the study.
+void evaluate_harm(const Gate& g, const json& harm, json& out) {
+  const std::string figure = g.harm_figure();
+  size_t rows_before = out.size();
+  std::set<std::string> models;
+  for (const json& m : harm["models"]) {
+    models.insert(m["model"].get<std::string>());
+    if (!g.model.empty() && m["model"] != g.model) continue;
+    for (const json& v : m["variants"]) {
+      if (v["is_base"].get<bool>()) continue;
+      const json f = harm_figure(m, v, figure);
+      json row = base_row(g);
+      row.update({{"model", m["model"]}, {"variant", v["variant"]}, {"backend", m["backend"]}, {"task", f["task"]},
+                  {"n", f["n"].is_number() ? f["n"] : json(0)}, {"actual", f["value"]},
+                  {"baseline", {{"model", m["model"]}, {"variant", m["base_variant"]}, {"backend", m["backend"]}}}});
+      if (!f["value"].is_number()) {
+        row["status"] = "FAIL";
+        row["detail"] = "no value: " + f["detail"].get<std::string>();
+        out.push_back(row);
+        continue;
+      }
+      const double actual = f["value"].get<double>();
+      const bool pass = g.passes(actual, g.value);
+      row["status"] = pass ? "PASS" : "FAIL";
+      row["threshold"] = g.value;
+      row["by"] = g.margin(actual, g.value);
+      row["detail"] = fmt(actual) + " " + (pass ? "" : "not ") + op_text(g.op) + " " + fmt(g.value) + " (" +
+                      f["detail"].get<std::string>() + ")";
+      out.push_back(row);
+    }
+  }
+  if (out.size() > rows_before) return;
+  json row = base_row(g);
+  row["status"] = "FAIL";
+  if (!g.model.empty() && !models.count(g.model)) {
+    row["model"] = g.model;
+    row["detail"] = "the quantization harm study has no model " + g.model + (models.empty() ? "" : "; models: " + list(models));
+  } else {
+    row["detail"] = "no variant to compare: harm gates check each variant against its model's first variant, and " +
+                    std::string(g.model.empty() ? "no model" : g.model) + " has only one in this run";
+  }
+  out.push_back(row);
+}
+
 }  // namespace
 
 json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline) {
   json out = json::array();
+  json harm;  // the quantization harm study, computed for the first harm gate
   for (const std::string& text : gates) {
     const GateParse parsed = read_gate(text);
     if (!parsed.gate) {
@@ -199,6 +245,11 @@ json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, c
                   {"threshold", nullptr}, {"by", nullptr},
                   {"detail", parsed.problem.problem + " (" + parsed.problem.fix + ")"}};
       out.push_back(row);
+      continue;
+    }
+    if (parsed.gate->is_harm()) {
+      if (harm.is_null()) harm = quantization_harm(run);
+      evaluate_harm(*parsed.gate, harm, out);
       continue;
     }
     evaluate_one(*parsed.gate, run, baseline, out);

@@ -20,6 +20,10 @@
 // - A gate matching no records is a FAIL ("no records match ...", naming the missing model,
 //   task or metric), never a silent pass. A gate that cannot be evaluated (its text does not
 //   parse, no baseline cell) is an ERROR. Both fail the run (exit 3).
+// - harm.NAME[:MODEL] (config/gate.h) checks the quantization harm study's figure NAME
+//   (analysis/quant_harm.h's harm_figure) for each variant of each (model, backend) but the
+//   first, which is its baseline; in qualm compare too, within the candidate run. A variant
+//   without the figure (the run lacks the task) FAILs, as does a study with no second variant.
 //
 // Result rows: [{gate, status "PASS"|"FAIL"|"ERROR", model, variant, backend, task, metric,
 //   n, actual, threshold, by, baseline {model, variant, backend, n}?, detail}], where `by` is

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include "analysis/kld_summary.h"
@@ -128,17 +129,31 @@ json ppl_json(const PplSums& p) {
           {"word_perplexity", p.words > 0 ? finite_or_null(std::exp(-p.ll / p.words)) : json()}};
 }
 
-json threshold(const std::string& name, const Label& l, const json& value, double limit, const std::string& op,
-               const std::string& detail) {
+json threshold(const std::string& name, const Label& l, const json& figure, double limit, const std::string& op) {
+  const json& value = figure["value"];
   json t = {{"name", name}, {"model", l.model}, {"backend", l.backend}, {"variant", l.variant},
             {"value", value}, {"limit", limit}, {"op", op}, {"status", "MISSING"}, {"by", nullptr},
-            {"detail", detail}};
+            {"detail", figure["detail"]}};
   if (!value.is_number()) return t;
   const double v = value.get<double>();
   const double by = op == "<=" ? limit - v : op == ">=" ? v - limit : limit - std::fabs(v);  // "|x| <="
   t["status"] = by >= 0 ? "PASS" : "FAIL";
   t["by"] = by;
   return t;
+}
+
+// The category with the highest mean KLD: {category, kld_mean}; without categories, the mean
+// over all tokens with category null.
+json worst_category(const json& v) {
+  json worst = {{"category", nullptr}, {"kld_mean", nullptr}};
+  for (const json& c : v["categories"]) {
+    if (c["kld_mean"].is_number() &&
+        (worst["kld_mean"].is_null() || c["kld_mean"].get<double>() > worst["kld_mean"].get<double>())) {
+      worst = {{"category", c["category"]}, {"kld_mean", c["kld_mean"]}};
+    }
+  }
+  if (worst["kld_mean"].is_null() && v["kld"].is_object()) worst["kld_mean"] = v["kld"]["kld_mean"];
+  return worst;
 }
 
 // The category rows of a variant: the kld row's categories in order, then any that only
@@ -175,6 +190,48 @@ json category_rows(const LabelFacts& f, const std::set<std::string>& most_harmed
 }
 
 }  // namespace
+
+json harm_figure(const json& m, const json& v, const std::string& name) {
+  const std::string base = m.value("base_variant", "");
+  auto field = [](const json& object, const char* key) { return object.is_object() ? object[key] : json(); };
+  json task, value, n;
+  std::string detail;
+  if (name == "ppl" || name == "ppl_delta_pct" || name == "abs_ppl_delta_pct") {
+    task = m["ppl_task"];
+    n = field(v["ppl"], "n_tokens");
+    value = name == "ppl" ? field(v["ppl"], "token_perplexity") : v["ppl_delta_pct"];
+    if (name == "abs_ppl_delta_pct" && value.is_number()) value = std::fabs(value.get<double>());
+    detail = task.is_null() ? "no loglikelihood_rolling task (add wikitext)"
+             : !value.is_number() ? "no perplexity records on " + task.get<std::string>()
+             : "token perplexity on " + task.get<std::string>() + (name == "ppl" ? "" : " against " + base);
+  } else if (name == "kld_mean" || name == "same_top" || name == "max_category_kld") {
+    task = m["kld_task"];
+    n = field(v["kld"], "n_tokens");
+    value = name == "max_category_kld" ? field(v["max_category_kld"], "kld_mean") : field(v["kld"], name.c_str());
+    const json category = field(v["max_category_kld"], "category");
+    detail = task.is_null() ? "no kld task (add prompt_suite_96_continuation_kld)"
+             : !value.is_number() ? "no kld records on " + task.get<std::string>()
+             : name == "same_top" ? "top-1 agreement with " + base + " on " + task.get<std::string>()
+             : name == "kld_mean" ? "mean KLD per token from " + base + " on " + task.get<std::string>()
+             : category.is_string() ? "worst category: " + category.get<std::string>()
+                                    : "no categories: the mean over all tokens";
+  } else if (name == "compression_ratio") {
+    value = v["compression_ratio"];
+    detail = value.is_number() ? "size of " + base + " / size of this file" : "file sizes not in the manifest";
+  } else if (name == "speed_ratio" || name == "completed_rate" || name == "non_degenerate_rate") {
+    task = m["generation_task"];
+    n = field(v["generation"], "n");
+    value = name == "speed_ratio" ? v["speed_ratio"] : field(v["generation"], name.c_str());
+    detail = task.is_null() ? "no generate task (add prompt_suite_96)"
+             : !value.is_number() ? "no " + name + " on " + task.get<std::string>()
+             : name == "speed_ratio" ? "generated tokens per second against " + base
+                                     : name + " on " + task.get<std::string>();
+  } else {
+    throw std::invalid_argument("harm_figure: unknown figure " + name);
+  }
+  return {{"value", finite_or_null(value.is_number() ? value.get<double>() : NAN)}, {"task", task}, {"n", n},
+          {"detail", detail}};
+}
 
 json quantization_harm(const RunData& run) {
   const HarmThresholds& limits = run.harm;
@@ -275,54 +332,34 @@ json quantization_harm(const RunData& run) {
                              ? finite_or_null(speed.get<double>() / base_speed.get<double>())
                              : json();
       v["categories"] = category_rows(f, harmed);
+      v["max_category_kld"] = worst_category(v);
       variants.push_back(v);
-      if (is_base) continue;
-
-      thresholds.push_back(threshold("ppl_delta_pct", l, v["ppl_delta_pct"], limits.max_ppl_delta_pct, "|x| <=",
-                                     ppl_task.empty() ? "no loglikelihood_rolling task (add wikitext)"
-                                                      : "token perplexity on " + ppl_task + " against " + base.variant));
-      json worst = nullptr;
-      std::string where = "no kld task (add prompt_suite_96_continuation_kld)";
-      for (const json& c : v["categories"]) {
-        if (c["kld_mean"].is_number() && (worst.is_null() || c["kld_mean"].get<double>() > worst.get<double>())) {
-          worst = c["kld_mean"];
-          where = "worst category: " + c["category"].get<std::string>();
-        }
-      }
-      if (worst.is_null() && f.kld) {
-        worst = (*f.kld)["kld_mean"];
-        where = "no categories: the mean over all tokens";
-      }
-      thresholds.push_back(threshold("max_category_kld", l, worst, limits.max_category_kld, "<=", where));
-      thresholds.push_back(threshold("same_top", l, f.kld ? (*f.kld)["same_top"] : json(), limits.min_same_top, ">=",
-                                     f.kld ? "top-1 agreement with " + base.variant + " on " + kld_task
-                                           : "no kld task (add prompt_suite_96_continuation_kld)"));
     }
-    models.push_back({{"model", key.first},
-                      {"backend", key.second},
-                      {"base_variant", base.variant},
-                      {"ppl_task", ppl_task.empty() ? json() : json(ppl_task)},
-                      {"kld_task", kld_task.empty() ? json() : json(kld_task)},
-                      {"generation_task", gen_task.empty() ? json() : json(gen_task)},
-                      {"speed_basis", gen_task.empty() ? "none: no generate task (records time only generation)"
-                                                       : "generated tokens per second per sequence on " + gen_task +
-                                                             " (sum output_tokens / sum gen_time_ms)"},
-                      {"variants", variants}});
+    json model = {{"model", key.first},
+                  {"backend", key.second},
+                  {"base_variant", base.variant},
+                  {"ppl_task", ppl_task.empty() ? json() : json(ppl_task)},
+                  {"kld_task", kld_task.empty() ? json() : json(kld_task)},
+                  {"generation_task", gen_task.empty() ? json() : json(gen_task)},
+                  {"speed_basis", gen_task.empty() ? "none: no generate task (records time only generation)"
+                                                   : "generated tokens per second per sequence on " + gen_task +
+                                                         " (sum output_tokens / sum gen_time_ms)"},
+                  {"variants", variants}};
+    for (const json& v : variants) {
+      if (v["is_base"].get<bool>()) continue;
+      const Label l{key.first, v["variant"].get<std::string>(), key.second};
+      thresholds.push_back(threshold("ppl_delta_pct", l, harm_figure(model, v, "ppl_delta_pct"),
+                                     limits.max_ppl_delta_pct, "|x| <="));
+      thresholds.push_back(threshold("max_category_kld", l, harm_figure(model, v, "max_category_kld"),
+                                     limits.max_category_kld, "<="));
+      thresholds.push_back(threshold("same_top", l, harm_figure(model, v, "same_top"), limits.min_same_top, ">="));
+    }
+    models.push_back(std::move(model));
   }
 
-  // The same limits as gates on record metrics. Gates average per-document values (not per
-  // token) and include the base variant, so they approximate the lines above.
-  json gates = json::array();
-  if (!kld_task.empty()) {
-    gates.push_back("kld_mean@" + kld_task + " <= " + fixed(limits.max_category_kld, 4));
-    gates.push_back("same_top@" + kld_task + " >= " + fixed(limits.min_same_top, 4));
-  }
-  bool wikitext_kld = false;
-  for (const json& row : kld["rows"]) wikitext_kld = wikitext_kld || row.value("task_name", "") == "wikitext_kld";
-  if (wikitext_kld) {
-    gates.push_back("ppl_ratio@wikitext_kld <= " + fixed(1 + limits.max_ppl_delta_pct / 100, 4));
-    gates.push_back("ppl_ratio@wikitext_kld >= " + fixed(1 - limits.max_ppl_delta_pct / 100, 4));
-  }
+  const json gates = json::array({"harm.abs_ppl_delta_pct <= " + fixed(limits.max_ppl_delta_pct, 4),
+                      "harm.max_category_kld <= " + fixed(limits.max_category_kld, 4),
+                      "harm.same_top >= " + fixed(limits.min_same_top, 4)});
   return {{"limits",
            {{"max_ppl_delta_pct", limits.max_ppl_delta_pct},
             {"max_category_kld", limits.max_category_kld},
@@ -334,8 +371,7 @@ json quantization_harm(const RunData& run) {
           {"note", models.empty() ? "no records of a wikitext, kld or generate task"
                                   : "each variant against its model's first variant on the same backend; PPL, KLD "
                                     "and top-1 agreement are token-weighted over documents; a category's KLD is "
-                                    "the mean over its tokens; gates average per-document values instead and "
-                                    "cannot select a category"}};
+                                    "the mean over its tokens"}};
 }
 
 }  // namespace qualm::analysis

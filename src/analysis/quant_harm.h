@@ -14,11 +14,12 @@
 //     variants: [{variant, is_base, quant_type, size_bytes, compression_ratio, tensor_types {type: n},
 //       fallbacks [{wanted, used, tensors}], ppl {n_docs, n_tokens, token_perplexity, word_perplexity},
 //       ppl_delta_pct, kld {n_docs, n_tokens, kld_mean, kld_stderr, same_top}, most_harmed [category],
+//       max_category_kld {category, kld_mean} (the worst category; category null without categories),
 //       generation {n, completed_rate, non_degenerate_rate, mean_time_s, tokens_per_s}, speed_ratio,
 //       categories [{category, kld_mean, same_top, n_tokens, flagged, most_harmed, n, completed_rate,
 //         non_degenerate_rate, mean_time_s}]}]}],
 //   thresholds: [{name, model, backend, variant, value, limit, status, by, detail}],
-//   gates: [gate lines that check the same limits on record metrics, where they can], note}
+//   gates: [the same limits as harm.* gates (config/gate.h)], note}
 // status is PASS, FAIL or MISSING (the run lacks the task); `by` is the margin on the passing side
 // (negative when it fails), as gates report it.
 
@@ -29,5 +30,10 @@
 namespace qualm::analysis {
 
 nlohmann::json quantization_harm(const RunData& run);
+
+// One figure of a variant row for the harm gate `harm.NAME` (config/gate.h's harm_figures):
+// {value (null when the run lacks it), task (the task it comes from, or null), n (tokens,
+// documents or samples behind it, or null), detail (what it is, or why it is missing)}.
+nlohmann::json harm_figure(const nlohmann::json& model_row, const nlohmann::json& variant, const std::string& name);
 
 }  // namespace qualm::analysis

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
+
+#include "analysis/gates.h"
+#include "config/gate.h"
 
 namespace qualm::analysis {
 namespace {
@@ -153,7 +157,71 @@ TEST(QuantHarmTest, ThresholdsPassAndFail) {
   EXPECT_EQ(h["thresholds"][1]["status"], "FAIL");
   EXPECT_EQ(h["thresholds"][2]["status"], "FAIL");
   EXPECT_TRUE(variant(h, "Q4_0")["categories"][0]["flagged"].get<bool>());
-  EXPECT_EQ(h["gates"][0], "kld_mean@prompt_suite_96_continuation_kld <= 0.0300");
+  EXPECT_EQ(h["gates"], json({"harm.abs_ppl_delta_pct <= 40.0000", "harm.max_category_kld <= 0.0300",
+                               "harm.same_top >= 0.9500"}));
+}
+
+// harm.* gates check the same figures as the thresholds, each variant but the base.
+TEST(QuantHarmTest, HarmGates) {
+  const RunData run = harm_run();
+  const json res = evaluate_gates({"harm.abs_ppl_delta_pct <= 5", "harm.max_category_kld <= 0.05",
+                                   "harm.same_top:m >= 0.9", "harm.non_degenerate_rate > 0.25",
+                                   "harm.compression_ratio >= 4", "harm.ppl_delta_pct >= -5"},
+                                  run, nullptr);
+  ASSERT_EQ(res.size(), 6u);
+  for (const json& r : res) {
+    EXPECT_EQ(r["variant"], "Q4_0") << r["gate"];
+    EXPECT_EQ(r["baseline"]["variant"], "f32") << r["gate"];
+  }
+  const double delta = 100 * (std::exp(0.3) - 1);  // token PPL e^2.3 against e^2
+  EXPECT_EQ(res[0]["status"], "FAIL");
+  EXPECT_NEAR(res[0]["actual"].get<double>(), delta, 1e-9);
+  EXPECT_NEAR(res[0]["by"].get<double>(), 5 - delta, 1e-9);
+  EXPECT_EQ(res[0]["task"], "wikitext");
+  EXPECT_EQ(res[0]["n"], 100.0);
+  EXPECT_EQ(res[1]["status"], "PASS");
+  EXPECT_NEAR(res[1]["actual"].get<double>(), 0.04, 1e-12);  // code: 1.6 / 40 tokens
+  EXPECT_EQ(res[1]["detail"], "0.0400 <= 0.0500 (worst category: code)");
+  EXPECT_EQ(res[2]["status"], "PASS");
+  EXPECT_NEAR(res[2]["actual"].get<double>(), 55 / 60.0, 1e-12);
+  EXPECT_EQ(res[3]["status"], "FAIL");  // 1 of 4: "   " is empty, repetition 0.2, one error
+  EXPECT_NEAR(res[3]["actual"].get<double>(), 0.25, 1e-12);
+  EXPECT_EQ(res[4]["status"], "PASS");  // 4000 / 1000 bytes
+  EXPECT_EQ(res[5]["status"], "PASS");  // signed: +35 % is above -5 %
+  EXPECT_TRUE(gates_failed(res));
+}
+
+TEST(QuantHarmTest, HarmGatesNeverPassSilently) {
+  const RunData run = harm_run();
+  json res = evaluate_gates({"harm.same_top:other >= 0.9"}, run, nullptr);
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0]["status"], "FAIL");
+  EXPECT_EQ(res[0]["detail"], "the quantization harm study has no model other; models: m");
+
+  std::vector<json> one_variant;
+  for (const json& r : run.records) {
+    if (r["variant"] == "f32") one_variant.push_back(r);
+  }
+  res = evaluate_gates({"harm.same_top >= 0.9"}, make_run_data(run.manifest, one_variant), nullptr);
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0]["status"], "FAIL");
+  EXPECT_NE(res[0]["detail"].get<std::string>().find("has only one in this run"), std::string::npos);
+
+  std::vector<json> no_kld = {rec("f32", "qa", "generate", 0, {{"rouge_l", 0.5}}),
+                              rec("Q4_0", "qa", "generate", 0, {{"rouge_l", 0.4}})};
+  res = evaluate_gates({"harm.same_top >= 0.9"}, make_run_data(json::object(), no_kld), nullptr);
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0]["status"], "FAIL");
+  EXPECT_EQ(res[0]["detail"], "no value: no kld task (add prompt_suite_96_continuation_kld)");
+}
+
+TEST(QuantHarmTest, EveryGateFigureIsDefined) {
+  const json h = quantization_harm(harm_run());
+  for (const std::string& name : harm_figures()) {
+    const json f = harm_figure(h["models"][0], variant(h, "Q4_0"), name);
+    EXPECT_TRUE(f["value"].is_number()) << name << ": " << f["detail"];
+  }
+  EXPECT_THROW(harm_figure(h["models"][0], variant(h, "Q4_0"), "median"), std::invalid_argument);
 }
 
 TEST(QuantHarmTest, MissingTasksAreNotPasses) {

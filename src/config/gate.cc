@@ -1,5 +1,6 @@
 #include "config/gate.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -51,6 +52,23 @@ std::optional<GateProblem> read_op(const std::string& text, size_t pos, GateOp& 
   return GateProblem{"'" + std::string(1, c) + "' is not an operator", "use one of >= <= > <"};
 }
 
+std::optional<GateProblem> read_harm_target(const Gate& g, bool has_task) {
+  const std::string figure = g.harm_figure();
+  const auto& names = harm_figures();
+  if (std::find(names.begin(), names.end(), figure) == names.end()) {
+    const auto near = closest_match(figure, names);
+    std::string all;
+    for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+    return GateProblem{"'" + g.metric + "' is not a figure of the quantization harm study",
+                       near ? "did you mean harm." + *near + "?" : "after 'harm.' name one of " + all};
+  }
+  if (has_task) {
+    return GateProblem{"harm gates take no @TASK",
+                       "drop the '@TASK': the study uses wikitext, the kld task and the generate task it finds"};
+  }
+  return std::nullopt;
+}
+
 std::optional<GateProblem> read_target(const std::string& lhs, const std::string& op, Gate& g) {
   const size_t at = lhs.find('@');
   const size_t colon = lhs.find(':');
@@ -62,7 +80,9 @@ std::optional<GateProblem> read_target(const std::string& lhs, const std::string
     const std::string next = at != std::string::npos || colon != std::string::npos ? std::string(1, lhs[std::min(at, colon)]) : op;
     return GateProblem{"no metric before '" + next + "'", "name the metric first, e.g. rouge_l@summarization >= 0.3"};
   }
-  if (!is_name(g.metric, "")) {
+  if (g.is_harm()) {
+    if (auto p = read_harm_target(g, at != std::string::npos)) return p;
+  } else if (!is_name(g.metric, "")) {
     return GateProblem{"metric name '" + g.metric + "' may hold only letters, digits and '_'",
                        "metric names are like rouge_l, bertscore, acc; " + std::string(kForm)};
   }
@@ -88,6 +108,11 @@ std::optional<GateProblem> read_target(const std::string& lhs, const std::string
 
 std::optional<GateProblem> read_value(const std::string& rhs, const std::string& op, Gate& g) {
   if (rhs.empty()) return GateProblem{"no value after '" + op + "'", kValues};
+  if (rhs.starts_with("baseline") && g.is_harm()) {
+    return GateProblem{"harm gates compare with a number, not '" + rhs + "'",
+                       "each variant is already measured against its model's first variant: write e.g. " + g.metric +
+                           " " + op + " 0.05"};
+  }
   if (rhs.starts_with("baseline")) {
     static const std::vector<std::string> kNames = {"baseline.mean", "baseline.ci_low", "baseline.ci_high"};
     for (size_t i = 0; i < kNames.size(); ++i) {
@@ -114,6 +139,13 @@ std::optional<GateProblem> read_value(const std::string& rhs, const std::string&
 }
 
 }  // namespace
+
+const std::vector<std::string>& harm_figures() {
+  static const std::vector<std::string> names = {
+      "ppl",         "ppl_delta_pct", "abs_ppl_delta_pct", "kld_mean",       "max_category_kld",
+      "same_top",    "compression_ratio", "speed_ratio",   "completed_rate", "non_degenerate_rate"};
+  return names;
+}
 
 bool Gate::passes(double actual, double threshold) const {
   switch (op) {

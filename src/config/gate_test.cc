@@ -52,6 +52,31 @@ TEST(GateTest, ModelNamesMayHoldColons) {
   EXPECT_EQ(g.op, GateOp::kLess);
 }
 
+TEST(GateTest, HarmGates) {
+  const Gate g = ok("harm.same_top:qwen2.5:0.5b >= 0.9");
+  EXPECT_TRUE(g.is_harm());
+  EXPECT_EQ(g.metric, "harm.same_top");
+  EXPECT_EQ(g.harm_figure(), "same_top");
+  EXPECT_EQ(g.model, "qwen2.5:0.5b");
+  EXPECT_EQ(g.value, 0.9);
+  for (const std::string& figure : harm_figures()) EXPECT_TRUE(ok("harm." + figure + " < 1").is_harm()) << figure;
+  EXPECT_FALSE(ok("same_top >= 0.9").is_harm());
+  const std::vector<std::tuple<std::string, std::string, std::string>> bad = {
+      {"harm.same_tp >= 0.9", "'harm.same_tp' is not a figure of the quantization harm study",
+       "did you mean harm.same_top?"},
+      {"harm.same_top@qa >= 0.9", "harm gates take no @TASK",
+       "drop the '@TASK': the study uses wikitext, the kld task and the generate task it finds"},
+      {"harm.kld_mean <= baseline.mean", "harm gates compare with a number, not 'baseline.mean'",
+       "each variant is already measured against its model's first variant: write e.g. harm.kld_mean <= 0.05"},
+  };
+  for (const auto& [text, problem, fix] : bad) {
+    const GateParse p = read_gate(text);
+    EXPECT_FALSE(p.gate.has_value()) << text;
+    EXPECT_EQ(p.problem.problem, problem) << text;
+    EXPECT_EQ(p.problem.fix, fix) << text;
+  }
+}
+
 TEST(GateTest, Operators) {
   EXPECT_EQ(ok("a >= 1").op, GateOp::kGreaterEqual);
   EXPECT_EQ(ok("a <= 1").op, GateOp::kLessEqual);

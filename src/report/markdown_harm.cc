@@ -208,6 +208,11 @@ void write_quantization_harm_markdown(std::ostream& out, const json& summary) {
     out << s.value("note", "no records") << "\n\n";
     return;
   }
+  if (s["thresholds"].empty()) {
+    out << "Not applicable: every model has one variant in this run, and the study measures each variant "
+           "against its model's first (add variants, e.g. `variants: [f32, {quantize: Q8_0}]`).\n\n";
+    return;
+  }
   for (json m : s["models"]) {
     m["max_category_kld"] = s["limits"]["max_category_kld"];
     m["non_degenerate_repetition"] = s["limits"]["non_degenerate_repetition"];
@@ -220,14 +225,9 @@ void write_quantization_harm_markdown(std::ostream& out, const json& summary) {
     write_generation_categories(out, m);
   }
   out << "### Thresholds\n\n";
-  const json& thresholds = s["thresholds"];
-  if (thresholds.empty()) out << "No variant besides the base.\n";
-  for (const json& t : thresholds) out << threshold_line(t);
-  const json& gates = s["gates"];
-  if (!gates.empty()) {
-    out << "\nThe same limits as gates (`gates:` in the experiment, or `--gate`), over per-document record values:\n\n";
-    for (const json& g : gates) out << "    " << g.get<std::string>() << "\n";
-  }
+  for (const json& t : s["thresholds"]) out << threshold_line(t);
+  out << "\nThe same limits as gates that fail the run with exit 3 (`gates:` in the experiment, or `--gate`):\n\n";
+  for (const json& g : s["gates"]) out << "    " << g.get<std::string>() << "\n";
   out << "\n" << s.value("note", "") << "\n\n";
 }
 

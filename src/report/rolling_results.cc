@@ -103,6 +103,11 @@ nlohmann::json kld_sample_record(const RunLabels& labels, const KldTask& task, c
   const KldDocScore& s = scores.docs[doc];
   nlohmann::json r = record(labels, task, doc, s.n_tokens, s.n_windows, s.metrics);
   r["base_model"] = base_model;
+  if (task.spec.continuation_tokens) {  // the base's continuation is what was scored
+    r["candidate"] = s.continuation;
+    r["prompt_tokens"] = s.context_tokens;
+    r["output_tokens"] = s.n_tokens;
+  }
   return r;
 }
 

@@ -134,6 +134,8 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
     for (const BackendSpec& b : e.backends) {
       if (b.name == e.embedding_model->backend) embedding.update({{"type", b.type}, {"base_url", b.base_url}});
     }
+    // As the server answered: ollama's digest, quantization and family of the embedding model.
+    if (outcome != nullptr && !outcome->embedding_server.is_null()) embedding["server"] = outcome->embedding_server;
   } else if (e.embedding_model) {
     embedding = {{"path", e.embedding_model->path.string()},
                  {"layer", e.embedding_model->layer > 0 ? json(e.embedding_model->layer) : json("last")},

@@ -219,14 +219,7 @@ class CellRunner {
       std::vector<json> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
         if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) {
-          json r = kld_sample_record(labels_, sub, scores[0], i, base_name_);
-          if (sub.spec.continuation_tokens) {  // the base's continuation is what was scored
-            const KldDocScore& s = scores[0].docs[i];
-            r["candidate"] = s.continuation;
-            r["prompt_tokens"] = s.context_tokens;
-            r["output_tokens"] = s.n_tokens;
-          }
-          records.push_back(std::move(r));
+          records.push_back(kld_sample_record(labels_, sub, scores[0], i, base_name_));
         }
       }
       log(*ctx_.samples, records);
@@ -264,8 +257,9 @@ constexpr const char* kPooledOnly =
     "needs per-token vectors; the served embedding model gives one pooled vector per text "
     "(embedding_model: {path: E.gguf} computes it)";
 
-// The experiment's embedding model: the ollama backend serving it, or a GGUF in-process (cut
-// to its layer; out.embedding_model records the file used).
+// The experiment's embedding model: the ollama backend serving it (out.embedding_server records
+// what the server says of it), or a GGUF in-process (cut to its layer; out.embedding_model
+// records the file used).
 std::unique_ptr<Backend> load_embedder(const EmbeddingModelSpec& m, const Experiment& e, const RunContext& ctx,
                                        RunOutcome& out) {
   if (!m.backend.empty()) {
@@ -274,7 +268,9 @@ std::unique_ptr<Backend> load_embedder(const EmbeddingModelSpec& m, const Experi
     if (b == e.backends.end()) throw RunError("no backend named " + m.backend);  // validated: not reached
     BackendSpec spec = *b;
     spec.model = m.model;
-    return make_backend(spec, {}, false);
+    std::unique_ptr<Backend> backend = make_backend(spec, {}, false);
+    out.embedding_server = describe_remote(spec, *backend);  // the served model's digest
+    return backend;
   }
   fs::path model = m.path;
   if (m.layer > 0) model = llama::cut_to_layers(model, m.layer, ctx.cache_dir);

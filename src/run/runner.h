@@ -39,6 +39,7 @@ struct RunOutcome {
   std::vector<std::string> errors;  // one line per failed cell
   std::filesystem::path embedding_model;  // the file used (cut to its layer), when one ran
   nlohmann::json remote_backends = nlohmann::json::object();  // name -> describe_remote(), for the manifest
+  nlohmann::json embedding_server;  // describe_remote() of a served embedding model, when one ran
 };
 
 RunOutcome run_experiment(const Experiment& experiment, const Plan& plan, const RunContext& context);

@@ -166,8 +166,42 @@ class QuantHarmTest(unittest.TestCase):
                 passed = t["value"] >= 0.9
             self.assertEqual(t["status"], "PASS" if passed else "FAIL", t)
             self.assertEqual(t["by"] >= 0, passed)
-        self.assertIn(f"kld_mean@{KLD_TASK} <= 0.0500", self.harm["gates"])
-        self.assertIn(f"same_top@{KLD_TASK} >= 0.9000", self.harm["gates"])
+        self.assertEqual(self.harm["gates"], ["harm.abs_ppl_delta_pct <= 5.0000", "harm.max_category_kld <= 0.0500",
+                                              "harm.same_top >= 0.9000"])
+
+    def test_thresholds_as_gates(self):
+        """harm.* gates fail the run (exit 3) exactly where the threshold lines FAIL."""
+        copy = self.tmp / "gated"
+        shutil.copytree(self.out, copy, dirs_exist_ok=True)
+        args = [QUALM, "report", copy]
+        for g in self.harm["gates"]:
+            args += ["--gate", g]
+        proc = run(args, check=False)
+        statuses = {(t["name"], t["variant"]): t for t in self.harm["thresholds"]}
+        want_exit = 3 if any(t["status"] != "PASS" for t in statuses.values()) else 0
+        self.assertEqual(proc.returncode, want_exit, proc.stdout + proc.stderr)
+        rows = json.loads((copy / "summary.json").read_text())["gates"]
+        self.assertEqual(len(rows), 3 * 3)  # three gates for each of three variants; never the base
+        names = {"harm.abs_ppl_delta_pct": "ppl_delta_pct", "harm.max_category_kld": "max_category_kld",
+                 "harm.same_top": "same_top"}
+        for row in rows:
+            t = statuses[(names[row["metric"]], row["variant"])]
+            self.assertEqual(row["status"], t["status"], row)
+            self.assertTrue(close(row["actual"], abs(t["value"])), row)
+            self.assertTrue(close(row["by"], t["by"]), row)
+            self.assertEqual(row["baseline"]["variant"], "f32")
+        # A limit between the variants' worst categories: the gate splits them.
+        worst = {name: max(c["kld_mean"] for c in v["categories"])
+                 for name, v in self.variants().items() if name != "f32"}
+        limit = sorted(worst.values())[1]
+        proc = run([QUALM, "report", copy, "--gate", f"harm.max_category_kld:stories260k <= {limit!r}"], check=False)
+        self.assertEqual(proc.returncode, 3 if max(worst.values()) > limit else 0, proc.stdout + proc.stderr)
+        rows = json.loads((copy / "summary.json").read_text())["gates"]
+        self.assertEqual({r["variant"]: r["status"] for r in rows},
+                         {name: "PASS" if w <= limit else "FAIL" for name, w in worst.items()})
+        proc = run([QUALM, "report", copy, "--gate", "harm.kld <= 0.05"], check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("not a figure of the quantization harm study", proc.stderr)
 
     def test_report_section(self):
         self.assertIn("## Quantization harm", self.report)
@@ -204,11 +238,15 @@ class QuantHarmTest(unittest.TestCase):
         """Nothing differs on the continuation when the candidate is the base."""
         model = self.data / "models" / "stories260K.gguf"
         out = self.tmp / "self"
-        run([QUALM, "eval", "-m", model, "--base", model, "-c", "512", "-t", "1", "--tasks", KLD_TASK,
-             "--limit", "4", "--out", out])
+        run([QUALM, "eval", "-m", model, "--base", model, "-c", "512", "-t", "1", "--flash-attn", "off",
+             "--tasks", KLD_TASK, "--limit", "4", "--out", out])
         records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
         self.assertEqual(len(records), 4)
-        for r in records:
+        run_records = self.of(KLD_TASK, "Q8_0")  # the run's continuations: the same base, engine and prompts
+        for r, in_run in zip(records, run_records):
+            self.assertEqual(r["sample_id"], in_run["sample_id"])
+            self.assertEqual(r["candidate"], in_run["candidate"])
+            self.assertEqual(r["output_tokens"], r["metrics"]["n_tokens"])
             self.assertEqual(r["metrics"]["n_tokens"], CONTINUATION_TOKENS)  # stories260K never stops early
             self.assertLess(abs(r["metrics"]["kld_mean"]), 1e-6)
             self.assertEqual(r["metrics"]["same_top"], 1.0)

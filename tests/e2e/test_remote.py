@@ -283,7 +283,9 @@ class RemoteTest(TempDirCase):
                                        "quantization_level": "F32"}, "model_info": {}})
             if path == "/api/tags":
                 return ok({"models": [{"name": "stories:latest", "model": "stories:latest", "digest": "ab12cd34",
-                                       "details": {"quantization_level": "F32"}}]})
+                                       "details": {"quantization_level": "F32"}},
+                                      {"name": "embed-fake:latest", "model": "embed-fake:latest", "digest": "ef56ab78",
+                                       "details": {"quantization_level": "F16"}}]})
             return 404, b'{"error": "not found"}', None
         server = LoopbackServer(answer, port)
         server.embedded, server.generated = embedded, generated
@@ -409,8 +411,12 @@ class RemoteTest(TempDirCase):
         self.assertEqual({t for b in fake.embedded for t in b["input"]},
                          {r["candidate"] for r in rs} | {r["reference"] for r in rs})
         manifest = json.loads((out / "manifest.json").read_text())
-        self.assertEqual(manifest["embedding_model"], {"backend": "ol", "model": "embed-fake", "pooling": "mean",
-                                                       "type": "ollama", "base_url": fake.url})
+        embedding = manifest["embedding_model"]
+        server = embedding.pop("server")
+        self.assertEqual(embedding, {"backend": "ol", "model": "embed-fake", "pooling": "mean",
+                                     "type": "ollama", "base_url": fake.url})
+        self.assertEqual(server["model"], "embed-fake")
+        self.assertEqual(server["digest"], "ef56ab78")  # from /api/tags, as the generating model's
 
     def test_served_embedding_failure_then_resume(self):
         bad = self.ollama_server(embed_fault=500)
