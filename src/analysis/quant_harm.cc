@@ -82,7 +82,7 @@ struct PplSums {
 
 struct GenSums {
   int64_t n = 0, completed = 0, non_degenerate = 0, with_repetition = 0, timed = 0;
-  double ms = 0, tokens = 0;
+  double ms = 0, speed_ms = 0, tokens = 0;
 
   void add(const json& r, double min_repetition) {
     ++n;
@@ -99,7 +99,10 @@ struct GenSums {
     if (r.value("gen_time_ms", json()).is_number()) {
       ++timed;
       ms += r["gen_time_ms"].get<double>();
-      tokens += r.value("output_tokens", json()).is_number() ? r["output_tokens"].get<double>() : 0;
+    }
+    if (r.value("gen_time_ms", json()).is_number() && r.value("output_tokens", json()).is_number()) {
+      speed_ms += r["gen_time_ms"].get<double>();  // a server that reported no count has no speed
+      tokens += r["output_tokens"].get<double>();
     }
   }
   json rates() const {
@@ -108,7 +111,7 @@ struct GenSums {
             {"completed_rate", double(completed) / double(n)},
             {"non_degenerate_rate", with_repetition > 0 ? json(double(non_degenerate) / double(n)) : json()},
             {"mean_time_s", timed > 0 ? json(ms / double(timed) / 1000) : json()},
-            {"tokens_per_s", ms > 0 ? json(tokens / (ms / 1000)) : json()}};
+            {"tokens_per_s", speed_ms > 0 ? json(tokens / (speed_ms / 1000)) : json()}};
   }
 };
 

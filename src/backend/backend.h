@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ struct GenerateRequest {
 
 struct GenerateResult {
   std::string text;
-  int prompt_tokens = 0;
-  int output_tokens = 0;
+  // Token counts; empty when a server reported none (records then hold null, not 0).
+  std::optional<int> prompt_tokens = 0;
+  std::optional<int> output_tokens = 0;
   double prompt_ms = 0;
   double generate_ms = 0;
   std::string stop_reason;  // "stop", "length", "eos"

@@ -7,6 +7,7 @@
 #include "cli/engine_flags.h"
 #include "core/errors.h"
 #include "io/dataset.h"
+#include "report/gen_results.h"
 #include "run/backend_factory.h"
 
 namespace qualm::cli {
@@ -65,15 +66,15 @@ int run_generate(const GenerateFlags& f) {
     const GenerateResult& r = results[i];
     if (f.json) {
       std::cout << nlohmann::json{{"sample_id", i},          {"prompt", texts[i]},
-                                  {"text", r.text},          {"prompt_tokens", r.prompt_tokens},
-                                  {"output_tokens", r.output_tokens}, {"prompt_ms", r.prompt_ms},
+                                  {"text", r.text},          {"prompt_tokens", count_json(r.prompt_tokens)},
+                                  {"output_tokens", count_json(r.output_tokens)}, {"prompt_ms", r.prompt_ms},
                                   {"generate_ms", r.generate_ms},     {"stop_reason", r.stop_reason},
                                   {"truncated", r.truncated},         {"seed", f.options.seed},
                                   {"temperature", f.options.temperature}}
                        .dump()
                 << "\n";
     } else {
-      std::cout << texts[i] << r.text << "\n[" << r.output_tokens << " tokens, " << r.stop_reason << "]\n\n";
+      std::cout << texts[i] << r.text << "\n[" << count_json(r.output_tokens).dump() << " tokens, " << r.stop_reason << "]\n\n";
     }
   }
   return 0;

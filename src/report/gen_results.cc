@@ -28,6 +28,8 @@ void add_gen_results(nlohmann::json& results, std::span<const GenTask> tasks, st
   }
 }
 
+nlohmann::json count_json(std::optional<int> n) { return n ? nlohmann::json(*n) : nlohmann::json(nullptr); }
+
 nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, const GenTaskScores& scores, size_t doc,
                                  uint64_t seed, double temperature, int rep) {
   const GenDoc& d = task.docs[doc];
@@ -50,8 +52,8 @@ nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, c
       {"choices", nullptr},
       {"correct", nullptr},
       {"gen_time_ms", o.generated.prompt_ms + o.generated.generate_ms},
-      {"prompt_tokens", o.generated.prompt_tokens},
-      {"output_tokens", o.generated.output_tokens},
+      {"prompt_tokens", count_json(o.generated.prompt_tokens)},
+      {"output_tokens", count_json(o.generated.output_tokens)},
       {"stop_reason", o.generated.stop_reason},
       {"truncated", o.generated.truncated},
       {"metrics", o.metrics},

@@ -255,9 +255,10 @@ class RemoteTest(TempDirCase):
                 self.assertEqual(x["is_greedy"], y["is_greedy"])
                 self.assertEqual(x["n_tokens"], y["n_tokens"])
 
-    def ollama_server(self, embed_fault=None, port=0):
+    def ollama_server(self, embed_fault=None, port=0, cached_prompt=False):
         """Answers with Ollama's documented shapes; /api/generate's text comes from llama-server,
-        /api/embed's vectors from embedding_of (or HTTP embed_fault). Keeps each /api/embed body."""
+        /api/embed's vectors from embedding_of (or HTTP embed_fault). Keeps each /api/embed body.
+        cached_prompt: /api/generate leaves out prompt_eval_count, as Ollama does for a cached prompt."""
         embedded, generated = [], []
 
         def answer(path, body):
@@ -267,10 +268,13 @@ class RemoteTest(TempDirCase):
                 r = post(self.llama_url + "/v1/completions", {
                     "prompt": body["prompt"], "max_tokens": o["num_predict"], "temperature": o["temperature"],
                     "seed": o["seed"], "stop": o.get("stop", [])})
-                return ok({"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
-                           "response": r["choices"][0]["text"], "done": True, "done_reason": "length",
-                           "prompt_eval_count": r["usage"]["prompt_tokens"], "eval_count": r["usage"]["completion_tokens"],
-                           "prompt_eval_duration": 1000000, "eval_duration": 2000000, "total_duration": 3000000})
+                reply = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
+                         "response": r["choices"][0]["text"], "done": True, "done_reason": "length",
+                         "prompt_eval_count": r["usage"]["prompt_tokens"], "eval_count": r["usage"]["completion_tokens"],
+                         "prompt_eval_duration": 1000000, "eval_duration": 2000000, "total_duration": 3000000}
+                if cached_prompt:
+                    del reply["prompt_eval_count"]
+                return ok(reply)
             if path == "/api/embed":
                 embedded.append(body)
                 if embed_fault:
@@ -340,6 +344,14 @@ class RemoteTest(TempDirCase):
                                      (b["text"], b["prompt_tokens"], b["output_tokens"]), backend)
         finally:
             fake.close()
+        cached = self.ollama_server(cached_prompt=True)
+        try:  # a count the server did not report is null, never 0
+            remote = qualm_lines([QUALM, "generate", "--backend", "ollama", "--base-url", cached.url, "--model",
+                                  "stories", *prompts, "-n", "16", "--json"])
+        finally:
+            cached.close()
+        self.assertEqual([(r["prompt_tokens"], r["output_tokens"]) for r in remote],
+                         [(None, r["output_tokens"]) for r in local])
         proc = run([QUALM, "generate", "--backend", "openai", "--model", "stories", "-p", "x"], check=False)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("--backend openai needs the server's URL", proc.stderr)

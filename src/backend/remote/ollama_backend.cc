@@ -17,6 +17,11 @@ double number_or(const json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
 }
 
+std::optional<int> count_or_none(const json& j, const char* key) {
+  if (j.contains(key) && j[key].is_number()) return static_cast<int>(j[key].get<double>());
+  return std::nullopt;
+}
+
 }  // namespace
 
 OllamaBackend::OllamaBackend(OllamaOptions options) : options_(options), http_(options.http) {}
@@ -67,9 +72,10 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
   }
   GenerateResult out;
   out.text = reply["response"].get<std::string>();
-  // Ollama's own counts; a reply without them leaves 0.
-  out.prompt_tokens = static_cast<int>(number_or(reply, "prompt_eval_count"));
-  out.output_tokens = static_cast<int>(number_or(reply, "eval_count"));
+  // Ollama's own counts; a reply without them (prompt_eval_count is left out when the prompt
+  // was cached) leaves them empty.
+  out.prompt_tokens = count_or_none(reply, "prompt_eval_count");
+  out.output_tokens = count_or_none(reply, "eval_count");
   out.prompt_ms = number_or(reply, "prompt_eval_duration") / 1e6;  // nanoseconds
   out.generate_ms = number_or(reply, "eval_duration") / 1e6;
   out.stop_reason = text_or(reply, "done_reason", "stop");

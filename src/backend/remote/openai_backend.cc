@@ -26,8 +26,9 @@ HttpOptions with_key(HttpOptions http, const std::string& env) {
   return http;
 }
 
-int count_in(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : 0;
+std::optional<int> count_in(const json& j, const char* key) {
+  if (j.is_object() && j.contains(key) && j[key].is_number_integer()) return j[key].get<int>();
+  return std::nullopt;
 }
 
 const json& choice0(const json& reply) {
@@ -108,7 +109,7 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   out.text = text.get<std::string>();
   const json reason = c.value("finish_reason", json());
   out.stop_reason = reason.is_string() ? reason.get<std::string>() : "stop";
-  // Token counts are the server's usage; a server that reports none leaves them 0.
+  // Token counts are the server's usage; a server that reports none leaves them empty.
   const json usage = reply.value("usage", json());
   out.prompt_tokens = count_in(usage, "prompt_tokens");
   out.output_tokens = count_in(usage, "completion_tokens");
@@ -154,7 +155,7 @@ LoglikelihoodResult echo_logprobs(const json& reply, size_t from, size_t to) {
   // else the echoed tokens before `from`. Ids stay -1: the format gives token text only.
   int context = 0;
   for (size_t i = 0; i < offsets.size() && offsets[i].get<size_t>() < from; ++i) ++context;
-  if (const int prompt = count_in(reply.value("usage", json()), "prompt_tokens"); prompt > 0) {
+  if (const int prompt = count_in(reply.value("usage", json()), "prompt_tokens").value_or(0); prompt > 0) {
     context = std::max(0, prompt - static_cast<int>(r.tokens.size()));
   }
   r.sequence.assign(static_cast<size_t>(context), -1);
