@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "report/markdown_report.h"
+
 namespace qualm {
 namespace {
 
@@ -46,28 +48,12 @@ std::string share(const json& x) {
   return buf;
 }
 
-// A table cell: one line, pipes escaped, cut at `limit` bytes on a character boundary.
+// A table cell: one line, pipes escaped, cut at `limit` characters.
 std::string cell(const json& value, size_t limit = kCellChars) {
-  std::string s = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
-  bool cut = false;
-  if (s.size() > limit) {
-    size_t end = limit;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-    s.resize(end);
-    cut = true;
-  }
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r' || c == '\t') out += ' ';
-    else out += c;
-  }
-  return cut ? out + "…" : out;
+  return report::md_cell(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump(), limit);
 }
 
-std::string label(const json& l) {
-  return l.value("model", "") + "/" + l.value("variant", "") + "/" + l.value("backend", "");
-}
+using report::md_label;
 
 void delta_cells(std::ostream& out, const json& r) {
   out << " | " << r.value("n_paired", 0) << " | " << fixed(get(r, "baseline_mean"), 4) << " | "
@@ -81,7 +67,7 @@ void write_summary_table(std::ostream& out, const json& pairs) {
       << "|---|---|---|---|---|---|---|\n";
   for (const json& p : pairs) {
     const json& c = get(p, "composite");
-    out << "| " << cell(label(get(p, "baseline"))) << " | " << cell(label(get(p, "candidate"))) << " | "
+    out << "| " << cell(md_label(get(p, "baseline"))) << " | " << cell(md_label(get(p, "candidate"))) << " | "
         << p.value("paired_by", "") << " | " << get(p, "samples").value("paired", 0) << " | "
         << signed_fixed(get(p, "key_metric_avg_delta_pct"), 1, "%") << " | " << fixed(get(c, "baseline")) << " → "
         << fixed(get(c, "candidate")) << " | " << signed_fixed(get(c, "delta"), 3) << ci(get(c, "delta_ci_low"), get(c, "delta_ci_high"), 3)
@@ -91,7 +77,7 @@ void write_summary_table(std::ostream& out, const json& pairs) {
 }
 
 void write_pair(std::ostream& out, const json& p, const std::string& heading) {
-  out << heading << " " << label(get(p, "candidate")) << " vs " << label(get(p, "baseline")) << "\n\n";
+  out << heading << " " << md_label(get(p, "candidate")) << " vs " << md_label(get(p, "baseline")) << "\n\n";
   const json& s = get(p, "samples");
   out << "Paired samples: " << s.value("paired", 0) << "; only in the baseline: " << s.value("only_baseline", 0)
       << "; only in the candidate: " << s.value("only_candidate", 0) << ".\n\n";
@@ -137,7 +123,7 @@ void write_compare_markdown(std::ostream& out, const json& compare) {
   if (!get(unpaired, "baseline").empty() || !get(unpaired, "candidate").empty()) {
     out << "## Unpaired configurations\n\n";
     for (const char* side : {"baseline", "candidate"}) {
-      for (const json& l : get(unpaired, side)) out << "- only in the " << side << " run: " << label(l) << "\n";
+      for (const json& l : get(unpaired, side)) out << "- only in the " << side << " run: " << md_label(l) << "\n";
     }
     out << "\n";
   }
@@ -234,7 +220,7 @@ void write_gates_markdown(std::ostream& out, const json& gate_results) {
                                                 " gate checks did not pass.")
       << "\n\n| Gate | Status | Configuration | Actual | Threshold | By | Detail |\n|---|---|---|---|---|---|---|\n";
   for (const json& g : gate_results) {
-    const std::string conf = get(g, "model").is_string() && get(g, "variant").is_string() ? label(g) : std::string("—");
+    const std::string conf = get(g, "model").is_string() && get(g, "variant").is_string() ? md_label(g) : std::string("—");
     out << "| `" << cell(get(g, "gate")) << "` | " << g.value("status", "") << " | " << cell(conf) << " | "
         << fixed(get(g, "actual"), 4) << " | " << fixed(get(g, "threshold"), 4) << " | " << signed_fixed(get(g, "by"), 4) << " | "
         << cell(get(g, "detail"), 400) << " |\n";

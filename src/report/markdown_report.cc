@@ -46,11 +46,11 @@ std::string md_cell(const std::string& text, size_t max_chars) {
   return out;
 }
 
-namespace {
-
-std::string label(const json& row) {
+std::string md_label(const json& row) {
   return row.value("model", "") + "/" + row.value("variant", "") + "/" + row.value("backend", "");
 }
+
+namespace {
 
 std::string ci(const json& row, const char* low = "ci_low", const char* high = "ci_high") {
   if (!row.contains(low) || !row[low].is_number()) return "—";
@@ -72,7 +72,7 @@ void write_composite_markdown(std::ostream& out, const json& s) {
   out << "| rank | model/variant/backend | composite | 95% CI | samples | metrics | mean metric rank | rank by metrics |\n";
   out << "|---:|---|---:|---|---:|---:|---:|---:|\n";
   for (const json& r : rows) {
-    out << "| " << r.value("rank", 0) << " | " << label(r) << " | " << md_num(r["composite"]) << " | " << ci(r) << " | "
+    out << "| " << r.value("rank", 0) << " | " << md_label(r) << " | " << md_num(r["composite"]) << " | " << ci(r) << " | "
         << r.value("n_samples", 0) << " | " << r.value("n_metrics", 0) << " | " << md_num(r.value("mean_metric_rank", json()), 2)
         << " | " << md_num(r.value("rank_by_metrics", json()), 1) << " |\n";
   }
@@ -99,7 +99,7 @@ void write_tasks_markdown(std::ostream& out, const json& s) {
   for (const std::string& task : order) {
     out << "### " << task << "\n\n| model/variant/backend | metric | n | mean | std | 95% CI |\n|---|---|---:|---:|---:|---|\n";
     for (const json* r : by_task[task]) {
-      out << "| " << label(*r) << " | " << r->value("metric", "") << " | " << r->value("n", 0) << " | " << md_num((*r)["mean"])
+      out << "| " << md_label(*r) << " | " << r->value("metric", "") << " | " << r->value("n", 0) << " | " << md_num((*r)["mean"])
           << " | " << md_num((*r)["std"]) << " | " << ci(*r) << " |\n";
     }
     out << "\n";
@@ -119,7 +119,7 @@ void write_benchmarks_markdown(std::ostream& out, const json& s) {
   for (const json& r : rows) {
     if (r.contains("group")) continue;
     if (r.value("metric", "") != "acc" && r.value("metric", "") != "acc_norm") continue;
-    out << "| " << label(r) << " | " << r.value("task", "") << " | " << r.value("metric", "") << " | " << md_num(r["value"])
+    out << "| " << md_label(r) << " | " << r.value("task", "") << " | " << r.value("metric", "") << " | " << md_num(r["value"])
         << " | " << ci(r) << " | " << r.value("correct", 0) << " / " << r.value("n", 0) << " |\n";
   }
   out << "\n";
@@ -136,7 +136,7 @@ void write_rankings_markdown(std::ostream& out, const json& s) {
   out << "| metric | direction | ranking (best first) |\n|---|---|---|\n";
   for (const auto& [metric, m] : per_metric.items()) {
     std::string order;
-    for (const json& r : m["rows"]) order += (order.empty() ? "" : ", ") + label(r) + " (" + md_num(r["value"]) + ")";
+    for (const json& r : m["rows"]) order += (order.empty() ? "" : ", ") + md_label(r) + " (" + md_num(r["value"]) + ")";
     out << "| " << metric << " | " << (m.value("higher_is_better", true) ? "higher is better" : "lower is better") << " | "
         << md_cell(order, 400) << " |\n";
   }

@@ -25,6 +25,9 @@ std::string md_num(const nlohmann::json& value, int decimals = 4);
 // A p-value: 4 decimals, "<0.0001" below.
 std::string md_p(const nlohmann::json& value);
 // Text for a table cell: pipes escaped, newlines folded, cut to max_chars.
+// "model/variant/backend" of a row with those fields.
+std::string md_label(const nlohmann::json& row);
+
 std::string md_cell(const std::string& text, size_t max_chars = 160);
 
 }  // namespace qualm::report
