@@ -18,6 +18,13 @@ def samples(out):
     return [json.loads(l) for l in (Path(out) / "samples.jsonl").read_text().splitlines()]
 
 
+def generate(prompts, *extra):
+    args = [QUALM, "generate", "-m", MODEL, "--json", *extra]
+    for p in prompts:
+        args += ["-p", p]
+    return [json.loads(l) for l in run(args).stdout.splitlines()]
+
+
 class Generate(TempDirCase):
     def test_seeded_generation_repeats(self):
         args = [QUALM, "generate", "-m", MODEL, "-p", "Once upon a time", "-p", "Tom had a ball.", "-n", "24",
@@ -97,6 +104,53 @@ class Generate(TempDirCase):
             "question_answering", "translation", "sentiment_analysis", "logical_reasoning", "general_knowledge",
             "instruction_following", "dialogue", "science_knowledge"})
         self.assertTrue(all(n == 8 for n in counts.values()))
+
+
+class FewCellsManySequences(TempDirCase):
+    """Short prompts and a small -n need fewer KV cells than --parallel has sequences: the
+    context once came out with n_batch = n_ctx below n_seq_max, and llama.cpp aborted on
+    GGML_ASSERT(n_outputs_max <= cparams.n_outputs_max). The reference is each prompt alone
+    on one sequence (--parallel 1), itself the head of a longer greedy run."""
+
+    PROMPTS = ["Once", "Tom"]
+
+    def alone(self, n):
+        texts = {p: generate([p], "-n", n, "--parallel", "1")[0]["text"] for p in self.PROMPTS}
+        for p in self.PROMPTS:
+            self.assertTrue(generate([p], "-n", "32", "--parallel", "1")[0]["text"].startswith(texts[p]), p)
+        return texts
+
+    def test_generate(self):
+        for n in ["1", "4"]:
+            want = self.alone(n)
+            for parallel in [[], ["--parallel", "2"], ["--parallel", "256"]]:
+                for prompts in [self.PROMPTS[:1], self.PROMPTS]:
+                    got = generate(prompts, "-n", n, *parallel)
+                    self.assertEqual([r["text"] for r in got], [want[p] for p in prompts], (n, parallel))
+                    self.assertTrue(all(r["output_tokens"] == int(n) for r in got), (n, parallel))
+
+    def test_eval_and_run(self):
+        """The runner generates a task's documents in chunks and warms up on one request."""
+        (self.dir / "short.jsonl").write_text("".join(json.dumps({"prompt": p, "reference": "x"}) + "\n"
+                                                      for p in self.PROMPTS))
+        task = self.dir / "short_prompts.yaml"
+        task.write_text("task: short_prompts\noutput_type: generate\ntask_type: creative_writing\n"
+                        "dataset: {path: ./short.jsonl, format: jsonl}\n"
+                        "doc_to_text: \"{{prompt}}\"\ndoc_to_target: \"{{reference}}\"\n"
+                        "generation_kwargs: {max_new_tokens: 4}\nmetrics: [output_length]\n")
+        experiment = self.dir / "short.yaml"
+        experiment.write_text(f"experiment: short\ndata_dir: {DATA}\n"
+                              "defaults: {temperature: 0.0, max_new_tokens: 4, seed: 42, warmup: 1, repetitions: 1}\n"
+                              "models:\n  - {name: stories260k, path: models/stories260K.gguf}\n"
+                              "backends:\n  - {name: cpu, type: llama, threads: 2}\n"
+                              f"tasks:\n  - {{name: {task}}}\n")
+        want = self.alone("4")
+        run([QUALM, "eval", "-m", MODEL, "--tasks", task, "--json", "--out", self.dir / "eval"])
+        run([QUALM, "run", experiment, "--out", self.dir / "run"])
+        for out in ["eval", "run"]:
+            recs = sorted(samples(self.dir / out), key=lambda r: r["sample_id"])
+            self.assertEqual([r["candidate"] for r in recs], [want[p] for p in self.PROMPTS], out)
+            self.assertTrue(all(r["output_tokens"] == 4 for r in recs), out)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,15 @@ int generation_kv_cells(std::span<const PreparedPrompt> prompts, std::span<const
   return std::max(largest, std::min(total, std::max(cap, largest)));
 }
 
+ContextOptions generation_context(const ContextOptions& base, const GenerateLimits& limits) {
+  ContextOptions shape = base;
+  shape.n_seq = std::max(1, limits.n_seq);
+  shape.n_ctx = std::max(limits.kv_cells, shape.n_seq);
+  shape.n_batch = std::min(std::max(1, limits.n_batch) + shape.n_seq, shape.n_ctx);
+  shape.kv_unified = true;
+  return shape;
+}
+
 std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_context* ctx,
                                            std::span<const GenerateRequest> requests,
                                            std::span<const PreparedPrompt> prompts, const GenerateLimits& limits,

@@ -16,7 +16,7 @@ namespace qualm::llama {
 
 struct GenerateLimits {
   int window = 2048;   // prompt + new tokens of one sequence; longer prompts lose tokens from the left
-  int n_seq = 16;      // sequences generating at once
+  int n_seq = 16;      // sequences generating at once: --parallel, at most one per request
   int n_batch = 2048;  // tokens per decode
   int kv_cells = 8192; // the context's KV size, shared by the sequences in flight
 };
@@ -34,6 +34,13 @@ std::vector<PreparedPrompt> prepare_prompts(const LlamaModel& model, std::span<c
 // largest single one, at most `cap` beyond that.
 int generation_kv_cells(std::span<const PreparedPrompt> prompts, std::span<const GenerateRequest> requests, int n_seq,
                         int cap);
+
+// The context generate_batch runs in: limits.n_seq sequences in one unified KV cache of at
+// least limits.kv_cells, and a logical batch for the prompt pieces plus one token per
+// generating sequence. llama.cpp reserves an output row per sequence when it creates a
+// context and allows at most min(n_batch, n_ctx) rows (it aborts otherwise), so both are kept
+// at least n_seq however few tokens the requests need.
+ContextOptions generation_context(const ContextOptions& base, const GenerateLimits& limits);
 
 std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_context* ctx,
                                            std::span<const GenerateRequest> requests,

@@ -1,5 +1,7 @@
 #include "backend/llama/generate.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "backend/llama/llama_backend.h"
@@ -8,12 +10,13 @@
 namespace qualm::llama {
 namespace {
 
-std::unique_ptr<LlamaBackend> stories260k(int max_length = 4096) {
+std::unique_ptr<LlamaBackend> stories260k(int max_length = 4096, int parallel = 16) {
   const auto data = find_data_dir();
   if (!data) return nullptr;
   LlamaBackendOptions options;
   options.model_path = *data / "models" / "stories260K.gguf";
   options.max_length = max_length;
+  options.generate_parallel = parallel;
   return std::make_unique<LlamaBackend>(options);
 }
 
@@ -106,6 +109,56 @@ TEST(Generate, LongPromptLosesTokensFromTheLeft) {
   EXPECT_TRUE(out[0].truncated);
   EXPECT_EQ(out[0].prompt_tokens, 64 - 8);
   EXPECT_LE(out[0].output_tokens, 8);
+}
+
+// Requests needing fewer KV cells than --parallel sequences (a short prompt, a few new
+// tokens) once aborted in llama.cpp: the context had n_seq_max = 16 output rows to reserve
+// but a batch of only n_ctx = 7 tokens. Greedy text equals the single-sequence path's.
+TEST(Generate, FewCellsManySequences) {
+  auto parallel = stories260k(4096, 16);
+  auto single = stories260k(4096, 1);
+  if (!parallel) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  for (const int max_new : {1, 2, 4}) {
+    std::vector<GenerateRequest> requests(2);
+    requests[0].prompt = "Once";
+    requests[1].prompt = "Tom";
+    for (size_t i = 0; i < requests.size(); ++i) {
+      requests[i].options.max_new_tokens = max_new;
+      requests[i].sample_key = i;
+    }
+    for (const size_t n : {size_t{1}, size_t{2}}) {
+      const auto got = parallel->generate(std::span(requests.data(), n));
+      ASSERT_EQ(got.size(), n);
+      for (size_t i = 0; i < n; ++i) {
+        const auto alone = single->generate(std::span(&requests[i], 1));
+        EXPECT_EQ(got[i].text, alone[0].text) << "max_new " << max_new << " prompt " << i;
+        EXPECT_EQ(got[i].output_tokens, max_new) << i;
+        EXPECT_FALSE(got[i].text.empty()) << i;
+      }
+    }
+  }
+}
+
+TEST(GenerateContext, HoldsAnOutputRowPerSequence) {
+  for (const int kv_cells : {1, 3, 7, 15, 100, 8192}) {
+    for (const int n_seq : {1, 2, 16, 256}) {
+      for (const int n_batch : {1, 2, 16, 2048}) {
+        GenerateLimits limits;
+        limits.kv_cells = kv_cells;
+        limits.n_seq = n_seq;
+        limits.n_batch = n_batch;
+        const ContextOptions shape = generation_context(ContextOptions{}, limits);
+        const std::string at = std::to_string(kv_cells) + "/" + std::to_string(n_seq) + "/" + std::to_string(n_batch);
+        EXPECT_EQ(shape.n_seq, n_seq) << at;
+        EXPECT_GE(shape.n_ctx, kv_cells) << at;
+        EXPECT_LE(shape.n_seq, std::min(shape.n_batch, shape.n_ctx)) << at;
+        // generate_batch decodes at most n_batch prompt tokens plus one per sequence, and never
+        // more than the KV cells its admitted requests reserved.
+        EXPECT_GE(shape.n_batch, std::min(n_batch + n_seq, kv_cells)) << at;
+        EXPECT_TRUE(shape.kv_unified);
+      }
+    }
+  }
 }
 
 TEST(Generate, SequenceSeedsDiffer) {

@@ -1,5 +1,6 @@
 #include "backend/llama/llama_backend.h"
 
+#include <algorithm>
 #include <set>
 
 #include "backend/llama/embed.h"
@@ -96,18 +97,15 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
   for (const GenerateRequest& r : requests) {
     if (r.options.max_new_tokens < 1) throw InputError("max_new_tokens", "must be at least 1");
   }
+  if (requests.empty()) return {};
   GenerateLimits limits;
   limits.window = window();
-  limits.n_seq = options_.generate_parallel;
+  // A sequence id per request at most: each one costs an output row in every context.
+  limits.n_seq = std::max(1, std::min(options_.generate_parallel, static_cast<int>(requests.size())));
   limits.n_batch = options_.context.n_batch;
   const std::vector<PreparedPrompt> prompts = prepare_prompts(*model_, requests, limits.window);
   limits.kv_cells = generation_kv_cells(prompts, requests, limits.n_seq, std::max(8192, limits.window));
-  ContextOptions shape = options_.context;
-  shape.n_ctx = limits.kv_cells;
-  shape.n_seq = limits.n_seq;
-  shape.n_batch = limits.n_batch + limits.n_seq;
-  shape.kv_unified = true;
-  return generate_batch(*model_, context(shape), requests, prompts, limits,
+  return generate_batch(*model_, context(generation_context(options_.context, limits)), requests, prompts, limits,
                         [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
@@ -117,6 +115,7 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
   limits.window = window();
   limits.budget = std::max(options_.context.n_batch, limits.window);
   limits.pack = std::min(options_.pack_tokens, options_.context.n_ubatch);
+  limits.n_seq = std::min(limits.n_seq, limits.budget);  // every sequence takes a token of the budget
   ContextOptions shape = options_.context;
   shape.n_ctx = limits.budget;
   shape.n_seq = limits.n_seq;
@@ -132,6 +131,7 @@ std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest> reque
   EmbedLimits limits;
   limits.max_tokens = window();
   limits.budget = std::max(limits.max_tokens, std::min(options_.context.n_batch, 4 * limits.max_tokens));
+  limits.n_seq = std::min(limits.n_seq, limits.budget);  // every text takes a token of the budget
   for (const Pooling pooling : {Pooling::kMean, Pooling::kNone}) {
     std::vector<EmbedRequest> mine;
     std::vector<size_t> where;

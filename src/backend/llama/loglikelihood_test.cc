@@ -8,11 +8,13 @@
 namespace qualm::llama {
 namespace {
 
-std::unique_ptr<LlamaBackend> stories260k() {
+std::unique_ptr<LlamaBackend> stories260k(int max_length = 4096, int n_batch = 2048) {
   const auto data = find_data_dir();
   if (!data) return nullptr;
   LlamaBackendOptions options;
   options.model_path = *data / "models" / "stories260K.gguf";
+  options.max_length = max_length;
+  options.context.n_batch = n_batch;
   return std::make_unique<LlamaBackend>(options);
 }
 
@@ -50,6 +52,24 @@ TEST(Loglikelihood, PackedEqualsEachAlone) {
     }
     EXPECT_EQ(packed[i].is_greedy, alone[0].is_greedy) << i;
     EXPECT_FALSE(packed[i].truncated);
+  }
+}
+
+// A budget of fewer tokens than sequence ids per decode (-b 64 -c 64) once aborted in
+// llama.cpp (128 output rows reserved in a batch of 64); the scores are the default's.
+TEST(Loglikelihood, SmallBudgetScoresTheSame) {
+  auto backend = stories260k();
+  auto small = stories260k(64, 64);
+  if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  const auto requests = multiple_choice_requests();
+  const auto want = backend->loglikelihood(requests);
+  const auto got = small->loglikelihood(requests);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_EQ(got[i].logprobs.size(), want[i].logprobs.size()) << i;
+    for (size_t t = 0; t < want[i].logprobs.size(); ++t) {
+      EXPECT_NEAR(got[i].logprobs[t], want[i].logprobs[t], 1e-4) << "request " << i << " token " << t;
+    }
   }
 }
 

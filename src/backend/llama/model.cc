@@ -65,6 +65,12 @@ ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) 
   params.n_seq_max = static_cast<uint32_t>(options.n_seq);
   params.n_batch = static_cast<uint32_t>(std::min(options.n_batch, options.n_ctx));
   params.n_ubatch = static_cast<uint32_t>(options.n_ubatch);
+  if (options.n_seq > static_cast<int>(params.n_batch)) {
+    // llama.cpp reserves an output row per sequence and aborts beyond n_batch rows.
+    throw RunError("internal: a context of " + std::to_string(options.n_seq) + " sequences needs a batch of at least " +
+                   std::to_string(options.n_seq) + " tokens, not " + std::to_string(params.n_batch) +
+                   " (n_ctx " + std::to_string(options.n_ctx) + ", n_batch " + std::to_string(options.n_batch) + ")");
+  }
   const int threads = options.threads > 0 ? options.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   params.n_threads = threads;
