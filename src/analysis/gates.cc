@@ -222,12 +222,14 @@ void evaluate_harm(const Gate& g, const json& harm, json& out) {
   if (out.size() > rows_before) return;
   json row = base_row(g);
   row["status"] = "FAIL";
-  if (!g.model.empty() && !models.count(g.model)) {
+  if (models.empty()) {
+    row["detail"] = "no value: the run has no records of a wikitext, kld or generate task";
+  } else if (!g.model.empty() && !models.count(g.model)) {
     row["model"] = g.model;
-    row["detail"] = "the quantization harm study has no model " + g.model + (models.empty() ? "" : "; models: " + list(models));
+    row["detail"] = "the quantization harm study has no model " + g.model + "; models: " + list(models);
   } else {
     row["detail"] = "no variant to compare: harm gates check each variant against its model's first variant, and " +
-                    std::string(g.model.empty() ? "no model" : g.model) + " has only one in this run";
+                    (g.model.empty() ? std::string("every model") : g.model) + " has only one in this run";
   }
   out.push_back(row);
 }

@@ -196,7 +196,7 @@ json category_rows(const LabelFacts& f, const std::set<std::string>& most_harmed
 
 json harm_figure(const json& m, const json& v, const std::string& name) {
   const std::string base = m.value("base_variant", "");
-  auto field = [](const json& object, const char* key) { return object.is_object() ? object[key] : json(); };
+  auto field = [](const json& object, const char* key) { return object.is_object() ? object.value(key, json()) : json(); };
   json task, value, n;
   std::string detail;
   if (name == "ppl" || name == "ppl_delta_pct" || name == "abs_ppl_delta_pct") {
@@ -361,8 +361,8 @@ json quantization_harm(const RunData& run) {
   }
 
   const json gates = json::array({"harm.abs_ppl_delta_pct <= " + fixed(limits.max_ppl_delta_pct, 4),
-                      "harm.max_category_kld <= " + fixed(limits.max_category_kld, 4),
-                      "harm.same_top >= " + fixed(limits.min_same_top, 4)});
+                                  "harm.max_category_kld <= " + fixed(limits.max_category_kld, 4),
+                                  "harm.same_top >= " + fixed(limits.min_same_top, 4)});
   return {{"limits",
            {{"max_ppl_delta_pct", limits.max_ppl_delta_pct},
             {"max_category_kld", limits.max_category_kld},

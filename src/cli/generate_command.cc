@@ -65,16 +65,22 @@ int run_generate(const GenerateFlags& f) {
   for (size_t i = 0; i < results.size(); ++i) {
     const GenerateResult& r = results[i];
     if (f.json) {
-      std::cout << nlohmann::json{{"sample_id", i},          {"prompt", texts[i]},
-                                  {"text", r.text},          {"prompt_tokens", count_json(r.prompt_tokens)},
-                                  {"output_tokens", count_json(r.output_tokens)}, {"prompt_ms", r.prompt_ms},
-                                  {"generate_ms", r.generate_ms},     {"stop_reason", r.stop_reason},
-                                  {"truncated", r.truncated},         {"seed", f.options.seed},
+      std::cout << nlohmann::json{{"sample_id", i},
+                                  {"prompt", texts[i]},
+                                  {"text", r.text},
+                                  {"prompt_tokens", count_json(r.prompt_tokens)},
+                                  {"output_tokens", count_json(r.output_tokens)},
+                                  {"prompt_ms", r.prompt_ms},
+                                  {"generate_ms", r.generate_ms},
+                                  {"stop_reason", r.stop_reason},
+                                  {"truncated", r.truncated},
+                                  {"seed", f.options.seed},
                                   {"temperature", f.options.temperature}}
                        .dump()
                 << "\n";
     } else {
-      std::cout << texts[i] << r.text << "\n[" << count_json(r.output_tokens).dump() << " tokens, " << r.stop_reason << "]\n\n";
+      const std::string tokens = r.output_tokens ? std::to_string(*r.output_tokens) : "?";  // the server said none
+      std::cout << texts[i] << r.text << "\n[" << tokens << " tokens, " << r.stop_reason << "]\n\n";
     }
   }
   return 0;
