@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "config/experiment.h"
 #include "core/errors.h"
@@ -18,6 +20,16 @@ Gate ok(const std::string& text) {
   GateParse p = read_gate(text);
   EXPECT_TRUE(p.gate.has_value()) << text << ": " << p.problem.problem;
   return p.gate.value_or(Gate{});
+}
+
+// Each (text, problem, fix): the text is not a gate, for that problem, with that fix.
+void expect_problems(const std::vector<std::tuple<std::string, std::string, std::string>>& cases) {
+  for (const auto& [text, problem, fix] : cases) {
+    const GateParse p = read_gate(text);
+    EXPECT_FALSE(p.gate.has_value()) << text;
+    EXPECT_EQ(p.problem.problem, problem) << text;
+    EXPECT_EQ(p.problem.fix, fix) << text;
+  }
 }
 
 TEST(GateTest, MetricOnly) {
@@ -61,20 +73,14 @@ TEST(GateTest, HarmGates) {
   EXPECT_EQ(g.value, 0.9);
   for (const std::string& figure : harm_figures()) EXPECT_TRUE(ok("harm." + figure + " < 1").is_harm()) << figure;
   EXPECT_FALSE(ok("same_top >= 0.9").is_harm());
-  const std::vector<std::tuple<std::string, std::string, std::string>> bad = {
+  expect_problems({
       {"harm.same_tp >= 0.9", "'harm.same_tp' is not a figure of the quantization harm study",
        "did you mean harm.same_top?"},
       {"harm.same_top@qa >= 0.9", "harm gates take no @TASK",
        "drop the '@TASK': the study uses wikitext, the kld task and the generate task it finds"},
       {"harm.kld_mean <= baseline.mean", "harm gates compare with a number, not 'baseline.mean'",
        "each variant is already measured against its model's first variant: write e.g. harm.kld_mean <= 0.05"},
-  };
-  for (const auto& [text, problem, fix] : bad) {
-    const GateParse p = read_gate(text);
-    EXPECT_FALSE(p.gate.has_value()) << text;
-    EXPECT_EQ(p.problem.problem, problem) << text;
-    EXPECT_EQ(p.problem.fix, fix) << text;
-  }
+  });
 }
 
 TEST(GateTest, Operators) {
@@ -112,7 +118,7 @@ TEST(GateTest, InvalidForms) {
   const std::string form = "write METRIC[@TASK][:MODEL] OP VALUE, e.g. rouge_l@summarization >= 0.3";
   const std::string values = "compare with a number or baseline.mean, baseline.ci_low, baseline.ci_high";
   const std::string ops = "use one of >= <= > <";
-  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+  expect_problems({
       {"", "the gate is empty", form},
       {"   ", "the gate is empty", form},
       {"rouge_l 0.3", "no comparison operator", form},
@@ -153,13 +159,7 @@ TEST(GateTest, InvalidForms) {
       {"rouge_l >= 0.3 0.4", "value '0.3 0.4' is not a number", values},
       {"rouge_l >= inf", "value 'inf' is not a finite number", values},
       {"rouge_l >= nan", "value 'nan' is not a finite number", values},
-  };
-  for (const auto& [text, problem, fix] : cases) {
-    const GateParse p = read_gate(text);
-    EXPECT_FALSE(p.gate.has_value()) << text;
-    EXPECT_EQ(p.problem.problem, problem) << text;
-    EXPECT_EQ(p.problem.fix, fix) << text;
-  }
+  });
 }
 
 TEST(GateTest, ParseGateThrowsWithWhere) {

@@ -2,20 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include "backend/llama/llama_backend.h"
-#include "core/data_dir.h"
+#include "backend/llama/test_model.h"
 
 namespace qualm::llama {
 namespace {
 
 std::unique_ptr<LlamaBackend> stories260k(int max_length = 4096, int n_batch = 2048) {
-  const auto data = find_data_dir();
-  if (!data) return nullptr;
   LlamaBackendOptions options;
-  options.model_path = *data / "models" / "stories260K.gguf";
   options.max_length = max_length;
   options.context.n_batch = n_batch;
-  return std::make_unique<LlamaBackend>(options);
+  return testing::stories260k(options);
 }
 
 std::vector<LoglikelihoodRequest> multiple_choice_requests() {
