@@ -236,9 +236,10 @@ void evaluate_harm(const Gate& g, const json& harm, json& out) {
 
 }  // namespace
 
-json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline) {
+json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
+                    const json* harm) {
   json out = json::array();
-  json harm;  // the quantization harm study, computed for the first harm gate
+  json computed;  // the quantization harm study, when the caller has none: computed for the first harm gate
   for (const std::string& text : gates) {
     const GateParse parsed = read_gate(text);
     if (!parsed.gate) {
@@ -250,8 +251,11 @@ json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, c
       continue;
     }
     if (parsed.gate->is_harm()) {
-      if (harm.is_null()) harm = quantization_harm(run);
-      evaluate_harm(*parsed.gate, harm, out);
+      if (harm == nullptr) {
+        computed = quantization_harm(run);
+        harm = &computed;
+      }
+      evaluate_harm(*parsed.gate, *harm, out);
       continue;
     }
     evaluate_one(*parsed.gate, run, baseline, out);

@@ -40,7 +40,10 @@
 
 namespace qualm::analysis {
 
-nlohmann::json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline);
+// harm: the run's quantization_harm(run) when the caller has it (summary.json's); else harm.*
+// gates compute it.
+nlohmann::json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
+                              const nlohmann::json* harm = nullptr);
 
 // True when any row is not PASS.
 bool gates_failed(const nlohmann::json& results);

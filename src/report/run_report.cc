@@ -76,7 +76,7 @@ json write_run_reports(const analysis::RunData& run, const std::vector<std::stri
   std::vector<std::string> gates = run.gates;
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
-  summary["gates"] = analysis::evaluate_gates(gates, run, nullptr);
+  summary["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary["quantization_harm"]);
   write_atomically(run.dir / "summary.json", summary.dump(2) + "\n");
   const std::string md = render_markdown_report(summary, run.manifest);
   write_atomically(run.dir / "report.md", md);
