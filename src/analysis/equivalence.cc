@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "stats/anova.h"
@@ -115,15 +116,69 @@ json paired(const std::map<std::string, double>& a, const std::map<std::string, 
   return out;
 }
 
+// The engine's packing noise (manifest noise_floor, measured by the runner) of a backend:
+// the largest over the model variants it ran; null where it was not measured.
+std::optional<double> noise_floor_of(const RunData& run, const std::string& backend) {
+  std::optional<double> floor;
+  for (const json& n : run.manifest.value("noise_floor", json::array())) {
+    if (n.value("backend", "") != backend || !n.contains("max_abs_dll") || !n["max_abs_dll"].is_number()) continue;
+    floor = std::max(floor.value_or(0.0), n["max_abs_dll"].get<double>());
+  }
+  return floor;
+}
+
+// Per-choice log-likelihoods of two backends on the same prompts: how far apart they are, and
+// whether that is more than either engine moves by packing alone.
+json loglikelihood_delta(const RunData& run, const std::string& a, const std::string& b,
+                         const std::map<std::string, std::vector<double>>& lls_a,
+                         const std::map<std::string, std::vector<double>>& lls_b) {
+  double max_abs = 0, sum_abs = 0;
+  int64_t n = 0;
+  for (const auto& [key, va] : lls_a) {
+    const auto it = lls_b.find(key);
+    if (it == lls_b.end() || it->second.size() != va.size()) continue;
+    for (size_t c = 0; c < va.size(); ++c) {
+      const double d = std::fabs(va[c] - it->second[c]);
+      max_abs = std::max(max_abs, d);
+      sum_abs += d;
+      ++n;
+    }
+  }
+  if (n == 0) return nullptr;
+  const std::optional<double> fa = noise_floor_of(run, a), fb = noise_floor_of(run, b);
+  json out = {{"choices", n}, {"max_abs_dll", max_abs}, {"mean_abs_dll", sum_abs / static_cast<double>(n)}};
+  if (!fa || !fb) {
+    out["noise_floor"] = nullptr;
+    out["within_noise"] = nullptr;
+    out["note"] = "the packing noise of a backend was not measured (a remote backend, or a run before it was)";
+    return out;
+  }
+  const double floor = std::max(*fa, *fb);
+  out["noise_floor"] = floor;
+  out["within_noise"] = max_abs <= floor;
+  out["note"] = max_abs <= floor
+                    ? "every difference is within the packing noise of the engines themselves: not evidence of a "
+                      "difference between the configurations"
+                    : floor == 0 ? "both engines are batch-invariant (packing noise 0): every difference is the "
+                                   "configurations'"
+                                 : "the largest difference exceeds the engines' packing noise";
+  return out;
+}
+
 json accuracy(const RunData& run, const Blocks& blocks) {
   // metric "acc" of multiple-choice records, and pred for answer identity.
   std::map<std::string, std::map<std::string, std::pair<double, json>>> items;  // backend -> item -> (acc, pred)
+  std::map<std::string, std::map<std::string, std::vector<double>>> lls;      // backend -> item -> per choice
   for (const json* r : run.ok_records()) {
     const Label l = label_of(*r);
     if (run.kind_of(*r) != "multiple_choice" || !blocks.complete.count(l.model + "/" + l.variant)) continue;
     const auto acc = metric_value(*r, "acc");
     if (!acc) continue;
     items[l.backend][item_key(*r)] = {*acc, r->value("pred", json())};
+    std::vector<double>& choice_lls = lls[l.backend][item_key(*r)];
+    for (const json& c : r->value("choices", json::array())) {
+      if (c.contains("loglikelihood") && c["loglikelihood"].is_number()) choice_lls.push_back(c["loglikelihood"].get<double>());
+    }
   }
   json out = json::array();
   for (size_t i = 0; i < blocks.backends.size(); ++i) {
@@ -147,7 +202,9 @@ json accuracy(const RunData& run, const Blocks& blocks) {
       out.push_back({{"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]}, {"n", n},
                      {"acc_a", static_cast<double>(correct_a) / n}, {"acc_b", static_cast<double>(correct_b) / n},
                      {"a_only_correct", a_only}, {"b_only_correct", b_only}, {"mcnemar_p", finite_or_null(m.p)},
-                     {"differing_answers", differing}});
+                     {"differing_answers", differing},
+                     {"loglikelihood_delta", loglikelihood_delta(run, blocks.backends[i], blocks.backends[j],
+                                                                 lls[blocks.backends[i]], lls[blocks.backends[j]])}});
     }
   }
   return out;

@@ -1,10 +1,12 @@
 #include "analysis/run_data.h"
 
+
 #include <cmath>
 #include <fstream>
 #include <set>
 
 #include "core/errors.h"
+#include "core/json_problem.h"
 #include "run/sample_log.h"
 
 namespace qualm::analysis {
@@ -138,7 +140,7 @@ RunData load_run(const std::filesystem::path& dir) {
     try {
       manifest = json::parse(in);
     } catch (const json::exception& e) {
-      throw InputError(manifest_path.string(), std::string("not valid JSON: ") + e.what(),
+      throw InputError(manifest_path.string(), "not valid JSON: " + json_problem(e),
                        "rerun qualm run --resume to rewrite it");
     }
   }

@@ -19,16 +19,23 @@ namespace qualm::analysis {
 using nlohmann::json;
 
 json record_counts(const RunData& run) {
-  int64_t evaluated = 0, errors = 0, truncated = 0;
+  int64_t evaluated = 0, errors = 0, truncated = 0, unknown = 0, with_unknown = 0;
   for (const json& r : run.records) {
     if (r.contains("error") && !r["error"].is_null()) ++errors;
     else ++evaluated;
     if (r.value("truncated", false)) ++truncated;
+    const json u = r.value("unknown_tokens", json());
+    if (u.is_number_integer() && u.get<int64_t>() > 0) {
+      unknown += u.get<int64_t>();
+      ++with_unknown;
+    }
   }
   int64_t skipped = 0;
   for (const json& s : run.manifest.value("skipped", json::array())) skipped += s.value("samples", int64_t{0});
   return {{"evaluated", evaluated}, {"skipped", skipped}, {"skipped_cells", run.skipped_cells},
-          {"errors", errors},       {"truncated", truncated}, {"planned", run.planned}};
+          {"errors", errors},       {"truncated", truncated}, {"planned", run.planned},
+          // Characters the vocabulary cannot encode, each run of them one unknown token.
+          {"unknown_tokens", unknown}, {"samples_with_unknown_tokens", with_unknown}};
 }
 
 json make_summary(const RunData& run) { return make_summary(run, aggregate_records(run.records, run.seed)); }

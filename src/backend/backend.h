@@ -34,7 +34,17 @@ struct GenerateRequest {
   uint64_t sample_key = 0;
 };
 
-struct GenerateResult {
+// What every result carries besides its values. A request that cannot be served (its text
+// holds a character the vocabulary cannot encode, and has no unknown token for) fails alone,
+// with the reason; the rest of its batch is served. A failure of the whole batch (a decode
+// error, a server that went away) throws instead.
+struct RequestOutcome {
+  std::string error;       // empty: served
+  int unknown_tokens = 0;  // unknown tokens standing for characters the vocabulary cannot encode
+  bool ok() const { return error.empty(); }
+};
+
+struct GenerateResult : RequestOutcome {
   std::string text;
   // Token counts; empty when a server reported none (records then hold null, not 0).
   std::optional<int> prompt_tokens = 0;
@@ -45,14 +55,27 @@ struct GenerateResult {
   bool truncated = false;   // the prompt lost tokens from the left to fit the window
 };
 
+// Which tokens a loglikelihood request feeds and scores.
+enum class TokenSplit {
+  // lm-evaluation-harness's _encode_pair (decoder models): the context as tokenized alone,
+  // then the continuation's tokens encode(context + continuation)[len(encode(context)):].
+  kLmEval,
+  // llama.cpp's multiple-choice score (llama-perplexity --hellaswag): encode(context +
+  // continuation) whole, scored from the end of the longest token prefix that every request
+  // of the same group shares, capped so that each keeps at least its last token.
+  kSharedPrefix,
+};
+
 struct LoglikelihoodRequest {
   std::string context;
   std::string continuation;
+  TokenSplit split = TokenSplit::kLmEval;
+  int64_t group = -1;  // kSharedPrefix: requests scored against one shared prefix (a document's choices)
 };
 
-struct LoglikelihoodResult {
+struct LoglikelihoodResult : RequestOutcome {
   std::vector<TokenId> sequence;  // the whole evaluated sequence: context, then continuation
-  std::vector<TokenId> tokens;    // the continuation's tokens (the tail of sequence)
+  std::vector<TokenId> tokens;    // the scored tokens (the tail of sequence)
   std::vector<double> logprobs;  // one per continuation token; their sum is the score
   bool is_greedy = false;        // every continuation token was the argmax
   bool truncated = false;        // the context was cut from the left to fit the window
@@ -76,7 +99,7 @@ struct RollingRequest {
   std::string name;  // names the text in messages: a file path, a task and sample id
 };
 
-struct RollingResult {
+struct RollingResult : RequestOutcome {
   std::vector<TokenId> targets;  // each scored token
   std::vector<double> logprobs;  // log p(target | preceding tokens of its window)
   int n_chunks = 0;
@@ -107,9 +130,11 @@ class DistributionStream {
  public:
   virtual ~DistributionStream() = default;
   virtual bool next(DistributionChunk& chunk) = 0;
-  // Chunks per request, known once the texts are tokenized.
+  // Chunks per request, known once the texts are tokenized (0 for a request that failed).
   virtual const std::vector<int>& chunk_counts() const = 0;
   virtual const std::vector<std::vector<TokenId>>& tokens() const = 0;
+  // Per request: why it failed (it has no chunks), and its unknown tokens.
+  virtual const std::vector<RequestOutcome>& outcomes() const = 0;
 };
 
 enum class Pooling { kMean, kNone };

@@ -45,27 +45,58 @@ void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use) {
             },
             "-1 or >= 1"));
   }
-  app.add_option("--flash-attn", flags.flash_attn, "flash attention")
-      ->capture_default_str()
+  app.add_option("--flash-attn", flags.flash_attn,
+                 "flash attention (default: off, which batch-invariant scoring needs; auto with --engine-parity llama)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--engine-parity", flags.parity,
+                 "qualm: scores and greedy text that do not depend on what shares a decode; llama: llama.cpp's tools' "
+                 "settings and packing, for parity checks against them")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"qualm", "llama"}));
   app.add_option("--cache-type-k", flags.cache_type_k, "KV-cache type for K")->capture_default_str();
   app.add_option("--cache-type-v", flags.cache_type_v, "KV-cache type for V")->capture_default_str();
 }
 
 llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags) {
-  llama::LlamaBackendOptions o = llama::backend_options(
-      model_path, {flags.threads, flags.gpu_layers, flags.batch_size, flags.ubatch_size, flags.context_size,
-                   flags.flash_attn, flags.cache_type_k, flags.cache_type_v});
+  llama::LlamaBackendOptions o = llama::backend_options(model_path, engine_settings(flags));
   o.pack_tokens = flags.pack_tokens;
   return o;
 }
 
+llama::EngineSettings engine_settings(const EngineFlags& flags) {
+  return {flags.threads,    flags.gpu_layers,   flags.batch_size,   flags.ubatch_size, flags.context_size,
+          flags.flash_attn, flags.cache_type_k, flags.cache_type_v, flags.parity};
+}
+
+BackendSpec llama_backend_spec(const EngineFlags& flags) {
+  BackendSpec b;
+  b.name = b.type = "llama";
+  b.device = "cpu";
+  b.threads = flags.threads;
+  b.gpu_layers = flags.gpu_layers;
+  b.flash_attn = flags.flash_attn;
+  b.cache_type_k = flags.cache_type_k;
+  b.cache_type_v = flags.cache_type_v;
+  b.engine_parity = flags.parity;
+  b.batch_size = flags.batch_size;
+  b.ubatch_size = flags.ubatch_size;
+  b.context_size = flags.context_size;
+  return b;
+}
+
 nlohmann::json engine_json(const EngineFlags& flags) {
-  return {{"ctx_size", flags.context_size},   {"batch_size", flags.batch_size},
-          {"ubatch_size", flags.ubatch_size}, {"threads", flags.threads},
-          {"gpu_layers", flags.gpu_layers},   {"chunks", flags.max_chunks},
-          {"flash_attn", flags.flash_attn},   {"cache_type_k", flags.cache_type_k},
-          {"cache_type_v", flags.cache_type_v}, {"pack_tokens", flags.pack_tokens}};
+  return {{"ctx_size", flags.context_size},
+          {"batch_size", flags.batch_size},
+          {"ubatch_size", flags.ubatch_size},
+          {"threads", flags.threads},
+          {"gpu_layers", flags.gpu_layers},
+          {"chunks", flags.max_chunks},
+          {"flash_attn", llama::resolved_flash_attn(engine_settings(flags))},
+          {"cache_type_k", flags.cache_type_k},
+          {"cache_type_v", flags.cache_type_v},
+          {"pack_tokens", flags.pack_tokens},
+          {"engine_parity", flags.parity},
+          {"scoring", flags.parity == "llama" ? "packed as llama.cpp's tools pack it" : "batch-invariant"}};
 }
 
 void add_server_flags(CLI::App& app, ServerFlags& flags) {

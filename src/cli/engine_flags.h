@@ -18,9 +18,10 @@ struct EngineFlags {
   int threads = 0;
   int gpu_layers = -1;
   int max_chunks = -1;
-  std::string flash_attn = "auto";
+  std::string flash_attn;  // empty: the parity's default
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
+  std::string parity = "qualm";
 };
 
 // kChunks: -c is the window of chunked scoring (perplexity, kld) and --chunks limits them.
@@ -29,6 +30,9 @@ enum class EngineUse { kChunks, kRequests };
 
 void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use = EngineUse::kChunks);
 
+llama::EngineSettings engine_settings(const EngineFlags& flags);
+// The flags as an experiment's llama backend (for its engine label in records).
+BackendSpec llama_backend_spec(const EngineFlags& flags);
 llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags);
 
 nlohmann::json engine_json(const EngineFlags& flags);

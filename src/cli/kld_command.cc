@@ -119,7 +119,7 @@ int run_kld(const KldFlags& f) {
     llama::LlamaBackend model(backend_options(f.model, f.engine));
     if (!f.file.empty()) {
       // The base file carries its own tokens; a --file given too must be the same text.
-      const auto tokens = model.model().tokenize(read_eval_text(f.file), true);
+      const auto tokens = model.model().tokenize(read_eval_text(f.file), true).ids;
       const auto& stored = reader.tokens();
       if (tokens.size() < stored.size() || !std::equal(stored.begin(), stored.end(), tokens.begin())) {
         throw InputError(f.file, "does not tokenize to the tokens stored in " + f.base_file,

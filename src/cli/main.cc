@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
     std::cerr << "qualm: error: " << e.what() << "\n";
     return static_cast<int>(qualm::ExitCode::kRunFailed);
   } catch (const std::exception& e) {
-    std::cerr << "qualm: internal error: " << e.what() << "\n";
+    std::cerr << "qualm: " << qualm::user_message(e) << "\n";
+    if (verbose) std::cerr << "qualm: the library's message: " << e.what() << "\n";
     return static_cast<int>(qualm::ExitCode::kRunFailed);
   }
 }

@@ -38,6 +38,12 @@ void print_results(const json& summary, const fs::path& dir) {
               static_cast<long long>(c["evaluated"].get<int64_t>()), static_cast<long long>(c["errors"].get<int64_t>()),
               static_cast<long long>(c["skipped"].get<int64_t>()), static_cast<long long>(c["truncated"].get<int64_t>()),
               dir.string().c_str());
+  if (c.value("samples_with_unknown_tokens", int64_t{0}) > 0) {
+    std::printf("%lld samples hold text the vocabulary cannot encode: %lld unknown tokens stand for it "
+                "(samples.jsonl \"unknown_tokens\")\n",
+                static_cast<long long>(c["samples_with_unknown_tokens"].get<int64_t>()),
+                static_cast<long long>(c["unknown_tokens"].get<int64_t>()));
+  }
 }
 
 int exit_for_gates(const json& summary) {

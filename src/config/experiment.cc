@@ -27,7 +27,7 @@ const std::vector<std::string> kVariantKeys = {"name", "path", "quantize", "imat
 const std::vector<std::string> kBackendKeys = {"name",         "type",         "device",       "threads",
                                                "gpu_layers",   "n_gpu_layers", "flash_attn",   "cache_type_k",
                                                "cache_type_v", "kv_type",      "batch_size",   "ubatch_size",
-                                               "context_size", "base_url",     "model",
+                                               "context_size", "engine_parity", "base_url",    "model",
                                                "api_key_env",  "chat",         "concurrency",  "timeout_s",
                                                "retries"};
 const std::vector<std::string> kTaskKeys = {"name", "limit", "num_fewshot", "temperature", "max_new_tokens",
@@ -214,7 +214,7 @@ void read_int(const YAML::Node& map, const std::string& key, long long min, Expe
   if (const auto v = r.integer(map[key], key, min, 1 << 30)) out = as_int(*v);
 }
 
-const std::vector<std::string> kLlamaOnlyKeys = {"device", "threads", "gpu_layers", "n_gpu_layers", "flash_attn",
+const std::vector<std::string> kLlamaOnlyKeys = {"device", "threads", "gpu_layers", "n_gpu_layers", "flash_attn", "engine_parity",
                                                  "kv_type", "cache_type_k", "cache_type_v", "batch_size",
                                                  "ubatch_size", "context_size"};
 const std::vector<std::string> kRemoteKeys = {"base_url", "model", "api_key_env", "chat", "concurrency", "timeout_s",
@@ -293,6 +293,11 @@ void read_backends(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
     read_int(item, "batch_size", 1, r, b.batch_size);
     read_int(item, "ubatch_size", 1, r, b.ubatch_size);
     read_int(item, "context_size", 0, r, b.context_size);
+    if (item["engine_parity"]) {
+      if (const auto s = r.text(item["engine_parity"], "engine_parity")) {
+        if (const auto v = r.one_of(item["engine_parity"], *s, "engine_parity", {"qualm", "llama"})) b.engine_parity = *v;
+      }
+    }
     read_remote(item, r, b);
     if (!b.name.empty()) check_unique(b.name, names, item["name"], "backend", r);
     e.backends.push_back(b);
@@ -579,7 +584,7 @@ ExperimentLoad load_experiment(const fs::path& file) {
     read_experiment(root, r, e);
   } catch (const std::exception& ex) {
     // yaml-cpp or the filesystem failing on something the checks above did not foresee.
-    r.add(file.string(), std::string("could not read the experiment: ") + ex.what());
+    r.add(file.string(), "could not read the experiment: " + user_message(ex));
   }
   return out;
 }

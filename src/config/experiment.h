@@ -46,9 +46,10 @@ struct BackendSpec {
   std::string device = "cpu";   // cpu | cuda
   int threads = 0;              // 0 = llama.cpp's default
   int gpu_layers = -1;          // -1 = all on cuda, none on cpu
-  std::string flash_attn = "auto";  // on | off | auto
+  std::string flash_attn;       // on | off | auto; empty: the parity's default (off; llama: auto)
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
+  std::string engine_parity = "qualm";  // qualm: batch-invariant; llama: llama.cpp's tools' settings
   int batch_size = 2048;
   int ubatch_size = 512;
   int context_size = 0;         // longest sequence; 0 = the model's training context (at most 4096)

@@ -128,7 +128,7 @@ TEST_F(ExperimentTest, ReadsEveryKey) {
   EXPECT_EQ(e.backends[0].name, "cpu");
   EXPECT_EQ(e.backends[0].threads, 2);
   EXPECT_EQ(e.backends[0].gpu_layers, -1);
-  EXPECT_EQ(e.backends[0].flash_attn, "auto");
+  EXPECT_EQ(e.backends[0].flash_attn, "");  // the parity's default: off (llama: auto)
   const BackendSpec& b = e.backends[1];
   EXPECT_EQ(b.name, "cpu-fa");
   EXPECT_EQ(b.type, "llama");

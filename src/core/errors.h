@@ -35,4 +35,13 @@ class RunError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a user is told of a failure: the message of qualm's own errors (which name the file,
+// the sample and the fix); for any other exception, a fixed sentence, so that a library's text
+// (unordered_map::at, basic_string, json.exception...) never reaches a user or a record.
+inline std::string user_message(const std::exception& e) {
+  if (dynamic_cast<const InputError*>(&e) != nullptr || dynamic_cast<const RunError*>(&e) != nullptr) return e.what();
+  return "internal error: an unexpected failure inside qualm or a library it uses (please report it with the "
+         "command that caused it; qualm -v prints the library's own message)";
+}
+
 }  // namespace qualm

@@ -16,7 +16,7 @@ void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<s
   std::vector<std::string> candidates, references;
   std::vector<size_t> docs;
   for (size_t i = 0; i < task.docs.size(); ++i) {
-    if (!task.docs[i].reference) continue;
+    if (!task.docs[i].reference || !s.outcomes[i].generated.ok()) continue;
     docs.push_back(i);
     candidates.push_back(s.outcomes[i].candidate);
     references.push_back(*task.docs[i].reference);
@@ -66,8 +66,11 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
     GenTaskScores s;
     for (size_t i = 0; i < t.docs.size(); ++i) {
       GenOutcome o{generated[next++], "", {}};
-      o.candidate = apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop);
+      if (o.generated.ok()) o.candidate = apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop);
       s.n_truncated += o.generated.truncated ? 1 : 0;
+      s.n_errors += o.generated.ok() ? 0 : 1;
+      s.unknown_tokens += o.generated.unknown_tokens;
+      s.docs_with_unknown += o.generated.unknown_tokens > 0 ? 1 : 0;
       s.outcomes.push_back(std::move(o));
     }
     out.push_back(std::move(s));
@@ -92,6 +95,7 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
       std::vector<std::vector<std::string>> references;
       std::vector<size_t> docs;
       for (size_t i = 0; i < t.docs.size(); ++i) {
+        if (!s.outcomes[i].generated.ok()) continue;
         if (metric->needs_references && !t.docs[i].reference) continue;
         docs.push_back(i);
         predictions.push_back(s.outcomes[i].candidate);
@@ -99,7 +103,7 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
                                                  : std::vector<std::string>{});
       }
       if (docs.empty()) {
-        s.skipped[name] = "no document has a reference";
+        s.skipped[name] = s.n_errors > 0 ? "no document was generated" : "no document has a reference";
         continue;
       }
       const metrics::MetricReport report = metric->score(metrics::TextCorpus{predictions, references, {}});

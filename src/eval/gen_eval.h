@@ -40,6 +40,9 @@ struct GenTaskScores {
   std::map<std::string, MetricSummary> summary;
   std::map<std::string, std::string> skipped;  // metric -> why it was not computed
   int n_truncated = 0;
+  int n_errors = 0;           // documents whose request failed (generated.error): no metrics
+  int unknown_tokens = 0;     // unknown tokens in the prompts
+  int docs_with_unknown = 0;  // prompts with any
 };
 
 std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const GenTask> tasks,

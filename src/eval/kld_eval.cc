@@ -65,6 +65,10 @@ std::vector<size_t> add_continuations(Backend& base, std::span<const KldTask> ta
   for (size_t k = 0; k < picked.size(); ++k) {
     const size_t r = picked[k];
     KldDocScore& s = out[owner[r].first].docs[owner[r].second];
+    if (!generated[k].ok()) {
+      s.error = "the base's continuation: " + generated[k].error;
+      continue;
+    }
     s.continuation = generated[k].text;
     s.context_tokens = static_cast<int64_t>(context_tokens[k].size());
     requests[r].text += generated[k].text;
@@ -113,9 +117,21 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
   if (requests.empty()) return out;
 
   const std::vector<size_t> first_scored = add_continuations(base, tasks, owner, requests, out);
+  // A document that failed (its continuation, its tokens) is scored by neither model.
+  const auto failed = [&](size_t r) { return !out[owner[r].first].docs[owner[r].second].error.empty(); };
+  for (size_t r = 0; r < requests.size(); ++r) {
+    if (failed(r)) requests[r].text.clear();
+  }
   auto base_stream = base.distributions(requests);
   std::vector<DistributionRequest> model_requests = requests;
-  for (size_t r = 0; r < requests.size(); ++r) model_requests[r].tokens = base_stream->tokens()[r];
+  for (size_t r = 0; r < requests.size(); ++r) {
+    KldDocScore& s = out[owner[r].first].docs[owner[r].second];
+    const RequestOutcome& o = base_stream->outcomes()[r];
+    s.unknown_tokens = o.unknown_tokens;
+    if (!o.ok() && s.error.empty()) s.error = o.error;
+    model_requests[r].tokens = base_stream->tokens()[r];
+    if (failed(r)) model_requests[r].tokens = {base_stream->tokens()[r].empty() ? 0 : base_stream->tokens()[r][0]};
+  }
   auto model_stream = model.distributions(model_requests);
 
   std::vector<KldAccumulator> doc_acc(requests.size());
@@ -144,6 +160,12 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
   for (size_t r = 0; r < requests.size(); ++r) {
     const auto [t, d] = owner[r];
     KldDocScore& s = out[t].docs[d];
+    out[t].unknown_tokens += s.unknown_tokens;
+    out[t].docs_with_unknown += s.unknown_tokens > 0 ? 1 : 0;
+    if (!s.error.empty()) {
+      ++out[t].n_errors;
+      continue;
+    }
     const KldSummary summary = doc_acc[r].summarize();
     s.n_tokens = summary.n_tokens;
     s.n_windows = base_stream->chunk_counts()[r];

@@ -24,6 +24,8 @@ namespace qualm {
 struct KldDocScore {
   int64_t n_tokens = 0;
   int n_windows = 0;
+  std::string error;  // the document could not be scored: left out of the task's figures
+  int unknown_tokens = 0;
   bool truncated = false;                 // more than one window
   std::map<std::string, double> metrics;  // kld_metrics() of the document's tokens
   // Continuation tasks: the base's greedy continuation, and the tokens before it (the start
@@ -38,6 +40,9 @@ struct KldTaskScores {
   std::map<std::string, double> summary;  // over every token of every document
   std::map<std::string, std::map<std::string, double>> categories;  // documents with a category field
   int n_truncated = 0;
+  int n_errors = 0;
+  int unknown_tokens = 0;
+  int docs_with_unknown = 0;
 };
 
 // progress: (windows done, windows in all). The candidate must share the base's vocabulary

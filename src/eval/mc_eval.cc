@@ -6,9 +6,12 @@ namespace qualm {
 
 std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTask> tasks) {
   std::vector<LoglikelihoodRequest> requests;
+  int64_t group = 0;
   for (const McTask& task : tasks) {
     for (const McDoc& doc : task.docs) {
-      for (LoglikelihoodRequest& r : mc_requests(doc, task.spec.target_delimiter)) requests.push_back(std::move(r));
+      for (LoglikelihoodRequest& r : mc_requests(doc, task.spec.target_delimiter, group++)) {
+        requests.push_back(std::move(r));
+      }
     }
   }
   const std::vector<LoglikelihoodResult> results = backend.loglikelihood(requests);
@@ -18,19 +21,28 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
   for (const McTask& task : tasks) {
     McTaskScores s;
     for (const McDoc& doc : task.docs) {
-      const std::span<const LoglikelihoodResult> mine(results.data() + next, doc.choices.size());
-      next += doc.choices.size();
-      s.scores.push_back(score_mc_doc(doc, mine));
+      const size_t n = doc.choices.size();
+      const std::span<const LoglikelihoodResult> mine(results.data() + next, n);
+      const std::span<const LoglikelihoodResult> shared(results.data() + next + n, n);
+      next += 2 * n;
+      s.scores.push_back(score_mc_doc(doc, mine, shared));
+      const McDocScore& score = s.scores.back();
       std::vector<ChoiceOutcome> choices;
       bool truncated = false;
-      for (size_t c = 0; c < mine.size(); ++c) {
-        choices.push_back({s.scores.back().loglikelihood[c], static_cast<int>(mine[c].tokens.size()), mine[c].is_greedy});
-        truncated = truncated || mine[c].truncated;
+      if (score.error.empty()) {
+        for (size_t c = 0; c < n; ++c) {
+          choices.push_back({score.loglikelihood[c], static_cast<int>(mine[c].tokens.size()), mine[c].is_greedy,
+                             mine[c].sequence, mine[c].logprobs});
+          truncated = truncated || mine[c].truncated;
+        }
       }
       s.choices.push_back(std::move(choices));
-      s.prompt_tokens.push_back(static_cast<int>(mine[0].sequence.size() - mine[0].tokens.size()));
+      s.prompt_tokens.push_back(score.error.empty() ? static_cast<int>(mine[0].sequence.size() - mine[0].tokens.size()) : 0);
       s.truncated.push_back(truncated);
       s.n_truncated += truncated ? 1 : 0;
+      s.n_errors += score.error.empty() ? 0 : 1;
+      s.unknown_tokens += score.unknown_tokens;
+      s.docs_with_unknown += score.unknown_tokens > 0 ? 1 : 0;
     }
     s.metrics = aggregate_mc(task.docs, s.scores);
     out.push_back(std::move(s));
@@ -60,7 +72,7 @@ McMetrics aggregate_group(std::span<const McMetrics> members) {
   for (const McMetrics& m : members) {
     if (m.n > 0) ++k;
     g.n += m.n;
-    g.token_mean_gaps += m.token_mean_gaps;
+    g.split_differs += m.split_differs;
   }
   g.acc = fold(&McMetrics::acc);
   g.acc_norm = fold(&McMetrics::acc_norm);

@@ -15,6 +15,8 @@ struct ChoiceOutcome {
   double loglikelihood = 0;
   int n_tokens = 0;
   bool is_greedy = false;
+  std::vector<TokenId> sequence;      // the tokens fed (context, then continuation); empty from a server
+  std::vector<double> token_logprobs; // one per continuation token, the tail of sequence
 };
 
 struct McTaskScores {
@@ -24,6 +26,9 @@ struct McTaskScores {
   std::vector<bool> truncated;                      // per document: a request lost tokens on the left
   McMetrics metrics;
   int n_truncated = 0;
+  int n_errors = 0;           // documents that could not be scored (McDocScore::error)
+  int unknown_tokens = 0;     // unknown tokens in the documents' requests
+  int docs_with_unknown = 0;  // documents with any
 };
 
 std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTask> tasks);

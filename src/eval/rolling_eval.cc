@@ -37,7 +37,18 @@ std::vector<RollingTaskScores> score_rolling_tasks(Backend& backend, std::span<c
     for (const RollingDoc& doc : task.docs) {
       const RollingResult& r = results[next++];
       RollingDocScore d;
+      d.unknown_tokens = r.unknown_tokens;
+      s.unknown_tokens += r.unknown_tokens;
+      s.docs_with_unknown += r.unknown_tokens > 0 ? 1 : 0;
+      if (!r.ok()) {
+        d.error = r.error;
+        ++s.n_errors;
+        s.docs.push_back(std::move(d));
+        continue;
+      }
       for (double lp : r.logprobs) d.loglikelihood += lp;
+      d.targets = r.targets;
+      d.token_logprobs = r.logprobs;
       d.n_tokens = static_cast<int64_t>(r.logprobs.size());
       d.n_windows = r.n_chunks;
       d.truncated = r.n_chunks > 1;

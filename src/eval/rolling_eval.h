@@ -22,6 +22,10 @@ struct RollingDocScore {
   int64_t n_tokens = 0;      // tokens scored: all of the document's
   int n_windows = 0;
   bool truncated = false;    // more than one window: some tokens saw less than the whole document
+  std::string error;         // the document could not be scored: left out of the task's metrics
+  int unknown_tokens = 0;
+  std::vector<TokenId> targets;       // every scored token, in order (the text's tokens)
+  std::vector<double> token_logprobs; // one per target
   std::map<std::string, double> metrics;  // word_perplexity, byte_perplexity, bits_per_byte,
                                           // token_perplexity, loglikelihood, n_tokens, words, bytes
 };
@@ -30,6 +34,9 @@ struct RollingTaskScores {
   std::vector<RollingDocScore> docs;
   std::map<std::string, double> summary;  // the same keys, aggregated over the task's documents
   int n_truncated = 0;
+  int n_errors = 0;
+  int unknown_tokens = 0;
+  int docs_with_unknown = 0;
 };
 
 std::vector<RollingTaskScores> score_rolling_tasks(Backend& backend, std::span<const RollingTask> tasks);

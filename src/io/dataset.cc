@@ -1,5 +1,6 @@
 #include "io/dataset.h"
 
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -8,10 +9,11 @@
 
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "core/json_problem.h"
 #include "io/compressed_file.h"
 #include "io/csv.h"
-#include "io/squad.h"
 #include "io/hellaswag_text.h"
+#include "io/squad.h"
 
 namespace qualm {
 namespace {
@@ -100,8 +102,8 @@ std::vector<Doc> parse_jsonl(std::string_view text, const std::string& name) {
     try {
       doc.fields = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      // Drop nlohmann's "[json.exception...] parse error at line 1, ": the line is ours.
-      const std::string message = e.what();
+      // Drop nlohmann's "line 1, ": the line is ours.
+      const std::string message = json_problem(e);
       const size_t column = message.find("column ");
       throw InputError(where(name, line_no),
                        "not valid JSON: " + message.substr(column == std::string::npos ? 0 : column), kFix);

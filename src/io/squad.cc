@@ -1,6 +1,8 @@
 #include "io/squad.h"
 
+
 #include "core/errors.h"
+#include "core/json_problem.h"
 
 namespace qualm {
 namespace {
@@ -23,7 +25,7 @@ std::vector<Doc> parse_squad(const std::string& text, const std::string& display
   try {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw InputError(display_name, std::string("not valid JSON: ") + e.what(), "check the file");
+    throw InputError(display_name, "not valid JSON: " + json_problem(e), "check the file");
   }
   std::vector<Doc> docs;
   const json& data = member(root, "data", json::value_t::array, display_name, "$");

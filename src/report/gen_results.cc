@@ -13,7 +13,7 @@ void add_gen_results(nlohmann::json& results, std::span<const GenTask> tasks, st
       row[name] = m.value;
       row[name + "_stderr"] = m.stderr_ ? nlohmann::json(*m.stderr_) : nlohmann::json(nullptr);
     }
-    row["n"] = tasks[i].docs.size();
+    row["n"] = tasks[i].docs.size() - static_cast<size_t>(scores[i].n_errors);
     results["results"][tasks[i].spec.name] = row;
     nlohmann::json aggregation = nlohmann::json::object();
     for (const auto& [name, m] : scores[i].summary) aggregation[name] = {{"aggregation", m.aggregation}, {"n", m.n}};
@@ -22,6 +22,9 @@ void add_gen_results(nlohmann::json& results, std::span<const GenTask> tasks, st
                                             {"dataset", tasks[i].dataset_file},
                                             {"dataset_docs", tasks[i].total_docs},
                                             {"truncated", scores[i].n_truncated},
+                                            {"errors", scores[i].n_errors},
+                                            {"unknown_tokens", scores[i].unknown_tokens},
+                                            {"docs_with_unknown_tokens", scores[i].docs_with_unknown},
                                             {"metrics", aggregation},
                                             {"skipped_metrics", scores[i].skipped},
                                             {"task_file", tasks[i].spec.file.string()}};
@@ -47,18 +50,19 @@ nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, c
       {"temperature", task.spec.generation.temperature.value_or(temperature)},
       {"prompt", d.prompt},
       {"reference", d.reference ? nlohmann::json(*d.reference) : nlohmann::json(nullptr)},
-      {"candidate", o.candidate},
-      {"raw_output", o.generated.text},
+      {"candidate", o.generated.ok() ? nlohmann::json(o.candidate) : nlohmann::json(nullptr)},
+      {"raw_output", o.generated.ok() ? nlohmann::json(o.generated.text) : nlohmann::json(nullptr)},
       {"choices", nullptr},
       {"correct", nullptr},
-      {"gen_time_ms", o.generated.prompt_ms + o.generated.generate_ms},
-      {"prompt_tokens", count_json(o.generated.prompt_tokens)},
-      {"output_tokens", count_json(o.generated.output_tokens)},
-      {"stop_reason", o.generated.stop_reason},
+      {"gen_time_ms", o.generated.ok() ? nlohmann::json(o.generated.prompt_ms + o.generated.generate_ms) : nlohmann::json(nullptr)},
+      {"prompt_tokens", o.generated.ok() ? count_json(o.generated.prompt_tokens) : nlohmann::json(nullptr)},
+      {"output_tokens", o.generated.ok() ? count_json(o.generated.output_tokens) : nlohmann::json(nullptr)},
+      {"stop_reason", o.generated.ok() ? nlohmann::json(o.generated.stop_reason) : nlohmann::json(nullptr)},
       {"truncated", o.generated.truncated},
+      {"unknown_tokens", o.generated.unknown_tokens},
       {"metrics", o.metrics},
       {"source", d.where},
-      {"error", nullptr}};
+      {"error", o.generated.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.generated.error)}};
   if (!d.id.empty()) record["doc_key"] = d.id;
   if (!d.category.empty()) record["category"] = d.category;
   return record;

@@ -446,7 +446,7 @@ std::string meta_table(const json& summary, const json& manifest) {
   add("machine", machine);
   const json& c = member(summary, "counts");
   std::string counts;
-  for (const char* key : {"evaluated", "skipped", "errors", "truncated"}) {
+  for (const char* key : {"evaluated", "skipped", "errors", "truncated", "unknown_tokens"}) {
     if (!str(c, key).empty()) counts += (counts.empty() ? "" : ", ") + str(c, key) + " " + key;
   }
   add("samples", counts);

@@ -203,13 +203,23 @@ void write_equivalence_markdown(std::ostream& out, const json& s) {
   }
   const json& acc = e.value("accuracy", json::array());
   if (!acc.empty()) {
-    out << "\nBenchmark answers on the same items (McNemar exact test on acc):\n\n"
-           "| A vs B | items | acc A | acc B | only A right | only B right | McNemar p | differing answers |\n"
-           "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    out << "\nBenchmark answers on the same items (McNemar exact test on acc), and how far the per-choice "
+           "log-likelihoods are apart against the engines' own packing noise (manifest `noise_floor`):\n\n"
+           "| A vs B | items | acc A | acc B | only A right | only B right | McNemar p | differing answers | "
+           "max \\|ΔLL\\| | packing noise | within noise |\n"
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
     for (const json& a : acc) {
+      const json& d = a.value("loglikelihood_delta", json());
+      const bool has = d.is_object();
       out << "| " << a.value("backend_a", "") << " vs " << a.value("backend_b", "") << " | " << a.value("n", 0) << " | "
           << md_num(a["acc_a"]) << " | " << md_num(a["acc_b"]) << " | " << a.value("a_only_correct", 0) << " | "
-          << a.value("b_only_correct", 0) << " | " << md_p(a["mcnemar_p"]) << " | " << a.value("differing_answers", 0) << " |\n";
+          << a.value("b_only_correct", 0) << " | " << md_p(a["mcnemar_p"]) << " | " << a.value("differing_answers", 0)
+          << " | " << (has ? md_num(d["max_abs_dll"], 6) : "—") << " | "
+          << (has ? md_num(d.value("noise_floor", json()), 6) : "—") << " | "
+          << (has && d.value("within_noise", json()).is_boolean()
+                  ? (d["within_noise"].get<bool>() ? "yes: not evidence of a difference" : "no")
+                  : "—")
+          << " |\n";
     }
   }
   out << "\n";

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "report/error_record.h"
+
 namespace qualm {
 namespace {
 
@@ -46,7 +48,10 @@ nlohmann::json mc_results_json(std::span<const McTask> tasks, std::span<const Mc
                             {"dataset", t.dataset_file},
                             {"dataset_docs", t.total_docs},
                             {"truncated", scores[i].n_truncated},
-                            {"token_mean_gaps", scores[i].metrics.token_mean_gaps},
+                            {"errors", scores[i].n_errors},
+                            {"unknown_tokens", scores[i].unknown_tokens},
+                            {"docs_with_unknown_tokens", scores[i].docs_with_unknown},
+                            {"split_differs", scores[i].metrics.split_differs},
                             {"task_file", t.spec.file.string()}};
     if (!t.group.empty()) details[t.spec.name]["group"] = t.group;
   }
@@ -65,9 +70,19 @@ nlohmann::json mc_results_json(std::span<const McTask> tasks, std::span<const Mc
   return {{"results", results}, {"tasks", details}, {"groups", group_json}};
 }
 
-nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, const McTaskScores& scores, size_t doc) {
+nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, const McTaskScores& scores, size_t doc,
+                                bool with_tokens) {
   const McDoc& d = task.docs[doc];
   const McDocScore& s = scores.scores[doc];
+  if (!s.error.empty()) {
+    const std::string type = task.spec.task_type.empty() ? "multiple_choice" : task.spec.task_type;
+    nlohmann::json r = error_sample_record(labels, {task.spec.name, type, task.doc_ids[doc], 0, d.context}, s.error);
+    r["reference"] = d.choices[d.gold];
+    r["gold"] = d.gold;
+    r["unknown_tokens"] = s.unknown_tokens;
+    r["source"] = task.wheres[doc];
+    return r;
+  }
   nlohmann::json choices = nlohmann::json::array();
   for (size_t c = 0; c < d.choices.size(); ++c) {
     const ChoiceOutcome& o = scores.choices[doc][c];
@@ -76,6 +91,10 @@ nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, con
                        {"n_tokens", o.n_tokens},
                        {"is_greedy", o.is_greedy},
                        {"token_mean", s.token_mean[c]}});
+    if (with_tokens) {
+      choices.back()["sequence"] = o.sequence;
+      choices.back()["token_logprobs"] = o.token_logprobs;
+    }
   }
   nlohmann::json metrics = nlohmann::json::object();
   for (const std::string& name : task_metrics(task.spec)) metrics[name] = predicted(s, name, d.gold) ? 1.0 : 0.0;
@@ -103,6 +122,8 @@ nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, con
           {"prompt_tokens", scores.prompt_tokens[doc]},
           {"output_tokens", output_tokens},
           {"truncated", static_cast<bool>(scores.truncated[doc])},
+          {"unknown_tokens", s.unknown_tokens},
+          {"split_differs", s.split_differs},
           {"metrics", metrics},
           {"source", task.wheres[doc]},
           {"error", nullptr}};

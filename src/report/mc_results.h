@@ -34,7 +34,10 @@ std::vector<std::string> task_metrics(const TaskSpec& spec);
 nlohmann::json mc_results_json(std::span<const McTask> tasks, std::span<const McTaskScores> scores,
                                std::span<const McGroupResult> groups);
 
-nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, const McTaskScores& scores, size_t doc);
+// with_tokens: each choice also carries the token ids fed (`sequence`) and the log-prob of
+// each continuation token (`token_logprobs`), for checks against another engine.
+nlohmann::json mc_sample_record(const RunLabels& labels, const McTask& task, const McTaskScores& scores, size_t doc,
+                                bool with_tokens = false);
 
 void print_mc_table(std::ostream& out, std::span<const McTask> tasks, std::span<const McTaskScores> scores,
                     std::span<const McGroupResult> groups);

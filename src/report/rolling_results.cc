@@ -15,20 +15,25 @@ nlohmann::json task_row(const TaskSpec& spec, const std::map<std::string, double
   return row;
 }
 
-nlohmann::json details(const RollingTask& task, const std::map<std::string, double>& summary, int truncated) {
+template <typename Scores>
+nlohmann::json details(const RollingTask& task, const Scores& scores) {
   return {{"output_type", task.spec.output_type.text},
           {"task_type", task.spec.task_type},
           {"dataset", task.dataset_file},
           {"dataset_docs", task.total_docs},
           {"windows", "lm-eval rolling: the backend's window, every token scored once"},
-          {"multi_window_docs", truncated},
-          {"summary", summary},
+          {"multi_window_docs", scores.n_truncated},
+          {"errors", scores.n_errors},
+          {"unknown_tokens", scores.unknown_tokens},
+          {"docs_with_unknown_tokens", scores.docs_with_unknown},
+          {"summary", scores.summary},
           {"task_file", task.spec.file.string()}};
 }
 
-nlohmann::json record(const RunLabels& labels, const RollingTask& task, size_t doc, int64_t n_tokens, int n_windows,
-                      const std::map<std::string, double>& metrics) {
+template <typename DocScore>
+nlohmann::json record(const RunLabels& labels, const RollingTask& task, size_t doc, const DocScore& s) {
   const RollingDoc& d = task.docs[doc];
+  const bool ok = s.error.empty();
   nlohmann::json r = {{"run_id", labels.run_id},
                       {"model", labels.model},
                       {"variant", labels.variant},
@@ -45,15 +50,16 @@ nlohmann::json record(const RunLabels& labels, const RollingTask& task, size_t d
                       {"choices", nullptr},
                       {"correct", nullptr},
                       {"gen_time_ms", nullptr},
-                      {"prompt_tokens", n_tokens},
-                      {"output_tokens", 0},
+                      {"prompt_tokens", ok ? nlohmann::json(s.n_tokens) : nlohmann::json(nullptr)},
+                      {"output_tokens", ok ? nlohmann::json(0) : nlohmann::json(nullptr)},
                       // No token is ever dropped (SPEC's truncation); a document longer than one
                       // window is scored in n_windows windows, as lm-eval's rolling scheme does.
                       {"truncated", false},
-                      {"n_windows", n_windows},
-                      {"metrics", metrics},
+                      {"n_windows", s.n_windows},
+                      {"unknown_tokens", s.unknown_tokens},
+                      {"metrics", ok ? nlohmann::json(s.metrics) : nlohmann::json::object()},
                       {"source", d.where},
-                      {"error", nullptr}};
+                      {"error", ok ? nlohmann::json(nullptr) : nlohmann::json(s.error)}};
   if (!d.id.empty()) r["doc_key"] = d.id;
   if (!d.category.empty()) r["category"] = d.category;
   return r;
@@ -76,16 +82,16 @@ void print_rows(std::ostream& out, const std::string& name, size_t n, const std:
 void add_rolling_results(nlohmann::json& results, std::span<const RollingTask> tasks,
                          std::span<const RollingTaskScores> scores) {
   for (size_t i = 0; i < tasks.size(); ++i) {
-    results["results"][tasks[i].spec.name] = task_row(tasks[i].spec, scores[i].summary, tasks[i].docs.size());
-    results["tasks"][tasks[i].spec.name] = details(tasks[i], scores[i].summary, scores[i].n_truncated);
+    results["results"][tasks[i].spec.name] = task_row(tasks[i].spec, scores[i].summary, tasks[i].docs.size() - scores[i].n_errors);
+    results["tasks"][tasks[i].spec.name] = details(tasks[i], scores[i]);
   }
 }
 
 void add_kld_results(nlohmann::json& results, std::span<const KldTask> tasks, std::span<const KldTaskScores> scores,
                      const std::string& base_model) {
   for (size_t i = 0; i < tasks.size(); ++i) {
-    results["results"][tasks[i].spec.name] = task_row(tasks[i].spec, scores[i].summary, tasks[i].docs.size());
-    nlohmann::json d = details(tasks[i], scores[i].summary, scores[i].n_truncated);
+    results["results"][tasks[i].spec.name] = task_row(tasks[i].spec, scores[i].summary, tasks[i].docs.size() - scores[i].n_errors);
+    nlohmann::json d = details(tasks[i], scores[i]);
     d["base_model"] = base_model;
     d["categories"] = scores[i].categories;
     results["tasks"][tasks[i].spec.name] = d;
@@ -93,17 +99,21 @@ void add_kld_results(nlohmann::json& results, std::span<const KldTask> tasks, st
 }
 
 nlohmann::json rolling_sample_record(const RunLabels& labels, const RollingTask& task, const RollingTaskScores& scores,
-                                     size_t doc) {
-  const RollingDocScore& s = scores.docs[doc];
-  return record(labels, task, doc, s.n_tokens, s.n_windows, s.metrics);
+                                     size_t doc, bool with_tokens) {
+  nlohmann::json r = record(labels, task, doc, scores.docs[doc]);
+  if (with_tokens && scores.docs[doc].error.empty()) {
+    r["tokens"] = scores.docs[doc].targets;
+    r["token_logprobs"] = scores.docs[doc].token_logprobs;
+  }
+  return r;
 }
 
 nlohmann::json kld_sample_record(const RunLabels& labels, const KldTask& task, const KldTaskScores& scores, size_t doc,
                                  const std::string& base_model) {
   const KldDocScore& s = scores.docs[doc];
-  nlohmann::json r = record(labels, task, doc, s.n_tokens, s.n_windows, s.metrics);
+  nlohmann::json r = record(labels, task, doc, s);
   r["base_model"] = base_model;
-  if (task.spec.continuation_tokens) {  // the base's continuation is what was scored
+  if (task.spec.continuation_tokens && s.error.empty()) {  // the base's continuation is what was scored
     r["candidate"] = s.continuation;
     r["prompt_tokens"] = s.context_tokens;
     r["output_tokens"] = s.n_tokens;

@@ -20,8 +20,9 @@ void add_rolling_results(nlohmann::json& results, std::span<const RollingTask> t
 void add_kld_results(nlohmann::json& results, std::span<const KldTask> tasks, std::span<const KldTaskScores> scores,
                      const std::string& base_model);
 
+// with_tokens: also `tokens` (every scored token) and `token_logprobs` (one per token).
 nlohmann::json rolling_sample_record(const RunLabels& labels, const RollingTask& task, const RollingTaskScores& scores,
-                                     size_t doc);
+                                     size_t doc, bool with_tokens = false);
 nlohmann::json kld_sample_record(const RunLabels& labels, const KldTask& task, const KldTaskScores& scores, size_t doc,
                                  const std::string& base_model);
 

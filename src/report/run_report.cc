@@ -35,6 +35,10 @@ std::string render_markdown_report(const json& s, const json& m) {
       << " errors, " << c.value("skipped", 0) << " skipped (" << c.value("skipped_cells", 0) << " cells), "
       << c.value("truncated", 0) << " truncated. Every number below is recomputed from samples.jsonl by "
       << "`qualm report`.\n\n";
+  if (c.value("samples_with_unknown_tokens", 0) > 0) {
+    out << c.value("samples_with_unknown_tokens", 0) << " samples hold characters the model's vocabulary cannot encode; "
+        << c.value("unknown_tokens", 0) << " unknown tokens stand for them (`unknown_tokens` in samples.jsonl).\n\n";
+  }
   write_composite_markdown(out, s);
   write_tasks_markdown(out, s);
   write_benchmarks_markdown(out, s);

@@ -17,12 +17,18 @@ remote::HttpOptions http_options(const BackendSpec& b) {
   return o;
 }
 
+llama::EngineSettings engine_settings(const BackendSpec& b) {
+  return {b.threads,      b.device == "cuda" ? b.gpu_layers : 0, b.batch_size,  b.ubatch_size,
+          b.context_size, b.flash_attn, b.cache_type_k, b.cache_type_v, b.engine_parity};
+}
+
 llama::LlamaBackendOptions llama_options(const BackendSpec& b, const std::filesystem::path& path) {
-  return llama::backend_options(path, {b.threads, b.device == "cuda" ? b.gpu_layers : 0, b.batch_size, b.ubatch_size,
-                                       b.context_size, b.flash_attn, b.cache_type_k, b.cache_type_v});
+  return llama::backend_options(path, engine_settings(b));
 }
 
 }  // namespace
+
+std::string resolved_flash_attn(const BackendSpec& spec) { return llama::resolved_flash_attn(engine_settings(spec)); }
 
 std::unique_ptr<Backend> make_backend(const BackendSpec& b, const std::filesystem::path& model_file, bool probe) {
   if (b.type == "openai") {
@@ -45,7 +51,7 @@ nlohmann::json describe_remote(const BackendSpec& b, Backend& backend) {
     if (auto* o = dynamic_cast<remote::OpenAiBackend*>(&backend)) return o->describe();
     if (auto* o = dynamic_cast<remote::OllamaBackend*>(&backend)) return o->describe();
   } catch (const std::exception& err) {
-    return {{"type", b.type}, {"base_url", b.base_url}, {"model", b.model}, {"error", err.what()}};
+    return {{"type", b.type}, {"base_url", b.base_url}, {"model", b.model}, {"error", user_message(err)}};
   }
   return nullptr;
 }

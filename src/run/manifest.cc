@@ -5,6 +5,7 @@
 
 #include "backend/llama/gguf_file.h"
 #include "core/build_info.h"
+#include "core/errors.h"
 #include "core/machine.h"
 #include "core/sha256.h"
 #include "tasks/task_docs.h"
@@ -25,7 +26,7 @@ json gguf_json(const fs::path& path) {
     return {{"architecture", g.architecture}, {"name", g.name}, {"file_bytes", g.file_bytes},
             {"tensor_types", g.tensor_type_counts()}, {"metadata", metadata}};
   } catch (const std::exception& e) {
-    return {{"error", e.what()}};
+    return {{"error", user_message(e)}};
   }
 }
 
@@ -117,6 +118,14 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
     if (outcome != nullptr && outcome->remote_backends.contains(b.name)) entry["server"] = outcome->remote_backends[b.name];
     backends.push_back(entry);
   }
+  json noise = json::array();
+  if (outcome != nullptr) {
+    for (const NoiseFloor& n : outcome->noise_floors) {
+      noise.push_back({{"model", n.model}, {"variant", n.variant}, {"backend", n.backend}, {"task", n.task},
+                       {"docs", n.docs}, {"max_abs_dll", n.max_abs_dll},
+                       {"max_abs_dll_per_token", n.max_abs_dll_per_token}});
+    }
+  }
   json skipped = json::array();
   for (const Cell& c : plan.cells) {
     if (!c.skipped) continue;
@@ -167,6 +176,7 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
           {"finished_at", times.finished_at.empty() ? json(nullptr) : json(times.finished_at)},
           {"machine", machine_info()},
           {"counts", counts},
+          {"noise_floor", noise},
           {"skipped", skipped},
           {"errors", outcome != nullptr ? json(outcome->errors) : json::array()}};
 }

@@ -160,7 +160,7 @@ Plan make_plan(const Experiment& e, int limit) {
     try {
       remote_caps[b] = remote_capabilities(e.backends[b], needs_loglikelihood);
     } catch (const std::exception& err) {
-      plan.problems.push_back({e.backends[b].where, "backend " + e.backends[b].name + ": " + err.what(),
+      plan.problems.push_back({e.backends[b].where, "backend " + e.backends[b].name + ": " + user_message(err),
                                "start the server, or check base_url"});
       for (size_t c = 0; c < kCapabilityCount; ++c) remote_caps[b].refuse(static_cast<Capability>(c), "see the problem above");
     }

@@ -1,8 +1,9 @@
 #include "run/runner.h"
 
 #include <algorithm>
-#include <functional>
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "eval/embedding_scores.h"
 #include "eval/gen_eval.h"
 #include "eval/mc_eval.h"
+#include "report/error_record.h"
 #include "report/gen_results.h"
 #include "report/mc_results.h"
 #include "report/rolling_results.h"
@@ -48,27 +50,10 @@ const char* kind_name(TaskKind kind) {
 
 json error_record(const RunLabels& l, const PlannedTask& t, size_t doc, int rep, const std::string& why) {
   const std::string& type = t.spec().task_type;
-  return {{"run_id", l.run_id},
-          {"model", l.model},
-          {"variant", l.variant},
-          {"backend", l.backend},
-          {"task_name", t.name},
-          {"task_type", type.empty() ? kind_name(t.kind) : type},
-          {"sample_id", t.sample_id(doc)},
-          {"rep", rep},
-          {"seed", nullptr},
-          {"temperature", t.kind == TaskKind::kGenerate ? json(t.temperature) : json(nullptr)},
-          {"prompt", t.text(doc)},
-          {"reference", nullptr},
-          {"candidate", nullptr},
-          {"choices", nullptr},
-          {"correct", nullptr},
-          {"gen_time_ms", nullptr},
-          {"prompt_tokens", nullptr},
-          {"output_tokens", nullptr},
-          {"truncated", false},
-          {"metrics", json::object()},
-          {"error", why}};
+  return error_sample_record(l,
+                             {t.name, type.empty() ? kind_name(t.kind) : type, t.sample_id(doc), rep, t.text(doc),
+                              t.kind == TaskKind::kGenerate ? json(t.temperature) : json(nullptr)},
+                             why);
 }
 
 McTask slice(const McTask& t, size_t begin, size_t end) {
@@ -135,6 +120,27 @@ class CellRunner {
       case TaskKind::kRolling: return run_rolling(backend, t);
       case TaskKind::kKld: return run_kld(backend, t);
     }
+  }
+
+  // The packing noise of this configuration on t's first documents: scored together, then each
+  // alone. 0 for a batch-invariant backend, whatever the documents.
+  std::optional<NoiseFloor> noise_floor(Backend& backend, const PlannedTask& t) const {
+    constexpr size_t kDocs = 8;
+    const McTask sub = slice(*t.mc, 0, std::min(kDocs, t.mc->docs.size()));
+    const McTaskScores together = score_mc_tasks(backend, std::span(&sub, 1))[0];
+    NoiseFloor floor{labels_.model, labels_.variant, labels_.backend, t.name, static_cast<int>(sub.docs.size()), 0, 0};
+    for (size_t d = 0; d < sub.docs.size(); ++d) {
+      const McTask one = slice(sub, d, d + 1);
+      const McTaskScores alone = score_mc_tasks(backend, std::span(&one, 1))[0];
+      if (!together.scores[d].error.empty() || !alone.scores[0].error.empty()) continue;
+      for (size_t c = 0; c < alone.choices[0].size(); ++c) {
+        const double dll = std::fabs(together.choices[d][c].loglikelihood - alone.choices[0][c].loglikelihood);
+        floor.max_abs_dll = std::max(floor.max_abs_dll, dll);
+        floor.max_abs_dll_per_token =
+            std::max(floor.max_abs_dll_per_token, dll / std::max(1, alone.choices[0][c].n_tokens));
+      }
+    }
+    return floor;
   }
 
   void warm_up(Backend& backend, const PlannedTask& t) {
@@ -305,7 +311,7 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
   try {
     embedder = load_embedder(*e.embedding_model, e, ctx, out);
   } catch (const std::exception& err) {
-    failure = std::string("embedding model: ") + err.what();
+    failure = "embedding model: " + user_message(err);
     out.errors.push_back(failure);
   }
   ProgressLine progress("embed", "samples");
@@ -335,7 +341,7 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
       try {
         values = embedding_scores(*embedder, metric, candidates, references);
       } catch (const std::exception& err) {  // a served embedder's server failed: the rest become error records
-        failure = std::string("embedding model: ") + err.what();
+        failure = "embedding model: " + user_message(err);
         out.errors.push_back(failure);
         break;
       }
@@ -365,9 +371,10 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
 std::string engine_label(const BackendSpec& b) {
   if (b.remote()) return b.type + " " + b.base_url + " model=" + b.model + (b.chat ? " chat" : "");
   char text[256];
-  std::snprintf(text, sizeof text, "%s %s t%d fa=%s kv=%s/%s b%d ub%d%s", b.type.c_str(), b.device.c_str(), b.threads,
-                b.flash_attn.c_str(), b.cache_type_k.c_str(), b.cache_type_v.c_str(), b.batch_size, b.ubatch_size,
-                b.context_size > 0 ? (" c" + std::to_string(b.context_size)).c_str() : "");
+  std::snprintf(text, sizeof text, "%s %s t%d fa=%s kv=%s/%s b%d ub%d%s%s", b.type.c_str(), b.device.c_str(), b.threads,
+                resolved_flash_attn(b).c_str(), b.cache_type_k.c_str(), b.cache_type_v.c_str(), b.batch_size,
+                b.ubatch_size, b.context_size > 0 ? (" c" + std::to_string(b.context_size)).c_str() : "",
+                b.engine_parity == "llama" ? " parity=llama" : " batch-invariant");
   return text;
 }
 
@@ -398,7 +405,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
         vr.quantization = file.quantization;
         if (first.variant == 0) base_files[first.model] = file.path;
       } catch (const std::exception& err) {
-        vr.error = err.what();
+        vr.error = user_message(err);
       }
     }
     // Every backend of this variant.
@@ -443,7 +450,19 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
               out.remote_backends[spec.name] = describe_remote(spec, *backend);
             }
           } catch (const std::exception& err) {
-            why = err.what();
+            why = user_message(err);
+          }
+        }
+        // The packing noise of in-process backends, on their first multiple-choice task.
+        if (backend && !spec.remote()) {
+          for (const PlannedTask* t : todo) {
+            if (t->kind != TaskKind::kMultipleChoice || t->mc->docs.empty()) continue;
+            try {
+              if (auto floor = runner.noise_floor(*backend, *t)) out.noise_floors.push_back(*floor);
+            } catch (const std::exception&) {
+              // the task's own run below reports the failure
+            }
+            break;
           }
         }
         for (const PlannedTask* t : todo) {
@@ -452,7 +471,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             try {
               runner.run(*backend, *t);
             } catch (const std::exception& err) {
-              failed = err.what();
+              failed = user_message(err);
             }
           }
           if (!failed.empty()) {

@@ -34,8 +34,18 @@ struct VariantRecord {  // for the manifest
   std::string error;            // why it could not be made or loaded
 };
 
+// The engine's own packing noise on one configuration: the first documents of its first
+// multiple-choice task scored together and each alone; the largest |loglikelihood| change.
+struct NoiseFloor {
+  std::string model, variant, backend, task;
+  int docs = 0;
+  double max_abs_dll = 0;            // per choice
+  double max_abs_dll_per_token = 0;  // per choice, divided by its token count
+};
+
 struct RunOutcome {
   std::vector<VariantRecord> variants;
+  std::vector<NoiseFloor> noise_floors;
   std::vector<std::string> errors;  // one line per failed cell
   std::filesystem::path embedding_model;  // the file used (cut to its layer), when one ran
   nlohmann::json remote_backends = nlohmann::json::object();  // name -> describe_remote(), for the manifest

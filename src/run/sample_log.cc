@@ -1,5 +1,6 @@
 #include "run/sample_log.h"
 
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/json_problem.h"
 
 namespace qualm {
 namespace {
@@ -43,7 +45,7 @@ nlohmann::json parse_line(const std::string& line, const fs::path& path, size_t 
   try {
     return nlohmann::json::parse(line);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string() + ":" + std::to_string(number), "not a JSON record: " + std::string(e.what()),
+    throw InputError(path.string() + ":" + std::to_string(number), "not a JSON record: " + json_problem(e),
                      "remove the line, or start a new run without --resume");
   }
 }

@@ -23,8 +23,9 @@ TEST(MultipleChoice, RequestsFollowLmEvaluationHarness) {
   EXPECT_EQ(r[1].continuation, " 5");
 }
 
-// Scores by hand: sums -2, -1.5, -2.7; per character -2/3, -1/2, -1.35; the first token
-// after the context (6) is shared by every choice, so llama.cpp's mean leaves it out.
+// Scores by hand: sums -2, -1.5, -2.7; per character -2/3, -1/2, -1.35. llama.cpp's mean
+// comes from the shared-prefix requests: every sequence shares tokens 1 5 6, so only the last
+// token of each is averaged.
 TEST(MultipleChoice, ScoresByHand) {
   const McDoc doc{"ctx", {"a b", "ccc", "d\xC3\xA9"}, 1};
   const std::vector<LoglikelihoodResult> results = {
@@ -32,7 +33,12 @@ TEST(MultipleChoice, ScoresByHand) {
       result({1, 5, 6, 8}, {-0.5, -1.0}),
       result({1, 5, 6, 9}, {-0.2, -2.5}),
   };
-  const McDocScore s = score_mc_doc(doc, results);
+  const std::vector<LoglikelihoodResult> shared = {
+      result({1, 5, 6, 7}, {-1.0}),
+      result({1, 5, 6, 8}, {-1.0}),
+      result({1, 5, 6, 9}, {-2.5}),
+  };
+  const McDocScore s = score_mc_doc(doc, results, shared);
   EXPECT_DOUBLE_EQ(s.loglikelihood[0], -2.0);
   EXPECT_DOUBLE_EQ(s.loglikelihood[1], -1.5);
   EXPECT_DOUBLE_EQ(s.loglikelihood[2], -2.7);
@@ -42,7 +48,37 @@ TEST(MultipleChoice, ScoresByHand) {
   EXPECT_DOUBLE_EQ(s.token_mean[1], -1.0);
   EXPECT_DOUBLE_EQ(s.token_mean[2], -2.5);
   EXPECT_EQ(s.pred_token_mean, 0);  // first of the tied maxima, as numpy.argmax
-  EXPECT_FALSE(s.token_mean_gap);
+  EXPECT_FALSE(s.split_differs);
+  EXPECT_TRUE(s.error.empty());
+}
+
+// Where the vocabulary merges across the context's end, llama.cpp's joint sequence differs
+// from lm-eval's split (context tokens 1 5 6, then the continuation's): acc comes from the
+// split, acc_token_mean from the joint sequence's tokens after the shared prefix (1 5).
+TEST(MultipleChoice, TokenMeanFollowsTheJointTokenization) {
+  const McDoc doc{"ctx", {"x", "y"}, 0};
+  const std::vector<LoglikelihoodResult> results = {result({1, 5, 6, 7}, {-3.0}), result({1, 5, 6, 8}, {-1.0})};
+  const std::vector<LoglikelihoodResult> shared = {result({1, 5, 9}, {-0.5}), result({1, 5, 10, 11}, {-1.0, -2.0})};
+  const McDocScore s = score_mc_doc(doc, results, shared);
+  EXPECT_EQ(s.pred_acc, 1);
+  EXPECT_DOUBLE_EQ(s.token_mean[0], -0.5);
+  EXPECT_DOUBLE_EQ(s.token_mean[1], -1.5);
+  EXPECT_EQ(s.pred_token_mean, 0);
+  EXPECT_TRUE(s.split_differs);
+}
+
+// A choice that could not be scored fails its document, which the metrics leave out.
+TEST(MultipleChoice, AFailedChoiceFailsItsDocumentAlone) {
+  const McDoc doc{"ctx", {"x", "y"}, 0};
+  std::vector<LoglikelihoodResult> results = {result({1, 7}, {-3.0}), result({1, 8}, {-1.0})};
+  results[1].error = "the model's vocabulary cannot encode '{'";
+  const McDocScore bad = score_mc_doc(doc, results);
+  EXPECT_EQ(bad.error, "choice 1: the model's vocabulary cannot encode '{'");
+  const std::vector<McDoc> docs = {doc, doc};
+  std::vector<McDocScore> scores = {bad, score_mc_doc(doc, std::vector<LoglikelihoodResult>{result({1, 7}, {-1.0}), result({1, 8}, {-3.0})})};
+  const McMetrics m = aggregate_mc(docs, scores);
+  EXPECT_EQ(m.n, 1);
+  EXPECT_DOUBLE_EQ(m.acc.value, 1.0);
 }
 
 // "éé" is 2 characters but 4 bytes: acc_norm and acc_bytes disagree.

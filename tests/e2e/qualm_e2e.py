@@ -41,9 +41,26 @@ def require_data():
     return d
 
 
+# C++ library text that must never reach a user (the bad input and internal error paths name
+# the file, the sample and the fix instead).
+LIBRARY_TEXT = re.compile(r"unordered_map::at|basic_string|\bstoi\b|\bstod\b|_M_range_check|std::|"
+                          r"json\.exception|yaml-cpp|bad conversion|basic_ios|filesystem error|out_of_range|"
+                          r"invalid_argument|bad_alloc|terminate called|what\(\)")
+
+
+def assert_no_library_text(args, proc):
+    """qualm's messages (stderr, and stdout lines that report errors) hold no C++ library text."""
+    lines = proc.stderr.splitlines() + [l for l in proc.stdout.splitlines() if "error" in l.lower()]
+    for line in lines:
+        if LIBRARY_TEXT.search(line):
+            raise AssertionError(f"C++ library text reached the user from {' '.join(map(str, args))}:\n{line}")
+
+
 def run(args, check=True, timeout=1800):
     proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
                           errors="replace")
+    if str(args[0]) == QUALM:
+        assert_no_library_text(args, proc)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args[0]} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\n"
                              f"stderr:\n{proc.stderr[-3000:]}")

@@ -19,11 +19,16 @@ class FixturesOracle(unittest.TestCase):
 
     def check_arch(self, arch):
         model = self.fixture(arch)
-        ours = qualm_json("perplexity", "--model", model, "--file", WIKITEXT, "-c", "128", "--chunks", "8")
-        ppl, stderr = llama_perplexity(model, WIKITEXT, 128, "--chunks", "8")
-        print(f"tiny-{arch}: qualm {ours['ppl']:.4f} +/- {ours['ppl_stderr']:.5f}, llama-perplexity {ppl} +/- {stderr}")
-        self.assertEqual(f"{ours['ppl']:.4f}", ppl)
-        self.assertEqual(f"{ours['ppl_stderr']:.5f}", stderr)
+        # llama.cpp's settings (--engine-parity llama) against its defaults, and qualm's
+        # batch-invariant default against llama-perplexity -fa off.
+        for qualm_args, llama_args in ((["--engine-parity", "llama"], []), ([], ["-fa", "off"])):
+            ours = qualm_json("perplexity", "--model", model, "--file", WIKITEXT, "-c", "128", "--chunks", "8",
+                              *qualm_args)
+            ppl, stderr = llama_perplexity(model, WIKITEXT, 128, "--chunks", "8", *llama_args)
+            print(f"tiny-{arch} {' '.join(qualm_args) or 'default'}: qualm {ours['ppl']:.4f} +/- "
+                  f"{ours['ppl_stderr']:.5f}, llama-perplexity {' '.join(llama_args)} {ppl} +/- {stderr}")
+            self.assertEqual(f"{ours['ppl']:.4f}", ppl, qualm_args)
+            self.assertEqual(f"{ours['ppl_stderr']:.5f}", stderr, qualm_args)
 
     def test_llama(self):
         self.check_arch("llama")

@@ -50,7 +50,7 @@ class KldOracle(unittest.TestCase):
     def test_save_base_writes_llama_cpps_file(self):
         ours = self.dir / "qualm-base.kld"
         run([QUALM, "kld", "--base", MODEL, "--file", self.text,
-             "-c", CTX, "--save-base", ours])
+             "-c", CTX, "--save-base", ours, "--engine-parity", "llama"])
         self.assertTrue(filecmp.cmp(ours, self.llama_base, shallow=False))
 
     def check_variant(self, qtype):
@@ -60,8 +60,9 @@ class KldOracle(unittest.TestCase):
                                    "--kl-divergence-base", self.llama_base, "--kl-divergence"],
                                   r"Same top p:\s+[-0-9.]+")
         peer = llama_kld_figures(text)
-        one_pass = qualm_json("kld", "--base", MODEL, "--model", candidate, "--file", self.text, "-c", CTX)
-        from_file = qualm_json("kld", "--base-file", self.llama_base, "--model", candidate)
+        one_pass = qualm_json("kld", "--base", MODEL, "--model", candidate, "--file", self.text, "-c", CTX,
+                              "--engine-parity", "llama")
+        from_file = qualm_json("kld", "--base-file", self.llama_base, "--model", candidate, "--engine-parity", "llama")
 
         peer_kld = float(peer["kld_mean"])
         rel = abs(one_pass["kld_mean"] - peer_kld) / peer_kld
@@ -78,10 +79,12 @@ class KldOracle(unittest.TestCase):
         self.assertEqual(f"{100 * from_file['same_top']:.3f}", peer["same_top_pct"])
         self.assertEqual(f"{from_file['ppl_model']:.6f}", peer["ppl_model"])
         self.assertEqual(f"{from_file['ppl_base']:.6f}", peer["ppl_base"])
-        # llama.cpp interpolates percentiles in float, qualm in double: equal to within one
-        # unit of the printed sixth decimal.
+        # llama.cpp interpolates percentiles at a float position, 0.99f * (N - 1) (about 1e-3 off
+        # at N = 15,000), qualm at numpy's exact one: the median (no interpolation weight) agrees
+        # to the printed sixth decimal, the 99th percentile to the position error times the gap
+        # between its neighbours in the sparse tail.
         self.assertAlmostEqual(from_file["kld_median"], float(peer["kld_median"]), delta=1.5e-6)
-        self.assertAlmostEqual(from_file["kld_p99"], float(peer["kld_p99"]), delta=1.5e-6)
+        self.assertAlmostEqual(from_file["kld_p99"], float(peer["kld_p99"]), delta=5e-6)
         for key in ("kld_mean", "kld_stderr", "kld_median", "kld_min", "kld_max", "kld_p99_9", "kld_p99",
                     "kld_p95", "kld_p90", "kld_p10", "kld_p5", "kld_p1", "kld_p0_1", "same_top",
                     "same_top_stderr", "dp_mean", "rms_dp", "ppl_base", "ppl_model", "ppl_ratio",

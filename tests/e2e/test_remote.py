@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, TempDirCase, llama_tool, require_data, run  # noqa: E402
+from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, llama_tool, require_data, run  # noqa: E402
 
 SECRET = "sk-qualm-test-secret-4711"
 GEN_TASK = "{name: creative_writing, limit: 3, max_new_tokens: 16}"
@@ -175,6 +175,7 @@ class RemoteTest(TempDirCase):
         env = dict(os.environ, QUALM_TEST_KEY=SECRET)
         proc = subprocess.run([QUALM, "run", str(exp), "--out", str(out)], capture_output=True, text=True, env=env,
                               timeout=600)
+        assert_no_library_text(["qualm", "run"], proc)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         self.assert_same_generations(out)
         for f in out.rglob("*"):
@@ -188,6 +189,7 @@ class RemoteTest(TempDirCase):
         env.pop("QUALM_TEST_KEY")
         proc = subprocess.run([QUALM, "run", str(exp), "--out", str(self.run_dir("nokey"))], capture_output=True,
                               text=True, env=env, timeout=600)
+        assert_no_library_text(["qualm", "run"], proc)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("QUALM_TEST_KEY is not set", proc.stderr)
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/llama/decode.h"
+#include "backend/llama/sequence_decoder.h"
 #include "core/errors.h"
 
 namespace qualm::llama {
@@ -19,8 +20,8 @@ ChunkPlan plan_chunks(int n_ctx, int n_batch) {
 }
 
 ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
-                         std::span<const DistributionRequest> requests, int n_batch)
-    : model_(model), contexts_(std::move(contexts)) {
+                         std::span<const DistributionRequest> requests, int n_batch, int piece)
+    : model_(model), contexts_(std::move(contexts)), piece_(piece) {
   const int n_ctx_train = model.n_ctx_train();
   for (size_t r = 0; r < requests.size(); ++r) {
     const DistributionRequest& req = requests[r];
@@ -39,7 +40,19 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
     if (req.text.empty() && req.tokens.empty()) {
       throw InputError(where, "the text is empty", "give a text of at least one chunk");
     }
-    std::vector<TokenId> tokens = req.tokens.empty() ? model.tokenize(req.text, /*add_special=*/true) : req.tokens;
+    std::vector<TokenId> tokens = req.tokens;
+    RequestOutcome outcome;
+    if (tokens.empty()) {
+      try {
+        Tokens t = model.tokenize(req.text, /*add_special=*/true);
+        tokens = std::move(t.ids);
+        outcome.unknown_tokens = t.unknown;
+      } catch (const UnencodableTextError& e) {
+        // One text per request here (a file): the whole call fails, naming where.
+        throw InputError(where + ":" + text_position(req.text, e.byte_offset()), e.what());
+      }
+    }
+    outcomes_.push_back(outcome);
     for (TokenId t : tokens) {
       if (t < 0 || t >= model.n_vocab()) {
         throw InputError(where, "token id " + std::to_string(t) + " is outside the model's vocabulary",
@@ -54,13 +67,36 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
                        "use a longer text or a smaller -c");
     }
     if (req.window.max_chunks >= 0) n_chunks = std::min(n_chunks, req.window.max_chunks);
-    plans_.push_back(plan_chunks(n_ctx, n_batch));
+    // Batch-invariant: one chunk per decode group, decoded alone.
+    plans_.push_back(piece > 0 ? plan_chunks(n_ctx, std::min(n_batch, n_ctx)) : plan_chunks(n_ctx, n_batch));
+    if (piece > 0) plans_.back().n_seq = 1;
     tokens_.push_back(std::move(tokens));
     chunk_counts_.push_back(n_chunks);
   }
 }
 
+void ChunkStream::decode_alone() {
+  const ChunkPlan& plan = plans_[request_];
+  ctx_ = contexts_(plan);
+  group_size_ = 1;
+  emitted_ = 0;
+  const size_t n_vocab = static_cast<size_t>(model_.n_vocab());
+  const TokenId* start = tokens_[request_].data() + static_cast<size_t>(group_start_) * plan.n_ctx;
+  std::vector<TokenId> chunk(start, start + plan.n_ctx);
+  if (model_.add_bos()) chunk[0] = model_.bos();
+  logits_.resize(static_cast<size_t>(plan.n_scored) * n_vocab);
+  SequenceDecoder decoder(ctx_, piece_);
+  decoder.decode(
+      chunk, [&](int p) { return p >= plan.first && p < plan.first + plan.n_scored; },
+      [&](std::span<const int> positions, std::span<const float* const> rows) {
+        for (size_t j = 0; j < positions.size(); ++j) {
+          std::copy(rows[j], rows[j] + n_vocab, logits_.begin() + static_cast<std::ptrdiff_t>((positions[j] - plan.first) * n_vocab));
+        }
+      });
+}
+
 void ChunkStream::decode_group() {
+  if (piece_ > 0) return decode_alone();
   const ChunkPlan& plan = plans_[request_];
   ctx_ = contexts_(plan);
   const std::vector<TokenId>& tokens = tokens_[request_];
@@ -110,7 +146,8 @@ bool ChunkStream::next(DistributionChunk& chunk) {
   const ChunkPlan& plan = plans_[request_];
   const int seq = emitted_++;
   const int n_vocab = model_.n_vocab();
-  const float* rows = plan.num_batches > 1 ? logits_.data() : llama_get_logits_ith(ctx_, seq * plan.n_ctx + plan.first);
+  const float* rows = piece_ > 0 || plan.num_batches > 1 ? logits_.data()
+                                                       : llama_get_logits_ith(ctx_, seq * plan.n_ctx + plan.first);
   const size_t target_start = static_cast<size_t>(group_start_ + seq) * plan.n_ctx + plan.first + 1;
   chunk.request = request_;
   chunk.chunk = group_start_ + seq;

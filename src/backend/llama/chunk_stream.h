@@ -1,9 +1,11 @@
 #pragma once
 // llama.cpp's perplexity windows as a DistributionStream: each text is cut into disjoint
 // chunks of n_ctx tokens; the first token of a chunk becomes BOS (when the vocab adds
-// one); positions n_ctx/2 .. n_ctx-2 are scored against the next token. Several chunks
-// share one decode as parallel sequences when the batch is larger than a chunk, exactly
-// as llama-perplexity packs them, so the logits are the same.
+// one); positions n_ctx/2 .. n_ctx-2 are scored against the next token. Batch-invariant
+// (the default): each chunk is decoded alone (SequenceDecoder, pieces of at most `piece`
+// tokens). Otherwise (--engine-parity llama) several chunks share one decode as parallel
+// sequences when the batch is larger than a chunk, exactly as llama-perplexity packs them, so
+// the logits are llama-perplexity's.
 
 #include <functional>
 #include <span>
@@ -32,21 +34,27 @@ using ContextProvider = std::function<llama_context*(const ChunkPlan&)>;
 
 class ChunkStream : public DistributionStream {
  public:
+  // piece > 0: batch-invariant, one chunk per decode in pieces of at most `piece` tokens;
+  // piece == 0: packed as llama-perplexity packs n_batch / n_ctx chunks per decode.
   ChunkStream(const LlamaModel& model, ContextProvider contexts, std::span<const DistributionRequest> requests,
-              int n_batch);
+              int n_batch, int piece = 0);
 
   bool next(DistributionChunk& chunk) override;
   const std::vector<int>& chunk_counts() const override { return chunk_counts_; }
   const std::vector<std::vector<TokenId>>& tokens() const override { return tokens_; }
+  const std::vector<RequestOutcome>& outcomes() const override { return outcomes_; }
 
  private:
   void decode_group();
+  void decode_alone();
 
   const LlamaModel& model_;
   ContextProvider contexts_;
   std::vector<ChunkPlan> plans_;
   std::vector<std::vector<TokenId>> tokens_;
   std::vector<int> chunk_counts_;
+  std::vector<RequestOutcome> outcomes_;
+  int piece_ = 0;
 
   size_t request_ = 0;
   int group_start_ = 0;   // first chunk of the decoded group

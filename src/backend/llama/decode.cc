@@ -24,6 +24,20 @@ std::string describe(DecodeStatus status) {
   return "unknown decode status";
 }
 
+ThreadFit::ThreadFit(llama_context* ctx)
+    : ctx_(ctx), threads_(llama_n_threads(ctx)), threads_batch_(llama_n_threads_batch(ctx)),
+      params_(static_cast<double>(llama_model_n_params(llama_get_model(ctx)))) {}
+
+ThreadFit::~ThreadFit() { llama_set_n_threads(ctx_, threads_, threads_batch_); }
+
+void ThreadFit::fit(int n_tokens) {
+  constexpr double kSmallWork = 3e8;  // tokens x parameters: about a millisecond on one core
+  const int want = static_cast<double>(n_tokens) * params_ < kSmallWork ? 1 : threads_batch_;
+  if (want == current_) return;
+  llama_set_n_threads(ctx_, want == 1 ? 1 : threads_, want);
+  current_ = want;
+}
+
 void decode_or_throw(llama_context* ctx, const Batch& batch, const std::string& what) {
   const DecodeStatus status = decode(ctx, batch);
   if (status != DecodeStatus::kOk) {

@@ -17,7 +17,7 @@ std::vector<EmbedResult> embed_batch(const LlamaModel& model, llama_context* ctx
   for (size_t i = 0; i < requests.size(); ++i) {
     EmbedResult& r = results[i];
     r.dim = dim;
-    r.tokens = model.tokenize(requests[i].text, /*add_special=*/true);
+    r.tokens = model.tokenize(requests[i].text, /*add_special=*/true).ids;
     if (static_cast<int>(r.tokens.size()) > limits.max_tokens) {
       // sentence-transformers keeps the start; keep the final special token (SEP) when there is one.
       const bool keep_last = llama_vocab_get_attr(vocab, r.tokens.back()) & LLAMA_TOKEN_ATTR_CONTROL;

@@ -28,13 +28,20 @@ LlamaBackendOptions backend_options(const std::filesystem::path& model, const En
   o.context.n_batch = engine.batch_size;
   o.context.n_ubatch = engine.ubatch_size;
   o.context.threads = engine.threads;
-  o.context.flash_attention = engine.flash_attn == "on"    ? FlashAttention::kOn
-                              : engine.flash_attn == "off" ? FlashAttention::kOff
-                                                           : FlashAttention::kAuto;
+  const std::string fa = resolved_flash_attn(engine);
+  o.context.flash_attention = fa == "on"    ? FlashAttention::kOn
+                              : fa == "off" ? FlashAttention::kOff
+                                            : FlashAttention::kAuto;
+  o.batch_invariant = engine.parity != "llama";
   o.context.cache_type_k = engine.cache_type_k;
   o.context.cache_type_v = engine.cache_type_v;
   if (engine.max_length > 0) o.max_length = engine.max_length;
   return o;
+}
+
+std::string resolved_flash_attn(const EngineSettings& engine) {
+  if (!engine.flash_attn.empty()) return engine.flash_attn;
+  return engine.parity == "llama" ? "auto" : "off";
 }
 
 bool is_encoder_architecture(const std::string& architecture) {
@@ -89,6 +96,12 @@ llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
   shape.n_ctx = plan.n_ctx * plan.n_seq;
   shape.n_seq = plan.n_seq;
   shape.n_batch = plan.n_batch;
+  if (options_.batch_invariant) {
+    // One chunk at a time (SequenceDecoder): pieces of at most a physical batch, and a cell
+    // and a batch slot for a throwaway token.
+    shape.n_ctx = plan.n_ctx + 1;
+    shape.n_batch = shape.n_ubatch = std::max(2, std::min(options_.context.n_ubatch, plan.n_ctx)) + 1;
+  }
   return context(shape);
 }
 
@@ -102,9 +115,11 @@ std::vector<GenerateResult> LlamaBackend::generate(std::span<const GenerateReque
   limits.window = window();
   // A sequence id per request at most: each one costs an output row in every context.
   limits.n_seq = std::max(1, std::min(options_.generate_parallel, static_cast<int>(requests.size())));
-  limits.n_batch = options_.context.n_batch;
+  limits.batch_invariant = options_.batch_invariant;
+  limits.n_batch = options_.batch_invariant ? options_.context.n_ubatch : options_.context.n_batch;
   const std::vector<PreparedPrompt> prompts = prepare_prompts(*model_, requests, limits.window);
-  limits.kv_cells = generation_kv_cells(prompts, requests, limits.n_seq, std::max(8192, limits.window));
+  limits.kv_cells = generation_kv_cells(prompts, requests, limits.n_seq, std::max(8192, limits.window),
+                                        limits.batch_invariant);
   return generate_batch(*model_, context(generation_context(options_.context, limits)), requests, prompts, limits,
                         [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
@@ -113,13 +128,23 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
   capabilities().require(Capability::kLoglikelihood, name());
   ScoringLimits limits;
   limits.window = window();
-  limits.budget = std::max(options_.context.n_batch, limits.window);
-  limits.pack = std::min(options_.pack_tokens, options_.context.n_ubatch);
-  limits.n_seq = std::min(limits.n_seq, limits.budget);  // every sequence takes a token of the budget
   ContextOptions shape = options_.context;
-  shape.n_ctx = limits.budget;
-  shape.n_seq = limits.n_seq;
-  shape.n_batch = limits.budget;
+  if (options_.batch_invariant) {
+    // One sequence at a time, at most a physical batch per decode (and a throwaway token).
+    limits.batch_invariant = true;
+    limits.piece = std::max(2, std::min(options_.context.n_ubatch, limits.window));
+    shape.n_ctx = limits.window + 1;
+    shape.n_seq = 1;
+    shape.n_batch = shape.n_ubatch = limits.piece + 1;
+  } else {
+    limits.batch_invariant = false;
+    limits.budget = std::max(options_.context.n_batch, limits.window);
+    limits.pack = std::min(options_.pack_tokens, options_.context.n_ubatch);
+    limits.n_seq = std::min(limits.n_seq, limits.budget);  // every sequence takes a token of the budget
+    shape.n_ctx = limits.budget;
+    shape.n_seq = limits.n_seq;
+    shape.n_batch = limits.budget;
+  }
   shape.kv_unified = true;
   return score_loglikelihood(*model_, context(shape), requests, limits,
                              [this](int64_t done, int64_t total) { report_progress(done, total); });
@@ -169,13 +194,16 @@ std::unique_ptr<DistributionStream> LlamaBackend::distributions(std::span<const 
                            std::to_string(window()),
                        "use a smaller window");
     }
+    const int piece = std::max(2, std::min(options_.context.n_ubatch, size));
     ContextOptions shape = options_.context;
-    shape.n_ctx = shape.n_batch = size;
+    shape.n_ctx = size + 1;
+    shape.n_batch = shape.n_ubatch = piece + 1;
     shape.n_seq = 1;
-    return std::make_unique<RollingStream>(*model_, [this, shape] { return context(shape); }, requests, size);
+    return std::make_unique<RollingStream>(*model_, [this, shape] { return context(shape); }, requests, size, piece);
   }
+  const int piece = options_.batch_invariant ? std::max(2, options_.context.n_ubatch) : 0;
   return std::make_unique<ChunkStream>(
-      *model_, [this](const ChunkPlan& plan) { return context_for(plan); }, requests, options_.context.n_batch);
+      *model_, [this](const ChunkPlan& plan) { return context_for(plan); }, requests, options_.context.n_batch, piece);
 }
 
 std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const RollingRequest> requests) {
@@ -189,6 +217,7 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
   for (size_t r = 0; r < requests.size(); ++r) {
     results[r].n_chunks = stream->chunk_counts()[r];
     results[r].text_tokens = static_cast<int>(stream->tokens()[r].size());
+    static_cast<RequestOutcome&>(results[r]) = stream->outcomes()[r];
   }
   int64_t total_chunks = 0, done_chunks = 0;
   for (int n : stream->chunk_counts()) total_chunks += n;

@@ -19,6 +19,9 @@ struct LlamaBackendOptions {
   // physical batch): attention costs tokens x KV cells, which dominates for small models.
   int pack_tokens = 256;
   int generate_parallel = 16;  // sequences generated at once
+  // Scores and greedy text do not depend on what shares a decode (sequence_decoder.h); false:
+  // requests packed side by side as llama.cpp's tools pack them (--engine-parity llama).
+  bool batch_invariant = true;
 };
 
 // Engine options as users write them (command-line flags, experiment backend keys).
@@ -28,10 +31,16 @@ struct EngineSettings {
   int batch_size = 2048;
   int ubatch_size = 512;
   int max_length = 0;   // longest sequence; 0 = the model's training context (at most 4096)
-  std::string flash_attn = "auto";  // on | off | auto
+  std::string flash_attn;  // on | off | auto; empty: the parity's own (off for qualm, auto for llama)
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
+  // qualm: batch-invariant scoring and generation, flash attention off by default;
+  // llama: llama.cpp's tools' settings and packing (flash attention auto), for parity checks.
+  std::string parity = "qualm";
 };
+
+// The flash attention setting a backend runs with: the user's, else the parity's default.
+std::string resolved_flash_attn(const EngineSettings& engine);
 
 LlamaBackendOptions backend_options(const std::filesystem::path& model, const EngineSettings& engine);
 

@@ -1,9 +1,14 @@
 #include "backend/llama/loglikelihood.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 
-#include "backend/llama/decode.h"
+#include "backend/llama/loglikelihood_scoring.h"
+#include "backend/llama/sequence_decoder.h"
 #include "backend/logits.h"
 #include "core/errors.h"
 #include "core/parallel.h"
@@ -11,22 +16,33 @@
 namespace qualm::llama {
 namespace {
 
-size_t common_prefix(const std::vector<TokenId>& a, const std::vector<TokenId>& b) {
-  size_t n = 0;
-  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
-  return n;
-}
 
-// Request indices ordered by their token sequences, so that requests sharing a prefix (the
-// choices of one document, the few-shot examples of one subject) sit side by side.
-std::vector<size_t> token_order(const std::vector<PreparedRequest>& prepared) {
-  std::vector<size_t> order(prepared.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+// The requests to decode, ordered by their token sequences, so that requests sharing a
+// prefix (the choices of one document, the few-shot examples of one subject) sit side by side;
+// a request identical to an earlier one (the same tokens scored from the same position) is
+// left out and takes that one's result (same_as).
+std::vector<size_t> token_order(const std::vector<PreparedRequest>& prepared, const std::vector<std::string>& errors,
+                                std::vector<size_t>& same_as) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    if (errors[i].empty()) order.push_back(i);
+  }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return std::lexicographical_compare(prepared[a].tokens.begin(), prepared[a].tokens.end(),
                                         prepared[b].tokens.begin(), prepared[b].tokens.end());
   });
-  return order;
+  same_as.resize(prepared.size());
+  for (size_t i = 0; i < same_as.size(); ++i) same_as[i] = i;
+  std::vector<size_t> unique;
+  for (size_t r : order) {
+    if (!unique.empty() && prepared[unique.back()].tokens == prepared[r].tokens &&
+        prepared[unique.back()].continuation_start == prepared[r].continuation_start) {
+      same_as[r] = unique.back();
+      continue;
+    }
+    unique.push_back(r);
+  }
+  return unique;
 }
 
 }  // namespace
@@ -41,21 +57,35 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
     context.resize(context.size() - n_spaces);
   }
   PreparedRequest p;
-  std::vector<TokenId> context_tokens;
+  std::vector<TokenId> context_tokens, whole;
   if (context.empty() || context.find_first_not_of(" \t\n\r\f\v") == std::string::npos) {
     // lm-evaluation-harness: an empty context is the start-of-text token alone.
     context_tokens = {model.bos()};
-    p.tokens = context_tokens;
-    const std::vector<TokenId> cont = model.tokenize(context + continuation, /*add_special=*/false);
-    p.tokens.insert(p.tokens.end(), cont.begin(), cont.end());
+    const Tokens cont = model.tokenize(context + continuation, /*add_special=*/false);
+    whole = context_tokens;
+    whole.insert(whole.end(), cont.ids.begin(), cont.ids.end());
+    p.unknown_tokens = cont.unknown;
   } else {
-    context_tokens = model.tokenize(context, /*add_special=*/true);
-    p.tokens = model.tokenize(context + continuation, /*add_special=*/true);
+    Tokens ctx = model.tokenize(context, /*add_special=*/true);
+    Tokens all = model.tokenize(context + continuation, /*add_special=*/true);
+    context_tokens = std::move(ctx.ids);
+    whole = std::move(all.ids);
+    p.unknown_tokens = all.unknown;
   }
-  p.continuation_start = static_cast<int>(std::min(context_tokens.size(), p.tokens.size()));
-  if (p.continuation_start >= static_cast<int>(p.tokens.size())) {
-    throw InputError("loglikelihood request", "the continuation '" + request.continuation + "' adds no token",
-                     "give a non-empty continuation");
+  p.continuation_start = static_cast<int>(context_tokens.size());
+  if (request.split == TokenSplit::kSharedPrefix) {
+    p.tokens = std::move(whole);  // share_prefixes() sets where scoring starts
+    if (p.tokens.size() < 2) throw InputError("", "the context and continuation are empty", "give a continuation");
+    p.continuation_start = std::min(p.continuation_start, static_cast<int>(p.tokens.size()) - 1);
+  } else {
+    if (whole.size() <= context_tokens.size()) {
+      throw InputError("", "the continuation '" + request.continuation + "' adds no token: the context's own tokens (" +
+                               std::to_string(context_tokens.size()) + ") cover the whole text (" +
+                               std::to_string(whole.size()) + " tokens)",
+                       "lm-evaluation-harness's split leaves it empty; give a longer continuation");
+    }
+    p.tokens = context_tokens;
+    p.tokens.insert(p.tokens.end(), whole.begin() + static_cast<std::ptrdiff_t>(context_tokens.size()), whole.end());
   }
   if (static_cast<int>(p.tokens.size()) > window) {
     // Cut from the left, keeping the continuation whole when it fits.
@@ -67,87 +97,111 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
   return p;
 }
 
+void share_prefixes(std::span<const LoglikelihoodRequest> requests, std::vector<PreparedRequest>& prepared,
+                    const std::vector<std::string>& errors) {
+  std::map<int64_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i].split == TokenSplit::kSharedPrefix && errors[i].empty()) groups[requests[i].group].push_back(i);
+  }
+  for (const auto& [group, members] : groups) {
+    size_t shared = prepared[members[0]].tokens.size();
+    for (size_t m : members) {
+      shared = std::min(shared, prepared[m].tokens.size() - 1);
+      shared = std::min(shared, common_prefix(prepared[members[0]].tokens, prepared[m].tokens));
+    }
+    for (size_t m : members) prepared[m].continuation_start = static_cast<int>(std::max<size_t>(shared, 1));
+  }
+}
+
 std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
                                                      std::span<const LoglikelihoodRequest> requests,
                                                      const ScoringLimits& limits, const ProgressFn& progress) {
-  std::vector<PreparedRequest> prepared;
-  prepared.reserve(requests.size());
-  for (const LoglikelihoodRequest& r : requests) prepared.push_back(prepare_request(model, r, limits.window));
-  const std::vector<size_t> order = token_order(prepared);
-  const size_t pack = static_cast<size_t>(std::min(limits.pack, limits.budget));
-
+  std::vector<PreparedRequest> prepared(requests.size());
+  std::vector<std::string> errors(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    try {
+      prepared[i] = prepare_request(model, requests[i], limits.window);
+    } catch (const InputError& e) {
+      errors[i] = e.what();  // this request fails alone
+    }
+  }
+  share_prefixes(requests, prepared, errors);
+  std::vector<size_t> same_as;
+  const std::vector<size_t> order = token_order(prepared, errors, same_as);
   std::vector<LoglikelihoodResult> results(requests.size());
-  const int n_vocab = model.n_vocab();
-  Batch batch(limits.budget, limits.n_seq);
-  // Per request, the batch index whose logits predict each of its tokens (index t: token t).
-  std::vector<std::vector<int>> rows(requests.size());
-  std::vector<int> path;  // batch index of each position of the previous member's sequence
-
-  size_t i0 = 0;
-  while (i0 < order.size()) {
-    // Members in token order form a prefix tree: each adds only the tokens after its common
-    // prefix with the previous member, and those shared tokens carry every member's sequence id.
-    // A run is a stretch of requests that mostly share the previous one's prefix (the choices
-    // of one document). A decode stays within `pack` tokens and does not split a run: it ends
-    // before the run instead, unless the run fills the decode alone, which may then grow up
-    // to the KV budget rather than decode the run's prefix twice.
-    size_t i1 = i0 + 1, run_start = i0, used = prepared[order[i0]].tokens.size();
-    for (; i1 < order.size() && i1 - i0 < static_cast<size_t>(limits.n_seq); ++i1) {
-      const auto& prev = prepared[order[i1 - 1]].tokens;
-      const auto& cur = prepared[order[i1]].tokens;
-      const size_t shared = common_prefix(prev, cur);
-      const size_t extra = cur.size() - shared;
-      const bool joins = 2 * shared >= cur.size();
-      if (!joins) run_start = i1;
-      if (used + extra <= pack || (joins && run_start == i0 && used + extra <= static_cast<size_t>(limits.budget))) {
-        used += extra;
-        continue;
-      }
-      if (joins && run_start > i0) i1 = run_start;
-      break;
+  if (limits.batch_invariant) {
+    score_alone(model, ctx, prepared, order, limits, results, progress);
+  } else {
+    score_packed(model, ctx, prepared, order, limits, results, progress);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!errors[i].empty()) {
+      results[i].error = errors[i];
+    } else if (same_as[i] != i) {
+      results[i] = results[same_as[i]];
     }
-    batch.clear();
-    path.clear();
-    for (size_t k = 0; k < i1 - i0; ++k) {
-      const size_t r = order[i0 + k];
-      const PreparedRequest& pr = prepared[r];
-      const llama_seq_id seq = static_cast<llama_seq_id>(k);
-      const size_t shared = k == 0 ? 0 : common_prefix(prepared[order[i0 + k - 1]].tokens, pr.tokens);
-      path.resize(shared);
-      for (size_t p = 0; p < shared; ++p) batch.add_seq(path[p], seq);
-      for (size_t p = shared; p < pr.tokens.size(); ++p) {
-        path.push_back(batch.size());
-        batch.add(pr.tokens[p], static_cast<llama_pos>(p), {seq}, false);
-      }
-      // The logits at position p predict token p + 1.
-      rows[r].assign(pr.tokens.size(), -1);
-      for (size_t t = static_cast<size_t>(pr.continuation_start); t < pr.tokens.size(); ++t) {
-        rows[r][t] = path[t - 1];
-        batch.request_logits(path[t - 1]);
-      }
-    }
-    llama_memory_clear(llama_get_memory(ctx), true);
-    decode_or_throw(ctx, batch, "loglikelihood requests");
-
-    parallel_for(i1 - i0, default_worker_count(), [&](unsigned, size_t k) {
-      const size_t r = order[i0 + k];
-      const PreparedRequest& pr = prepared[r];
-      LoglikelihoodResult& out = results[r];
-      out.sequence = pr.tokens;
-      out.truncated = pr.truncated;
-      out.is_greedy = true;
-      for (size_t t = static_cast<size_t>(pr.continuation_start); t < pr.tokens.size(); ++t) {
-        const std::span<const float> logits(llama_get_logits_ith(ctx, rows[r][t]), static_cast<size_t>(n_vocab));
-        const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
-        out.tokens.push_back(pr.tokens[t]);
-        out.logprobs.push_back(token_logprob(logits, summary, pr.tokens[t]));
-        if (summary.argmax != pr.tokens[t]) out.is_greedy = false;
-      }
-    });
-    i0 = i1;
-    if (progress) progress(static_cast<int64_t>(i0), static_cast<int64_t>(requests.size()));
+    results[i].unknown_tokens = prepared[i].unknown_tokens;
+    results[i].truncated = prepared[i].truncated;
   }
   return results;
+}
+
+void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<PreparedRequest>& prepared,
+                 std::span<const size_t> order, const ScoringLimits& limits, std::vector<LoglikelihoodResult>& results,
+                 const ProgressFn& progress) {
+  const size_t n_vocab = static_cast<size_t>(model.n_vocab());
+  for (size_t r : order) {
+    const PreparedRequest& pr = prepared[r];
+    LoglikelihoodResult& out = results[r];
+    out.sequence = pr.tokens;
+    out.tokens.assign(pr.tokens.begin() + pr.continuation_start, pr.tokens.end());
+    out.logprobs.assign(out.tokens.size(), 0.0);
+    out.is_greedy = true;
+  }
+  // shared[k]: the tokens order[i..k] all share, for the i being decoded (non-increasing in k).
+  std::vector<size_t> shared;
+  const std::unique_ptr<std::atomic<bool>[]> greedy(new std::atomic<bool>[prepared.size()]);
+  for (size_t r = 0; r < prepared.size(); ++r) greedy[r] = true;
+  SequenceDecoder decoder(ctx, limits.piece);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::vector<TokenId>& tokens = prepared[order[i]].tokens;
+    const size_t keep = i == 0 ? 0 : common_prefix(prepared[order[i - 1]].tokens, tokens);
+    decoder.truncate(static_cast<int>(keep));
+    shared.assign(1, tokens.size());
+    for (size_t k = i + 1; k < order.size() && shared.back() > keep; ++k) {
+      shared.push_back(std::min(shared.back(), common_prefix(prepared[order[k - 1]].tokens, prepared[order[k]].tokens)));
+    }
+    // Position p's row predicts token p + 1 of every request k whose tokens 0..p are these and
+    // whose scored tokens include p + 1.
+    const auto each_user = [&](int p, const std::function<void(size_t)>& use) {
+      for (size_t k = 0; k < shared.size() && shared[k] >= static_cast<size_t>(p) + 1; ++k) {
+        const PreparedRequest& q = prepared[order[i + k]];
+        if (p + 1 >= q.continuation_start && p + 1 < static_cast<int>(q.tokens.size())) use(order[i + k]);
+      }
+    };
+    decoder.decode(
+        tokens,
+        [&](int p) {
+          bool any = false;
+          each_user(p, [&](size_t) { any = true; });
+          return any;
+        },
+        [&](std::span<const int> positions, std::span<const float* const> rows) {
+          parallel_for(positions.size(), default_worker_count(), [&](unsigned, size_t j) {
+            const int p = positions[j];
+            const std::span<const float> logits(rows[j], n_vocab);
+            const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
+            each_user(p, [&](size_t k) {
+              const PreparedRequest& q = prepared[k];
+              const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
+              results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] = token_logprob(logits, summary, target);
+              if (summary.argmax != target) greedy[k] = false;
+            });
+          });
+        });
+    if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(order.size()));
+  }
+  for (size_t r : order) results[r].is_greedy = greedy[r];
 }
 
 }  // namespace qualm::llama

@@ -1,8 +1,11 @@
 #pragma once
 // loglikelihood(context, continuation) on llama.cpp, with lm-evaluation-harness's boundary
-// handling (SPEC S3): trailing whitespace of the context moves onto the continuation, and
-// the continuation's tokens are those of encode(context + continuation) after
-// len(encode(context)). Requests are sorted by their tokens and packed into decodes as a
+// handling (SPEC S3): trailing whitespace of the context moves onto the continuation; the
+// model is fed encode(context) and then the continuation's tokens, those of
+// encode(context + continuation) after len(encode(context)) (TokenSplit::kLmEval). Requests
+// of TokenSplit::kSharedPrefix are fed encode(context + continuation) whole, as llama.cpp's
+// multiple-choice tools do. Identical sequences are scored once. Requests are sorted by their
+// tokens and packed into decodes as a
 // prefix tree: a prefix that several requests share (a document's context, a subject's
 // few-shot examples) is decoded once, tagged with each of their sequence ids. Results come
 // back in input order.
@@ -24,16 +27,29 @@ struct ScoringLimits {
   // takes at least one request). Attention costs tokens x KV cells, so small decodes score
   // small models fastest; past one physical batch a bigger decode saves nothing.
   int pack = 256;
+  // Every request scored as if decoded alone (sequence_decoder.h), in decodes of at most
+  // `piece` tokens; false: packed side by side as llama.cpp's tools do.
+  bool batch_invariant = true;
+  int piece = 512;
 };
 
 // One request as the model sees it.
 struct PreparedRequest {
   std::vector<TokenId> tokens;  // the whole sequence, BOS included when the vocab adds one
-  int continuation_start = 0;   // index of the first continuation token in tokens
+  int continuation_start = 0;   // index of the first scored token in tokens
   bool truncated = false;
+  int unknown_tokens = 0;
 };
 
+// Throws InputError for a request that cannot be scored (an unencodable character with no
+// unknown token; an lm-eval split that leaves the continuation no token).
 PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequest& request, int window);
+
+// TokenSplit::kSharedPrefix: each group's scored tokens start after the longest token prefix
+// its sequences share, capped one token short of the shortest (llama.cpp's code reads past
+// the end of a sequence that is all shared prefix). Requests with an error are left out.
+void share_prefixes(std::span<const LoglikelihoodRequest> requests, std::vector<PreparedRequest>& prepared,
+                    const std::vector<std::string>& errors);
 
 std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
                                                      std::span<const LoglikelihoodRequest> requests,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "backend/llama/test_model.h"
 
 namespace qualm::llama {
@@ -32,53 +34,79 @@ std::vector<LoglikelihoodRequest> multiple_choice_requests() {
   return out;
 }
 
-// Packed, prefix-shared scores equal a slow path that decodes each request alone.
+std::unique_ptr<LlamaBackend> with_batches(bool tinystories, int n_batch, int n_ubatch, int threads) {
+  LlamaBackendOptions options;
+  options.context.n_batch = n_batch;
+  options.context.n_ubatch = n_ubatch;
+  options.context.threads = threads;
+  return tinystories ? testing::tinystories656k(options) : testing::stories260k(options);
+}
+
+// Batch-invariant scoring: prefix-shared scores equal each request decoded alone, bit for bit,
+// on both real models (on every x86 CPU: the test suite runs against an AVX2-only llama.cpp too).
 TEST(Loglikelihood, PackedEqualsEachAlone) {
-  auto backend = stories260k();
-  if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
-  const auto requests = multiple_choice_requests();
-  const auto packed = backend->loglikelihood(requests);
-  ASSERT_EQ(packed.size(), requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const auto alone = backend->loglikelihood(std::span(&requests[i], 1));
-    ASSERT_EQ(alone[0].tokens, packed[i].tokens) << i;
-    ASSERT_EQ(alone[0].logprobs.size(), packed[i].logprobs.size()) << i;
-    for (size_t t = 0; t < alone[0].logprobs.size(); ++t) {
-      EXPECT_NEAR(packed[i].logprobs[t], alone[0].logprobs[t], 1e-4) << "request " << i << " token " << t;
+  for (const bool tinystories : {false, true}) {
+    auto backend = with_batches(tinystories, 2048, 512, 0);
+    if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+    const auto requests = multiple_choice_requests();
+    const auto packed = backend->loglikelihood(requests);
+    ASSERT_EQ(packed.size(), requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const auto alone = backend->loglikelihood(std::span(&requests[i], 1));
+      ASSERT_EQ(alone[0].tokens, packed[i].tokens) << i;
+      EXPECT_EQ(packed[i].logprobs, alone[0].logprobs) << "request " << i << (tinystories ? " (TinyStories-656K)" : "");
+      EXPECT_EQ(packed[i].is_greedy, alone[0].is_greedy) << i;
+      EXPECT_FALSE(packed[i].truncated);
     }
-    EXPECT_EQ(packed[i].is_greedy, alone[0].is_greedy) << i;
-    EXPECT_FALSE(packed[i].truncated);
   }
 }
 
-// A budget of fewer tokens than sequence ids per decode (-b 64 -c 64) once aborted in
-// llama.cpp (128 output rows reserved in a batch of 64); the scores are the default's.
+// Nor do they depend on the batch, the micro-batch or the threads. A budget of fewer tokens
+// than sequence ids per decode (-b 64 -c 64) once aborted in llama.cpp.
 TEST(Loglikelihood, SmallBudgetScoresTheSame) {
-  auto backend = stories260k();
-  auto small = stories260k(64, 64);
-  if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
-  const auto requests = multiple_choice_requests();
-  const auto want = backend->loglikelihood(requests);
-  const auto got = small->loglikelihood(requests);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    ASSERT_EQ(got[i].logprobs.size(), want[i].logprobs.size()) << i;
-    for (size_t t = 0; t < want[i].logprobs.size(); ++t) {
-      EXPECT_NEAR(got[i].logprobs[t], want[i].logprobs[t], 1e-4) << "request " << i << " token " << t;
+  for (const bool tinystories : {false, true}) {
+    auto backend = with_batches(tinystories, 2048, 512, 0);
+    if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+    const auto requests = multiple_choice_requests();
+    const auto want = backend->loglikelihood(requests);
+    for (const auto& [b, ub, t] : {std::tuple{64, 64, 1}, std::tuple{16, 3, 2}, std::tuple{4096, 4096, 2}}) {
+      const auto got = with_batches(tinystories, b, ub, t)->loglikelihood(requests);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < requests.size(); ++i) {
+        EXPECT_EQ(got[i].logprobs, want[i].logprobs) << "request " << i << " -b " << b << " -ub " << ub << " -t " << t;
+      }
     }
+  }
+}
+
+// --engine-parity llama packs requests side by side as llama.cpp's tools do: the same tokens
+// scored, the numbers within the packing noise of that engine.
+TEST(Loglikelihood, LlamaParityPacksSideBySide) {
+  auto invariant = stories260k();
+  if (!invariant) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  EngineSettings engine;
+  engine.parity = "llama";
+  LlamaBackend parity(backend_options(invariant->model().path(), engine));
+  const auto requests = multiple_choice_requests();
+  const auto a = invariant->loglikelihood(requests);
+  const auto b = parity.loglikelihood(requests);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_EQ(a[i].tokens, b[i].tokens) << i;
+    for (size_t t = 0; t < a[i].logprobs.size(); ++t) EXPECT_NEAR(a[i].logprobs[t], b[i].logprobs[t], 0.05) << i;
   }
 }
 
 // The continuation is what encode(context + continuation) adds after encode(context), with
-// the context's trailing whitespace moved onto the continuation.
+// the context's trailing whitespace moved onto the continuation; the model is fed
+// encode(context) and then those tokens (lm-evaluation-harness's _encode_pair).
 TEST(Loglikelihood, BoundaryFollowsLmEvaluationHarness) {
   auto backend = stories260k();
   if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
   const LlamaModel& model = backend->model();
   const PreparedRequest p = prepare_request(model, {"Tom had a big red ball. ", "He threw it."}, 2048);
-  const auto context = model.tokenize("Tom had a big red ball.", true);
-  const auto whole = model.tokenize("Tom had a big red ball. He threw it.", true);
-  EXPECT_EQ(p.tokens, whole);
+  const auto context = model.tokenize("Tom had a big red ball.", true).ids;
+  const auto whole = model.tokenize("Tom had a big red ball. He threw it.", true).ids;
+  EXPECT_EQ(p.tokens, whole);  // this vocabulary does not merge across the boundary
   EXPECT_EQ(p.continuation_start, static_cast<int>(context.size()));
 
   const PreparedRequest empty = prepare_request(model, {"", "Once upon a time"}, 2048);
@@ -88,6 +116,66 @@ TEST(Loglikelihood, BoundaryFollowsLmEvaluationHarness) {
   const PreparedRequest cut = prepare_request(model, {"Once upon a time there was a cat", " named Tom"}, 6);
   EXPECT_TRUE(cut.truncated);
   EXPECT_EQ(cut.tokens.size(), 6u);
+}
+
+// TinyStories-656K's vocabulary merges across the boundary ("Answer:" ends in ':' alone but in
+// ': ' once the answer follows): lm-eval feeds the context's own tokens, then the tail of the
+// joint encoding; llama.cpp's split (kSharedPrefix) feeds the joint encoding whole.
+TEST(Loglikelihood, SplitsPartWaysWhereTheVocabularyMergesAcrossTheBoundary) {
+  auto backend = testing::tinystories656k();
+  if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  const LlamaModel& model = backend->model();
+  const std::string context = "Question: Which animal can fly?\nAnswer:", continuation = " a bird";
+  const auto ctx = model.tokenize(context, true).ids;
+  const auto whole = model.tokenize(context + continuation, true).ids;
+  ASSERT_NE(std::vector<TokenId>(whole.begin(), whole.begin() + ctx.size()), ctx) << "the vocabulary no longer merges here";
+
+  const PreparedRequest lm_eval = prepare_request(model, {context, continuation}, 512);
+  std::vector<TokenId> fed = ctx;
+  fed.insert(fed.end(), whole.begin() + static_cast<std::ptrdiff_t>(ctx.size()), whole.end());
+  EXPECT_EQ(lm_eval.tokens, fed);
+  EXPECT_EQ(lm_eval.continuation_start, static_cast<int>(ctx.size()));
+
+  const PreparedRequest joint = prepare_request(model, {context, continuation, TokenSplit::kSharedPrefix, 0}, 512);
+  EXPECT_EQ(joint.tokens, whole);
+}
+
+// Where the context's own tokens cover the whole text, lm-eval's split leaves the continuation
+// no token: that request fails alone (a record's error), never the task.
+TEST(Loglikelihood, AnEmptyContinuationFailsItsRequestAlone) {
+  auto backend = stories260k();
+  if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  EXPECT_THROW(prepare_request(backend->model(), {"Once upon a time", ""}, 2048), InputError);
+  const std::vector<LoglikelihoodRequest> requests = {{"Once upon a time", ""}, {"Once upon a time", " there"}};
+  const auto out = backend->loglikelihood(requests);
+  EXPECT_FALSE(out[0].ok());
+  EXPECT_NE(out[0].error.find("adds no token"), std::string::npos) << out[0].error;
+  EXPECT_TRUE(out[1].ok());
+  EXPECT_EQ(out[1].logprobs.size(), 1u);
+}
+
+// llama.cpp's multiple-choice score: each group is scored from the end of the token prefix all
+// of its sequences share, but never past one token short of the shortest (llama.cpp reads past
+// the end of a sequence that is all shared prefix).
+TEST(Loglikelihood, SharedPrefixesByHand) {
+  const std::vector<LoglikelihoodRequest> requests = {
+      {"", "", TokenSplit::kSharedPrefix, 7}, {"", "", TokenSplit::kSharedPrefix, 7},
+      {"", "", TokenSplit::kSharedPrefix, 7}, {"", "", TokenSplit::kSharedPrefix, 8},
+      {"", "", TokenSplit::kSharedPrefix, 8}, {"", "", TokenSplit::kLmEval, -1}};
+  std::vector<PreparedRequest> prepared(requests.size());
+  prepared[0].tokens = {1, 5, 6, 7, 9};
+  prepared[1].tokens = {1, 5, 6, 8};
+  prepared[2].tokens = {1, 5, 6, 7, 2};
+  prepared[3].tokens = {1, 3, 4};  // a prefix of the next one
+  prepared[4].tokens = {1, 3, 4, 4};
+  prepared[5] = {{1, 2, 3}, 2, false, 0};
+  share_prefixes(requests, prepared, std::vector<std::string>(requests.size()));
+  EXPECT_EQ(prepared[0].continuation_start, 3);
+  EXPECT_EQ(prepared[1].continuation_start, 3);
+  EXPECT_EQ(prepared[2].continuation_start, 3);
+  EXPECT_EQ(prepared[3].continuation_start, 2);  // capped: {1, 3, 4} keeps its last token
+  EXPECT_EQ(prepared[4].continuation_start, 2);
+  EXPECT_EQ(prepared[5].continuation_start, 2);  // lm-eval's split is left alone
 }
 
 TEST(Loglikelihood, ScoresAreLogProbabilities) {

@@ -18,7 +18,29 @@ ggml_type cache_type(const std::string& name, const char* flag) {
   throw InputError(flag, "unknown KV-cache type '" + name + "'", "use f16, bf16, f32, q8_0, q4_0, q4_1, q5_0, q5_1 or iq4_nl");
 }
 
+// The vocabulary's unknown token: GGUF's tokenizer.ggml.unknown_token_id, else a token llama.cpp
+// marks unknown.
+std::optional<llama_token> unknown_token(const llama_model* model, const GgufSummary& gguf) {
+  const llama_vocab* vocab = llama_model_get_vocab(model);
+  const int n_vocab = llama_vocab_n_tokens(vocab);
+  if (auto it = gguf.metadata.find("tokenizer.ggml.unknown_token_id"); it != gguf.metadata.end()) {
+    try {
+      const int id = std::stoi(it->second);
+      if (id >= 0 && id < n_vocab) return id;
+    } catch (const std::exception&) {
+    }
+  }
+  for (llama_token id = 0; id < n_vocab; ++id) {
+    if (llama_vocab_get_attr(vocab, id) & LLAMA_TOKEN_ATTR_UNKNOWN) return id;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+LlamaModel::LlamaModel(ModelPtr model, GgufSummary gguf)
+    : model_(std::move(model)), gguf_(std::move(gguf)),
+      tokenizer_(llama_model_get_vocab(model_.get()), unknown_token(model_.get(), gguf_)) {}
 
 std::shared_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path, const ModelOptions& options) {
   GgufSummary summary = read_gguf_summary(path);
@@ -43,20 +65,6 @@ std::string LlamaModel::description() const {
   char buf[256];
   llama_model_desc(model_.get(), buf, sizeof(buf));
   return buf;
-}
-
-std::vector<llama_token> LlamaModel::tokenize(std::string_view text, bool add_special, bool parse_special) const {
-  std::vector<llama_token> tokens(text.size() + 2);
-  int32_t n = llama_tokenize(vocab(), text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                             static_cast<int32_t>(tokens.size()), add_special, parse_special);
-  if (n < 0) {
-    tokens.resize(static_cast<size_t>(-n));
-    n = llama_tokenize(vocab(), text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                       static_cast<int32_t>(tokens.size()), add_special, parse_special);
-  }
-  if (n < 0) throw RunError("llama.cpp tokenizer failed on a text of " + std::to_string(text.size()) + " bytes");
-  tokens.resize(static_cast<size_t>(n));
-  return tokens;
 }
 
 ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) {

@@ -9,6 +9,7 @@
 
 #include "backend/llama/gguf_file.h"
 #include "backend/llama/handles.h"
+#include "backend/llama/tokenizer.h"
 
 namespace qualm::llama {
 
@@ -33,12 +34,17 @@ class LlamaModel {
   bool has_decoder() const { return llama_model_has_decoder(model_.get()); }
   std::string description() const;
 
-  std::vector<llama_token> tokenize(std::string_view text, bool add_special, bool parse_special = false) const;
+  // Characters the vocabulary cannot encode become its unknown token (tokenizer.h); throws
+  // UnencodableTextError where it has none.
+  Tokens tokenize(std::string_view text, bool add_special, bool parse_special = false) const {
+    return tokenizer_.tokenize(text, add_special, parse_special);
+  }
 
  private:
-  LlamaModel(ModelPtr model, GgufSummary gguf) : model_(std::move(model)), gguf_(std::move(gguf)) {}
+  LlamaModel(ModelPtr model, GgufSummary gguf);
   ModelPtr model_;
   GgufSummary gguf_;
+  Tokenizer tokenizer_;
 };
 
 enum class FlashAttention { kAuto, kOn, kOff };
@@ -50,7 +56,7 @@ struct ContextOptions {
   int n_batch = 2048;  // logical batch
   int n_ubatch = 512;  // physical batch
   int threads = 0;     // 0: every hardware thread
-  FlashAttention flash_attention = FlashAttention::kAuto;
+  FlashAttention flash_attention = FlashAttention::kOff;  // batch-invariant scoring needs it off
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
   bool embeddings = false;

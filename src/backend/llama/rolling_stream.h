@@ -1,7 +1,8 @@
 #pragma once
 // lm-evaluation-harness's rolling windows (backend/rolling_windows.h) as a DistributionStream.
-// Each window is decoded alone, as one sequence in a cleared context of a fixed shape, so a
-// document's logits never depend on which other documents share the call or their order.
+// Each window is decoded alone, as one sequence (SequenceDecoder, in pieces of at most `piece`
+// tokens), so a document's logits never depend on which other documents share the call, their
+// order, or the batch sizes.
 
 #include <functional>
 #include <span>
@@ -19,11 +20,12 @@ class RollingStream : public DistributionStream {
   // window: the most tokens one decode feeds (the backend's window); context() gives a
   // context of at least that many cells with a logical batch as large.
   RollingStream(const LlamaModel& model, std::function<llama_context*()> context,
-                std::span<const DistributionRequest> requests, int window);
+                std::span<const DistributionRequest> requests, int window, int piece);
 
   bool next(DistributionChunk& chunk) override;
   const std::vector<int>& chunk_counts() const override { return chunk_counts_; }
   const std::vector<std::vector<TokenId>>& tokens() const override { return tokens_; }
+  const std::vector<RequestOutcome>& outcomes() const override { return outcomes_; }
 
  private:
   const LlamaModel& model_;
@@ -31,6 +33,9 @@ class RollingStream : public DistributionStream {
   std::vector<std::vector<RollingWindow>> windows_;
   std::vector<std::vector<TokenId>> tokens_;  // per request: start-of-text token, then the text's
   std::vector<int> chunk_counts_;
+  std::vector<RequestOutcome> outcomes_;
+  int piece_;
+  std::vector<float> logits_;  // the scored rows of the current window
   size_t request_ = 0;
   size_t window_ = 0;
 };

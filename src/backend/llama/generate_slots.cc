@@ -1,0 +1,76 @@
+#include "backend/llama/generate_slots.h"
+
+namespace qualm::llama {
+namespace {
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::string token_piece(const llama_vocab* vocab, llama_token token) {
+  char buf[256];
+  const int n = llama_token_to_piece(vocab, token, buf, sizeof buf, 0, false);
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  std::string big(static_cast<size_t>(-n), '\0');
+  llama_token_to_piece(vocab, token, big.data(), static_cast<int32_t>(big.size()), 0, false);
+  return big;
+}
+
+// The earliest stop string in text, searching only where the newest piece could complete one.
+std::optional<size_t> find_stop(const std::string& text, size_t old_size, const std::vector<std::string>& stops) {
+  std::optional<size_t> best;
+  for (const std::string& s : stops) {
+    if (s.empty()) continue;
+    const size_t from = old_size >= s.size() ? old_size - s.size() + 1 : 0;
+    const size_t at = text.find(s, from);
+    if (at != std::string::npos && (!best || at < *best)) best = at;
+  }
+  return best;
+}
+
+}  // namespace
+
+SamplerPtr make_sampler(const GenerationOptions& o, uint64_t key) {
+  SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+  if (o.temperature <= 0) {
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+    return chain;
+  }
+  if (o.top_k > 0) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(o.top_k));
+  if (o.top_p < 1.0) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(static_cast<float>(o.top_p), 1));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(static_cast<float>(o.temperature)));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(sequence_seed(o.seed, key)));
+  return chain;
+}
+
+std::optional<std::string> take_token(Slot& slot, llama_token token, const llama_vocab* vocab,
+                                      const GenerationOptions& options) {
+  if (slot.generated == 0) slot.first_token = Clock::now();
+  if (llama_vocab_is_eog(vocab, token)) return "eos";
+  ++slot.generated;
+  const size_t old_size = slot.text.size();
+  slot.text += token_piece(vocab, token);
+  slot.last = token;
+  if (const auto at = find_stop(slot.text, old_size, options.stop)) {
+    slot.text.resize(*at);
+    return "stop";
+  }
+  if (slot.generated >= options.max_new_tokens) return "length";
+  return std::nullopt;
+}
+
+GenerateResult finished_result(Slot& s, const std::string& reason) {
+  GenerateResult out;
+  const auto now = Clock::now();
+  out.text = std::move(s.text);
+  out.prompt_tokens = static_cast<int>(s.prompt.tokens.size());
+  out.output_tokens = s.generated;
+  out.prompt_ms = ms_between(s.start, s.first_token);
+  out.generate_ms = ms_between(s.first_token, now);
+  out.stop_reason = reason;
+  out.truncated = s.prompt.truncated;
+  out.unknown_tokens = s.prompt.unknown_tokens;
+  return out;
+}
+
+}  // namespace qualm::llama
