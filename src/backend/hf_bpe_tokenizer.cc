@@ -6,22 +6,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/utf8.h"
+
 namespace qualm {
 namespace {
 
 using nlohmann::json;
-
-// UTF-8 characters (by lead byte, as the tokenizers split them).
-std::vector<std::string> characters(const std::string& text) {
-  static constexpr size_t kLength[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-  std::vector<std::string> out;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = std::min(kLength[static_cast<unsigned char>(text[i]) >> 4], text.size() - i);
-    out.push_back(text.substr(i, n));
-    i += n;
-  }
-  return out;
-}
 
 bool read_normalizer(const json& n, std::vector<std::pair<std::string, std::string>>& replacements,
                      std::string& prepend, std::string* why) {
@@ -115,7 +105,8 @@ std::vector<std::string> HfBpeTokenizer::tokenize(const std::string& text) const
   // Symbols: each character, its byte tokens, or the unknown token (fused when asked).
   std::vector<std::string> symbols;
   bool last_unknown = false;
-  for (const std::string& c : characters(normalized)) {
+  for (const std::string_view cv : utf8_characters(normalized)) {
+    const std::string c(cv);
     if (vocab_.count(c)) {
       symbols.push_back(c);
       last_unknown = false;

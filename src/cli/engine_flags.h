@@ -1,6 +1,6 @@
 #pragma once
-// Engine options shared by every command that runs a GGUF in-process. Declared once here;
-// parsing, help and the JSON echo come from this one list.
+// Engine options on the command line of every command that runs a GGUF in-process, derived
+// from the one list in config/engine_options.h.
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -10,32 +10,14 @@
 
 namespace qualm::cli {
 
-struct EngineFlags {
-  int context_size = 512;
-  int batch_size = 2048;
-  int ubatch_size = 512;
-  int pack_tokens = 256;
-  int threads = 0;
-  int gpu_layers = -1;
-  int max_chunks = -1;
-  std::string flash_attn;  // empty: the parity's default
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
-  std::string parity = "qualm";
-};
+// The options of engine_options() that apply to `use` (kChunkCommands: -c is the chunk size,
+// --chunks limits them; kRequestCommands: -c is the most tokens a request's model reads).
+void add_engine_flags(CLI::App& app, EngineSettings& settings, EngineUse use);
 
-// kChunks: -c is the window of chunked scoring (perplexity, kld) and --chunks limits them.
-// kRequests: -c is the longest sequence a request may have (eval), 0 = the model's own.
-enum class EngineUse { kChunks, kRequests };
+llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineSettings& settings);
 
-void add_engine_flags(CLI::App& app, EngineFlags& flags, EngineUse use = EngineUse::kChunks);
-
-llama::EngineSettings engine_settings(const EngineFlags& flags);
-// The flags as an experiment's llama backend (for its engine label in records).
-BackendSpec llama_backend_spec(const EngineFlags& flags);
-llama::LlamaBackendOptions backend_options(const std::string& model_path, const EngineFlags& flags);
-
-nlohmann::json engine_json(const EngineFlags& flags);
+// The settings as an experiment's llama backend (for its engine label in records).
+BackendSpec llama_backend_spec(const EngineSettings& settings);
 
 // --backend openai|ollama --base-url URL (qualm eval, qualm generate): --model then names the
 // model the server serves.

@@ -47,7 +47,7 @@ struct EvalFlags {
   int embedding_layer = 0;
   uint64_t seed = 42;
   double temperature = 0.0;
-  EngineFlags engine;
+  EngineSettings engine;
 };
 
 std::vector<std::string> split_names(const std::string& list) {
@@ -306,7 +306,7 @@ int run_eval(const EvalFlags& f) {
                        {"embedding_layer", f.embedding_layer > 0 ? nlohmann::json(f.embedding_layer) : nlohmann::json("last")},
                        {"add_bos", add_bos},
                        {"source_tokenizer", source_tokenizer},
-                       {"engine", engine_json(f.engine)},
+                       {"engine", engine_json(f.engine, kRequestCommands)},
                        {"backend", spec.type},
                        {"server", server},
                        {"data_dir", data_dir->string()},
@@ -429,7 +429,7 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
-  add_engine_flags(*cmd, flags->engine, EngineUse::kRequests);
+  add_engine_flags(*cmd, flags->engine, kRequestCommands);
   cmd->callback([flags, &run] { run = [flags] { return run_eval(*flags); }; });
 }
 

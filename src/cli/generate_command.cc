@@ -21,7 +21,7 @@ struct GenerateFlags {
   GenerationOptions options;
   int parallel = 16;
   bool json = false;
-  EngineFlags engine;
+  EngineSettings engine;
 };
 
 // One prompt per line, or JSONL: a string, or an object with a "prompt" field.
@@ -109,7 +109,7 @@ void add_generate_command(CLI::App& app, Action& run) {
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--json", f->json, "one JSON object per prompt");
   add_server_flags(*cmd, f->server);
-  add_engine_flags(*cmd, f->engine, EngineUse::kRequests);
+  add_engine_flags(*cmd, f->engine, kRequestCommands);
   cmd->callback([f, &run] { run = [f] { return run_generate(*f); }; });
 }
 

@@ -19,7 +19,7 @@ struct KldFlags {
   std::string save_base;
   std::string base_file;
   bool json = false;
-  EngineFlags engine;
+  EngineSettings engine;
   CLI::Option* ctx_option = nullptr;
 };
 
@@ -104,15 +104,15 @@ void print_summary(const KldRun& run) {
 
 int run_kld(const KldFlags& f) {
   ProgressLine progress("kld", "chunks");
-  KldOptions options{f.engine.context_size, f.engine.max_chunks, progress.callback(),
+  KldOptions options{f.engine.chunk_size, f.engine.max_chunks, progress.callback(),
                      f.base_file.empty() ? f.file : f.base_file};
   std::optional<KldRun> run;
   if (!f.base_file.empty()) {
     if (!f.base.empty()) throw InputError("--base", "cannot be used with --base-file", "give one of them");
     if (f.model.empty()) throw InputError("--model", "is required with --base-file", "name the candidate GGUF");
     BaseFileReader reader(f.base_file);
-    if (f.ctx_option->count() > 0 && f.engine.context_size != reader.header().n_ctx) {
-      throw InputError("-c", "is " + std::to_string(f.engine.context_size) + " but " + f.base_file + " was written with " +
+    if (f.ctx_option->count() > 0 && f.engine.chunk_size != reader.header().n_ctx) {
+      throw InputError("-c", "is " + std::to_string(f.engine.chunk_size) + " but " + f.base_file + " was written with " +
                                  std::to_string(reader.header().n_ctx),
                        "drop -c or use -c " + std::to_string(reader.header().n_ctx));
     }
@@ -135,7 +135,7 @@ int run_kld(const KldFlags& f) {
     if (f.model.empty()) {
       if (f.save_base.empty()) throw InputError("--model", "is required", "name the candidate GGUF, or give --save-base");
       const int chunks = save_base_file(base, text, options, f.save_base);
-      std::cerr << "wrote " << f.save_base << ": " << chunks << " chunks of " << f.engine.context_size << " tokens\n";
+      std::cerr << "wrote " << f.save_base << ": " << chunks << " chunks of " << f.engine.chunk_size << " tokens\n";
       return 0;
     }
     llama::LlamaBackend model(backend_options(f.model, f.engine));
@@ -148,7 +148,7 @@ int run_kld(const KldFlags& f) {
     out["base"] = f.base_file.empty() ? f.base : f.base_file;
     out["model"] = f.model;
     out["file"] = f.file;
-    out["engine"] = engine_json(f.engine);
+    out["engine"] = engine_json(f.engine, kChunkCommands);
     std::cout << out.dump(2) << "\n";
   } else {
     print_summary(*run);
@@ -171,7 +171,7 @@ void add_kld_command(CLI::App& app, Action& run) {
                                                                "instead of running --base");
   save->excludes(load);
   cmd->add_flag("--json", flags->json, "print one JSON object");
-  add_engine_flags(*cmd, flags->engine);
+  add_engine_flags(*cmd, flags->engine, kChunkCommands);
   flags->ctx_option = cmd->get_option("--ctx-size");
   cmd->callback([flags, &run] { run = [flags] { return run_kld(*flags); }; });
 }

@@ -14,7 +14,7 @@ struct PerplexityFlags {
   std::string model;
   std::string file;
   bool json = false;
-  EngineFlags engine;
+  EngineSettings engine;
 };
 
 int run_perplexity(const PerplexityFlags& f) {
@@ -23,7 +23,7 @@ int run_perplexity(const PerplexityFlags& f) {
   ProgressLine progress("perplexity", "chunks");
   backend.set_progress(progress.callback());
   const PerplexityResult r =
-      compute_perplexity(backend, text, PerplexityOptions{f.engine.context_size, f.engine.max_chunks, f.file});
+      compute_perplexity(backend, text, PerplexityOptions{f.engine.chunk_size, f.engine.max_chunks, f.file});
 
   if (f.json) {
     nlohmann::json out = {{"ppl", r.ppl},
@@ -38,7 +38,7 @@ int run_perplexity(const PerplexityFlags& f) {
                           {"model", f.model},
                           {"file", f.file},
                           {"add_bos", backend.model().add_bos()},
-                          {"engine", engine_json(f.engine)}};
+                          {"engine", engine_json(f.engine, kChunkCommands)}};
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -58,7 +58,7 @@ void add_perplexity_command(CLI::App& app, Action& run) {
   cmd->add_option("-m,--model", flags->model, "GGUF model")->required();
   cmd->add_option("-f,--file", flags->file, "text file")->required();
   cmd->add_flag("--json", flags->json, "print one JSON object");
-  add_engine_flags(*cmd, flags->engine);
+  add_engine_flags(*cmd, flags->engine, kChunkCommands);
   cmd->callback([flags, &run] { run = [flags] { return run_perplexity(*flags); }; });
 }
 

@@ -24,12 +24,6 @@ const std::vector<std::string> kAnalysisKeys = {"tost_margin", "detect_differenc
 const std::vector<std::string> kDefaultsKeys = {"temperature", "max_new_tokens", "seed", "warmup", "repetitions"};
 const std::vector<std::string> kModelKeys = {"name", "path", "variants", "params", "remote"};
 const std::vector<std::string> kVariantKeys = {"name", "path", "quantize", "imatrix"};
-const std::vector<std::string> kBackendKeys = {"name",         "type",         "device",       "threads",
-                                               "gpu_layers",   "n_gpu_layers", "flash_attn",   "cache_type_k",
-                                               "cache_type_v", "kv_type",      "batch_size",   "ubatch_size",
-                                               "context_size", "engine_parity", "base_url",    "model",
-                                               "api_key_env",  "chat",         "concurrency",  "timeout_s",
-                                               "retries"};
 const std::vector<std::string> kTaskKeys = {"name", "limit", "num_fewshot", "temperature", "max_new_tokens",
                                             "repetitions"};
 const std::vector<std::string> kSkipKeys = {"model", "variant", "backend", "task", "why"};
@@ -37,7 +31,6 @@ const std::vector<std::string> kEmbeddingKeys = {"path", "layer"};
 const std::vector<std::string> kQuantizeTypes = {"F32",    "F16",    "BF16",   "Q8_0",   "Q6_K",   "Q5_K_M", "Q5_K_S",
                                                  "Q5_0",   "Q5_1",   "Q4_K_M", "Q4_K_S", "Q4_0",   "Q4_1",   "Q3_K_M",
                                                  "Q3_K_S", "Q3_K_L", "Q2_K",   "IQ4_NL", "IQ4_XS"};
-const std::vector<std::string> kCacheTypes = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"};
 const std::vector<std::string> kBackendTypes = {"llama", "openai", "ollama"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 
@@ -193,19 +186,32 @@ void read_models(const YAML::Node& node, ExperimentReader& r, const ExperimentPa
   }
 }
 
-void read_flash_attn(const YAML::Node& node, ExperimentReader& r, BackendSpec& b) {
-  const auto s = r.text(node, "flash_attn");
-  if (!s) return;
-  const std::string v = lower_case(*s);
-  if (v == "on" || v == "true" || v == "yes") b.flash_attn = "on";
-  else if (v == "off" || v == "false" || v == "no") b.flash_attn = "off";
-  else if (v == "auto") b.flash_attn = "auto";
-  else r.add(node, "flash_attn: expected on, off, auto, true or false, got '" + *s + "'");
-}
-
-void read_cache_type(const YAML::Node& node, const std::string& key, ExperimentReader& r, std::string& out) {
-  if (const auto s = r.text(node, key)) {
-    if (const auto t = r.one_of(node, *s, key, kCacheTypes)) out = *t;
+// The engine options of config/engine_options.h that an experiment's llama backend takes.
+void read_engine(const YAML::Node& item, ExperimentReader& r, EngineSettings& engine) {
+  if (item["gpu_layers"] && item["n_gpu_layers"]) {
+    r.add(item["n_gpu_layers"], "gpu_layers and n_gpu_layers are the same setting", "keep gpu_layers");
+  }
+  for (const EngineOption& o : engine_options()) {
+    if ((o.uses & kExperiments) == 0) continue;
+    for (auto key = o.keys.rbegin(); key != o.keys.rend(); ++key) {  // the first key wins over its aliases
+      const YAML::Node node = item[*key];
+      if (!node) continue;
+      if (o.number != nullptr) {
+        if (const auto v = r.integer(node, *key, o.min, o.max)) engine.*o.number = as_int(*v);
+        continue;
+      }
+      const auto text = r.text(node, *key);
+      if (!text) continue;
+      const auto word = engine_word(o, *text);
+      if (!word) {
+        std::string allowed;
+        for (const std::string& w : o.words) allowed += (allowed.empty() ? "" : ", ") + w;
+        r.add(node, *key + ": unknown value '" + *text + "'", "use one of " + allowed);
+        continue;
+      }
+      engine.*o.text = *word;
+      if (o.text2 != nullptr) engine.*o.text2 = *word;
+    }
   }
 }
 
@@ -214,15 +220,20 @@ void read_int(const YAML::Node& map, const std::string& key, long long min, Expe
   if (const auto v = r.integer(map[key], key, min, 1 << 30)) out = as_int(*v);
 }
 
-const std::vector<std::string> kLlamaOnlyKeys = {"device", "threads", "gpu_layers", "n_gpu_layers", "flash_attn", "engine_parity",
-                                                 "kv_type", "cache_type_k", "cache_type_v", "batch_size",
-                                                 "ubatch_size", "context_size"};
+// The keys only a llama backend takes: device and the engine options.
+std::vector<std::string> llama_only_keys() {
+  std::vector<std::string> keys = {"device"};
+  for (const EngineOption& o : engine_options()) {
+    if (o.uses & kExperiments) keys.insert(keys.end(), o.keys.begin(), o.keys.end());
+  }
+  return keys;
+}
 const std::vector<std::string> kRemoteKeys = {"base_url", "model", "api_key_env", "chat", "concurrency", "timeout_s",
                                               "retries"};
 
 // The keys of openai and ollama backends; each type's keys are a problem on the others.
 void read_remote(const YAML::Node& item, ExperimentReader& r, BackendSpec& b) {
-  const std::vector<std::string>& foreign = b.remote() ? kLlamaOnlyKeys : kRemoteKeys;
+  const std::vector<std::string> foreign = b.remote() ? llama_only_keys() : kRemoteKeys;
   for (const std::string& key : foreign) {
     if (item[key]) r.add(item[key], key + ": is not a key of " + b.type + " backends", "drop it");
   }
@@ -260,7 +271,10 @@ void read_backends(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
   std::vector<std::string> names;
   for (const auto& item : node) {
     if (!r.is_map(item, "backends", "- {name: cpu, type: llama}")) continue;
-    r.check_keys(item, kBackendKeys, "a backend");
+    std::vector<std::string> keys = {"name", "type"};
+    for (const auto& k : llama_only_keys()) keys.push_back(k);
+    keys.insert(keys.end(), kRemoteKeys.begin(), kRemoteKeys.end());
+    r.check_keys(item, keys, "a backend");
     BackendSpec b;
     b.where = r.where(item);
     if (!item["name"]) r.add(item, "a backend needs a name", "write name: cpu");
@@ -277,27 +291,7 @@ void read_backends(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
         if (const auto d = r.one_of(item["device"], *s, "device", kDevices)) b.device = *d;
       }
     }
-    read_int(item, "threads", 0, r, b.threads);
-    if (item["gpu_layers"] && item["n_gpu_layers"]) {
-      r.add(item["n_gpu_layers"], "gpu_layers and n_gpu_layers are the same setting", "keep gpu_layers");
-    }
-    read_int(item, "n_gpu_layers", -1, r, b.gpu_layers);
-    read_int(item, "gpu_layers", -1, r, b.gpu_layers);
-    if (item["flash_attn"]) read_flash_attn(item["flash_attn"], r, b);
-    if (item["kv_type"]) {
-      read_cache_type(item["kv_type"], "kv_type", r, b.cache_type_k);
-      b.cache_type_v = b.cache_type_k;
-    }
-    if (item["cache_type_k"]) read_cache_type(item["cache_type_k"], "cache_type_k", r, b.cache_type_k);
-    if (item["cache_type_v"]) read_cache_type(item["cache_type_v"], "cache_type_v", r, b.cache_type_v);
-    read_int(item, "batch_size", 1, r, b.batch_size);
-    read_int(item, "ubatch_size", 1, r, b.ubatch_size);
-    read_int(item, "context_size", 0, r, b.context_size);
-    if (item["engine_parity"]) {
-      if (const auto s = r.text(item["engine_parity"], "engine_parity")) {
-        if (const auto v = r.one_of(item["engine_parity"], *s, "engine_parity", {"qualm", "llama"})) b.engine_parity = *v;
-      }
-    }
+    if (!b.remote()) read_engine(item, r, b.engine);
     read_remote(item, r, b);
     if (!b.name.empty()) check_unique(b.name, names, item["name"], "backend", r);
     e.backends.push_back(b);

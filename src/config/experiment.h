@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/engine_options.h"
 #include "config/task_spec.h"
 
 namespace qualm {
@@ -43,16 +44,8 @@ struct ModelSpec {
 struct BackendSpec {
   std::string name;
   std::string type = "llama";   // llama | openai | ollama
-  std::string device = "cpu";   // cpu | cuda
-  int threads = 0;              // 0 = llama.cpp's default
-  int gpu_layers = -1;          // -1 = all on cuda, none on cpu
-  std::string flash_attn;       // on | off | auto; empty: the parity's default (off; llama: auto)
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
-  std::string engine_parity = "qualm";  // qualm: batch-invariant; llama: llama.cpp's tools' settings
-  int batch_size = 2048;
-  int ubatch_size = 512;
-  int context_size = 0;         // longest sequence; 0 = the model's training context (at most 4096)
+  std::string device = "cpu";   // cpu | cuda (gpu_layers: -1 = all on cuda, none on cpu)
+  EngineSettings engine;        // llama: the engine options (config/engine_options.h)
   // openai and ollama: the server and the model it serves (README "Remote backends").
   std::string base_url;
   std::string model;

@@ -126,21 +126,21 @@ TEST_F(ExperimentTest, ReadsEveryKey) {
 
   ASSERT_EQ(e.backends.size(), 2u);
   EXPECT_EQ(e.backends[0].name, "cpu");
-  EXPECT_EQ(e.backends[0].threads, 2);
-  EXPECT_EQ(e.backends[0].gpu_layers, -1);
-  EXPECT_EQ(e.backends[0].flash_attn, "");  // the parity's default: off (llama: auto)
+  EXPECT_EQ(e.backends[0].engine.threads, 2);
+  EXPECT_EQ(e.backends[0].engine.gpu_layers, -1);
+  EXPECT_EQ(e.backends[0].engine.flash_attn, "");  // the parity's default: off (llama: auto)
   const BackendSpec& b = e.backends[1];
   EXPECT_EQ(b.name, "cpu-fa");
   EXPECT_EQ(b.type, "llama");
   EXPECT_EQ(b.device, "cuda");
-  EXPECT_EQ(b.threads, 4);
-  EXPECT_EQ(b.gpu_layers, 10);
-  EXPECT_EQ(b.flash_attn, "on");
-  EXPECT_EQ(b.cache_type_k, "q8_0");  // from kv_type
-  EXPECT_EQ(b.cache_type_v, "f16");   // cache_type_v wins over kv_type
-  EXPECT_EQ(b.batch_size, 512);
-  EXPECT_EQ(b.ubatch_size, 128);
-  EXPECT_EQ(b.context_size, 1024);
+  EXPECT_EQ(b.engine.threads, 4);
+  EXPECT_EQ(b.engine.gpu_layers, 10);
+  EXPECT_EQ(b.engine.flash_attn, "on");
+  EXPECT_EQ(b.engine.cache_type_k, "q8_0");  // from kv_type
+  EXPECT_EQ(b.engine.cache_type_v, "f16");   // cache_type_v wins over kv_type
+  EXPECT_EQ(b.engine.batch_size, 512);
+  EXPECT_EQ(b.engine.ubatch_size, 128);
+  EXPECT_EQ(b.engine.context_size, 1024);
   EXPECT_EQ(b.where, where(12));
 
   ASSERT_EQ(e.tasks.size(), 2u);
@@ -198,7 +198,7 @@ TEST_F(ExperimentTest, DefaultsWhenKeysAreAbsent) {
   EXPECT_EQ(e.backends[0].name, "cpu");
   EXPECT_EQ(e.backends[0].type, "llama");
   EXPECT_EQ(e.backends[0].device, "cpu");
-  EXPECT_EQ(e.backends[0].cache_type_k, "f16");
+  EXPECT_EQ(e.backends[0].engine.cache_type_k, "f16");
   EXPECT_FALSE(e.embedding_model.has_value());
   EXPECT_TRUE(e.skip.empty());
   EXPECT_TRUE(e.cost_file.empty());
@@ -339,12 +339,12 @@ TEST_F(ExperimentTest, BackendProblems) {
   EXPECT_NE(find_problem(load, where(5), "a backend of type openai needs model (the name the server serves)"), nullptr);
   EXPECT_NE(find_problem(load, where(6), "type: unknown value 'lama' (did you mean 'llama'?)"), nullptr);
   EXPECT_NE(find_problem(load, where(6), "device: unknown value 'cudaa' (did you mean 'cuda'?)"), nullptr);
-  EXPECT_NE(find_problem(load, where(6), "flash_attn: expected on, off, auto"), nullptr);
+  EXPECT_NE(find_problem(load, where(6), "flash_attn: unknown value 'maybe'"), nullptr);
   EXPECT_NE(find_problem(load, where(7), "backend 'x' appears twice"), nullptr);
   EXPECT_NE(find_problem(load, where(7), "cache_type_k: unknown value 'q3_k'"), nullptr);
   EXPECT_NE(find_problem(load, where(7), "gpu_layers must be at least -1, got -2"), nullptr);
   ASSERT_EQ(load.experiment.backends.size(), 4u);
-  EXPECT_EQ(load.experiment.backends[3].flash_attn, "off");
+  EXPECT_EQ(load.experiment.backends[3].engine.flash_attn, "off");
 }
 
 TEST_F(ExperimentTest, RemoteBackends) {

@@ -17,9 +17,11 @@ remote::HttpOptions http_options(const BackendSpec& b) {
   return o;
 }
 
-llama::EngineSettings engine_settings(const BackendSpec& b) {
-  return {b.threads,      b.device == "cuda" ? b.gpu_layers : 0, b.batch_size,  b.ubatch_size,
-          b.context_size, b.flash_attn, b.cache_type_k, b.cache_type_v, b.engine_parity};
+// A llama backend on device: cpu runs every layer on the CPU whatever gpu_layers says.
+EngineSettings engine_settings(const BackendSpec& b) {
+  EngineSettings e = b.engine;
+  if (b.device != "cuda") e.gpu_layers = 0;
+  return e;
 }
 
 llama::LlamaBackendOptions llama_options(const BackendSpec& b, const std::filesystem::path& path) {
@@ -27,8 +29,6 @@ llama::LlamaBackendOptions llama_options(const BackendSpec& b, const std::filesy
 }
 
 }  // namespace
-
-std::string resolved_flash_attn(const BackendSpec& spec) { return llama::resolved_flash_attn(engine_settings(spec)); }
 
 std::unique_ptr<Backend> make_backend(const BackendSpec& b, const std::filesystem::path& model_file, bool probe) {
   if (b.type == "openai") {

@@ -16,9 +16,6 @@ namespace qualm {
 // logprobs when probe is set (its loglikelihood capability follows the answer).
 std::unique_ptr<Backend> make_backend(const BackendSpec& spec, const std::filesystem::path& model_file, bool probe);
 
-// The flash attention setting a llama backend runs with: its own, else its parity's default.
-std::string resolved_flash_attn(const BackendSpec& spec);
-
 // A remote backend's declared capabilities, asking the server where a capability depends
 // on it (openai's echo probe). Throws RunError when the server cannot be reached.
 Capabilities remote_capabilities(const BackendSpec& spec, bool probe);

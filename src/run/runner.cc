@@ -370,12 +370,7 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
 
 std::string engine_label(const BackendSpec& b) {
   if (b.remote()) return b.type + " " + b.base_url + " model=" + b.model + (b.chat ? " chat" : "");
-  char text[256];
-  std::snprintf(text, sizeof text, "%s %s t%d fa=%s kv=%s/%s b%d ub%d%s%s", b.type.c_str(), b.device.c_str(), b.threads,
-                resolved_flash_attn(b).c_str(), b.cache_type_k.c_str(), b.cache_type_v.c_str(), b.batch_size,
-                b.ubatch_size, b.context_size > 0 ? (" c" + std::to_string(b.context_size)).c_str() : "",
-                b.engine_parity == "llama" ? " parity=llama" : " batch-invariant");
-  return text;
+  return b.type + " " + b.device + " " + engine_label(b.engine);
 }
 
 RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContext& ctx) {

@@ -1,6 +1,6 @@
-// qualm's acc_token_mean on the first 200 HellaSwag tasks equals the final accuracy of
-// `llama-perplexity --hellaswag` on a file of exactly those tasks (it shuffles their order,
-// so the final figure is compared). stories260K from the shared data.
+// qualm's acc_token_mean on the first 200 HellaSwag tasks equals `llama-perplexity --hellaswag`'s
+// accuracy over the same 200 tasks, with --engine-parity llama (llama.cpp's settings).
+// stories260K and TinyStories-656K from the shared data.
 
 #include <gtest/gtest.h>
 
@@ -33,10 +33,14 @@ std::string run_command(const std::string& command) {
   return out;
 }
 
-// llama.cpp's logger can drop its last lines at exit: run again when the final row is missing.
+// The accuracy over the file's first n_tasks tasks. The file holds one task more, and
+// llama-perplexity scores every task of it in file order (it shuffles only a subset): its
+// logger can drop its last lines at exit, and so row n_tasks is not the last. Run again when
+// the row is missing all the same.
 std::optional<double> llama_hellaswag_accuracy(const fs::path& model, const fs::path& tasks, int n_tasks) {
   const std::string command = std::string(build::kLlamaBinDir) + "/llama-perplexity -m " + model.string() + " -f " +
-                              tasks.string() + " --hellaswag --hellaswag-tasks " + std::to_string(n_tasks);
+                              tasks.string() + " --hellaswag --hellaswag-tasks " + std::to_string(n_tasks + 1) +
+                              " -t 1";
   const std::regex final_row("(^|\\n)" + std::to_string(n_tasks) + "\\t([0-9.]+)%");
   for (int attempt = 0; attempt < 3; ++attempt) {
     const std::string out = run_command(command);
@@ -52,7 +56,7 @@ std::optional<double> llama_hellaswag_accuracy(const fs::path& model, const fs::
 void expect_llama_hellaswag(const fs::path& model, const fs::path& data) {
   const fs::path source = data / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2";
   std::vector<HellaswagItem> items = parse_hellaswag_text(read_data_file(source), source.string());
-  items.resize(200);
+  items.resize(201);  // 200 scored, and one more so that row 200 is not llama-perplexity's last
 
   const fs::path tasks = fs::temp_directory_path() / "qualm-hellaswag-200.txt";
   {
@@ -66,7 +70,7 @@ void expect_llama_hellaswag(const fs::path& model, const fs::path& data) {
   // Through the built-in task file, as `qualm eval --tasks hellaswag --limit 200` scores it.
   const TaskIndex index = index_tasks(fs::path(build::kSourceDir) / "tasks");
   const std::vector<McTask> task = {build_mc_task(index.tasks.at("hellaswag"), "", data, BuildOptions{200, {}})};
-  llama::EngineSettings engine;
+  EngineSettings engine;
   engine.parity = "llama";
   llama::LlamaBackend backend(llama::backend_options(model, engine));
   const McMetrics m = score_mc_tasks(backend, task)[0].metrics;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <numeric>
 
+#include "core/utf8.h"
 #include "stats/moments.h"
 
 namespace qualm {
@@ -16,11 +17,6 @@ int argmax(const std::vector<double>& v) {
 
 }  // namespace
 
-size_t utf8_length(const std::string& text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
 
 std::vector<LoglikelihoodRequest> mc_requests(const McDoc& doc, const std::string& delimiter, int64_t group) {
   std::vector<LoglikelihoodRequest> out;

@@ -56,7 +56,5 @@ struct McMetrics {
 // Documents with an error are left out; n counts the others.
 McMetrics aggregate_mc(std::span<const McDoc> docs, std::span<const McDocScore> scores);
 
-// Unicode code points in UTF-8 text (Python's len()).
-size_t utf8_length(const std::string& text);
 
 }  // namespace qualm

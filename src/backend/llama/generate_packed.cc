@@ -16,17 +16,8 @@ std::vector<GenerateResult> generate_packed(const LlamaModel& model, llama_conte
   const llama_vocab* vocab = model.vocab();
   Batch batch(limits.n_batch + limits.n_seq, 1);
   std::vector<std::optional<Slot>> slots(static_cast<size_t>(limits.n_seq));
-  std::deque<size_t> pending;
-  size_t done = 0;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    results[i].unknown_tokens = prompts[i].unknown_tokens;
-    if (prompts[i].error.empty()) {
-      pending.push_back(i);
-    } else {
-      results[i].error = prompts[i].error;
-      ++done;
-    }
-  }
+  std::deque<size_t> pending = pending_requests(prompts, results);
+  size_t done = requests.size() - pending.size();
   llama_memory_clear(llama_get_memory(ctx), true);
   int kv_reserved = 0;
 

@@ -59,6 +59,16 @@ std::optional<std::string> take_token(Slot& slot, llama_token token, const llama
   return std::nullopt;
 }
 
+std::deque<size_t> pending_requests(std::span<const PreparedPrompt> prompts, std::vector<GenerateResult>& results) {
+  std::deque<size_t> pending;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    results[i].unknown_tokens = prompts[i].unknown_tokens;
+    if (prompts[i].error.empty()) pending.push_back(i);
+    else results[i].error = prompts[i].error;
+  }
+  return pending;
+}
+
 GenerateResult finished_result(Slot& s, const std::string& reason) {
   GenerateResult out;
   const auto now = Clock::now();

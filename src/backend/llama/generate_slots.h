@@ -3,6 +3,7 @@
 // happens to a sampled token (end of generation, a stop string, the length limit).
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct Slot {
 // sequence is finished, its text then cut before a stop string; otherwise appends it.
 std::optional<std::string> take_token(Slot& slot, llama_token token, const llama_vocab* vocab,
                                       const GenerationOptions& options);
+
+// The requests to generate, in input order: those whose prompt was prepared. The others' results
+// get the prompt's error; every result gets its prompt's unknown-token count.
+std::deque<size_t> pending_requests(std::span<const PreparedPrompt> prompts, std::vector<GenerateResult>& results);
 
 // The result of a finished slot.
 GenerateResult finished_result(Slot& slot, const std::string& reason);

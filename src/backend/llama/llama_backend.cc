@@ -35,13 +35,9 @@ LlamaBackendOptions backend_options(const std::filesystem::path& model, const En
   o.batch_invariant = engine.parity != "llama";
   o.context.cache_type_k = engine.cache_type_k;
   o.context.cache_type_v = engine.cache_type_v;
-  if (engine.max_length > 0) o.max_length = engine.max_length;
+  if (engine.context_size > 0) o.max_length = engine.context_size;
+  o.pack_tokens = engine.pack_tokens;
   return o;
-}
-
-std::string resolved_flash_attn(const EngineSettings& engine) {
-  if (!engine.flash_attn.empty()) return engine.flash_attn;
-  return engine.parity == "llama" ? "auto" : "off";
 }
 
 bool is_encoder_architecture(const std::string& architecture) {

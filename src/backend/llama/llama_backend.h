@@ -7,6 +7,7 @@
 #include "backend/backend.h"
 #include "backend/llama/chunk_stream.h"
 #include "backend/llama/model.h"
+#include "config/engine_options.h"
 
 namespace qualm::llama {
 
@@ -17,30 +18,12 @@ struct LlamaBackendOptions {
   int max_length = 4096;   // loglikelihood window: at most this, at most the training context
   // loglikelihood packs requests into decodes of about this many tokens (at most the
   // physical batch): attention costs tokens x KV cells, which dominates for small models.
-  int pack_tokens = 256;
+  int pack_tokens = EngineSettings{}.pack_tokens;
   int generate_parallel = 16;  // sequences generated at once
   // Scores and greedy text do not depend on what shares a decode (sequence_decoder.h); false:
   // requests packed side by side as llama.cpp's tools pack them (--engine-parity llama).
   bool batch_invariant = true;
 };
-
-// Engine options as users write them (command-line flags, experiment backend keys).
-struct EngineSettings {
-  int threads = 0;
-  int gpu_layers = -1;  // negative: every layer on the GPU of a GPU build
-  int batch_size = 2048;
-  int ubatch_size = 512;
-  int max_length = 0;   // longest sequence; 0 = the model's training context (at most 4096)
-  std::string flash_attn;  // on | off | auto; empty: the parity's own (off for qualm, auto for llama)
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
-  // qualm: batch-invariant scoring and generation, flash attention off by default;
-  // llama: llama.cpp's tools' settings and packing (flash attention auto), for parity checks.
-  std::string parity = "qualm";
-};
-
-// The flash attention setting a backend runs with: the user's, else the parity's default.
-std::string resolved_flash_attn(const EngineSettings& engine);
 
 LlamaBackendOptions backend_options(const std::filesystem::path& model, const EngineSettings& engine);
 

@@ -87,9 +87,10 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
     p.tokens = context_tokens;
     p.tokens.insert(p.tokens.end(), whole.begin() + static_cast<std::ptrdiff_t>(context_tokens.size()), whole.end());
   }
-  if (static_cast<int>(p.tokens.size()) > window) {
-    // Cut from the left, keeping the continuation whole when it fits.
-    const size_t drop = p.tokens.size() - static_cast<size_t>(window);
+  if (static_cast<int>(p.tokens.size()) > window + 1) {
+    // Cut from the left, keeping the continuation whole when it fits. The model reads at most
+    // `window` tokens: the last one is only predicted, never read (lm-eval's max_length).
+    const size_t drop = p.tokens.size() - static_cast<size_t>(window) - 1;
     p.tokens.erase(p.tokens.begin(), p.tokens.begin() + static_cast<std::ptrdiff_t>(drop));
     p.continuation_start = std::max(1, p.continuation_start - static_cast<int>(drop));
     p.truncated = true;
@@ -180,7 +181,7 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
       }
     };
     decoder.decode(
-        tokens,
+        std::span<const TokenId>(tokens).first(tokens.size() - 1),  // the last token is never read
         [&](int p) {
           bool any = false;
           each_user(p, [&](size_t) { any = true; });

@@ -20,7 +20,7 @@
 namespace qualm::llama {
 
 struct ScoringLimits {
-  int window = 2048;  // longest sequence; longer ones lose tokens from the left
+  int window = 2048;  // most tokens the model reads (lm-eval's max_length); longer requests lose tokens from the left
   int n_seq = 128;    // sequence ids per decode
   int budget = 8192;  // most tokens per decode (the context's KV size)
   // Requests are added to a decode while it stays within this many tokens (a decode always

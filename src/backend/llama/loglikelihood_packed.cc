@@ -51,9 +51,11 @@ void score_packed(const LlamaModel& model, llama_context* ctx, const std::vector
       const PreparedRequest& pr = prepared[r];
       const llama_seq_id seq = static_cast<llama_seq_id>(k);
       const size_t shared = k == 0 ? 0 : common_prefix(prepared[order[i0 + k - 1]].tokens, pr.tokens);
-      path.resize(shared);
-      for (size_t p = 0; p < shared; ++p) batch.add_seq(path[p], seq);
-      for (size_t p = shared; p < pr.tokens.size(); ++p) {
+      // A sequence's last token is never read (nothing is predicted from it), so it is not
+      // decoded unless a later member continues past it: path holds up to size - 1 positions.
+      path.resize(std::min(shared, path.size()));
+      for (size_t p = 0; p < path.size(); ++p) batch.add_seq(path[p], seq);
+      for (size_t p = path.size(); p + 1 < pr.tokens.size(); ++p) {
         path.push_back(batch.size());
         batch.add(pr.tokens[p], static_cast<llama_pos>(p), {seq}, false);
       }

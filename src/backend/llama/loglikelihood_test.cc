@@ -113,9 +113,10 @@ TEST(Loglikelihood, BoundaryFollowsLmEvaluationHarness) {
   EXPECT_EQ(empty.tokens.front(), model.bos());
   EXPECT_EQ(empty.continuation_start, 1);
 
+  // lm-eval's max_length: the model reads 6 tokens, the 7th is only predicted.
   const PreparedRequest cut = prepare_request(model, {"Once upon a time there was a cat", " named Tom"}, 6);
   EXPECT_TRUE(cut.truncated);
-  EXPECT_EQ(cut.tokens.size(), 6u);
+  EXPECT_EQ(cut.tokens.size(), 7u);
 }
 
 // TinyStories-656K's vocabulary merges across the boundary ("Answer:" ends in ':' alone but in

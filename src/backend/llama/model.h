@@ -10,11 +10,12 @@
 #include "backend/llama/gguf_file.h"
 #include "backend/llama/handles.h"
 #include "backend/llama/tokenizer.h"
+#include "config/engine_options.h"
 
 namespace qualm::llama {
 
 struct ModelOptions {
-  int n_gpu_layers = -1;  // negative: every layer on the GPU of a GPU build
+  int n_gpu_layers = EngineSettings{}.gpu_layers;  // negative: every layer on the GPU of a GPU build
 };
 
 class LlamaModel {
@@ -50,15 +51,16 @@ class LlamaModel {
 enum class FlashAttention { kAuto, kOn, kOff };
 
 // Engine options that can change results; each is part of a backend variant's name.
+// The engine options' defaults are EngineSettings' (config/engine_options.h).
 struct ContextOptions {
-  int n_ctx = 512;     // total, over all sequences
-  int n_seq = 1;       // parallel sequences
-  int n_batch = 2048;  // logical batch
-  int n_ubatch = 512;  // physical batch
-  int threads = 0;     // 0: every hardware thread
+  int n_ctx = 512;  // total, over all sequences
+  int n_seq = 1;    // parallel sequences
+  int n_batch = EngineSettings{}.batch_size;    // logical batch
+  int n_ubatch = EngineSettings{}.ubatch_size;  // physical batch
+  int threads = EngineSettings{}.threads;       // 0: every hardware thread
   FlashAttention flash_attention = FlashAttention::kOff;  // batch-invariant scoring needs it off
-  std::string cache_type_k = "f16";
-  std::string cache_type_v = "f16";
+  std::string cache_type_k = EngineSettings{}.cache_type_k;
+  std::string cache_type_v = EngineSettings{}.cache_type_v;
   bool embeddings = false;
   bool pool_mean = false;   // with embeddings: one mean-pooled vector per sequence, else per token
   bool kv_unified = false;  // one KV buffer for all sequences (needed to share a prefix)

@@ -59,16 +59,6 @@ std::string text_position(std::string_view text, size_t byte_offset) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
-std::vector<std::string_view> utf8_characters(std::string_view text) {
-  static constexpr size_t kLength[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-  std::vector<std::string_view> out;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = std::min(kLength[static_cast<unsigned char>(text[i]) >> 4], text.size() - i);
-    out.push_back(text.substr(i, n));
-    i += n;
-  }
-  return out;
-}
 
 Tokenizer::Tokenizer(const llama_vocab* vocab, std::optional<llama_token> unknown)
     : vocab_(vocab), unknown_(unknown) {}

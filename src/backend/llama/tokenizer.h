@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/utf8.h"
 
 namespace qualm::llama {
 
@@ -61,9 +62,5 @@ class Tokenizer {
 
 // "LINE:COLUMN" (1-based; the column in characters) of a byte offset in text.
 std::string text_position(std::string_view text, size_t byte_offset);
-
-// The characters of text as llama.cpp's tokenizers split it: by the UTF-8 length of each lead
-// byte, without validation (a stray byte is a character of its own).
-std::vector<std::string_view> utf8_characters(std::string_view text);
 
 }  // namespace qualm::llama

@@ -20,13 +20,7 @@ std::vector<llama_token> cat(std::vector<llama_token> a, const std::vector<llama
   return a;
 }
 
-TEST(Utf8Characters, SplitAsLlamaCppDoes) {
-  const auto chars = utf8_characters("a\xC3\xA9\xE2\x80\x94\xF0\x9F\x98\x80\xFF");
-  ASSERT_EQ(chars.size(), 5u);
-  EXPECT_EQ(chars[1], "\xC3\xA9");
-  EXPECT_EQ(chars[2], "\xE2\x80\x94");
-  EXPECT_EQ(chars[3].size(), 4u);
-  EXPECT_EQ(chars[4], "\xFF");  // a stray byte is a character of its own
+TEST(Tokenizer, TextPosition) {
   EXPECT_EQ(text_position("ab\ncd\xC3\xA9x", 7), "2:4");  // the x
 }
 

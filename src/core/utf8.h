@@ -1,0 +1,21 @@
+#pragma once
+// UTF-8 as qualm reads it, in one place: characters split by their lead byte (as llama.cpp's
+// and Hugging Face's tokenizers split them), and lengths in code points (Python's len()).
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace qualm {
+
+// The bytes a character takes, from its lead byte: 1 for ASCII and stray continuation bytes,
+// 2, 3 or 4 otherwise (without validation: a malformed tail is not checked).
+size_t utf8_char_bytes(unsigned char lead);
+
+// The characters of text: by lead byte, a character cut short at the end keeping what is left.
+std::vector<std::string_view> utf8_characters(std::string_view text);
+
+// Code points of valid UTF-8 (Python's len()): the bytes that are not continuation bytes.
+size_t utf8_length(std::string_view text);
+
+}  // namespace qualm

@@ -1,0 +1,25 @@
+#include "core/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace qualm {
+namespace {
+
+TEST(Utf8, CharactersByLeadByte) {
+  const auto chars = utf8_characters("a\xC3\xA9\xE2\x80\x94\xF0\x9F\x98\x80\xFF");
+  ASSERT_EQ(chars.size(), 5u);
+  EXPECT_EQ(chars[1], "\xC3\xA9");
+  EXPECT_EQ(chars[2], "\xE2\x80\x94");
+  EXPECT_EQ(chars[3].size(), 4u);
+  EXPECT_EQ(chars[4], "\xFF");  // a stray byte is a character of its own
+  EXPECT_EQ(utf8_characters("\xE2\x80").size(), 1u);  // cut short at the end: what is left
+}
+
+TEST(Utf8, LengthInCodePoints) {
+  EXPECT_EQ(utf8_length(""), 0u);
+  EXPECT_EQ(utf8_length("\xC3\xA9\xC3\xA9"), 2u);  // Python: len("éé") == 2
+  EXPECT_EQ(utf8_length("a\xF0\x9F\x98\x80"), 2u);
+}
+
+}  // namespace
+}  // namespace qualm
