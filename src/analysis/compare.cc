@@ -6,10 +6,10 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 
 #include "analysis/metric_info.h"
+#include "records/metric_aggregation.h"
 #include "stats/bootstrap.h"
 
 namespace qualm::analysis {
@@ -52,8 +52,11 @@ std::string row_task(const RunData& run, const json& r) {
   return it != run.tasks.end() && !it->second.group.empty() ? it->second.group : task;
 }
 
+// One (task, metric) of both runs on the samples both have: each sample's state, aggregated
+// as the metric declares (records/metric_aggregation.h: BLEU and chrF over their corpus).
 struct Paired {
-  std::vector<double> base, cand;
+  const MetricAggregation* aggregation = nullptr;
+  std::vector<std::vector<double>> base, cand;
   int64_t only_baseline = 0, only_candidate = 0;
 };
 
@@ -65,7 +68,10 @@ struct Rows {
   std::map<std::pair<std::string, std::string>, Paired> data;
   Paired& at(const std::string& task, const std::string& metric) {
     const auto key = std::make_pair(task, metric);
-    if (!data.count(key)) order.push_back(key);
+    if (!data.count(key)) {
+      order.push_back(key);
+      data[key].aggregation = &metric_aggregation(metric);
+    }
     return data[key];
   }
 };
@@ -78,14 +84,14 @@ Rows collect(const RunData& brun, const Side& b, const RunData& crun, const Side
     if (!task || !metrics_of(rc)) continue;
     const auto rb = b.by_key.find(key);
     for (const auto& [metric, value] : metrics_of(rc)->items()) {
-      const auto cv = metric_value(rc, metric);
-      if (!cv || !metric_range(metric)) continue;
-      std::optional<double> bv;
-      if (rb != b.by_key.end()) bv = metric_value(*rb->second, metric);
+      if (!metric_value(rc, metric) || !metric_range(metric)) continue;
       Paired& p = rows.at(*task, metric);
-      if (bv) {
-        p.base.push_back(*bv);
-        p.cand.push_back(*cv);
+      const auto cv = p.aggregation->state(rc);
+      std::optional<std::vector<double>> bv;
+      if (rb != b.by_key.end()) bv = p.aggregation->state(*rb->second);
+      if (cv && bv) {
+        p.base.push_back(std::move(*bv));
+        p.cand.push_back(std::move(*cv));
       } else {
         ++p.only_candidate;
       }
@@ -104,56 +110,34 @@ Rows collect(const RunData& brun, const Side& b, const RunData& crun, const Side
   return rows;
 }
 
-double mean_of(const std::vector<double>& v, const std::vector<size_t>* idx = nullptr) {
-  const size_t n = idx ? idx->size() : v.size();
-  if (n == 0) return NAN;
-  double s = 0;
-  for (size_t i = 0; i < n; ++i) s += v[idx ? (*idx)[i] : i];
-  return s / static_cast<double>(n);
-}
-
 double pct(double delta, double base) { return base != 0 ? 100.0 * delta / base : NAN; }
 
-// Percentile intervals (2.5 %, 97.5 %) of two statistics over bootstrap draws of n indices;
-// non-finite draws are dropped.
+// Percentile intervals (2.5 %, 97.5 %) of two statistics over the same bootstrap draws of n
+// indices; non-finite draws are dropped.
 std::array<stats::Interval, 2> bootstrap2(size_t n, uint64_t seed,
                                           const std::function<std::array<double, 2>(const std::vector<size_t>&)>& f) {
-  std::array<std::vector<double>, 2> draws;
   std::vector<size_t> idx(n);
-  std::mt19937_64 rng(seed);
-  for (int b = 0; b < kResamples && n > 0; ++b) {
-    for (size_t i = 0; i < n; ++i) idx[i] = static_cast<size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
-    const auto v = f(idx);
-    for (int k = 0; k < 2; ++k) {
-      if (std::isfinite(v[k])) draws[k].push_back(v[k]);
-    }
-  }
-  std::array<stats::Interval, 2> out;
-  for (int k = 0; k < 2; ++k) {
-    std::vector<double>& d = draws[k];
-    if (d.empty()) {
-      out[k] = {NAN, NAN};
-      continue;
-    }
-    std::sort(d.begin(), d.end());
-    auto at = [&](double p) {
-      const double pos = p * static_cast<double>(d.size() - 1);
-      const auto lo = static_cast<size_t>(std::floor(pos));
-      const size_t hi = std::min(lo + 1, d.size() - 1);
-      return d[lo] + (pos - static_cast<double>(lo)) * (d[hi] - d[lo]);
-    };
-    out[k] = {at(0.025), at(0.975)};
-  }
-  return out;
+  const std::vector<stats::Interval> ci = stats::bootstrap_cis(
+      n, 2,
+      [&](std::span<const size_t> indices, std::span<double> out) {
+        idx.assign(indices.begin(), indices.end());
+        const auto v = f(idx);
+        out[0] = v[0];
+        out[1] = v[1];
+      },
+      seed, kResamples);
+  return {ci[0], ci[1]};
 }
 
 json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
-  const double bm = mean_of(p.base), cm = mean_of(p.cand), delta = cm - bm;
+  const double bm = aggregate_states(*p.aggregation, p.base), cm = aggregate_states(*p.aggregation, p.cand);
+  const double delta = cm - bm;
   const auto ci = bootstrap2(p.base.size(), seed, [&](const std::vector<size_t>& idx) {
-    const double b = mean_of(p.base, &idx), c = mean_of(p.cand, &idx);
+    const double b = aggregate_states(*p.aggregation, p.base, idx), c = aggregate_states(*p.aggregation, p.cand, idx);
     return std::array<double, 2>{c - b, pct(c - b, b)};
   });
   return {{"metric", metric},
+          {"aggregation", aggregation_name(p.aggregation->kind)},
           {"higher_is_better", higher_is_better(metric)},
           {"n_paired", p.base.size()},
           {"only_baseline", p.only_baseline},
@@ -168,10 +152,14 @@ json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
           {"delta_pct_ci_high", finite_or_null(ci[1].high)}};
 }
 
-// The composite of each side over the paired generation samples, and its delta with a CI.
+// The composite of each side over the paired generation samples (each metric aggregated as
+// declared), and its delta with a CI.
 json composite_delta(const RunData& brun, const Side& b, const RunData& crun, const Side& c, uint64_t seed) {
   std::vector<std::string> metrics;
-  std::vector<std::vector<std::array<double, 2>>> rows;  // per sample: per metric (b, c), NaN if unpaired
+  std::vector<const MetricAggregation*> aggregations;
+  // per sample: per metric the (baseline, candidate) states, empty where unpaired
+  using States = std::array<std::vector<double>, 2>;
+  std::vector<std::vector<States>> rows;
   for (const std::string& key : c.order) {
     const json& rc = *c.by_key.at(key);
     const auto rb = b.by_key.find(key);
@@ -179,14 +167,17 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
         brun.kind_of(*rb->second) != "generate") {
       continue;
     }
-    std::vector<std::array<double, 2>> row(metrics.size(), {NAN, NAN});
+    std::vector<States> row(metrics.size());
     for (const auto& [metric, value] : metrics_of(rc)->items()) {
-      const auto cv = metric_value(rc, metric), bv = metric_value(*rb->second, metric);
-      if (!cv || !bv || !metric_range(metric)) continue;
+      if (!metric_value(rc, metric) || !metric_value(*rb->second, metric) || !metric_range(metric)) continue;
       size_t m = std::find(metrics.begin(), metrics.end(), metric) - metrics.begin();
-      if (m == metrics.size()) metrics.push_back(metric);
-      row.resize(metrics.size(), {NAN, NAN});
-      row[m] = {*bv, *cv};
+      if (m == metrics.size()) {
+        metrics.push_back(metric);
+        aggregations.push_back(&metric_aggregation(metric));
+      }
+      row.resize(metrics.size());
+      auto bs = aggregations[m]->state(*rb->second), cs = aggregations[m]->state(rc);
+      if (bs && cs) row[m] = {std::move(*bs), std::move(*cs)};
     }
     rows.push_back(std::move(row));
   }
@@ -194,18 +185,15 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
     std::array<double, 2> total{0, 0};
     int used = 0;
     for (size_t m = 0; m < metrics.size(); ++m) {
-      std::array<double, 2> sum{0, 0};
-      int64_t n = 0;
+      std::array<std::vector<std::vector<double>>, 2> states;
       for (size_t i : idx) {
-        if (m < rows[i].size() && std::isfinite(rows[i][m][0])) {
-          sum[0] += rows[i][m][0];
-          sum[1] += rows[i][m][1];
-          ++n;
-        }
+        if (m >= rows[i].size() || rows[i][m][0].empty()) continue;
+        states[0].push_back(rows[i][m][0]);
+        states[1].push_back(rows[i][m][1]);
       }
-      if (n == 0) continue;
-      total[0] += sum[0] / static_cast<double>(n);
-      total[1] += sum[1] / static_cast<double>(n);
+      if (states[0].empty()) continue;
+      total[0] += aggregate_states(*aggregations[m], states[0]);
+      total[1] += aggregate_states(*aggregations[m], states[1]);
       ++used;
     }
     return used > 0 ? std::array<double, 2>{total[0] / used, total[1] / used} : std::array<double, 2>{NAN, NAN};

@@ -10,7 +10,7 @@
 #include "analysis/quant_harm.h"
 #include "config/gate.h"
 #include "core/did_you_mean.h"
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 
 namespace qualm::analysis {
 namespace {

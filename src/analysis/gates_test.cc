@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 
 namespace qualm::analysis {
 namespace {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 #include <set>
 
 #include "analysis/metric_info.h"
-#include "report/aggregate.h"
+#include "records/aggregate.h"
+#include "records/metric_aggregation.h"
 #include "stats/bootstrap.h"
 #include "stats/rank_agreement.h"
 #include "stats/ranks.h"
@@ -19,30 +19,33 @@ using nlohmann::json;
 
 constexpr int kCompositeResamples = 2000;
 
-// One generate record's metric values, by metric index.
-using Row = std::vector<std::optional<double>>;
+// One generate record's states by metric index (records/metric_aggregation.h): each metric
+// aggregates as declared (BLEU and chrF over their corpus).
+using Row = std::vector<std::optional<std::vector<double>>>;
 
 struct LabelRows {
   Label label;
   std::vector<Row> rows;
 };
 
-// The composite of some rows: mean over metrics of each metric's mean (metrics no row has
+// One metric of some rows, aggregated as declared; NaN when no row has it.
+double metric_of(const std::vector<const Row*>& rows, size_t m, const MetricAggregation& aggregation) {
+  std::vector<std::vector<double>> states;
+  for (const Row* r : rows) {
+    if ((*r)[m]) states.push_back(*(*r)[m]);
+  }
+  return states.empty() ? NAN : aggregate_states(aggregation, states);
+}
+
+// The composite of some rows: mean over metrics of each metric's value (metrics no row has
 // are left out).
-double composite_of(const std::vector<const Row*>& rows, size_t n_metrics) {
+double composite_of(const std::vector<const Row*>& rows, const std::vector<const MetricAggregation*>& aggregations) {
   double total = 0;
   int used = 0;
-  for (size_t m = 0; m < n_metrics; ++m) {
-    double sum = 0;
-    int64_t n = 0;
-    for (const Row* r : rows) {
-      if ((*r)[m]) {
-        sum += *(*r)[m];
-        ++n;
-      }
-    }
-    if (n > 0) {
-      total += sum / static_cast<double>(n);
+  for (size_t m = 0; m < aggregations.size(); ++m) {
+    const double v = metric_of(rows, m, *aggregations[m]);
+    if (std::isfinite(v)) {
+      total += v;
       ++used;
     }
   }
@@ -50,30 +53,16 @@ double composite_of(const std::vector<const Row*>& rows, size_t n_metrics) {
 }
 
 // Percentile bootstrap over the label's records (each record keeps its metrics together).
-stats::Interval composite_ci(const LabelRows& lr, size_t n_metrics, uint64_t seed) {
-  const size_t n = lr.rows.size();
-  if (n == 0) return {NAN, NAN};
-  std::mt19937_64 rng(stats::mix_seed(seed, "composite|" + lr.label.str()));
-  std::vector<double> values;
-  values.reserve(kCompositeResamples);
-  std::vector<const Row*> sample(n);
-  for (int b = 0; b < kCompositeResamples; ++b) {
-    for (size_t i = 0; i < n; ++i) {
-      const auto k = static_cast<size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
-      sample[i] = &lr.rows[k];
-    }
-    const double c = composite_of(sample, n_metrics);
-    if (std::isfinite(c)) values.push_back(c);
-  }
-  if (values.empty()) return {NAN, NAN};
-  std::sort(values.begin(), values.end());
-  auto at = [&](double p) {
-    const double pos = p * static_cast<double>(values.size() - 1);
-    const auto lo = static_cast<size_t>(std::floor(pos));
-    const size_t hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
-  };
-  return {at(0.025), at(0.975)};
+stats::Interval composite_ci(const LabelRows& lr, const std::vector<const MetricAggregation*>& aggregations,
+                             uint64_t seed) {
+  std::vector<const Row*> sample(lr.rows.size());
+  return stats::bootstrap_ci(
+      lr.rows.size(),
+      [&](std::span<const size_t> indices) {
+        for (size_t i = 0; i < indices.size(); ++i) sample[i] = &lr.rows[indices[i]];
+        return composite_of(sample, aggregations);
+      },
+      stats::mix_seed(seed, "composite|" + lr.label.str()), kCompositeResamples);
 }
 
 // Ranks of values (1 = best) with ties averaged, in the metric's direction.
@@ -98,6 +87,8 @@ json composite(const RunData& run) {
       }
     }
   }
+  std::vector<const MetricAggregation*> aggregations;
+  for (const std::string& m : metrics) aggregations.push_back(&metric_aggregation(m));
   for (const json* r : run.ok_records()) {
     if (run.kind_of(*r) != "generate" || !(*r)["metrics"].is_object()) continue;
     const Label l = label_of(*r);
@@ -106,7 +97,7 @@ json composite(const RunData& run) {
       labels.push_back({l, {}});
     }
     Row row(metrics.size());
-    for (size_t m = 0; m < metrics.size(); ++m) row[m] = metric_value(*r, metrics[m]);
+    for (size_t m = 0; m < metrics.size(); ++m) row[m] = aggregations[m]->state(*r);
     labels[label_index[l]].rows.push_back(std::move(row));
   }
 
@@ -117,21 +108,14 @@ json composite(const RunData& run) {
     for (const Row& r : lr.rows) all.push_back(&r);
     int n_metrics = 0;
     for (size_t m = 0; m < metrics.size(); ++m) {
-      double sum = 0;
-      int64_t n = 0;
-      for (const Row& r : lr.rows) {
-        if (r[m]) {
-          sum += *r[m];
-          ++n;
-        }
-      }
-      if (n > 0) {
-        row["metrics"][metrics[m]] = sum / static_cast<double>(n);
+      const double v = metric_of(all, m, *aggregations[m]);
+      if (std::isfinite(v)) {
+        row["metrics"][metrics[m]] = v;
         ++n_metrics;
       }
     }
-    const double value = composite_of(all, metrics.size());
-    const stats::Interval ci = composite_ci(lr, metrics.size(), run.seed);
+    const double value = composite_of(all, aggregations);
+    const stats::Interval ci = composite_ci(lr, aggregations, run.seed);
     row["composite"] = finite_or_null(value);
     row["ci_low"] = finite_or_null(ci.low);
     row["ci_high"] = finite_or_null(ci.high);
@@ -191,7 +175,8 @@ json task_rows(std::span<const AggregateRow> rows) {
   for (const AggregateRow& r : rows) {
     out.push_back({{"model", r.model}, {"variant", r.variant}, {"backend", r.backend}, {"task_name", r.task_name},
                    {"metric", r.metric}, {"n", r.n}, {"mean", finite_or_null(r.mean)}, {"std", finite_or_null(r.std)},
-                   {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)}});
+                   {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)},
+                   {"aggregation", r.aggregation}});
   }
   return out;
 }

@@ -61,7 +61,9 @@ TEST(Rankings, PerMetricAgreementAndByTask) {
 }
 
 TEST(Rankings, LowerIsBetterMetricsRankAscending) {
-  std::vector<json> recs = {record("a", "cpu", "t", 0, {{"kld_mean", 0.3}}), record("b", "cpu", "t", 0, {{"kld_mean", 0.1}})};
+  // kld_mean aggregates weighted by each document's scored tokens (records/metric_aggregation.h).
+  std::vector<json> recs = {record("a", "cpu", "t", 0, {{"kld_mean", 0.3}, {"n_tokens", 10}}),
+                            record("b", "cpu", "t", 0, {{"kld_mean", 0.1}, {"n_tokens", 10}})};
   const RunData d = make_run_data(json(), recs);
   const json c = composite(d);
   const json r = rankings(d, c, task_rows(d));

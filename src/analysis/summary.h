@@ -8,7 +8,7 @@
 #include <span>
 
 #include "analysis/run_data.h"
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 
 namespace qualm::analysis {
 

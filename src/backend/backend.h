@@ -3,6 +3,8 @@
 // returns results in input order; packing, sorting and prefix sharing are the backend's
 // business. A call outside the backend's declared capabilities throws UnsupportedError.
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -157,6 +159,9 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
   virtual Capabilities capabilities() const = 0;
+  // For manifests and records: what serves the requests (a GGUF's description and add_bos; a
+  // server, its model and what the server says of it). May ask a server; never the API key.
+  virtual nlohmann::json describe() const = 0;
 
   virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
   virtual std::vector<LoglikelihoodResult> loglikelihood(

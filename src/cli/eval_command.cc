@@ -20,10 +20,10 @@
 #include "eval/kld_eval.h"
 #include "eval/mc_eval.h"
 #include "eval/rolling_eval.h"
-#include "report/error_record.h"
-#include "report/gen_results.h"
-#include "report/mc_results.h"
-#include "report/rolling_results.h"
+#include "records/error_record.h"
+#include "records/gen_results.h"
+#include "records/mc_results.h"
+#include "records/rolling_results.h"
 #include "run/backend_factory.h"
 #include "run/runner.h"
 #include "tasks/task_registry.h"
@@ -278,11 +278,9 @@ int run_eval(const EvalFlags& f) {
   const std::string backend_name = backend->name();
   const nlohmann::json server = local ? nlohmann::json(nullptr) : describe_remote(spec, *backend);
   backend.reset();  // the embedding model never sits beside the model under test (SPEC S4)
-  std::unique_ptr<llama::LlamaBackend> embedder;
+  std::unique_ptr<Backend> embedder;
   if (!f.embedding_model.empty() && needs_embeddings(gen_tasks)) {
-    std::filesystem::path model = f.embedding_model;
-    if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
-    embedder = std::make_unique<llama::LlamaBackend>(backend_options(model.string(), f.engine));
+    embedder = make_embedder({f.embedding_model, f.embedding_layer, "", "", ""}, {}, llama::model_cache_dir(), nullptr);
   }
   score_outputs(gen_tasks, gen_scores, embedder.get());
   embedder.reset();

@@ -7,7 +7,7 @@
 #include "cli/engine_flags.h"
 #include "core/errors.h"
 #include "io/dataset.h"
-#include "report/gen_results.h"
+#include "records/gen_results.h"
 #include "run/backend_factory.h"
 
 namespace qualm::cli {

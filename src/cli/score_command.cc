@@ -12,6 +12,7 @@
 #include "io/text_file.h"
 #include "metrics/registry.h"
 #include "metrics/rouge.h"
+#include "run/backend_factory.h"
 
 namespace qualm::cli {
 namespace {
@@ -174,15 +175,12 @@ void print_report(const TextMetric& m, const MetricReport& r) {
 // bertscore / coherence: the mean over pairs, each prediction against its first reference.
 MetricReport embedding_report(const ScoreFlags& f, const std::vector<std::string>& predictions,
                               const std::vector<std::vector<std::string>>& references) {
-  std::filesystem::path model = f.embedding_model;
-  if (f.embedding_layer > 0) model = llama::cut_to_layers(model, f.embedding_layer, llama::model_cache_dir());
-  llama::LlamaBackendOptions options;
-  options.model_path = model;
-  llama::LlamaBackend embedder(options);
+  const std::unique_ptr<Backend> embedder =
+      make_embedder({f.embedding_model, f.embedding_layer, "", "", ""}, {}, llama::model_cache_dir(), nullptr);
   std::vector<std::string> firsts;
   for (const auto& r : references) firsts.push_back(r.front());
   MetricReport report;
-  report.per_sample = embedding_scores(embedder, f.metric, predictions, firsts);
+  report.per_sample = embedding_scores(*embedder, f.metric, predictions, firsts);
   for (double v : report.per_sample) report.score += v / static_cast<double>(report.per_sample.size());
   return report;
 }

@@ -3,6 +3,7 @@
 // and Hugging Face's tokenizers split them), and lengths in code points (Python's len()).
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,5 +18,15 @@ std::vector<std::string_view> utf8_characters(std::string_view text);
 
 // Code points of valid UTF-8 (Python's len()): the bytes that are not continuation bytes.
 size_t utf8_length(std::string_view text);
+
+// The length of the well-formed UTF-8 sequence at text[i], or 0 when it is not one (overlong
+// forms, surrogates and code points past U+10FFFF included).
+size_t utf8_valid_length(std::string_view text, size_t i);
+
+// The code point of one well-formed character; U+FFFD for anything else.
+char32_t utf8_decode(std::string_view character);
+
+// The first max_chars code points, and `ellipsis` when anything was cut.
+std::string utf8_truncate(std::string_view text, size_t max_chars, std::string_view ellipsis = "\u2026");
 
 }  // namespace qualm

@@ -15,6 +15,17 @@ TEST(Utf8, CharactersByLeadByte) {
   EXPECT_EQ(utf8_characters("\xE2\x80").size(), 1u);  // cut short at the end: what is left
 }
 
+TEST(Utf8, ValidSequences) {
+  EXPECT_EQ(utf8_valid_length("\xC3\xA9", 0), 2u);
+  EXPECT_EQ(utf8_valid_length("\xC0\xAF", 0), 0u);          // overlong
+  EXPECT_EQ(utf8_valid_length("\xED\xA0\x80", 0), 0u);      // a surrogate
+  EXPECT_EQ(utf8_valid_length("\xF4\x90\x80\x80", 0), 0u);  // past U+10FFFF
+  EXPECT_EQ(utf8_decode("\xE2\x80\x94"), U'\u2014');
+  EXPECT_EQ(utf8_decode("\xFF"), U'\uFFFD');
+  EXPECT_EQ(utf8_truncate("h\xC3\xA9llo", 2), "h\xC3\xA9\u2026");
+  EXPECT_EQ(utf8_truncate("h\xC3\xA9llo", 5), "h\xC3\xA9llo");
+}
+
 TEST(Utf8, LengthInCodePoints) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("\xC3\xA9\xC3\xA9"), 2u);  // Python: len("éé") == 2

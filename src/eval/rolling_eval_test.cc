@@ -16,6 +16,7 @@ class CharBackend : public Backend {
  public:
   std::string name() const override { return "chars"; }
   Capabilities capabilities() const override { return {}; }
+  nlohmann::json describe() const override { return {{"type", "test"}}; }
   std::vector<GenerateResult> generate(std::span<const GenerateRequest>) override { throw RunError("no"); }
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest>) override {
     throw RunError("no");

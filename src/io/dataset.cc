@@ -10,6 +10,7 @@
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "core/json_problem.h"
+#include "core/utf8.h"
 #include "io/compressed_file.h"
 #include "io/csv.h"
 #include "io/hellaswag_text.h"
@@ -57,30 +58,11 @@ std::string_view without_cr(std::string_view line) {
   return line;
 }
 
-// Length of the UTF-8 sequence at text[i], or 0 when it is not well formed (overlong forms,
-// surrogates and code points past U+10FFFF included).
-size_t utf8_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
-  const unsigned c = byte(0);
-  if (c < 0x80) return 1;
-  const auto cont = [&](size_t k) { return (byte(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    return byte(1) >= lo && byte(1) <= hi && cont(2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    return byte(1) >= lo && byte(1) <= hi && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
-}
-
 // Documents become JSON strings, which must be UTF-8; say so here rather than when written.
 void require_utf8(std::string_view text, const std::string& name) {
   int line = 1;
   for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_length(text, i);
+    const size_t n = utf8_valid_length(text, i);
     if (n == 0) {
       throw InputError(where(name, line), "not valid UTF-8 (byte " + std::to_string(i) + " of the file)",
                        "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");

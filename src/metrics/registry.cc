@@ -1,6 +1,7 @@
 #include "metrics/registry.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "metrics/chrf.h"
 #include "metrics/exact_match.h"
@@ -111,6 +112,44 @@ MetricReport score_repetition(const TextCorpus& c) {
   return r;
 }
 
+std::vector<double> flatten(const BleuStats& s) {
+  std::vector<double> out;
+  for (long m : s.matches) out.push_back(static_cast<double>(m));
+  for (long p : s.possible) out.push_back(static_cast<double>(p));
+  out.push_back(static_cast<double>(s.translation_length));
+  out.push_back(static_cast<double>(s.reference_length));
+  return out;
+}
+
+BleuStats unflatten_bleu(std::span<const double> v) {
+  BleuStats s;
+  for (int k = 0; k < kBleuMaxOrder; ++k) {
+    s.matches[k] = std::lround(v[k]);
+    s.possible[k] = std::lround(v[kBleuMaxOrder + k]);
+  }
+  s.translation_length = std::lround(v[2 * kBleuMaxOrder]);
+  s.reference_length = std::lround(v[2 * kBleuMaxOrder + 1]);
+  return s;
+}
+
+std::vector<double> bleu_corpus_stats(std::string_view p, const std::vector<std::string>& refs) {
+  return flatten(bleu_text_stats(p, refs));
+}
+double bleu_from_corpus_stats(std::span<const double> v) { return bleu_from_stats(unflatten_bleu(v)).score; }
+std::vector<double> sacrebleu_corpus_stats(std::string_view p, const std::vector<std::string>& refs) {
+  return flatten(sacrebleu_stats(p, refs));
+}
+double sacrebleu_from_corpus_stats(std::span<const double> v) { return sacrebleu_from_stats(unflatten_bleu(v)).score; }
+std::vector<double> chrf_corpus_stats(std::string_view p, const std::vector<std::string>& refs) {
+  const ChrfStats s = chrf_stats(p, refs);
+  return std::vector<double>(s.counts.begin(), s.counts.end());
+}
+double chrf_from_corpus_stats(std::span<const double> v) {
+  ChrfStats s;
+  for (size_t k = 0; k < s.counts.size() && k < v.size(); ++k) s.counts[k] = std::lround(v[k]);
+  return chrf_from_stats(s);
+}
+
 }  // namespace
 
 std::string_view aggregation_name(Aggregation a) { return a == Aggregation::kCorpus ? "corpus" : "mean"; }
@@ -122,10 +161,11 @@ const std::vector<TextMetric>& text_metrics() {
       {"rouge_lsum", 0, 1, true, A::kMean, true, 1, "rouge-score's ROUGE-Lsum F1 (sentences = lines)",
        score_rouge_lsum},
       {"bleu", 0, 1, true, A::kCorpus, true, 1, "HF evaluate's BLEU (13a, no smoothing, shortest reference)",
-       score_bleu},
+       score_bleu, bleu_corpus_stats, bleu_from_corpus_stats},
       {"sacrebleu", 0, 1, true, A::kCorpus, true, 100, "sacrebleu's BLEU (13a, exp smoothing, closest reference)",
-       score_sacrebleu},
-      {"chrf", 0, 1, true, A::kCorpus, true, 100, "sacrebleu's chrF (character 6-grams, beta 2)", score_chrf},
+       score_sacrebleu, sacrebleu_corpus_stats, sacrebleu_from_corpus_stats},
+      {"chrf", 0, 1, true, A::kCorpus, true, 100, "sacrebleu's chrF (character 6-grams, beta 2)", score_chrf,
+       chrf_corpus_stats, chrf_from_corpus_stats},
       {"exact_match", 0, 1, true, A::kMean, true, 1, "1 if equal after strip and case folding", score_exact_match},
       {"output_length", 0, 1, true, A::kMean, true, 1, "min/max of the word counts", score_output_length},
       {"repetition", 0, 1, true, A::kMean, false, 1, "distinct / all word 4-grams of the prediction", score_repetition},

@@ -3,6 +3,7 @@
 // aggregation, and how `qualm score` computes it over a file of predictions and references.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,11 @@ struct TextMetric {
   // Null for metrics that need an embedding model (bertscore, coherence): their algebra is in
   // bertscore.h and coherence.h, and the model runs elsewhere.
   MetricReport (*score)(const TextCorpus& corpus) = nullptr;
+  // kCorpus: one sample's sufficient statistics, flattened (summing them sums the corpus), and
+  // the score of summed statistics, so that a corpus score can be recomputed over any subset
+  // of samples (aggregates, bootstrap intervals, comparisons).
+  std::vector<double> (*corpus_stats)(std::string_view prediction, const std::vector<std::string>& references) = nullptr;
+  double (*from_corpus_stats)(std::span<const double> summed) = nullptr;
 };
 
 const std::vector<TextMetric>& text_metrics();

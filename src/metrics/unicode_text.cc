@@ -1,36 +1,18 @@
 #include "metrics/unicode_text.h"
 
+#include <algorithm>
+
+#include "core/utf8.h"
+
 namespace qualm::metrics {
 namespace {
 
 // Length of the UTF-8 sequence starting at text[i], 1 for an invalid or truncated one.
-size_t char_length(std::string_view text, size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  size_t n = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
-  if (i + n > text.size()) return 1;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 1;
-  }
-  return n;
-}
-
-char32_t decode(std::string_view ch) {
-  const auto b = [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(ch[k])); };
-  switch (ch.size()) {
-    case 2:
-      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3:
-      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    case 4:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-    default:
-      return b(0) < 0x80 ? b(0) : 0xFFFD;  // an invalid byte is never a space
-  }
-}
+size_t char_length(std::string_view text, size_t i) { return std::max<size_t>(1, utf8_valid_length(text, i)); }
 
 bool is_space_at(std::string_view text, size_t i, size_t* length) {
   *length = char_length(text, i);
-  return is_python_space(decode(text.substr(i, *length)));
+  return is_python_space(utf8_decode(text.substr(i, *length)));
 }
 
 }  // namespace

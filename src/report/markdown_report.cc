@@ -6,6 +6,8 @@
 #include <vector>
 #include <sstream>
 
+#include "core/utf8.h"
+
 namespace qualm::report {
 
 using nlohmann::json;
@@ -32,16 +34,10 @@ std::string md_p(const json& v) {
 
 std::string md_cell(const std::string& text, size_t max_chars) {
   std::string out;
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = text[i];
-    if ((c & 0xC0) != 0x80 && ++chars > max_chars) {
-      out += "…";
-      break;
-    }
+  for (const char c : utf8_truncate(text, max_chars)) {
     if (c == '|') out += "\\|";
     else if (c == '\n' || c == '\r' || c == '\t') out += ' ';
-    else out += static_cast<char>(c);
+    else out += c;
   }
   return out;
 }

@@ -5,7 +5,7 @@
 #include "analysis/gates.h"
 #include "analysis/summary.h"
 #include "core/atomic_file.h"
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 #include "report/html_report.h"
 #include "report/markdown_compare.h"
 #include "report/markdown_cost.h"

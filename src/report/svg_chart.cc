@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/utf8.h"
+
 namespace qualm::report {
 
 std::string escape_xml(std::string_view text) {
@@ -25,13 +27,8 @@ std::string escape_xml(std::string_view text) {
 }
 
 std::string truncate_text(std::string_view text, size_t max_chars) {
-  std::vector<size_t> starts;  // byte offset of each code point
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
-  }
-  if (starts.size() <= max_chars) return std::string(text);
-  if (max_chars == 0) return "";
-  return std::string(text.substr(0, starts[max_chars - 1])) + "…";
+  if (utf8_length(text) <= max_chars) return std::string(text);
+  return max_chars == 0 ? "" : utf8_truncate(text, max_chars - 1);  // the ellipsis is the last character
 }
 
 std::string format_coord(double v) {

@@ -1,5 +1,8 @@
 #include "run/backend_factory.h"
 
+#include <algorithm>
+
+#include "backend/llama/layer_cut.h"
 #include "backend/llama/llama_backend.h"
 #include "backend/remote/ollama_backend.h"
 #include "backend/remote/openai_backend.h"
@@ -48,12 +51,27 @@ Capabilities remote_capabilities(const BackendSpec& b, bool probe) {
 
 nlohmann::json describe_remote(const BackendSpec& b, Backend& backend) {
   try {
-    if (auto* o = dynamic_cast<remote::OpenAiBackend*>(&backend)) return o->describe();
-    if (auto* o = dynamic_cast<remote::OllamaBackend*>(&backend)) return o->describe();
+    return backend.describe();
   } catch (const std::exception& err) {
     return {{"type", b.type}, {"base_url", b.base_url}, {"model", b.model}, {"error", user_message(err)}};
   }
-  return nullptr;
+}
+
+std::unique_ptr<Backend> make_embedder(const EmbeddingModelSpec& m, const std::vector<BackendSpec>& backends,
+                                       const std::filesystem::path& cache_dir, std::filesystem::path* file_used) {
+  if (!m.backend.empty()) {
+    const auto b = std::find_if(backends.begin(), backends.end(), [&](const BackendSpec& s) { return s.name == m.backend; });
+    if (b == backends.end()) throw RunError("no backend named " + m.backend);  // validated: not reached
+    BackendSpec spec = *b;
+    spec.model = m.model;
+    return make_backend(spec, {}, false);
+  }
+  std::filesystem::path model = m.path;
+  if (m.layer > 0) model = llama::cut_to_layers(model, m.layer, cache_dir);
+  if (file_used != nullptr) *file_used = model;
+  EngineSettings engine;
+  engine.gpu_layers = 0;  // beside nothing: the model under test is freed before it loads (SPEC S4)
+  return std::make_unique<llama::LlamaBackend>(llama::backend_options(model, engine));
 }
 
 }  // namespace qualm

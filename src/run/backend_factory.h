@@ -20,8 +20,13 @@ std::unique_ptr<Backend> make_backend(const BackendSpec& spec, const std::filesy
 // on it (openai's echo probe). Throws RunError when the server cannot be reached.
 Capabilities remote_capabilities(const BackendSpec& spec, bool probe);
 
-// For the manifest: the server, the model, and for ollama its digest and quantization.
-// Never the API key. On a server that cannot be reached: {error}.
+// For the manifest: backend.describe() (a server: the model, and for ollama its digest and
+// quantization; never the API key). On a server that cannot be reached: {error}.
 nlohmann::json describe_remote(const BackendSpec& spec, Backend& backend);
+
+// The experiment's embedding model: the backend serving it (m.backend names one of `backends`),
+// or its GGUF in-process, cut to its layer (cached under cache_dir; *file_used says which file).
+std::unique_ptr<Backend> make_embedder(const EmbeddingModelSpec& m, const std::vector<BackendSpec>& backends,
+                                       const std::filesystem::path& cache_dir, std::filesystem::path* file_used);
 
 }  // namespace qualm

@@ -7,17 +7,15 @@
 #include <map>
 #include <memory>
 
-#include "backend/llama/layer_cut.h"
-#include "backend/llama/llama_backend.h"
 #include "core/errors.h"
 #include "core/progress.h"
 #include "eval/embedding_scores.h"
 #include "eval/gen_eval.h"
 #include "eval/mc_eval.h"
-#include "report/error_record.h"
-#include "report/gen_results.h"
-#include "report/mc_results.h"
-#include "report/rolling_results.h"
+#include "records/error_record.h"
+#include "records/gen_results.h"
+#include "records/mc_results.h"
+#include "records/rolling_results.h"
 #include "run/backend_factory.h"
 #include "run/variants.h"
 
@@ -263,28 +261,19 @@ constexpr const char* kPooledOnly =
     "needs per-token vectors; the served embedding model gives one pooled vector per text "
     "(embedding_model: {path: E.gguf} computes it)";
 
-// The experiment's embedding model: the ollama backend serving it (out.embedding_server records
-// what the server says of it), or a GGUF in-process (cut to its layer; out.embedding_model
-// records the file used).
+// The experiment's embedding model (make_embedder); out records what the server says of a
+// served one, or the file used (cut to its layer) for a GGUF.
 std::unique_ptr<Backend> load_embedder(const EmbeddingModelSpec& m, const Experiment& e, const RunContext& ctx,
                                        RunOutcome& out) {
+  std::unique_ptr<Backend> backend = make_embedder(m, e.backends, ctx.cache_dir, &out.embedding_model);
   if (!m.backend.empty()) {
     const auto b = std::find_if(e.backends.begin(), e.backends.end(),
                                 [&](const BackendSpec& s) { return s.name == m.backend; });
-    if (b == e.backends.end()) throw RunError("no backend named " + m.backend);  // validated: not reached
     BackendSpec spec = *b;
     spec.model = m.model;
-    std::unique_ptr<Backend> backend = make_backend(spec, {}, false);
     out.embedding_server = describe_remote(spec, *backend);  // the served model's digest
-    return backend;
   }
-  fs::path model = m.path;
-  if (m.layer > 0) model = llama::cut_to_layers(model, m.layer, ctx.cache_dir);
-  out.embedding_model = model;
-  llama::LlamaBackendOptions o;
-  o.model_path = model;
-  o.model.n_gpu_layers = 0;
-  return std::make_unique<llama::LlamaBackend>(o);
+  return backend;
 }
 
 void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx, RunOutcome& out) {
@@ -440,7 +429,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             bool probe = false;
             for (const PlannedTask* t : todo) probe = probe || t->kind == TaskKind::kMultipleChoice;
             backend = make_backend(spec, vr.path, probe);
-            if (auto* l = dynamic_cast<llama::LlamaBackend*>(backend.get())) vr.add_bos = l->model().add_bos();
+            if (!spec.remote()) vr.add_bos = backend->describe().value("add_bos", false);
             if (spec.remote() && !out.remote_backends.contains(spec.name)) {
               out.remote_backends[spec.name] = describe_remote(spec, *backend);
             }

@@ -6,6 +6,7 @@
 #include "backend/llama/embed.h"
 #include "backend/llama/generate.h"
 #include "backend/llama/loglikelihood.h"
+#include "backend/llama/quantize.h"
 #include "backend/llama/rolling_stream.h"
 #include "core/errors.h"
 #include "backend/logits.h"
@@ -56,6 +57,14 @@ int LlamaBackend::window() const {
 }
 
 std::string LlamaBackend::name() const { return "llama"; }
+
+nlohmann::json LlamaBackend::describe() const {
+  return {{"type", "llama"},
+          {"file", model_->path().string()},
+          {"description", model_->description()},
+          {"file_type", file_type_name(model_->gguf())},
+          {"add_bos", model_->add_bos()}};
+}
 
 Capabilities LlamaBackend::capabilities() const {
   Capabilities caps;

@@ -36,6 +36,8 @@ class LlamaBackend : public Backend {
 
   std::string name() const override;
   Capabilities capabilities() const override;
+  // {type, file, description, file_type, add_bos}
+  nlohmann::json describe() const override;
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;

@@ -9,29 +9,16 @@ namespace qualm::llama {
 namespace {
 
 std::string describe_character(const std::string& c) {
-  // U+XXXX for a well-formed character, the bytes otherwise.
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(c[i]); };
-  uint32_t cp = 0;
-  bool ok = !c.empty();
-  if (ok && c.size() == 1) cp = byte(0);
-  else if (ok && c.size() == 2) cp = ((byte(0) & 0x1Fu) << 6) | (byte(1) & 0x3Fu);
-  else if (ok && c.size() == 3) cp = ((byte(0) & 0x0Fu) << 12) | ((byte(1) & 0x3Fu) << 6) | (byte(2) & 0x3Fu);
-  else if (ok && c.size() == 4) cp = ((byte(0) & 0x07u) << 18) | ((byte(1) & 0x3Fu) << 12) | ((byte(2) & 0x3Fu) << 6) | (byte(3) & 0x3Fu);
-  for (size_t i = 1; ok && i < c.size(); ++i) ok = (byte(i) & 0xC0u) == 0x80u;
-  ok = ok && (c.size() > 1 || cp < 0x80);
+  // 'é' (U+00E9) for a printable character, U+XXXX for a control one, the bytes otherwise.
   char buf[64];
-  if (ok && cp >= 0x20 && cp != 0x7F) {
+  if (!c.empty() && utf8_valid_length(c, 0) == c.size()) {
+    const char32_t cp = utf8_decode(c);
     std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-    return "'" + c + "' (" + buf + ")";
+    return cp >= 0x20 && cp != 0x7F ? "'" + c + "' (" + buf + ")" : std::string(buf);
   }
-  if (ok) {
-    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-    return buf;
-  }
-  std::string bytes = "the byte";
-  if (c.size() > 1) bytes += "s";
-  for (size_t i = 0; i < c.size(); ++i) {
-    std::snprintf(buf, sizeof buf, " 0x%02X", byte(i));
+  std::string bytes = c.size() > 1 ? "the bytes" : "the byte";
+  for (const unsigned char b : c) {
+    std::snprintf(buf, sizeof buf, " 0x%02X", b);
     bytes += buf;
   }
   return bytes + " (not UTF-8)";

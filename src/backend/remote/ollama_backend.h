@@ -24,7 +24,7 @@ class OllamaBackend : public Backend {
   Capabilities capabilities() const override;
   // {type, base_url, model, digest, quantization, format, family, parameter_size}; throws
   // RunError when the server cannot be reached.
-  nlohmann::json describe() const;
+  nlohmann::json describe() const override;
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;

@@ -32,7 +32,7 @@ class OpenAiBackend : public Backend {
   // loglikelihood capability follows the answer. Throws RunError when the server is unreachable.
   void probe();
   // What the manifest records (never the key).
-  nlohmann::json describe() const;
+  nlohmann::json describe() const override;
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;

@@ -11,7 +11,7 @@
 
 #include "eval/kld_eval.h"
 #include "eval/rolling_eval.h"
-#include "report/mc_results.h"
+#include "records/mc_results.h"
 
 namespace qualm {
 

@@ -1,8 +1,8 @@
-#include "report/mc_results.h"
+#include "records/mc_results.h"
 
 #include <cstdio>
 
-#include "report/error_record.h"
+#include "records/error_record.h"
 
 namespace qualm {
 namespace {

@@ -1,4 +1,4 @@
-#include "report/error_record.h"
+#include "records/error_record.h"
 
 namespace qualm {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "report/mc_results.h"
+#include "records/mc_results.h"
 
 namespace qualm {
 

@@ -1,10 +1,14 @@
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
+
+#include "metrics/bleu.h"
+#include "metrics/chrf.h"
 
 #include "core/errors.h"
 
@@ -100,11 +104,74 @@ TEST(WriteAggregateCsv, HeaderQuotingAndNumbers) {
   std::ostringstream out;
   write_aggregate_csv(out, rows);
   EXPECT_EQ(out.str(),
-            "model,variant,backend,task_name,metric,n,mean,std,ci_low,ci_high\n"
-            "\"m,1\",\"q\"\"x\",cpu,qa,acc,1,1,,1,1\n"
-            "m2,f32,cpu,\"line\nbreak\",bleu,2,15,7.0710678118654755,10,20\n"
+            "model,variant,backend,task_name,metric,n,mean,std,ci_low,ci_high,aggregation\n"
+            "\"m,1\",\"q\"\"x\",cpu,qa,acc,1,1,,1,1,mean\n"
+            "m2,f32,cpu,\"line\nbreak\",bleu,2,15,7.0710678118654755,10,20,mean\n"
             "m3,f32,cpu,qa,rouge,3,0.10000000000000001,0.20000000000000001,0.050000000000000003,"
-            "0.33333333333333331\n");
+            "0.33333333333333331,mean\n");
+}
+
+}  // namespace
+}  // namespace qualm
+
+namespace qualm {
+namespace {
+
+nlohmann::json generated(int id, const std::string& candidate, const std::string& reference) {
+  const metrics::BleuScore sentence = metrics::sentence_bleu(candidate, {reference});
+  return {{"model", "m"}, {"variant", "f32"}, {"backend", "cpu"}, {"task_name", "summarization"},
+          {"sample_id", id},  {"candidate", candidate}, {"reference", reference},
+          {"metrics", {{"bleu", sentence.score}, {"chrf", metrics::chrf({candidate}, {{reference}})}}},
+          {"error", nullptr}};
+}
+
+// BLEU and chrF aggregate over their corpus, as HF evaluate and sacrebleu define them: the
+// row's value is the corpus score of every pair, not the mean of the sentence scores.
+TEST(AggregateRecords, CorpusMetricsAggregateAsACorpus) {
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"the cat sat on the mat", "the cat sat on the mat"},
+      {"a dog ran in the park today", "the dog ran in the park"},
+      {"it rained", "the sun was shining all day long"},
+      {"birds sing in the morning light", "birds sing in the early morning"}};
+  std::vector<nlohmann::json> records;
+  std::vector<std::string> candidates;
+  std::vector<std::vector<std::string>> references;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    records.push_back(generated(static_cast<int>(i), pairs[i].first, pairs[i].second));
+    candidates.push_back(pairs[i].first);
+    references.push_back({pairs[i].second});
+  }
+  const std::vector<AggregateRow> rows = aggregate_records(records, 42);
+  ASSERT_EQ(rows.size(), 2u);
+  const AggregateRow& bleu = rows[0].metric == "bleu" ? rows[0] : rows[1];
+  const AggregateRow& chrf = rows[0].metric == "chrf" ? rows[0] : rows[1];
+  EXPECT_EQ(bleu.aggregation, "corpus");
+  EXPECT_DOUBLE_EQ(bleu.mean, metrics::bleu(candidates, references).score);
+  double sentence_mean = 0;
+  for (const auto& r : records) sentence_mean += r["metrics"]["bleu"].get<double>() / 4;
+  EXPECT_NE(bleu.mean, sentence_mean);  // the two definitions differ on these pairs
+  EXPECT_EQ(chrf.aggregation, "corpus");
+  EXPECT_DOUBLE_EQ(chrf.mean, metrics::chrf(candidates, references));
+  EXPECT_LE(bleu.ci_low, bleu.mean);
+  EXPECT_GE(bleu.ci_high, bleu.mean);
+  EXPECT_EQ(bleu.n, 4);
+}
+
+// lm-eval's weighted perplexity: exp(-sum loglikelihood / sum words), not a mean of documents'.
+TEST(AggregateRecords, PerplexitiesWeightByWords) {
+  const auto doc = [](int id, double ll, int words) {
+    return nlohmann::json{{"model", "m"}, {"variant", "f32"}, {"backend", "cpu"}, {"task_name", "wikitext"},
+                          {"sample_id", id},
+                          {"metrics", {{"loglikelihood", ll}, {"n_tokens", 2 * words}, {"words", words}, {"bytes", 5 * words},
+                                       {"word_perplexity", std::exp(-ll / words)}}},
+                          {"error", nullptr}};
+  };
+  const std::vector<nlohmann::json> records = {doc(0, -10, 5), doc(1, -60, 20)};
+  const std::vector<AggregateRow> rows = aggregate_records(records, 42);
+  const auto ppl = std::find_if(rows.begin(), rows.end(), [](const AggregateRow& r) { return r.metric == "word_perplexity"; });
+  ASSERT_NE(ppl, rows.end());
+  EXPECT_EQ(ppl->aggregation, "weighted");
+  EXPECT_DOUBLE_EQ(ppl->mean, std::exp(70.0 / 25.0));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "report/gen_results.h"
+#include "records/gen_results.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "report/rolling_results.h"
+#include "records/rolling_results.h"
 
 #include <cstdio>
 

@@ -9,7 +9,7 @@
 #include <span>
 
 #include "eval/gen_eval.h"
-#include "report/mc_results.h"
+#include "records/mc_results.h"
 
 namespace qualm {
 

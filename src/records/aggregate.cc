@@ -1,4 +1,4 @@
-#include "report/aggregate.h"
+#include "records/aggregate.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/errors.h"
+#include "records/metric_aggregation.h"
 #include "stats/bootstrap.h"
 
 namespace qualm {
@@ -20,6 +21,7 @@ struct CellKey {
 struct Cell {
   CellKey key;
   std::map<std::string, std::vector<double>> values;  // by metric name, sorted
+  std::vector<size_t> records;                        // its records without an error
 };
 
 std::string where(size_t index) { return "record " + std::to_string(index); }
@@ -89,6 +91,7 @@ std::vector<AggregateRow> aggregate_records(std::span<const nlohmann::json> reco
     if (metrics == record.end() || metrics->is_null()) continue;
     if (!metrics->is_object()) throw InputError(where(i), "\"metrics\" is not an object");
     Cell& cell = cells[it->second];
+    cell.records.push_back(i);
     for (const auto& [name, value] : metrics->items()) {
       if (value.is_null()) continue;
       if (!value.is_number() && !value.is_boolean()) {
@@ -103,13 +106,34 @@ std::vector<AggregateRow> aggregate_records(std::span<const nlohmann::json> reco
 
   std::vector<AggregateRow> rows;
   for (const Cell& cell : cells) {
-    for (const auto& [metric, values] : cell.values) rows.push_back(summarise(cell.key, metric, values, seed));
+    for (const auto& [metric, values] : cell.values) {
+      AggregateRow row = summarise(cell.key, metric, values, seed);
+      const MetricAggregation& aggregation = metric_aggregation(metric);
+      if (aggregation.kind != AggregationKind::kMean) {
+        std::vector<std::vector<double>> states;
+        for (size_t i : cell.records) {
+          if (auto s = aggregation.state(records[i])) states.push_back(std::move(*s));
+        }
+        if (!states.empty()) {
+          const std::string stream = cell.key.model + "|" + cell.key.variant + "|" + cell.key.backend + "|" +
+                                     cell.key.task_name + "|" + metric + "|" + std::string(aggregation_name(aggregation.kind));
+          row.mean = aggregate_states(aggregation, states);
+          const stats::Interval ci = stats::bootstrap_ci(
+              states.size(), [&](std::span<const size_t> idx) { return aggregate_states(aggregation, states, idx); },
+              stats::mix_seed(seed, stream));
+          row.ci_low = ci.low;
+          row.ci_high = ci.high;
+          row.aggregation = std::string(aggregation_name(aggregation.kind));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
   }
   return rows;
 }
 
 void write_aggregate_csv(std::ostream& out, std::span<const AggregateRow> rows) {
-  out << "model,variant,backend,task_name,metric,n,mean,std,ci_low,ci_high\n";
+  out << "model,variant,backend,task_name,metric,n,mean,std,ci_low,ci_high,aggregation\n";
   for (const AggregateRow& row : rows) {
     for (const std::string* text : {&row.model, &row.variant, &row.backend, &row.task_name, &row.metric}) {
       write_text(out, *text);
@@ -120,7 +144,7 @@ void write_aggregate_csv(std::ostream& out, std::span<const AggregateRow> rows) 
       out << ',';
       write_number(out, value);
     }
-    out << '\n';
+    out << ',' << row.aggregation << '\n';
   }
 }
 
