@@ -162,6 +162,9 @@ class Backend {
   // For manifests and records: what serves the requests (a GGUF's description and add_bos; a
   // server, its model and what the server says of it). May ask a server; never the API key.
   virtual nlohmann::json describe() const = 0;
+  // Whether the backend tokenizes these texts as the model's source tokenizer does (a
+  // tokenizer.json beside a GGUF): {path, texts, differing, example}; null where it cannot tell.
+  virtual nlohmann::json check_tokenizer(std::span<const std::string> /*texts*/) const { return nullptr; }
 
   virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
   virtual std::vector<LoglikelihoodResult> loglikelihood(

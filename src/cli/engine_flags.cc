@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "backend/llama/runtime.h"
 #include "core/errors.h"
 
 namespace qualm::cli {
@@ -48,6 +49,7 @@ BackendSpec llama_backend_spec(const EngineSettings& settings) {
   BackendSpec b;
   b.name = b.type = "llama";
   b.engine = settings;
+  b.device = settings.gpu_layers != 0 && llama::gpu_offload_available() ? "cuda" : "cpu";
   return b;
 }
 

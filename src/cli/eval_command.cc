@@ -1,42 +1,38 @@
+// qualm eval: a one-cell experiment. It builds an Experiment from its flags, plans it and runs
+// it with qualm run's runner, then renders results.json and its table from the records.
+
+#include <unistd.h>
+
 #include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <sstream>
 
+#include "backend/llama/gguf_file.h"
 #include "backend/llama/layer_cut.h"
-#include "backend/llama/llama_backend.h"
 #include "backend/llama/quantize.h"
-#include "backend/llama/source_tokenizer_check.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
 #include "core/atomic_file.h"
 #include "core/build_info.h"
 #include "core/data_dir.h"
 #include "core/errors.h"
-#include "eval/gen_eval.h"
-#include "eval/kld_eval.h"
-#include "eval/mc_eval.h"
-#include "eval/rolling_eval.h"
-#include "records/error_record.h"
-#include "records/gen_results.h"
-#include "records/mc_results.h"
-#include "records/rolling_results.h"
-#include "run/backend_factory.h"
+#include "records/results_json.h"
+#include "run/manifest.h"
+#include "run/plan.h"
 #include "run/runner.h"
-#include "tasks/task_registry.h"
+#include "run/sample_log.h"
 
 namespace qualm::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 struct EvalFlags {
   std::string model;  // a GGUF path, or with --backend the name the server serves
   ServerFlags server;
-  std::string base;  // kld tasks compare the model against it
+  std::string base;  // kld tasks compare the model with it
   std::string tasks;
   int limit = -1;
   int num_fewshot = -1;
@@ -50,6 +46,8 @@ struct EvalFlags {
   EngineSettings engine;
 };
 
+constexpr const char* kBaseVariant = "base";
+
 std::vector<std::string> split_names(const std::string& list) {
   std::vector<std::string> names;
   std::stringstream in(list);
@@ -60,335 +58,184 @@ std::vector<std::string> split_names(const std::string& list) {
   return names;
 }
 
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
-  return buf;
+// The experiment the flags describe: one model (with --base, two variants: the base first,
+// which runs only as kld's reference), one backend, the tasks.
+Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
+  Experiment e;
+  e.name = "eval";
+  e.file = "qualm eval";
+  e.data_dir = data_dir;
+  e.defaults.temperature = f.temperature;
+  e.defaults.seed = f.seed;
+  e.defaults.warmup = 0;
+  BackendSpec backend = server_spec(f.server, f.model);
+  if (!backend.remote()) backend = llama_backend_spec(f.engine);
+  backend.where = "--backend";
+  e.backends.push_back(backend);
+  ModelSpec model;
+  model.where = "--model";
+  if (backend.remote()) {
+    if (!f.base.empty()) {
+      throw InputError("--base", "kld compares two in-process GGUFs, and --backend is " + backend.type,
+                       "drop --base, or evaluate a GGUF with --model");
+    }
+    model.name = f.model;
+    model.remote = true;
+    model.variants.push_back({"remote", {}, std::nullopt, {}, "--model"});
+  } else {
+    model.name = fs::path(f.model).stem().string();
+    model.path = f.model;
+    if (!f.base.empty()) {
+      (void)llama::read_gguf_summary(f.base);  // a file that is not a GGUF: exit 2 before anything runs
+      model.variants.push_back({kBaseVariant, f.base, std::nullopt, {}, "--base"});
+      e.skip.push_back({std::nullopt, kBaseVariant, std::nullopt, std::nullopt,
+                        "the base model (--base): kld tasks compare the model with it", "--base"});
+    }
+    model.variants.push_back({llama::file_type_name(llama::read_gguf_summary(f.model)), f.model, std::nullopt, {}, "--model"});
+  }
+  e.models.push_back(model);
+  for (const std::string& name : split_names(f.tasks)) {
+    TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "--tasks"};
+    if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
+    e.tasks.push_back(entry);
+  }
+  if (!f.embedding_model.empty()) e.embedding_model = EmbeddingModelSpec{f.embedding_model, f.embedding_layer, "", "", "--embedding-model"};
+  return e;
 }
 
-std::vector<McGroupResult> groups_of(const std::vector<McTask>& tasks, const std::vector<McTaskScores>& scores) {
-  std::vector<McGroupResult> groups;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i].group.empty()) continue;
-    if (groups.empty() || groups.back().name != tasks[i].group) groups.push_back({tasks[i].group, {}, {}});
-    groups.back().members.push_back(i);
+Plan eval_plan(const Experiment& e, const EvalFlags& f) {
+  Plan plan = make_plan(e, -1);
+  if (plan.problems.size() == 1) throw InputError(plan.problems[0].where, plan.problems[0].problem, plan.problems[0].fix);
+  for (const ConfigProblem& p : plan.problems) std::cerr << "qualm: error: " << p.message() << "\n";
+  if (!plan.problems.empty()) {
+    throw InputError("qualm eval", std::to_string(plan.problems.size()) + " problems in its tasks or backend", "see above");
   }
-  for (McGroupResult& g : groups) {
-    std::vector<McMetrics> members;
-    for (size_t m : g.members) members.push_back(scores[m].metrics);
-    g.metrics = aggregate_group(members);
+  for (const PlannedTask& t : plan.tasks) {
+    if (t.kind == TaskKind::kKld && f.base.empty()) {
+      throw InputError("--tasks", "task " + t.name + " compares the model with a base model",
+                       "add --base BASE.gguf (e.g. the F32 or F16 model the candidate was quantized from)");
+    }
   }
-  return groups;
+  return plan;
 }
 
-// A task whose scoring failed as a whole (not one of its samples): its documents become
-// error records and the other tasks are kept.
-struct FailedTask {
-  std::string name, type;
-  std::vector<std::pair<int64_t, std::string>> samples;  // sample id, prompt
-  std::string why;
+// Where the run writes its records: a fresh folder in --out (renamed into place when done),
+// else in the temporary directory; removed with what is left in it.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const fs::path& parent) {
+    fs::create_directories(parent);
+    std::string pattern = (parent / ".qualm-eval-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw RunError("cannot make a folder in " + parent.string());
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
 };
 
-FailedTask failed_task(const McTask& t, const std::string& why) {
-  FailedTask f{t.spec.name, t.spec.task_type.empty() ? "multiple_choice" : t.spec.task_type, {}, why};
-  for (size_t d = 0; d < t.docs.size(); ++d) f.samples.emplace_back(t.doc_ids[d], t.docs[d].context);
-  return f;
-}
-
-FailedTask failed_task(const GenTask& t, const std::string& why) {
-  FailedTask f{t.spec.name, t.spec.task_type.empty() ? "generate" : t.spec.task_type, {}, why};
-  for (const GenDoc& d : t.docs) f.samples.emplace_back(d.doc_id, d.prompt);
-  return f;
-}
-
-FailedTask failed_task(const RollingTask& t, const std::string& why) {
-  FailedTask f{t.spec.name, t.spec.task_type.empty() ? t.spec.output_type.text : t.spec.task_type, {}, why};
-  for (const RollingDoc& d : t.docs) f.samples.emplace_back(d.doc_id, d.text);
-  return f;
-}
-
-// Scores a kind's tasks in one call (prefix sharing works across them); where that call fails
-// as a whole, task by task, so that a failing task fails alone and the others are scored.
-// Bad input (InputError: found before anything was scored) still ends the command.
-template <typename Task, typename Score>
-std::vector<Score> score_each(std::vector<Task>& tasks, const std::function<std::vector<Score>(std::span<const Task>)>& score,
-                              std::vector<FailedTask>& failed) {
-  if (tasks.empty()) return {};
-  try {
-    return score(tasks);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception&) {
-    // below: task by task
+json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outcome) {
+  const BackendSpec& backend = e.backends[0];
+  const VariantRecord* model = outcome.variants.empty() ? nullptr : &outcome.variants.back();
+  const json described = model != nullptr ? model->described : json();
+  json noise = json::array();
+  for (const NoiseFloor& n : outcome.noise_floors) {
+    noise.push_back({{"task", n.task}, {"docs", n.docs}, {"max_abs_dll", n.max_abs_dll},
+                     {"max_abs_dll_per_token", n.max_abs_dll_per_token}});
   }
-  std::vector<Task> kept;
-  std::vector<Score> out;
-  for (Task& t : tasks) {
-    try {
-      std::vector<Score> s = score(std::span<const Task>(&t, 1));
-      out.push_back(std::move(s.front()));
-      kept.push_back(std::move(t));
-    } catch (const InputError&) {
-      throw;
-    } catch (const std::exception& e) {
-      failed.push_back(failed_task(t, user_message(e)));
-    }
-  }
-  tasks = std::move(kept);
-  return out;
-}
-
-// Up to n texts of the tasks, as the model reads them: a document's context with its first
-// choice, a prompt, a text.
-std::vector<std::string> probe_texts(const std::vector<McTask>& mc, const std::vector<GenTask>& gen,
-                                     const std::vector<RollingTask>& rolling, size_t n) {
-  std::vector<std::string> out;
-  for (const McTask& t : mc) {
-    for (const McDoc& d : t.docs) {
-      if (out.size() < n && !d.choices.empty()) out.push_back(d.context + t.spec.target_delimiter + d.choices[0]);
-    }
-  }
-  for (const GenTask& t : gen) {
-    for (const GenDoc& d : t.docs) {
-      if (out.size() < n) out.push_back(d.prompt);
-    }
-  }
-  for (const RollingTask& t : rolling) {
-    for (const RollingDoc& d : t.docs) {
-      if (out.size() < n) out.push_back(d.text.substr(0, 2000));
-    }
-  }
-  return out;
-}
-
-// --backend openai|ollama: the server's backend, refusing (exit 2) before anything runs
-// where a task kind in use needs a capability the server lacks.
-struct KindUse {
-  bool used;
-  Capability need;
-  const char* kind;
-};
-
-std::unique_ptr<Backend> remote_backend(const BackendSpec& spec, const std::vector<KindUse>& uses) {
-  bool probe = false;
-  for (const KindUse& u : uses) probe = probe || (u.used && u.need == Capability::kLoglikelihood);
-  std::unique_ptr<Backend> backend = make_backend(spec, {}, probe);
-  const Capabilities caps = backend->capabilities();
-  for (const KindUse& u : uses) {
-    if (u.used && !caps.supports(u.need)) {
-      throw UnsupportedError("--backend " + spec.type,
-                             std::string(u.kind) + " tasks need " + std::string(capability_name(u.need)) + ", and " +
-                                 caps.why_not(u.need),
-                             "drop those tasks or use a GGUF with --model");
-    }
-  }
-  return backend;
+  const auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  return {{"model", f.model},
+          {"base", or_null(f.base)},
+          {"model_description", backend.remote() ? backend.type + " server " + backend.base_url
+                                                 : described.value("description", "")},
+          {"tasks", f.tasks},
+          {"limit", f.limit},
+          {"num_fewshot", f.num_fewshot < 0 ? json(nullptr) : json(f.num_fewshot)},
+          {"seed", f.seed},
+          {"temperature", f.temperature},
+          {"embedding_model", or_null(f.embedding_model)},
+          {"embedding_layer", f.embedding_layer > 0 ? json(f.embedding_layer) : json("last")},
+          {"add_bos", model != nullptr && model->add_bos ? json(*model->add_bos) : json(nullptr)},
+          {"source_tokenizer", model != nullptr ? model->source_tokenizer : json()},
+          {"engine", engine_json(f.engine, kRequestCommands)},
+          {"engine_label", engine_label(backend)},
+          {"noise_floor", noise},
+          {"backend", backend.type},
+          {"server", outcome.remote_backends.value(backend.name, json())},
+          {"data_dir", e.data_dir.string()},
+          {"qualm_version", build::kVersion},
+          {"git_commit", build::kGitCommit},
+          {"llama_cpp_commit", build::kLlamaCommit}};
 }
 
 int run_eval(const EvalFlags& f) {
   const auto data_dir = find_data_dir();
   if (!data_dir) throw InputError("data directory", "not found", "set QUALM_DATA_DIR to the folder holding datasets/");
-  const TaskIndex index = index_tasks(find_tasks_dir());
-  BuildOptions build;
-  build.limit = f.limit;
-  if (f.num_fewshot >= 0) build.num_fewshot = f.num_fewshot;
-  std::vector<McTask> tasks;
-  std::vector<GenTask> gen_tasks;
-  std::vector<RollingTask> rolling_tasks;
-  std::vector<KldTask> kld_tasks;
-  for (const SelectedTask& s : select_tasks(split_names(f.tasks), index)) {
-    const std::string& type = s.spec.output_type.text;
-    if (type == "generate") gen_tasks.push_back(build_gen_task(s.spec, s.group, *data_dir, f.limit));
-    else if (type == "loglikelihood_rolling") rolling_tasks.push_back(build_rolling_task(s.spec, s.group, *data_dir, f.limit));
-    else if (type == "kld") kld_tasks.push_back(build_rolling_task(s.spec, s.group, *data_dir, f.limit));
-    else tasks.push_back(build_mc_task(s.spec, s.group, *data_dir, build));
-  }
-  if (!kld_tasks.empty() && f.base.empty()) {
-    throw InputError("--tasks", "task " + kld_tasks[0].spec.name + " compares the model with a base model",
-                     "add --base BASE.gguf (e.g. the F32 or F16 model the candidate was quantized from)");
-  }
+  const Experiment e = eval_experiment(f, *data_dir);
+  const Plan plan = eval_plan(e, f);
 
-  const BackendSpec spec = server_spec(f.server, f.model);
-  std::unique_ptr<Backend> backend;
-  llama::LlamaBackend* local = nullptr;
-  if (!spec.remote()) {
-    auto l = std::make_unique<llama::LlamaBackend>(backend_options(f.model, f.engine));
-    local = l.get();
-    backend = std::move(l);
-  } else {
-    backend = remote_backend(spec, {{!tasks.empty(), Capability::kLoglikelihood, "multiple-choice"},
-                                    {!rolling_tasks.empty(), Capability::kLoglikelihoodRolling, "loglikelihood_rolling"},
-                                    {!kld_tasks.empty(), Capability::kDistributions, "kld"}});
-  }
-  // A GGUF whose tokenizer.json came with it: does llama.cpp tokenize as the source does?
-  nlohmann::json source_tokenizer = nullptr;
-  if (local) {
-    std::vector<RollingTask> texts = rolling_tasks;
-    texts.insert(texts.end(), kld_tasks.begin(), kld_tasks.end());
-    if (const auto a = llama::check_source_tokenizer(local->model(), probe_texts(tasks, gen_tasks, texts, 20))) {
-      source_tokenizer = {{"path", a->source.string()}, {"texts", a->texts}, {"differing", a->differing}};
-      if (a->differing > 0) {
-        std::cerr << "qualm: warning: llama.cpp tokenizes this GGUF differently from its source tokenizer ("
-                  << a->source.string() << "): " << a->differing << " of " << a->texts << " texts differ, e.g. "
-                  << a->example << ". Its scores are not the ones transformers computes on the same weights.\n";
-      }
-    }
-  }
-  size_t n_docs = 0;
-  for (const McTask& t : tasks) n_docs += t.docs.size();
-  for (const GenTask& t : gen_tasks) n_docs += t.docs.size();
-  for (const RollingTask& t : rolling_tasks) n_docs += t.docs.size();
-  for (const KldTask& t : kld_tasks) n_docs += t.docs.size();
+  const ScratchDir scratch(f.out.empty() ? fs::temp_directory_path() : fs::path(f.out));
+  RunOutcome outcome;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<FailedTask> failed;
-  std::vector<McTaskScores> scores;
-  if (!tasks.empty()) {
-    ProgressLine progress("eval", "requests");
-    backend->set_progress(progress.callback());
-    scores = score_each<McTask, McTaskScores>(
-        tasks, [&](std::span<const McTask> t) { return score_mc_tasks(*backend, t); }, failed);
+  {
+    SampleLog samples(scratch.path() / "samples.jsonl", false);
+    std::unique_ptr<SampleLog> pending;
+    if (e.embedding_model) pending = std::make_unique<SampleLog>(scratch.path() / "pending.jsonl", false);
+    outcome = run_experiment(e, plan, RunContext{"eval-" + utc_stamp(), llama::model_cache_dir(), &samples,
+                                                 pending.get(), f.log_tokens});
   }
-  std::vector<RollingTaskScores> rolling_scores;
-  if (!rolling_tasks.empty()) {
-    ProgressLine progress("rolling", "windows");
-    backend->set_progress(progress.callback());
-    rolling_scores = score_each<RollingTask, RollingTaskScores>(
-        rolling_tasks, [&](std::span<const RollingTask> t) { return score_rolling_tasks(*backend, t); }, failed);
-  }
-  std::vector<KldTaskScores> kld_scores;
-  if (!kld_tasks.empty()) {
-    llama::LlamaBackend base(backend_options(f.base, f.engine));
-    ProgressLine progress("kld", "windows");
-    kld_scores = score_each<KldTask, KldTaskScores>(
-        kld_tasks, [&](std::span<const KldTask> t) { return score_kld_tasks(base, *backend, t, progress.callback()); },
-        failed);
-  }
-  std::vector<GenTaskScores> gen_scores;
-  if (!gen_tasks.empty()) {
-    ProgressLine progress("generate", "prompts");
-    backend->set_progress(progress.callback());
-    gen_scores = score_each<GenTask, GenTaskScores>(
-        gen_tasks, [&](std::span<const GenTask> t) { return generate_outputs(*backend, t, GenRunOptions{f.seed, f.temperature}); },
-        failed);
-  }
-  const std::string description = local ? local->model().description() : spec.type + " server " + spec.base_url;
-  const nlohmann::json add_bos = local ? nlohmann::json(local->model().add_bos()) : nlohmann::json(nullptr);
-  const std::string variant = local ? llama::file_type_name(local->model().gguf()) : "remote";
-  const std::string backend_name = backend->name();
-  const nlohmann::json server = local ? nlohmann::json(nullptr) : describe_remote(spec, *backend);
-  backend.reset();  // the embedding model never sits beside the model under test (SPEC S4)
-  std::unique_ptr<Backend> embedder;
-  if (!f.embedding_model.empty() && needs_embeddings(gen_tasks)) {
-    embedder = make_embedder({f.embedding_model, f.embedding_layer, "", "", ""}, {}, llama::model_cache_dir(), nullptr);
-  }
-  score_outputs(gen_tasks, gen_scores, embedder.get());
-  embedder.reset();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::vector<McGroupResult> groups = groups_of(tasks, scores);
+  const std::vector<json> records = read_samples(scratch.path() / "samples.jsonl");
 
-  nlohmann::json results = mc_results_json(tasks, scores, groups);
-  add_gen_results(results, gen_tasks, gen_scores);
-  add_rolling_results(results, rolling_tasks, rolling_scores);
-  add_kld_results(results, kld_tasks, kld_scores, f.base);
-  results["config"] = {{"model", f.model},
-                       {"base", f.base.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.base)},
-                       {"model_description", description},
-                       {"tasks", f.tasks},
-                       {"limit", f.limit},
-                       {"num_fewshot", f.num_fewshot < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.num_fewshot)},
-                       {"seed", f.seed},
-                       {"temperature", f.temperature},
-                       {"embedding_model", f.embedding_model.empty() ? nlohmann::json(nullptr)
-                                                                     : nlohmann::json(f.embedding_model)},
-                       {"embedding_layer", f.embedding_layer > 0 ? nlohmann::json(f.embedding_layer) : nlohmann::json("last")},
-                       {"add_bos", add_bos},
-                       {"source_tokenizer", source_tokenizer},
-                       {"engine", engine_json(f.engine, kRequestCommands)},
-                       {"backend", spec.type},
-                       {"server", server},
-                       {"data_dir", data_dir->string()},
-                       {"qualm_version", build::kVersion},
-                       {"git_commit", build::kGitCommit},
-                       {"llama_cpp_commit", build::kLlamaCommit}};
+  std::vector<TaskOutline> outlines;
+  for (const PlannedTask& t : plan.tasks) outlines.push_back(t.outline(f.base));
+  const EvalResults r = results_from_records(outlines, records);
+  json results = results_json(r);
+  results["config"] = eval_config(f, e, outcome);
+  const int64_t n_docs = static_cast<int64_t>(records.size());
   results["timing"] = {{"seconds", seconds}, {"documents", n_docs},
                        {"documents_per_second", seconds > 0 ? n_docs / seconds : 0.0}};
-  // Samples that failed alone, and tasks that failed as a whole.
-  int sample_errors = 0, unknown_tokens = 0, docs_with_unknown = 0;
+  int64_t sample_errors = 0, unknown_tokens = 0, docs_with_unknown = 0, truncated = 0;
   std::string first_error;
-  const auto count = [&](int errors, int unknown, int with_unknown, const std::string& task) {
-    sample_errors += errors;
-    unknown_tokens += unknown;
-    docs_with_unknown += with_unknown;
-    if (errors > 0 && first_error.empty()) first_error = task;
-  };
-  for (size_t i = 0; i < tasks.size(); ++i) count(scores[i].n_errors, scores[i].unknown_tokens, scores[i].docs_with_unknown, tasks[i].spec.name);
-  for (size_t i = 0; i < gen_tasks.size(); ++i) count(gen_scores[i].n_errors, gen_scores[i].unknown_tokens, gen_scores[i].docs_with_unknown, gen_tasks[i].spec.name);
-  for (size_t i = 0; i < rolling_tasks.size(); ++i) count(rolling_scores[i].n_errors, rolling_scores[i].unknown_tokens, rolling_scores[i].docs_with_unknown, rolling_tasks[i].spec.name);
-  for (size_t i = 0; i < kld_tasks.size(); ++i) count(kld_scores[i].n_errors, kld_scores[i].unknown_tokens, kld_scores[i].docs_with_unknown, kld_tasks[i].spec.name);
-  nlohmann::json failed_json = nlohmann::json::object();
-  for (const FailedTask& t : failed) {
-    failed_json[t.name] = t.why;
-    sample_errors += static_cast<int>(t.samples.size());
+  for (const TaskResult& t : r.tasks) {
+    sample_errors += t.errors;
+    unknown_tokens += t.unknown_tokens;
+    docs_with_unknown += t.docs_with_unknown;
+    truncated += t.truncated;
+    if (t.errors > 0 && first_error.empty()) first_error = t.outline->name;
   }
-  results["errors"] = {{"samples", sample_errors}, {"failed_tasks", failed_json}};
+  json failed = json::object();
+  for (const FailedCell& c : outcome.failed_cells) failed[c.task] = c.why;
+  results["errors"] = {{"samples", sample_errors}, {"failed_tasks", failed}};
   results["unknown_tokens"] = {{"tokens", unknown_tokens}, {"samples", docs_with_unknown}};
 
   if (!f.out.empty()) {
-    fs::create_directories(f.out);
-    const std::string model_label = local ? fs::path(f.model).stem().string() : f.model;
-    const RunLabels labels{"eval-" + utc_stamp(), model_label, variant, backend_name};
-    // Every record names the engine options that made it, as qualm run's do.
-    const std::string engine = engine_label(spec.remote() ? spec : llama_backend_spec(f.engine));
-    std::string samples;
-    const auto add = [&](nlohmann::json record) {
-      record["engine"] = engine;
-      samples += record.dump() + "\n";
-    };
-    for (size_t t = 0; t < tasks.size(); ++t) {
-      for (size_t d = 0; d < tasks[t].docs.size(); ++d) add(mc_sample_record(labels, tasks[t], scores[t], d, f.log_tokens));
-    }
-    for (size_t t = 0; t < gen_tasks.size(); ++t) {
-      for (size_t d = 0; d < gen_tasks[t].docs.size(); ++d) {
-        add(gen_sample_record(labels, gen_tasks[t], gen_scores[t], d, f.seed, f.temperature));
-      }
-    }
-    for (size_t t = 0; t < rolling_tasks.size(); ++t) {
-      for (size_t d = 0; d < rolling_tasks[t].docs.size(); ++d) {
-        add(rolling_sample_record(labels, rolling_tasks[t], rolling_scores[t], d, f.log_tokens));
-      }
-    }
-    for (size_t t = 0; t < kld_tasks.size(); ++t) {
-      for (size_t d = 0; d < kld_tasks[t].docs.size(); ++d) {
-        add(kld_sample_record(labels, kld_tasks[t], kld_scores[t], d, f.base));
-      }
-    }
-    for (const FailedTask& t : failed) {
-      for (const auto& [id, prompt] : t.samples) add(error_sample_record(labels, {t.name, t.type, id, 0, prompt}, t.why));
-    }
-    write_atomically(fs::path(f.out) / "samples.jsonl", samples);
+    fs::rename(scratch.path() / "samples.jsonl", fs::path(f.out) / "samples.jsonl");
     write_atomically(fs::path(f.out) / "results.json", results.dump(2) + "\n");
   }
   if (f.json) {
     std::cout << results.dump(2) << "\n";
   } else {
-    std::cout << "model: " << f.model << " (" << description << ")\n";
-    print_mc_table(std::cout, tasks, scores, groups);
-    print_gen_table(std::cout, gen_tasks, gen_scores);
-    print_rolling_table(std::cout, rolling_tasks, rolling_scores);
-    print_kld_table(std::cout, kld_tasks, kld_scores);
-    int truncated = 0;
-    for (const McTaskScores& s : scores) truncated += s.n_truncated;
-    for (const GenTaskScores& s : gen_scores) truncated += s.n_truncated;
-    std::printf("%zu documents in %.2f s (%.1f/s); %d prompts truncated from the left\n", n_docs, seconds,
-                seconds > 0 ? n_docs / seconds : 0.0, truncated);
+    std::cout << "model: " << f.model << " (" << results["config"]["model_description"].get<std::string>() << ")\n";
+    print_results_table(std::cout, r);
+    std::printf("%lld documents in %.2f s (%.1f/s); %lld prompts truncated from the left\n",
+                static_cast<long long>(n_docs), seconds, seconds > 0 ? n_docs / seconds : 0.0,
+                static_cast<long long>(truncated));
     if (docs_with_unknown > 0) {
-      std::printf("%d documents hold characters the model's vocabulary cannot encode: %d unknown tokens stand for "
-                  "them (unknown_tokens in samples.jsonl)\n",
-                  docs_with_unknown, unknown_tokens);
+      std::printf("%lld documents hold characters the model's vocabulary cannot encode: %lld unknown tokens stand "
+                  "for them (unknown_tokens in samples.jsonl)\n",
+                  static_cast<long long>(docs_with_unknown), static_cast<long long>(unknown_tokens));
     }
   }
-  for (const FailedTask& t : failed) std::cerr << "qualm: task " << t.name << " failed: " << t.why << "\n";
+  for (const FailedCell& c : outcome.failed_cells) std::cerr << "qualm: task " << c.task << " failed: " << c.why << "\n";
+  for (const std::string& e : outcome.errors) {
+    if (e.starts_with("embedding model")) std::cerr << "qualm: error: " << e << "\n";
+  }
   if (sample_errors > 0) {
     std::cerr << "qualm: " << sample_errors << " samples failed and were left out of the results"
               << (f.out.empty() ? "" : " (their records in " + (fs::path(f.out) / "samples.jsonl").string() + " say why)")

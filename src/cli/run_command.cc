@@ -54,13 +54,6 @@ std::pair<Experiment, Plan> load(const std::string& file, int limit) {
   return {std::move(loaded.experiment), std::move(plan)};
 }
 
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
-  return buf;
-}
-
 json read_json(const fs::path& path) {
   std::ifstream in(path);
   json j = json::parse(in, nullptr, false);

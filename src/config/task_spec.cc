@@ -297,4 +297,22 @@ TaskSpec load_task_spec(const fs::path& file) {
   return t;
 }
 
+TaskKind task_kind(const TaskSpec& spec) {
+  const std::string& t = spec.output_type.text;
+  if (t == "multiple_choice") return TaskKind::kMultipleChoice;
+  if (t == "loglikelihood_rolling") return TaskKind::kRolling;
+  if (t == "kld") return TaskKind::kKld;
+  return TaskKind::kGenerate;
+}
+
+const char* task_kind_name(TaskKind kind) {
+  switch (kind) {
+    case TaskKind::kMultipleChoice: return "multiple_choice";
+    case TaskKind::kGenerate: return "generate";
+    case TaskKind::kRolling: return "loglikelihood_rolling";
+    case TaskKind::kKld: return "kld";
+  }
+  return "generate";
+}
+
 }  // namespace qualm

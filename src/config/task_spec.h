@@ -75,6 +75,12 @@ struct TaskSpec {
   std::optional<int> continuation_tokens;
 };
 
+// A task's kind: its output_type. kKld compares a variant with its model's base variant.
+enum class TaskKind { kMultipleChoice, kGenerate, kRolling, kKld };
+TaskKind task_kind(const TaskSpec& spec);
+// The output_type that names the kind: multiple_choice, generate, loglikelihood_rolling, kld.
+const char* task_kind_name(TaskKind kind);
+
 // Reads a task file and everything it includes (paths relative to the including file;
 // maps merge key by key, the including file winning). Throws InputError naming file:line
 // and the key for unknown keys (with a did-you-mean), wrong types, missing required keys

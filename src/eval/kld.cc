@@ -71,6 +71,64 @@ void KldAccumulator::add(const TokenComparison& c) {
   dp_values_.push_back(c.dp);
 }
 
+void KldAccumulator::merge(const KldAccumulator& o) {
+  nll_.merge(o.nll_);
+  kld_.merge(o.kld_);
+  dp_.merge(o.dp_);
+  dp2_.merge(o.dp2_);
+  n_same_ += o.n_same_;
+  kld_values_.insert(kld_values_.end(), o.kld_values_.begin(), o.kld_values_.end());
+  dp_values_.insert(dp_values_.end(), o.dp_values_.begin(), o.dp_values_.end());
+}
+
+namespace {
+
+nlohmann::json moments_json(const stats::MomentSums& m) { return {m.n, m.sum, m.sum2}; }
+
+bool moments_from(const nlohmann::json& j, stats::MomentSums& m) {
+  if (!j.is_array() || j.size() != 3 || !j[0].is_number_integer() || !j[1].is_number() || !j[2].is_number()) return false;
+  m.n = j[0].get<int64_t>();
+  m.sum = j[1].get<double>();
+  m.sum2 = j[2].get<double>();
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json KldAccumulator::to_json() const {
+  return {{"nll_model", moments_json(nll_.a)}, {"nll_base", moments_json(nll_.b)}, {"nll_product", nll_.sum_ab},
+          {"kld", moments_json(kld_)},         {"dp", moments_json(dp_)},         {"dp2", moments_json(dp2_)},
+          {"same_top", n_same_},               {"kld_values", kld_values_},       {"dp_values", dp_values_}};
+}
+
+std::optional<KldAccumulator> KldAccumulator::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  const auto field = [&](const char* key) -> const nlohmann::json& {
+    static const nlohmann::json kNull;
+    const auto it = j.find(key);
+    return it != j.end() ? *it : kNull;
+  };
+  KldAccumulator a;
+  if (!moments_from(field("nll_model"), a.nll_.a) || !moments_from(field("nll_base"), a.nll_.b) ||
+      !moments_from(field("kld"), a.kld_) || !moments_from(field("dp"), a.dp_) || !moments_from(field("dp2"), a.dp2_)) {
+    return std::nullopt;
+  }
+  const nlohmann::json &product = field("nll_product"), &same = field("same_top"), &kv = field("kld_values"),
+                       &dv = field("dp_values");
+  if (!product.is_number() || !same.is_number_integer() || !kv.is_array() || !dv.is_array()) return std::nullopt;
+  a.nll_.sum_ab = product.get<double>();
+  a.n_same_ = same.get<int64_t>();
+  for (const auto& v : kv) {
+    if (!v.is_number()) return std::nullopt;
+    a.kld_values_.push_back(v.get<float>());
+  }
+  for (const auto& v : dv) {
+    if (!v.is_number()) return std::nullopt;
+    a.dp_values_.push_back(v.get<float>());
+  }
+  return a;
+}
+
 KldSummary KldAccumulator::summarize() const {
   KldSummary s;
   const int64_t n = kld_.n;

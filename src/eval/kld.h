@@ -4,6 +4,8 @@
 // scored token, never by the vocabulary. A base file stands in for a base model that
 // cannot sit beside the candidate.
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -45,10 +47,17 @@ struct KldSummary {
   double logprob_correlation = 0;
 };
 
+// Mergeable: the state of each document (to_json, in its record) merges into exactly the
+// accumulator of all of them, percentiles included.
 class KldAccumulator {
  public:
   void add(const TokenComparison& c);
+  void merge(const KldAccumulator& other);
   KldSummary summarize() const;
+
+  nlohmann::json to_json() const;
+  // nullopt for anything that is not to_json()'s shape.
+  static std::optional<KldAccumulator> from_json(const nlohmann::json& state);
 
  private:
   stats::CoMomentSums nll_;  // a: model, b: base

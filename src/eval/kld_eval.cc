@@ -172,7 +172,7 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
     s.truncated = s.n_windows > 1;
     s.metrics = kld_metrics(summary);
     out[t].n_truncated += s.truncated ? 1 : 0;
-    doc_acc[r] = KldAccumulator();  // free the per-token values
+    s.state = std::move(doc_acc[r]);
   }
   for (size_t t = 0; t < tasks.size(); ++t) {
     out[t].summary = kld_metrics(task_acc[t].summarize());

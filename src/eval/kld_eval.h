@@ -28,6 +28,7 @@ struct KldDocScore {
   int unknown_tokens = 0;
   bool truncated = false;                 // more than one window
   std::map<std::string, double> metrics;  // kld_metrics() of the document's tokens
+  KldAccumulator state;                   // mergeable: its record carries it (kld_state)
   // Continuation tasks: the base's greedy continuation, and the tokens before it (the start
   // token and the text's); n_tokens counts the continuation's tokens, as lm-eval splits a
   // context and continuation: tokens(text + continuation) minus tokens(text).

@@ -113,6 +113,9 @@ nlohmann::json kld_sample_record(const RunLabels& labels, const KldTask& task, c
   const KldDocScore& s = scores.docs[doc];
   nlohmann::json r = record(labels, task, doc, s);
   r["base_model"] = base_model;
+  // The document's mergeable KLD state: every figure of a set of documents, percentiles
+  // included, is the merge of theirs (records/results_json.h).
+  if (s.error.empty()) r["kld_state"] = s.state.to_json();
   if (task.spec.continuation_tokens && s.error.empty()) {  // the base's continuation is what was scored
     r["candidate"] = s.continuation;
     r["prompt_tokens"] = s.context_tokens;

@@ -40,21 +40,27 @@ std::string file_sha(const fs::path& path) {
 
 }  // namespace
 
-std::string utc_now() {
+namespace {
+
+std::string utc_time(const char* format) {
   const std::time_t now = std::time(nullptr);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::strftime(buf, sizeof buf, format, std::gmtime(&now));
   return buf;
 }
 
+}  // namespace
+
+std::string utc_now() { return utc_time("%Y-%m-%dT%H:%M:%SZ"); }
+std::string utc_stamp() { return utc_time("%Y%m%dT%H%M%SZ"); }
+
 // What the analyses need to rebuild summary.json from the run directory alone (qualm report).
 static json plan_json(const Experiment& e, const Plan& plan) {
-  static const char* kKinds[] = {"multiple_choice", "generate", "loglikelihood_rolling", "kld"};
   json tasks = json::array();
   for (const PlannedTask& t : plan.tasks) {
     tasks.push_back({{"name", t.name},
                      {"entry", t.entry},
-                     {"kind", kKinds[static_cast<int>(t.kind)]},
+                     {"kind", task_kind_name(t.kind)},
                      {"group", t.mc ? t.mc->group : std::string()},
                      {"repetitions", t.repetitions},
                      {"temperature", t.temperature},
@@ -108,6 +114,7 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
       if (!v.error.empty()) m["error"] = v.error;
       m["add_bos"] = v.add_bos ? json(*v.add_bos) : json(nullptr);
       if (v.add_bos) add_bos[v.model + "/" + v.variant] = *v.add_bos;
+      if (!v.source_tokenizer.is_null()) m["source_tokenizer"] = v.source_tokenizer;
       models.push_back(m);
     }
   }

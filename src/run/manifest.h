@@ -23,5 +23,7 @@ nlohmann::json make_manifest(const Experiment& experiment, const Plan& plan, con
 
 // The ISO 8601 UTC time now, e.g. 2026-11-23T01:02:03Z.
 std::string utc_now();
+// The same compact, for run names: 20261123T010203Z.
+std::string utc_stamp();
 
 }  // namespace qualm

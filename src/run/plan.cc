@@ -33,18 +33,16 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
   int docs = entry.limit;
   if (limit > 0 && (docs < 0 || docs > limit)) docs = limit;
   try {
-    const std::string& type = s.spec.output_type.text;
-    if (type == "multiple_choice") {
+    t.kind = task_kind(s.spec);
+    if (t.kind == TaskKind::kMultipleChoice) {
       BuildOptions build;
       build.limit = docs;
       build.num_fewshot = entry.num_fewshot;
-      t.kind = TaskKind::kMultipleChoice;
       t.mc = build_mc_task(s.spec, s.group, e.data_dir, build);
       t.n_docs = t.mc->docs.size();
-    } else if (type == "generate") {
+    } else if (t.kind == TaskKind::kGenerate) {
       TaskSpec spec = s.spec;
       if (entry.num_fewshot) spec.num_fewshot = *entry.num_fewshot;
-      t.kind = TaskKind::kGenerate;
       t.temperature = entry.temperature.value_or(spec.generation.temperature.value_or(e.defaults.temperature));
       t.max_new_tokens = entry.max_new_tokens.value_or(spec.generation.max_new_tokens.value_or(e.defaults.max_new_tokens));
       t.repetitions = entry.repetitions.value_or(e.defaults.repetitions);
@@ -53,7 +51,6 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
       t.gen = build_gen_task(spec, s.group, e.data_dir, docs);
       t.n_docs = t.gen->docs.size();
     } else {
-      t.kind = type == "kld" ? TaskKind::kKld : TaskKind::kRolling;
       t.rolling = build_rolling_task(s.spec, s.group, e.data_dir, docs);
       t.n_docs = t.rolling->docs.size();
     }
@@ -62,6 +59,10 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
     return std::nullopt;
   }
   return t;
+}
+
+const char* kind_phrase(TaskKind kind) {
+  return kind == TaskKind::kMultipleChoice ? "multiple-choice" : task_kind_name(kind);
 }
 
 // The GGUF's architecture, read from its header (a derived variant has its source's).
@@ -124,6 +125,20 @@ const std::string& PlannedTask::text(size_t doc) const {
   return mc ? mc->docs[doc].context : gen ? gen->docs[doc].prompt : rolling->docs[doc].text;
 }
 
+TaskOutline PlannedTask::outline(const std::string& base_model) const {
+  TaskOutline o{name, "", &spec(), kind, 0, "", 0, kind == TaskKind::kKld ? base_model : ""};
+  if (mc) {
+    o = {name, mc->group, &mc->spec, kind, mc->num_fewshot, mc->dataset_file, mc->total_docs, ""};
+  } else if (gen) {
+    o = {name, gen->group, &gen->spec, kind, gen->spec.num_fewshot, gen->dataset_file, gen->total_docs, ""};
+  } else {
+    o.group = rolling->group;
+    o.dataset = rolling->dataset_file;
+    o.dataset_docs = rolling->total_docs;
+  }
+  return o;
+}
+
 Plan make_plan(const Experiment& e, int limit) {
   Plan plan;
   std::optional<TaskIndex> index;
@@ -139,7 +154,7 @@ Plan make_plan(const Experiment& e, int limit) {
     try {
       selected = select_tasks({entry.name}, *index);
     } catch (const InputError& err) {
-      plan.problems.push_back({entry.where, err.what(), "see qualm tasks"});
+      plan.problems.push_back({entry.where, err.what(), ""});
       continue;
     }
     for (const SelectedTask& s : selected) {
@@ -187,7 +202,8 @@ Plan make_plan(const Experiment& e, int limit) {
           } else if (!caps.supports(need)) {
             // One problem per (variant, backend, task entry): mmlu's 57 subjects are one.
             const std::string what = "backend " + e.backends[b].name + " cannot run task " + plan.tasks[t].entry +
-                                     " on " + e.models[m].name + "/" + e.models[m].variants[v].name + ": it needs " +
+                                     " on " + e.models[m].name + "/" + e.models[m].variants[v].name + ": " +
+                                     kind_phrase(plan.tasks[t].kind) + " tasks need " +
                                      std::string(capability_name(need)) + ", and " + caps.why_not(need);
             if (plan.problems.empty() || plan.problems.back().problem != what) {
               plan.problems.push_back({e.backends[b].where, what,

@@ -11,14 +11,12 @@
 
 #include "backend/capabilities.h"
 #include "config/experiment.h"
+#include "records/results_json.h"
 #include "tasks/gen_docs.h"
 #include "tasks/rolling_docs.h"
 #include "tasks/task_docs.h"
 
 namespace qualm {
-
-// kKld compares each variant with its model's first variant (the base), side by side.
-enum class TaskKind { kMultipleChoice, kGenerate, kRolling, kKld };
 
 struct PlannedTask {
   std::string name;   // the task's own name (mmlu expands to mmlu_<subject>)
@@ -35,6 +33,8 @@ struct PlannedTask {
   const TaskSpec& spec() const { return mc ? mc->spec : gen ? gen->spec : rolling->spec; }
   int64_t sample_id(size_t doc) const;
   const std::string& text(size_t doc) const;  // the prompt, or the text scored
+  // What results.json says of the task; kld tasks name the base they were compared with.
+  TaskOutline outline(const std::string& base_model = "") const;
 };
 
 struct Cell {

@@ -36,20 +36,11 @@ std::string key_of(const RunLabels& l, const std::string& task, int64_t sample_i
   return record_key(l.model, l.variant, l.backend, task, sample_id, rep);
 }
 
-const char* kind_name(TaskKind kind) {
-  switch (kind) {
-    case TaskKind::kMultipleChoice: return "multiple_choice";
-    case TaskKind::kGenerate: return "generate";
-    case TaskKind::kRolling: return "loglikelihood_rolling";
-    case TaskKind::kKld: return "kld";
-  }
-  return "";
-}
 
 json error_record(const RunLabels& l, const PlannedTask& t, size_t doc, int rep, const std::string& why) {
   const std::string& type = t.spec().task_type;
   return error_sample_record(l,
-                             {t.name, type.empty() ? kind_name(t.kind) : type, t.sample_id(doc), rep, t.text(doc),
+                             {t.name, type.empty() ? task_kind_name(t.kind) : type, t.sample_id(doc), rep, t.text(doc),
                               t.kind == TaskKind::kGenerate ? json(t.temperature) : json(nullptr)},
                              why);
 }
@@ -170,7 +161,7 @@ class CellRunner {
       std::vector<json> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
         if (logged(key_of(labels_, t.name, sub.doc_ids[i], 0))) continue;
-        records.push_back(mc_sample_record(labels_, sub, scores[0], i));
+        records.push_back(mc_sample_record(labels_, sub, scores[0], i, ctx_.log_tokens));
       }
       log(*ctx_.samples, records);
     }
@@ -208,7 +199,7 @@ class CellRunner {
       const std::vector<RollingTaskScores> scores = score_rolling_tasks(backend, std::span(&sub, 1));
       std::vector<json> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) records.push_back(rolling_sample_record(labels_, sub, scores[0], i));
+        if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) records.push_back(rolling_sample_record(labels_, sub, scores[0], i, ctx_.log_tokens));
       }
       log(*ctx_.samples, records);
     }
@@ -355,6 +346,33 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
   }
 }
 
+// What the loaded model says of itself, and whether llama.cpp tokenizes the texts of its tasks
+// as the model's source tokenizer does; a warning where it does not.
+void check_variant(const Backend& backend, const std::vector<const PlannedTask*>& tasks, VariantRecord& vr) {
+  constexpr size_t kTexts = 20;
+  vr.described = backend.describe();
+  vr.add_bos = vr.described.value("add_bos", false);
+  std::vector<std::string> texts;
+  for (const PlannedTask* t : tasks) {
+    for (size_t d = 0; d < t->n_docs && texts.size() < kTexts; ++d) {
+      if (t->mc && !t->mc->docs[d].choices.empty()) {
+        texts.push_back(t->mc->docs[d].context + t->spec().target_delimiter + t->mc->docs[d].choices[0]);
+      } else {
+        texts.push_back(t->text(d).substr(0, 2000));
+      }
+    }
+  }
+  vr.source_tokenizer = backend.check_tokenizer(texts);
+  if (vr.source_tokenizer.is_object() && vr.source_tokenizer.value("differing", 0) > 0) {
+    const json& a = vr.source_tokenizer;
+    std::fprintf(stderr,
+                 "qualm: warning: llama.cpp tokenizes %s/%s differently from its source tokenizer (%s): %d of %d texts "
+                 "differ, e.g. %s. Its scores are not the ones transformers computes on the same weights.\n",
+                 vr.model.c_str(), vr.variant.c_str(), a.value("path", "").c_str(), a.value("differing", 0),
+                 a.value("texts", 0), a.value("example", "").c_str());
+  }
+}
+
 }  // namespace
 
 std::string engine_label(const BackendSpec& b) {
@@ -372,7 +390,9 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
     const Cell& first = plan.cells[i];
     const ModelSpec& model = e.models[first.model];
     const VariantSpec& variant = model.variants[first.variant];
-    VariantRecord vr{model.name, variant.name, {}, false, nullptr, std::nullopt, ""};
+    VariantRecord vr;
+    vr.model = model.name;
+    vr.variant = variant.name;
     // The file is made (derived variants quantized) only where a llama backend will load it.
     bool needs_file = false;
     for (size_t c = i; c < plan.cells.size() && plan.cells[c].model == first.model &&
@@ -429,7 +449,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             bool probe = false;
             for (const PlannedTask* t : todo) probe = probe || t->kind == TaskKind::kMultipleChoice;
             backend = make_backend(spec, vr.path, probe);
-            if (!spec.remote()) vr.add_bos = backend->describe().value("add_bos", false);
+            if (!spec.remote() && vr.described.is_null()) check_variant(*backend, todo, vr);
             if (spec.remote() && !out.remote_backends.contains(spec.name)) {
               out.remote_backends[spec.name] = describe_remote(spec, *backend);
             }
@@ -461,6 +481,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
           if (!failed.empty()) {
             runner.fail(*t, failed);
             out.errors.push_back(model.name + "/" + variant.name + "/" + e.backends[b].name + "/" + t->name + ": " + failed);
+            out.failed_cells.push_back({model.name, variant.name, e.backends[b].name, t->name, failed});
           }
         }
       }

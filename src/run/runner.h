@@ -23,6 +23,7 @@ struct RunContext {
   std::filesystem::path cache_dir;  // derived variants and cut embedding models
   SampleLog* samples = nullptr;     // final records
   SampleLog* pending = nullptr;     // generate records waiting for embedding metrics
+  bool log_tokens = false;          // records also hold the token ids and log-probs scored
 };
 
 struct VariantRecord {  // for the manifest
@@ -31,6 +32,8 @@ struct VariantRecord {  // for the manifest
   bool derived = false;
   nlohmann::json quantization;  // derived: the report
   std::optional<bool> add_bos;  // known once loaded
+  nlohmann::json described;     // Backend::describe() of the in-process model, once loaded
+  nlohmann::json source_tokenizer;  // Backend::check_tokenizer() on the texts of its tasks
   std::string error;            // why it could not be made or loaded
 };
 
@@ -43,10 +46,16 @@ struct NoiseFloor {
   double max_abs_dll_per_token = 0;  // per choice, divided by its token count
 };
 
+// A task that failed as a whole in one cell: its samples are error records saying why.
+struct FailedCell {
+  std::string model, variant, backend, task, why;
+};
+
 struct RunOutcome {
   std::vector<VariantRecord> variants;
   std::vector<NoiseFloor> noise_floors;
-  std::vector<std::string> errors;  // one line per failed cell
+  std::vector<std::string> errors;  // one line per failed cell, or failed embedding model
+  std::vector<FailedCell> failed_cells;
   std::filesystem::path embedding_model;  // the file used (cut to its layer), when one ran
   nlohmann::json remote_backends = nlohmann::json::object();  // name -> describe_remote(), for the manifest
   nlohmann::json embedding_server;  // describe_remote() of a served embedding model, when one ran

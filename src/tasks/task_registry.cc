@@ -83,7 +83,7 @@ std::vector<SelectedTask> select_tasks(const std::vector<std::string>& names, co
       for (const auto& [n, members] : index.groups) known.push_back(n);
       std::string hint;
       for (const std::string& m : closest_matches(name, known)) hint += (hint.empty() ? "" : ", ") + m;
-      throw InputError("--tasks", "unknown task '" + name + "'",
+      throw InputError("", "unknown task '" + name + "'",
                        hint.empty() ? "qualm tasks lists them all; a path to your own task file also works"
                                     : "closest: " + hint + "; qualm tasks lists them all");
     }

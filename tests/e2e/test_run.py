@@ -98,9 +98,11 @@ class RunTest(unittest.TestCase):
         with open(self.baseline / "aggregate.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         self.assertEqual(list(rows[0]), ["model", "variant", "backend", "task_name", "metric", "n", "mean", "std",
-                                         "ci_low", "ci_high"])
-        # Each row's mean is the mean of its records' values.
-        for row in rows[:40]:
+                                         "ci_low", "ci_high", "aggregation"])
+        # A corpus metric's row is its corpus statistic (BLEU, chrF); every other generate and
+        # multiple-choice metric's row is the mean of its records' values.
+        self.assertEqual({r["metric"] for r in rows if r["aggregation"] == "corpus"} - {"bleu", "sacrebleu", "chrf"}, set())
+        for row in [r for r in rows if r["aggregation"] == "mean"][:40]:
             values = [r["metrics"][row["metric"]] for k, r in self.expected.items()
                       if k[:4] == (row["model"], row["variant"], row["backend"], row["task_name"])
                       and row["metric"] in r["metrics"]]

@@ -8,6 +8,7 @@
 #include "backend/llama/loglikelihood.h"
 #include "backend/llama/quantize.h"
 #include "backend/llama/rolling_stream.h"
+#include "backend/llama/source_tokenizer_check.h"
 #include "core/errors.h"
 #include "backend/logits.h"
 #include "core/parallel.h"
@@ -64,6 +65,12 @@ nlohmann::json LlamaBackend::describe() const {
           {"description", model_->description()},
           {"file_type", file_type_name(model_->gguf())},
           {"add_bos", model_->add_bos()}};
+}
+
+nlohmann::json LlamaBackend::check_tokenizer(std::span<const std::string> texts) const {
+  const auto a = check_source_tokenizer(*model_, texts);
+  if (!a) return nullptr;
+  return {{"path", a->source.string()}, {"texts", a->texts}, {"differing", a->differing}, {"example", a->example}};
 }
 
 Capabilities LlamaBackend::capabilities() const {

@@ -38,6 +38,7 @@ class LlamaBackend : public Backend {
   Capabilities capabilities() const override;
   // {type, file, description, file_type, add_bos}
   nlohmann::json describe() const override;
+  nlohmann::json check_tokenizer(std::span<const std::string> texts) const override;
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;
