@@ -236,6 +236,19 @@ void require_file(const fs::path& path, const YAML::Node& at, const std::string&
   if (!fs::is_regular_file(path)) r.add(at, what + " not found: " + path.string(), "check the path");
 }
 
+void read_int(const YAML::Node& map, const std::string& key, long long min, ExperimentReader& r, int& out) {
+  if (!map[key]) return;
+  if (const auto v = r.integer(map[key], key, min, 1 << 30)) out = as_int(*v);
+}
+
+void check_unique(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
+                  const std::string& what, ExperimentReader& r) {
+  if (std::find(names.begin(), names.end(), name) != names.end()) {
+    r.add(at, what + " '" + name + "' appears twice", "give each " + what + " its own name");
+  }
+  names.push_back(name);
+}
+
 std::vector<CostRow> read_cost_csv(const fs::path& file, const YAML::Node& at, ExperimentReader& r) {
   const std::string name = file.string();
   std::ifstream in(file, std::ios::binary);

@@ -73,6 +73,16 @@ void require_file(const std::filesystem::path& path, const YAML::Node& at, const
 
 std::string lower_case(std::string s);
 
+// An integer the reader checked against an int range.
+inline int as_int(long long v) { return static_cast<int>(v); }
+
+// map[key], when present, into `out`: an integer from `min` to 2^30.
+void read_int(const YAML::Node& map, const std::string& key, long long min, ExperimentReader& r, int& out);
+
+// Problems for a name used twice in one list; `names` holds those read so far.
+void check_unique(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
+                  const std::string& what, ExperimentReader& r);
+
 // The cost table: columns model,variant,backend,usd_per_million_tokens (others ignored).
 // Problems name file:LINE of the CSV; a file that cannot be read is named at `at`.
 std::vector<CostRow> read_cost_csv(const std::filesystem::path& file, const YAML::Node& at, ExperimentReader& r);

@@ -13,7 +13,7 @@
 
 namespace qualm {
 
-struct TemplateNode;  // an expression's syntax tree; defined in template.cc
+struct TemplateNode;  // an expression's syntax tree; defined in template_syntax.h
 
 class Template {
  public:

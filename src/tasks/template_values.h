@@ -1,7 +1,7 @@
 #pragma once
-// Values as template.cc's Jinja subset sees them: Python's str methods over UTF-8 text, and
-// Python's repr for printing values. Internal to src/tasks/template*; the public interface
-// (Template, to_text) is in tasks/template.h.
+// Values as the template engine's Jinja subset sees them: Python's str methods over UTF-8
+// text, and Python's repr for printing values. Internal to src/tasks/template*; the public
+// interface (Template, to_text) is in tasks/template.h.
 
 #include <regex>
 #include <string>

@@ -1,96 +1,26 @@
-"""Remote backends end to end (SPEC S2, issue 7). A real llama-server with stories260K:
-greedy generation through the openai backend equals the in-process backend's, and the
-probe finds that llama-server refuses echo. Loopback test servers stand in where
-llama-server cannot: a vLLM-shaped /v1/completions with echo + logprobs whose numbers are
-the in-process backend's own, an Ollama-shaped /api/generate, /api/embed, /api/show and
-/api/tags, and a fault-injecting proxy (HTTP 500, malformed JSON, truncated body, slow
-replies, 429/503 with Retry-After, a server that dies mid-run). The API key never reaches a
-record or the manifest. Token counts come from the servers' usage; an experiment's embedding
-model served by Ollama gives coherence equal to the cosine of the vectors it served."""
+"""Remote backends end to end (SPEC S2, issue 7): their results equal the in-process
+backend's. A real llama-server with stories260K: greedy generation through the openai backend
+equals the in-process backend's, and the probe finds that llama-server refuses echo. Loopback
+test servers stand in where llama-server cannot: a vLLM-shaped /v1/completions with echo +
+logprobs whose numbers are the in-process backend's own, and an Ollama-shaped /api/generate,
+/api/embed, /api/show and /api/tags. The API key never reaches a record or the manifest.
+Token counts come from the servers' usage; an experiment's embedding model served by Ollama
+gives coherence equal to the cosine of the vectors it served, and a failed embedding is redone
+on --resume. A faulty or dying server, retries and resuming: test_remote_faults.py."""
 
-import email.utils
 import json
 import math
 import os
 import struct
-import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 import unittest
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, llama_tool, require_data, run  # noqa: E402
+from qualm_e2e import QUALM, assert_no_library_text, run  # noqa: E402
+from remote_servers import GEN_TASK, LoopbackServer, RemoteCase, ok, post, qualm_lines, records  # noqa: E402
 
 SECRET = "sk-qualm-test-secret-4711"
-GEN_TASK = "{name: creative_writing, limit: 3, max_new_tokens: 16}"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def post(url, body, timeout=60):
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read())
-
-
-def records(run_dir):
-    with open(Path(run_dir) / "samples.jsonl") as f:
-        return [json.loads(line) for line in f]
-
-
-class LoopbackServer:
-    """A ThreadingHTTPServer on 127.0.0.1 whose handler calls answer(path, body) -> (status, bytes)."""
-
-    def __init__(self, answer, port=0):
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def reply(self, body):
-                status, data, length, *headers = outer.answer(self.path, body)
-                self.send_response(status)
-                for k, v in (headers[0] if headers else {}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(length if length is not None else len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", 0))
-                outer.auth.append(self.headers.get("Authorization"))
-                self.reply(json.loads(self.rfile.read(n) or b"{}"))
-
-            def do_GET(self):
-                self.reply(None)
-
-        self.answer = answer
-        self.auth = []
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.handle_error = lambda *args: None  # a dropped connection is the point of some tests
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def ok(obj):
-    return 200, json.dumps(obj).encode(), None
 
 
 def embedding_of(text):
@@ -105,69 +35,7 @@ def cosine_f32(a, b):
     return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
 
 
-def qualm_lines(args):
-    return [json.loads(line) for line in run(args).stdout.splitlines()]
-
-
-class RemoteTest(TempDirCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.model = require_data() / "models" / "stories260K.gguf"
-        cls.port = free_port()
-        cls.server = subprocess.Popen(
-            [llama_tool("llama-server"), "-m", cls.model, "--host", "127.0.0.1", "--port", str(cls.port),
-             "-t", "1", "-tb", "1", "-c", "2048", "-np", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.llama_url = f"http://127.0.0.1:{cls.port}"
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(cls.llama_url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except Exception:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("llama-server did not start")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=30)
-        super().tearDownClass()
-
-    def experiment(self, name, backends, tasks=GEN_TASK, extra=""):
-        path = self.dir / f"{name}.yaml"
-        path.write_text(f"experiment: {name}\ndefaults: {{warmup: 0}}\n"
-                        f"models: [{{name: stories, path: {self.model}}}]\n"
-                        f"backends:\n" + "".join(f"  - {b}\n" for b in backends) + f"tasks: [{tasks}]\n" + extra)
-        return path
-
-    def run_dir(self, name):
-        out = self.dir / name
-        shutil.rmtree(out, ignore_errors=True)
-        return out
-
-    def openai(self, url, extra=""):
-        keys = {"timeout_s": "20", "retries": "2"}
-        for part in filter(None, extra.split(",")):
-            k, v = part.split(":", 1)
-            keys[k.strip()] = v.strip()
-        rest = "".join(f", {k}: {v}" for k, v in keys.items())
-        return f"{{name: srv, type: openai, base_url: '{url}', model: stories{rest}}}"
-
-    def assert_same_generations(self, out, remote="srv"):
-        """Same text, and the server's usage counts equal the in-process backend's token counts."""
-        by = {}
-        for r in records(out):
-            self.assertIsNone(r["error"], r)
-            by.setdefault(r["sample_id"], {})[r["backend"]] = (r["candidate"], r["prompt_tokens"], r["output_tokens"])
-        self.assertEqual(len(by), 3)
-        for sample, c in by.items():
-            self.assertGreater(c["cpu"][1], 0)
-            self.assertGreater(c["cpu"][2], 0)
-            self.assertEqual(c["cpu"], c[remote], f"sample {sample}")
-
+class RemoteTest(RemoteCase):
     def test_greedy_generation_equals_in_process_and_key_stays_secret(self):
         exp = self.experiment("eq", ["{name: cpu, type: llama, threads: 1}",
                                      self.openai(self.llama_url, ", api_key_env: QUALM_TEST_KEY, concurrency: 2")])
@@ -361,35 +229,6 @@ class RemoteTest(TempDirCase):
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("--backend is llama", proc.stderr)
 
-    def test_retry_after_is_waited(self):
-        """A 429's Retry-After in seconds and a 503's as an HTTP-date 3 s ahead are waited; a 429
-        without one waits the 0.5 s backoff. Each is measured against the same call without a fault."""
-        def timed(fault):
-            proxy = self.faulty_proxy([fault] if fault else [])
-            try:
-                start = time.monotonic()
-                got = qualm_lines([QUALM, "generate", "--backend", "openai", "--base-url", proxy.url, "--model",
-                                   "stories", "-p", "Once upon a time", "-n", "8", "--json"])
-                return time.monotonic() - start, got, proxy.seen
-            finally:
-                proxy.close()
-
-        base, want, _ = timed(None)
-        waits = {}
-        for fault in ["429", "429-retry-after", "503-retry-date"]:
-            took, got, seen = timed(fault)
-            self.assertEqual(seen, [fault, None])
-            self.assertEqual([r["text"] for r in got], [r["text"] for r in want])
-            waits[fault] = took - base
-        print(f"\nretry waits beyond a plain call ({base:.2f} s): " +
-              ", ".join(f"{k} {v:.2f} s" for k, v in waits.items()), file=sys.stderr)
-        self.assertGreater(waits["429"], 0.4)
-        self.assertLess(waits["429"], 1.5)
-        self.assertGreater(waits["429-retry-after"], 1.9)
-        self.assertLess(waits["429-retry-after"], 4.0)
-        self.assertGreater(waits["503-retry-date"], 1.5)  # the date has whole seconds: 2 or 3 s
-        self.assertLess(waits["503-retry-date"], 5.0)
-
     def embedding_experiment(self, name, url, extra_keys=""):
         return self.experiment(name, ["{name: cpu, type: llama, threads: 1}",
                                       f"{{name: ol, type: ollama, base_url: '{url}', model: stories{extra_keys}}}"],
@@ -473,105 +312,6 @@ class RemoteTest(TempDirCase):
         exp = self.experiment("v-ok", backends, extra="embedding_model: {backend: ol, model: e}\n")
         proc = run([QUALM, "validate", exp], check=False)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-
-    def faulty_proxy(self, faults):
-        """Proxies /v1/completions to llama-server; each request first takes the next fault, if any."""
-        lock = threading.Lock()
-        seen = []
-
-        def answer(path, body):
-            with lock:
-                fault = faults.pop(0) if faults else None
-                seen.append(fault)
-            if fault == "500":
-                return 500, b'{"error": {"message": "busy"}}', None
-            if fault == "malformed":
-                return 200, b'{"choices": [', None
-            if fault == "truncated":
-                return 200, b'{"choices": [{"text": "abc"', 400
-            if fault == "slow":
-                time.sleep(3)
-            if fault == "429":
-                return 429, b'{"error": "rate limited"}', None
-            if fault == "429-retry-after":
-                return 429, b'{"error": "rate limited"}', None, {"Retry-After": "2"}
-            if fault == "503-retry-date":
-                return 503, b'{"error": "loading"}', None, {"Retry-After": email.utils.formatdate(time.time() + 3,
-                                                                                                usegmt=True)}
-            return ok(post(self.llama_url + path, body))
-        server = LoopbackServer(answer)
-        server.seen = seen
-        return server
-
-    def test_faults_are_retried(self):
-        for fault in ["500", "malformed", "truncated", "slow"]:
-            with self.subTest(fault=fault):
-                proxy = self.faulty_proxy([fault, fault])
-                try:
-                    exp = self.experiment("f-" + fault, ["{name: cpu, type: llama, threads: 1}",
-                                                         self.openai(proxy.url, ", timeout_s: 1, concurrency: 1")])
-                    out = self.run_dir("f-" + fault)
-                    run([QUALM, "run", exp, "--out", out])
-                finally:
-                    proxy.close()
-                self.assertEqual(proxy.seen[:2], [fault, fault])
-                self.assert_same_generations(out)
-
-    def forwarder(self, port=0, die_at=None):
-        """Forwards to llama-server; with die_at, stops listening at that request (a server killed mid-run)."""
-        count = [0]
-        holder = []
-
-        def answer(path, body):
-            count[0] += 1
-            if die_at is not None and count[0] >= die_at:
-                holder[0].server.socket.close()
-                raise ConnectionAbortedError("killed")
-            return ok(post(self.llama_url + path, body))
-        server = LoopbackServer(answer, port)
-        holder.append(server)
-        return server
-
-    def resume_completes(self, exp, out, port, before):
-        fwd = self.forwarder(port)
-        try:
-            run([QUALM, "run", exp, "--out", out, "--resume"])
-        finally:
-            fwd.close()
-        after = {(r["backend"], r["sample_id"]): r for r in records(out) if r["error"] is None}
-        self.assertEqual(len(after), 6)
-        for r in before:
-            if r["error"] is None:
-                self.assertEqual(after[(r["backend"], r["sample_id"])]["candidate"], r["candidate"])
-        for s in range(3):
-            self.assertEqual(after[("cpu", s)]["candidate"], after[("srv", s)]["candidate"])
-
-    def test_server_not_running_then_resume(self):
-        port = free_port()
-        exp = self.experiment("down", ["{name: cpu, type: llama, threads: 1}",
-                                       self.openai(f"http://127.0.0.1:{port}", ", retries: 1")])
-        out = self.run_dir("down")
-        proc = run([QUALM, "run", exp, "--out", out], check=False)
-        self.assertEqual(proc.returncode, 1, proc.stderr)
-        self.assertIn("failed after 2 tries", proc.stderr)
-        before = records(out)
-        self.assertEqual(sum(r["error"] is None for r in before), 3)  # the llama cells
-        self.resume_completes(exp, out, port, before)
-
-    def test_server_killed_mid_run_then_resume(self):
-        dying = self.forwarder(die_at=2)
-        port = dying.server.server_address[1]
-        exp = self.experiment("killed", ["{name: cpu, type: llama, threads: 1}",
-                                         self.openai(dying.url, ", retries: 1, concurrency: 1")])
-        out = self.run_dir("killed")
-        try:
-            proc = run([QUALM, "run", exp, "--out", out], check=False)
-        finally:
-            dying.close()
-        self.assertEqual(proc.returncode, 1, proc.stderr)
-        before = records(out)
-        self.assertEqual(sum(r["error"] is not None for r in before), 3, before)
-        self.resume_completes(exp, out, port, before)
 
 
 if __name__ == "__main__":

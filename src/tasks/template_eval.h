@@ -1,0 +1,50 @@
+#pragma once
+// Evaluating a parsed template expression against a scope: names, fields, indexes and
+// operators in template_eval.cc; filters and methods in template_filters.cc. Internal to
+// src/tasks/template*; the public interface is tasks/template.h.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+#include "tasks/template_syntax.h"
+
+namespace qualm::template_detail {
+
+// A missing field or an index out of range: Jinja's "undefined", which `default` replaces.
+class UndefinedError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// One substitution being evaluated: the names it can use, and the caller's location, the
+// template source and the tag as written, for messages.
+struct Env {
+  const nlohmann::json& scope;
+  const std::string& where;
+  const std::string& source;
+  const std::string& tag;
+
+  std::string text(const TemplateNode& n) const {
+    std::string out = "'";
+    out.append(source, n.begin, n.end - n.begin);
+    return out += "'";
+  }
+  [[noreturn]] void fail(const std::string& problem, const std::string& fix = "") const {
+    throw InputError(where, problem + " in " + tag, fix);
+  }
+  [[noreturn]] void undefined(const std::string& problem, const std::string& fix = "") const {
+    throw UndefinedError(where, problem + " in " + tag, fix);
+  }
+};
+
+nlohmann::json evaluate(const TemplateNode& n, const Env& env);
+
+// A kMethod node: Python's str methods, and index/count on lists.
+nlohmann::json call_method(const TemplateNode& n, const Env& env);
+
+// A kFilter node: args[0] is the operand, args[1 + i] the filter's i-th parameter (null: not given).
+nlohmann::json apply_filter(const TemplateNode& n, const Env& env);
+
+}  // namespace qualm::template_detail
