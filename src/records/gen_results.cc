@@ -6,31 +6,6 @@
 
 namespace qualm {
 
-void add_gen_results(nlohmann::json& results, std::span<const GenTask> tasks, std::span<const GenTaskScores> scores) {
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    nlohmann::json row = nlohmann::json::object();
-    for (const auto& [name, m] : scores[i].summary) {
-      row[name] = m.value;
-      row[name + "_stderr"] = m.stderr_ ? nlohmann::json(*m.stderr_) : nlohmann::json(nullptr);
-    }
-    row["n"] = tasks[i].docs.size() - static_cast<size_t>(scores[i].n_errors);
-    results["results"][tasks[i].spec.name] = row;
-    nlohmann::json aggregation = nlohmann::json::object();
-    for (const auto& [name, m] : scores[i].summary) aggregation[name] = {{"aggregation", m.aggregation}, {"n", m.n}};
-    results["tasks"][tasks[i].spec.name] = {{"output_type", "generate"},
-                                            {"task_type", tasks[i].spec.task_type},
-                                            {"dataset", tasks[i].dataset_file},
-                                            {"dataset_docs", tasks[i].total_docs},
-                                            {"truncated", scores[i].n_truncated},
-                                            {"errors", scores[i].n_errors},
-                                            {"unknown_tokens", scores[i].unknown_tokens},
-                                            {"docs_with_unknown_tokens", scores[i].docs_with_unknown},
-                                            {"metrics", aggregation},
-                                            {"skipped_metrics", scores[i].skipped},
-                                            {"task_file", tasks[i].spec.file.string()}};
-  }
-}
-
 nlohmann::json count_json(std::optional<int> n) { return n ? nlohmann::json(*n) : nlohmann::json(nullptr); }
 
 nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, const GenTaskScores& scores, size_t doc,
@@ -66,29 +41,6 @@ nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, c
   if (!d.id.empty()) record["doc_key"] = d.id;
   if (!d.category.empty()) record["category"] = d.category;
   return record;
-}
-
-void print_gen_table(std::ostream& out, std::span<const GenTask> tasks, std::span<const GenTaskScores> scores) {
-  char line[256];
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    bool first = true;
-    for (const auto& [name, m] : scores[i].summary) {
-      std::snprintf(line, sizeof line, "%-44s %6s %6s  %-15s %8.4f", first ? tasks[i].spec.name.c_str() : "",
-                    first ? std::to_string(tasks[i].docs.size()).c_str() : "", "", name.c_str(), m.value);
-      out << line;
-      if (m.stderr_) {
-        std::snprintf(line, sizeof line, " ± %8.4f", *m.stderr_);
-        out << line;
-      }
-      out << (m.aggregation == "corpus" ? "  (corpus)\n" : "\n");
-      first = false;
-    }
-    for (const auto& [name, why] : scores[i].skipped) {
-      std::snprintf(line, sizeof line, "%-44s %6s %6s  ", first ? tasks[i].spec.name.c_str() : "", "", "");
-      out << line << name << ": skipped, " << why << "\n";
-      first = false;
-    }
-  }
 }
 
 }  // namespace qualm
