@@ -22,4 +22,9 @@ void add_run_command(CLI::App& app, Action& run);
 void add_compare_command(CLI::App& app, Action& run);
 void add_report_command(CLI::App& app, Action& run);
 
+// --json, on every command that can print its result as JSON.
+inline CLI::Option* add_json_flag(CLI::App& cmd, bool& json, const std::string& what = "print one JSON object") {
+  return cmd.add_flag("--json", json, what);
+}
+
 }  // namespace qualm::cli

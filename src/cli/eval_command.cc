@@ -260,7 +260,7 @@ void add_eval_command(CLI::App& app, Action& run) {
       ->check(CLI::Range(1, 1 << 30));
   cmd->add_option("--num-fewshot", flags->num_fewshot, "few-shot examples per prompt (default: the task file's)")
       ->check(CLI::Range(0, 1000));
-  cmd->add_flag("--json", flags->json, "print results.json to stdout");
+  add_json_flag(*cmd, flags->json, "print results.json to stdout");
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
   cmd->add_flag("--log-tokens", flags->log_tokens,
                 "samples.jsonl also holds the token ids fed and each scored token's log-prob (multiple choice: "

@@ -107,7 +107,7 @@ void add_generate_command(CLI::App& app, Action& run) {
   cmd->add_option("--parallel", f->parallel, "sequences generated at once (llama; a server: --concurrency)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  cmd->add_flag("--json", f->json, "one JSON object per prompt");
+  add_json_flag(*cmd, f->json, "one JSON object per prompt");
   add_server_flags(*cmd, f->server);
   add_engine_flags(*cmd, f->engine, kRequestCommands);
   cmd->callback([f, &run] { run = [f] { return run_generate(*f); }; });

@@ -170,7 +170,7 @@ void add_kld_command(CLI::App& app, Action& run) {
   auto* load = cmd->add_option("--base-file", flags->base_file, "read the base's distributions from this file "
                                                                "instead of running --base");
   save->excludes(load);
-  cmd->add_flag("--json", flags->json, "print one JSON object");
+  add_json_flag(*cmd, flags->json);
   add_engine_flags(*cmd, flags->engine, kChunkCommands);
   flags->ctx_option = cmd->get_option("--ctx-size");
   cmd->callback([flags, &run] { run = [flags] { return run_kld(*flags); }; });

@@ -57,7 +57,7 @@ void add_perplexity_command(CLI::App& app, Action& run) {
   CLI::App* cmd = app.add_subcommand("perplexity", "token perplexity by llama.cpp's method (equal to llama-perplexity)");
   cmd->add_option("-m,--model", flags->model, "GGUF model")->required();
   cmd->add_option("-f,--file", flags->file, "text file")->required();
-  cmd->add_flag("--json", flags->json, "print one JSON object");
+  add_json_flag(*cmd, flags->json);
   add_engine_flags(*cmd, flags->engine, kChunkCommands);
   cmd->callback([flags, &run] { run = [flags] { return run_perplexity(*flags); }; });
 }

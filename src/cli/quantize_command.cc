@@ -79,7 +79,7 @@ void add_quantize_command(CLI::App& app, Action& run) {
   cmd->add_option("-t,--threads", flags->threads, "threads (0 = every hardware thread)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  cmd->add_flag("--json", flags->json, "print one JSON object");
+  add_json_flag(*cmd, flags->json);
   cmd->callback([flags, &run] { run = [flags] { return run_quantize(*flags); }; });
 }
 

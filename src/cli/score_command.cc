@@ -227,7 +227,7 @@ void add_score_command(CLI::App& app, Action& run) {
   cmd->add_option("--embedding-layer", flags->embedding_layer,
                   "bertscore: read this layer (the model is cut to its first L blocks; 0 = the last)")
       ->check(CLI::Range(0, 1000));
-  cmd->add_flag("--json", flags->json, "print one JSON object");
+  add_json_flag(*cmd, flags->json);
   cmd->add_flag("--show-tokens", flags->show_tokens, "print rouge's tokens of each prediction")->group("");
   cmd->callback([flags, &run] { run = [flags] { return run_score(*flags); }; });
 }

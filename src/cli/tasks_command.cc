@@ -63,7 +63,7 @@ int run_tasks(const TasksFlags& f) {
 void add_tasks_command(CLI::App& app, Action& run) {
   auto flags = std::make_shared<TasksFlags>();
   CLI::App* cmd = app.add_subcommand("tasks", "list the built-in tasks and groups with their sample counts");
-  cmd->add_flag("--json", flags->json, "print one JSON object");
+  add_json_flag(*cmd, flags->json);
   cmd->callback([flags, &run] { run = [flags] { return run_tasks(*flags); }; });
 }
 

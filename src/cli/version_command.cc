@@ -11,7 +11,7 @@ namespace qualm::cli {
 void add_version_command(CLI::App& app, Action& run) {
   auto json = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("version", "print qualm's version and the llama.cpp it was built against");
-  cmd->add_flag("--json", *json, "print one JSON object");
+  add_json_flag(*cmd, *json);
   cmd->callback([json, &run] {
     run = [json] {
       if (*json) {

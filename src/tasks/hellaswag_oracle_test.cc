@@ -9,6 +9,8 @@
 #include <fstream>
 #include <regex>
 
+#include <unistd.h>
+
 #include "backend/llama/llama_backend.h"
 #include "core/build_info.h"
 #include "core/data_dir.h"
@@ -61,7 +63,9 @@ void expect_llama_hellaswag(const fs::path& model, const fs::path& data) {
   std::vector<HellaswagItem> items = parse_hellaswag_text(read_data_file(source), source.string());
   items.resize(kTasks);
 
-  const fs::path tasks = fs::temp_directory_path() / "qualm-hellaswag-200.txt";
+  // One file per model and process: ctest runs the two models' tests at once.
+  const fs::path tasks = fs::temp_directory_path() / ("qualm-hellaswag-200-" + model.stem().string() + "-" +
+                                                      std::to_string(::getpid()) + ".txt");
   {
     std::ofstream out(tasks, std::ios::binary);
     for (const HellaswagItem& it : items) {
