@@ -133,7 +133,7 @@ const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
     "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
-    "continuation"};
+    "continuation", "multiple_inputs"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
@@ -290,6 +290,14 @@ TaskSpec load_task_spec(const fs::path& file) {
     const long long tokens = integer(*n, "continuation.max_new_tokens");
     if (tokens < 1) throw InputError(where_of(*n), "continuation.max_new_tokens must be at least 1");
     t.continuation_tokens = static_cast<int>(tokens);
+  }
+  if (const Entry* v = find(root, "multiple_inputs")) {
+    if (generate || text_only) throw InputError(where_of(*v), "multiple_inputs is for multiple_choice tasks");
+    const std::string flag = scalar(*v, "multiple_inputs");
+    if (flag != "true" && flag != "false") {
+      throw InputError(where_of(*v), "multiple_inputs: expected true or false, got '" + flag + "'");
+    }
+    t.multiple_inputs = flag == "true";
   }
   if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");

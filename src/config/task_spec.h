@@ -65,6 +65,9 @@ struct TaskSpec {
   Sourced doc_to_target;               // generate: the reference; may be absent
   Sourced doc_to_choice;               // a template giving a list, or empty when choice_list is set
   std::vector<Sourced> choice_list;    // doc_to_choice written as a YAML list of templates
+  // multiple_choice, lm-eval's multiple_inputs (winogrande): doc_to_choice gives one context per
+  // choice and doc_to_text the continuation they share, scored after each context.
+  bool multiple_inputs = false;
   std::string target_delimiter = " ";
   std::string fewshot_delimiter = "\n\n";
   std::vector<std::string> metrics;

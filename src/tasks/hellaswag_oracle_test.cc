@@ -18,6 +18,7 @@
 #include "io/hellaswag_text.h"
 #include "eval/mc_eval.h"
 #include "tasks/task_docs.h"
+#include "tasks/llama_peer_test_util.h"
 #include "tasks/task_registry.h"
 
 namespace qualm {
@@ -25,27 +26,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
-  pclose(pipe);
-  return out;
-}
-
 // llama-perplexity --hellaswag on a file of exactly n_tasks tasks (it scores them in file order
 // and shuffles only a subset): the last row it printed, (k, accuracy over the first k tasks).
 // Its logger can drop its last lines at exit, more of them on a loaded machine: the row of
 // every task is wanted, but a run whose last rows went missing still checks the first k.
 std::optional<std::pair<int, double>> llama_hellaswag_rows(const fs::path& model, const fs::path& tasks, int n_tasks) {
-  const std::string command = std::string(build::kLlamaBinDir) + "/llama-perplexity -m " + model.string() + " -f " +
-                              tasks.string() + " --hellaswag --hellaswag-tasks " + std::to_string(n_tasks) + " -t 1";
+  const std::string args = "-m " + model.string() + " -f " + tasks.string() + " --hellaswag --hellaswag-tasks " +
+                           std::to_string(n_tasks) + " -t 1";
   const std::regex row("(^|\\n)([0-9]+)\\t([0-9.]+)%");
   std::optional<std::pair<int, double>> best;
   for (int attempt = 0; attempt < 3 && (!best || best->first < n_tasks); ++attempt) {
-    const std::string out = run_command(command);
+    const std::string out = test::run_llama_tool("llama-perplexity", args);
     for (auto it = std::sregex_iterator(out.begin(), out.end(), row); it != std::sregex_iterator(); ++it) {
       const int k = std::stoi((*it)[2]);
       if (!best || k > best->first) best = std::make_pair(k, std::stod((*it)[3]));

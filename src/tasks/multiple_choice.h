@@ -5,9 +5,12 @@
 // Plus acc_token_mean, llama.cpp's score (llama-perplexity --hellaswag and
 // --multiple-choice): each choice's (context + delimiter + choice) tokenized whole, the mean
 // log-prob of its tokens after the longest token prefix all of a document's sequences share
-// (TokenSplit::kSharedPrefix requests, one group per document).
+// (TokenSplit::kSharedPrefix requests, one group per document). For a task of lm-eval's
+// multiple_inputs (winogrande: one context per choice, one continuation), acc_token_mean is
+// llama-perplexity --winogrande's score instead (see winogrande_token_mean).
 
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,9 @@ struct McDoc {
   std::string context;
   std::vector<std::string> choices;
   int gold = 0;
+  // lm-eval's multiple_inputs (winogrande): choice i's request is context + choices[i], then the
+  // delimiter and this shared continuation; acc_token_mean follows llama-perplexity --winogrande.
+  std::optional<std::string> continuation = std::nullopt;
 };
 
 // The document's requests: its choices split as lm-eval does, then (group >= 0) the same texts
@@ -33,6 +39,9 @@ struct McDocScore {
   // The tokens llama.cpp's joint tokenization feeds differ from lm-eval's split for some choice
   // (a vocabulary that merges across the context's end): the two scores saw different inputs.
   bool split_differs = false;
+  // winogrande: a tail so short that llama-perplexity scores from the shared prefix and reads
+  // one wrong logit for the second choice (its FIXME); its decision may differ from ours.
+  bool llama_quirk = false;
   std::string error;       // a choice could not be scored: the document is left out of the metrics
   int unknown_tokens = 0;  // in the lm-eval-split sequences of its choices
 };

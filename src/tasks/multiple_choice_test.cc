@@ -69,6 +69,49 @@ TEST(MultipleChoice, TokenMeanFollowsTheJointTokenization) {
   EXPECT_TRUE(s.split_differs);
 }
 
+// lm-eval's multiple_inputs (winogrande): one context per choice, one shared continuation.
+TEST(MultipleChoice, MultipleInputsShareTheContinuation) {
+  McDoc doc{"", {"so Sarah", "so Maria"}, 1};
+  doc.continuation = "got the cases.";
+  const auto r = mc_requests(doc, " ", 3);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].context, "so Sarah");
+  EXPECT_EQ(r[1].context, "so Maria");
+  EXPECT_EQ(r[1].continuation, " got the cases.");
+  EXPECT_EQ(r[3].split, TokenSplit::kSharedPrefix);
+  EXPECT_EQ(r[3].group, 3);
+}
+
+// llama-perplexity --winogrande's score, by hand. Choice 0's sentence is 1 5 6 7 | 30 31 32 33
+// (context + option alone: 4 tokens), choice 1's 1 5 8 | 30 31 32 33; they share 1 5. Both
+// tails after the shared prefix are longer than 3 tokens, so llama.cpp scores the tokens after
+// each context, the last one left out: (-3 -4 -5)/3 = -4 and (-1 -1 -1)/3 = -1. lm-eval's sums
+// (-18 and -23, the last token counted) decide the other way.
+TEST(MultipleChoice, WinograndeTokenMeanByHand) {
+  McDoc doc{"", {"a", "b"}, 0};
+  doc.continuation = "c";
+  const std::vector<LoglikelihoodResult> split = {result({1, 5, 6, 7, 30, 31, 32, 33}, {-3, -4, -5, -6}),
+                                                  result({1, 5, 8, 30, 31, 32, 33}, {-1, -1, -1, -20})};
+  const std::vector<LoglikelihoodResult> joint = {result({1, 5, 6, 7, 30, 31, 32, 33}, {-1, -2, -3, -4, -5, -6}),
+                                                  result({1, 5, 8, 30, 31, 32, 33}, {-0.5, -1, -1, -1, -20})};
+  const McDocScore s = score_mc_doc(doc, split, joint);
+  EXPECT_DOUBLE_EQ(s.token_mean[0], -4.0);
+  EXPECT_DOUBLE_EQ(s.token_mean[1], -1.0);
+  EXPECT_EQ(s.pred_token_mean, 1);
+  EXPECT_EQ(s.pred_acc, 0);
+  EXPECT_FALSE(s.llama_quirk);
+
+  // Tails of 3 tokens or fewer: scored after the shared prefix (1 5), still without the last
+  // token: choice 0 averages -1 alone, choice 1 (-0.5 -1)/2; llama.cpp's FIXME case.
+  const std::vector<LoglikelihoodResult> short_split = {result({1, 5, 6, 7}, {-2}), result({1, 5, 8, 9, 7}, {-1})};
+  const std::vector<LoglikelihoodResult> short_joint = {result({1, 5, 6, 7}, {-1, -2}),
+                                                        result({1, 5, 8, 9, 7}, {-0.5, -1, -1})};
+  const McDocScore q = score_mc_doc(doc, short_split, short_joint);
+  EXPECT_DOUBLE_EQ(q.token_mean[0], -1.0);
+  EXPECT_DOUBLE_EQ(q.token_mean[1], -0.75);
+  EXPECT_TRUE(q.llama_quirk);
+}
+
 // A choice that could not be scored fails its document, which the metrics leave out.
 TEST(MultipleChoice, AFailedChoiceFailsItsDocumentAlone) {
   const McDoc doc{"ctx", {"x", "y"}, 0};

@@ -5,9 +5,12 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "core/build_info.h"
 #include "core/data_dir.h"
 #include "io/text_file.h"
+#include "tasks/multiple_choice.h"
 #include "tasks/task_docs.h"
 #include "tasks/task_registry.h"
 
@@ -98,6 +101,29 @@ TEST(PromptGolden, HellaswagOriginalPreprocessing) {
             (std::vector<std::string>{"Plant them in rows six feet apart.", "Water them. daily.", "Buy seeds.",
                                       "Ask a neighbour."}));
   EXPECT_EQ(t.docs[1].gold, 0);
+}
+
+// boolq, sst2 and winogrande: the (context, continuation) requests of the first 20 documents
+// equal those lm-eval builds, from its task definitions transcribed in
+// tests/golden/prompts/make_lm_eval_requests.py (winogrande: one context per choice).
+TEST(PromptGolden, LmEvalRequestsOfBoolqSst2Winogrande) {
+  REQUIRE_DATA();
+  const nlohmann::json goldens = nlohmann::json::parse(golden("lm_eval_requests.json"));
+  for (const std::string name : {"boolq", "sst2", "winogrande"}) {
+    const nlohmann::json& expected = goldens.at(name);
+    const McTask t = built(name, static_cast<int>(expected.size()));
+    ASSERT_EQ(t.docs.size(), expected.size()) << name;
+    for (size_t i = 0; i < t.docs.size(); ++i) {
+      const std::vector<LoglikelihoodRequest> requests = mc_requests(t.docs[i], t.spec.target_delimiter);
+      const nlohmann::json& want = expected[i]["requests"];
+      ASSERT_EQ(requests.size(), want.size()) << name << " doc " << i;
+      for (size_t c = 0; c < requests.size(); ++c) {
+        EXPECT_EQ(requests[c].context, want[c][0].get<std::string>()) << name << " doc " << i << " choice " << c;
+        EXPECT_EQ(requests[c].continuation, want[c][1].get<std::string>()) << name << " doc " << i << " choice " << c;
+      }
+      EXPECT_EQ(t.docs[i].gold, expected[i]["gold"].get<int>()) << name << " doc " << i;
+    }
+  }
 }
 
 TEST(PromptGolden, MmluGroupHasEverySubject) {

@@ -170,11 +170,16 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
       for (size_t s : pick_shots(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
         const std::string shot_where = doc_where(shot_file, pool[s], s);
         const Rendered shot = render_doc(t, spec, pool[s], shot_where);
-        context += shot.text + spec.target_delimiter + shot.choices[shot.gold] + spec.fewshot_delimiter;
+        context += spec.multiple_inputs ? shot.choices[shot.gold] + spec.target_delimiter + shot.text
+                                        : shot.text + spec.target_delimiter + shot.choices[shot.gold];
+        context += spec.fewshot_delimiter;
       }
     }
-    context += r.text;
-    task.docs.push_back(McDoc{std::move(context), r.choices, r.gold});
+    if (spec.multiple_inputs) {  // the choices are contexts, doc_to_text their shared continuation
+      task.docs.push_back(McDoc{std::move(context), r.choices, r.gold, r.text});
+    } else {
+      task.docs.push_back(McDoc{context + r.text, r.choices, r.gold, std::nullopt});
+    }
     task.doc_ids.push_back(static_cast<int>(i));
     task.wheres.push_back(where);
   }

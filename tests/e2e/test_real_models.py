@@ -19,8 +19,8 @@ MODELS = {
 }
 CONFIG = SOURCE / "configs" / "real-models.yaml"
 # Every built-in task but hellaswag_original (its JSONL is not in the shared data).
-TASKS = ["mmlu", "arc_easy", "arc_challenge", "hellaswag", "summarization", "qa", "code_generation",
-         "creative_writing", "classification", "prompt_suite_96", "xsum", "xquad", "mbpp", "sst2", "tinystories",
+TASKS = ["mmlu", "arc_easy", "arc_challenge", "hellaswag", "boolq", "sst2", "winogrande", "summarization", "qa", "code_generation",
+         "creative_writing", "classification", "prompt_suite_96", "xsum", "xquad", "mbpp", "sst2_generate", "tinystories",
          "wikitext", "wikitext_kld", "prompt_suite_96_kld", "prompt_suite_96_continuation_kld"]
 
 
