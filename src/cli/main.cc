@@ -5,6 +5,7 @@
 
 #include "backend/llama/runtime.h"
 #include "cli/commands.h"
+#include "cli/flag_aliases.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 
@@ -48,9 +49,13 @@ int main(int argc, char** argv) {
   qualm::cli::add_tasks_command(app, run);
   qualm::cli::add_version_command(app, run);
   for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras();
+  qualm::cli::describe_flag_aliases(app);
 
   try {
-    app.parse(argc, argv);
+    const std::vector<std::string> args = qualm::cli::expand_flag_aliases(std::vector<std::string>(argv, argv + argc));
+    std::vector<char*> expanded;
+    for (const std::string& a : args) expanded.push_back(const_cast<char*>(a.c_str()));
+    app.parse(static_cast<int>(expanded.size()), expanded.data());
     reject_extras(app);
     qualm::llama::set_verbose(verbose);
     return run ? run() : 0;

@@ -103,6 +103,49 @@ class Eval(TempDirCase):
         self.assertEqual(listing["tasks"]["mmlu_anatomy"]["samples"], 135)
         text = run([QUALM, "tasks"]).stdout
         self.assertIn("mmlu_world_religions", text)
+        kinds = listing["kinds"]
+        self.assertEqual(sum(kinds.values()), len(listing["tasks"]))
+        self.assertIn(f"multiple choice by log-likelihood: {kinds['multiple_choice']} tasks", text)
+        self.assertIn(f"generation, scored by text metrics: {kinds['generate']} tasks", text)
+
+
+class FieldFlags(TempDirCase):
+    """llama.cpp's short flags and lm-eval's names do what qualm's own options do."""
+
+    def results(self, name, *args):
+        out = self.dir / name
+        run([QUALM, "eval", "--tasks", "arc_easy", "--limit", "4", *args])
+        return json.loads((out / "results.json").read_text())["results"], out
+
+    def test_llama_and_lm_eval_names_equal_qualm_options(self):
+        ours, _ = self.results("ours", "-m", MODEL, "--gpu-layers", "0", "--ubatch-size", "64", "--flash-attn", "off",
+                               "--cache-type-k", "f16", "--cache-type-v", "f16", "--num-fewshot", "1",
+                               "--out", self.dir / "ours")
+        theirs, out = self.results("theirs", "--model_args", f"pretrained={MODEL}", "-ngl", "0", "-ub", "64",
+                                   "-fa", "off", "-ctk", "f16", "-ctv", "f16", "--num_fewshot", "1", "--log_samples",
+                                   "--output_path", self.dir / "theirs")
+        self.assertEqual(ours, theirs)
+        self.assertTrue((out / "samples.jsonl").is_file())
+        self.assertEqual(json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", "arc_easy", "--limit", "2", "--device",
+                                         "cpu", "--json"]).stdout)["config"]["engine"]["gpu_layers"], 0)
+
+    def test_lm_eval_options_without_an_equivalent_name_the_qualm_one(self):
+        proc = run([QUALM, "eval", "--model_args", f"pretrained={MODEL},dtype=float16", "--tasks", "arc_easy"],
+                   check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("'dtype' has no qualm equivalent", proc.stderr)
+        self.assertIn("-m MODEL.gguf", proc.stderr)
+        proc = run([QUALM, "eval", "-m", MODEL, "--tasks", "arc_easy", "--batch_size", "8"], check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("-b/--batch-size", proc.stderr)
+        self.assertEqual(len(proc.stderr.strip().splitlines()), 1)
+
+    def test_version_tasks_list_and_help(self):
+        self.assertIn("qualm", run([QUALM, "--version"]).stdout)
+        listing = run([QUALM, "eval", "--tasks", "list"]).stdout
+        self.assertIn("multiple choice by log-likelihood:", listing)
+        self.assertIn("winogrande", listing)
+        self.assertIn("llama.cpp: -ngl", run([QUALM, "eval", "--help"]).stdout)
 
 
 class BadRows(TempDirCase):
