@@ -27,6 +27,7 @@ using nlohmann::json;
 struct CompareFlags {
   std::string baseline, candidate, out;
   std::vector<std::string> gates;
+  bool json = false;
 };
 
 analysis::RunData load(const std::string& dir, const char* which) {
@@ -58,7 +59,8 @@ int compare(const CompareFlags& f) {
   write_atomically(out / "compare.json", result.dump(2) + "\n");
   write_atomically(out / "compare.md", md.str());
 
-  for (const json& p : result["pairs"]) {
+  if (f.json) std::cout << result.dump(2) << "\n";
+  for (const json& p : f.json ? json::array() : result["pairs"]) {
     const json& k = p["key_metric_avg_delta_pct"];
     const json& c = p["composite"]["delta"];
     std::cout << p["candidate"]["model"].get<std::string>() << "/" << p["candidate"]["variant"].get<std::string>()
@@ -68,12 +70,12 @@ int compare(const CompareFlags& f) {
               << ", key-metric avg delta " << (k.is_number() ? std::to_string(k.get<double>()) + " %" : "n/a")
               << ", composite delta " << (c.is_number() ? std::to_string(c.get<double>()) : "n/a") << "\n";
   }
-  if (result["pairs"].empty()) std::cout << "no configuration of the candidate run pairs with the baseline run\n";
-  std::cout << "wrote " << (out / "compare.json").string() << " and " << (out / "compare.md").string() << "\n";
+  if (result["pairs"].empty()) std::cerr << "qualm: no configuration of the candidate run pairs with the baseline run\n";
+  (f.json ? std::cerr : std::cout) << "wrote " << (out / "compare.json").string() << " and " << (out / "compare.md").string() << "\n";
 
   const json& results = result["gates"];
   for (const json& r : results) {
-    if (r["status"] == "PASS") std::cout << "gate " << analysis::describe_gate_result(r) << "\n";
+    if (r["status"] == "PASS") (f.json ? std::cerr : std::cout) << "gate " << analysis::describe_gate_result(r) << "\n";
     else std::cerr << "qualm: gate " << analysis::describe_gate_result(r) << "\n";
   }
   if (analysis::gates_failed(results)) {
@@ -93,6 +95,7 @@ void add_compare_command(CLI::App& app, Action& run) {
   cmd->add_option("--out", flags->out, "where compare.json and compare.md go (default: CANDIDATE_RUN)");
   cmd->add_option("--gate", flags->gates, "a quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable)")
       ->allow_extra_args(false);
+  add_json_flag(*cmd, flags->json, "print compare.json to stdout (the summary lines go to stderr)");
   cmd->callback([flags, &run] { run = [flags] { return compare(*flags); }; });
 }
 

@@ -32,7 +32,8 @@ std::string render_markdown_report(const json& s, const json& m) {
   }
   out << ".\n\n";
   out << c.value("evaluated", 0) << " samples evaluated of " << c.value("planned", 0) << " planned, " << c.value("errors", 0)
-      << " errors, " << c.value("skipped", 0) << " skipped (" << c.value("skipped_cells", 0) << " cells), "
+      << " errors, " << c.value("skipped", 0) << " samples skipped in " << c.value("skipped_cells", 0)
+      << (c.value("skipped_cells", 0) == 1 ? " cell" : " cells") << ", "
       << c.value("truncated", 0) << " truncated. Every number below is recomputed from samples.jsonl by "
       << "`qualm report`.\n\n";
   if (c.value("samples_with_unknown_tokens", 0) > 0) {

@@ -184,6 +184,11 @@ class CompareTest(unittest.TestCase):
         self.assertTrue((target / "compare.md").is_file())
         self.assertIn("PASS", result.stdout)
 
+    def test_json_prints_compare_json(self):
+        result = run([QUALM, "compare", self.base, self.cand, "--out", self.tmp / "js", "--json"])
+        self.assertEqual(json.loads(result.stdout), json.loads((self.tmp / "js" / "compare.json").read_text()))
+        self.assertIn("wrote", result.stderr)
+
     def test_failing_gate_exits_3_with_margin(self):
         cand_mean = float(aggregate(self.cand)[("Q4_0", "summarization", "rouge_l")]["mean"])
         threshold = round(cand_mean + 0.5, 6)

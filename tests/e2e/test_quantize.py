@@ -50,7 +50,8 @@ class Quantize(TempDirCase):
         self.assertEqual(fallbacks["blk.0.attn_q.weight"]["block"], 256)
 
     def test_q4_0(self):
-        report, types, fallbacks = self.quantize("Q4_0")
+        report, types, fallbacks = self.quantize("q4_0")  # any case, as llama-quantize takes it
+        self.assertEqual(report["type"], "Q4_0")
         self.assertEqual(types["blk.0.attn_q.weight"], "q4_0")
 
     def test_imatrix_gguf_and_legacy(self):

@@ -205,7 +205,9 @@ class RemoteTest(RemoteCase):
         self.assertTrue(all(r["prompt_tokens"] > 0 and r["output_tokens"] > 0 for r in local), local)
         fake = self.ollama_server()
         try:
-            for backend, url in [("openai", self.llama_url), ("ollama", fake.url)]:
+            # The OpenAI SDK's base URL (…/v1) and lm-eval's local-completions URL name the same server.
+            for backend, url in [("openai", self.llama_url), ("openai", self.llama_url + "/v1"),
+                                 ("openai", self.llama_url + "/v1/completions"), ("ollama", fake.url)]:
                 remote = qualm_lines([QUALM, "generate", "--backend", backend, "--base-url", url, "--model", "stories",
                                       *prompts, "-n", "16", "--json"])
                 self.assertEqual(len(remote), 2)

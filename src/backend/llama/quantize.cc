@@ -34,9 +34,12 @@ constexpr TypeName kTypes[] = {
     {"Q3_K_S", LLAMA_FTYPE_MOSTLY_Q3_K_S}, {"Q2_K", LLAMA_FTYPE_MOSTLY_Q2_K},
 };
 
-llama_ftype ftype_for(const std::string& type) {
+// The type in any case, as llama-quantize takes it (q4_k_m is Q4_K_M).
+const TypeName& type_for(const std::string& type) {
+  std::string upper = type;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   for (const TypeName& t : kTypes) {
-    if (type == t.name) return t.ftype;
+    if (upper == t.name) return t;
   }
   std::string known;
   for (const std::string& name : quantize_type_names()) known += (known.empty() ? "" : ", ") + name;
@@ -123,7 +126,8 @@ std::vector<std::string> quantize_type_names() {
 
 QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesystem::path& out,
                               const QuantizeOptions& options) {
-  const llama_ftype ftype = ftype_for(options.type);
+  const TypeName& type = type_for(options.type);
+  const llama_ftype ftype = type.ftype;
   const GgufSummary input = read_gguf_summary(in);
   std::error_code ec;
   if (std::filesystem::equivalent(in, out, ec)) {
@@ -150,11 +154,11 @@ QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesy
   }
   if (rc != 0) {
     std::string cause = take_error_log();
-    throw RunError("llama.cpp could not quantize " + in.string() + " to " + options.type +
+    throw RunError("llama.cpp could not quantize " + in.string() + " to " + std::string(type.name) +
                    (cause.empty() ? "" : ": " + cause));
   }
   QuantizeReport report;
-  report.type = options.type;
+  report.type = type.name;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.input_bytes = input.file_bytes;
   report.output = read_gguf_summary(out);

@@ -38,10 +38,21 @@ const json& choice0(const json& reply) {
   return reply["choices"][0];
 }
 
+// The server's root: the OpenAI SDK's base URL (ending in /v1) and lm-eval's local-completions
+// URL (ending in /v1/completions) name the same server as http://host:port.
+OpenAiOptions at_server_root(OpenAiOptions options) {
+  std::string& url = options.http.base_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  for (const char* tail : {"/chat/completions", "/completions", "/v1"}) {
+    if (url.ends_with(tail)) url.resize(url.size() - std::string(tail).size());
+  }
+  return options;
+}
+
 }  // namespace
 
 OpenAiBackend::OpenAiBackend(OpenAiOptions options)
-    : options_(options), http_(with_key(options.http, options.api_key_env)) {}
+    : options_(at_server_root(std::move(options))), http_(with_key(options_.http, options_.api_key_env)) {}
 
 Capabilities OpenAiBackend::capabilities() const {
   Capabilities caps;
