@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "backend/llama/gguf_file.h"
@@ -43,6 +44,7 @@ struct EvalFlags {
   int embedding_layer = 0;
   uint64_t seed = 42;
   double temperature = 0.0;
+  std::optional<int> max_new_tokens;  // over every generate task's own
   EngineSettings engine;
 };
 
@@ -95,7 +97,7 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
   }
   e.models.push_back(model);
   for (const std::string& name : split_names(f.tasks)) {
-    TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "--tasks"};
+    TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, f.max_new_tokens, std::nullopt, "--tasks"};
     if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
     e.tasks.push_back(entry);
   }
@@ -158,6 +160,7 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
           {"num_fewshot", f.num_fewshot < 0 ? json(nullptr) : json(f.num_fewshot)},
           {"seed", f.seed},
           {"temperature", f.temperature},
+          {"max_new_tokens", f.max_new_tokens ? json(*f.max_new_tokens) : json(nullptr)},
           {"embedding_model", or_null(f.embedding_model)},
           {"embedding_layer", f.embedding_layer > 0 ? json(f.embedding_layer) : json("last")},
           {"add_bos", model != nullptr && model->add_bos ? json(*model->add_bos) : json(nullptr)},
@@ -271,6 +274,9 @@ void add_eval_command(CLI::App& app, Action& run) {
                   "bertscore and coherence read this layer (the model cut to its first L blocks; 0 = the last)")
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--seed", flags->seed, "sampling seed of generate tasks")->capture_default_str();
+  cmd->add_option("-n,--max-new-tokens", flags->max_new_tokens, "generate tasks: the most tokens generated, over the "
+                  "task file's (lm-eval's --gen_kwargs max_gen_toks)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));

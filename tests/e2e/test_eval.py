@@ -129,6 +129,15 @@ class FieldFlags(TempDirCase):
         self.assertEqual(json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", "arc_easy", "--limit", "2", "--device",
                                          "cpu", "--json"]).stdout)["config"]["engine"]["gpu_layers"], 0)
 
+    def test_max_new_tokens_caps_generation(self):
+        out = self.dir / "short"
+        res = json.loads(run([QUALM, "eval", "-m", MODEL, "--tasks", "qa", "--limit", "3", "-n", "3", "--json",
+                              "--out", out]).stdout)
+        self.assertEqual(res["config"]["max_new_tokens"], 3)
+        rows = [json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()]
+        self.assertEqual(len(rows), 3)
+        self.assertTrue(all(0 < r["output_tokens"] <= 3 for r in rows), [r["output_tokens"] for r in rows])
+
     def test_lm_eval_options_without_an_equivalent_name_the_qualm_one(self):
         proc = run([QUALM, "eval", "--model_args", f"pretrained={MODEL},dtype=float16", "--tasks", "arc_easy"],
                    check=False)
