@@ -14,10 +14,10 @@ json benchmarks(const RunData& run) {
   std::map<Key, std::pair<int64_t, int64_t>> counts;       // correct, n
   std::vector<Key> order;
   std::map<std::string, std::string> group_of;
-  auto add = [&](const ConfigKey& l, const std::string& task, const std::string& metric, double v) {
+  auto add = [&](const ConfigKey& l, const std::string& task, const std::string& metric, bool correct) {
     const Key key{l, task, metric};
     if (!counts.count(key)) order.push_back(key);
-    counts[key].first += v > 0.5 ? 1 : 0;
+    counts[key].first += correct ? 1 : 0;
     counts[key].second += 1;
   };
   for (const SampleRecord* r : run.ok_records()) {
@@ -27,10 +27,11 @@ json benchmarks(const RunData& run) {
     const std::string group = t != run.tasks.end() ? t->second.group : std::string();
     group_of[task] = group;
     for (const auto& [metric, value] : r->metrics) {
-      const auto v = r->metric(metric);
-      if (!v) continue;
-      add(r->config, task, metric, *v);
-      if (!group.empty()) add(r->config, group, metric, *v);
+      // A scored metric counts the record; its pred and gold say whether it was right.
+      const auto correct = r->chose_gold(metric);
+      if (!r->metric(metric) || !correct) continue;
+      add(r->config, task, metric, *correct);
+      if (!group.empty()) add(r->config, group, metric, *correct);
     }
   }
   json out = json::array();

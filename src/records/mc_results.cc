@@ -7,13 +7,6 @@ namespace {
 
 const std::vector<std::string> kAllMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
 
-bool predicted(const McDocScore& s, const std::string& name, int gold) {
-  if (name == "acc_norm") return s.pred_norm == gold;
-  if (name == "acc_bytes") return s.pred_bytes == gold;
-  if (name == "acc_token_mean") return s.pred_token_mean == gold;
-  return s.pred_acc == gold;
-}
-
 }  // namespace
 
 std::vector<std::string> task_metrics(const TaskSpec& spec) { return spec.metrics.empty() ? kAllMetrics : spec.metrics; }
@@ -62,7 +55,7 @@ SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config
   r.truncated = static_cast<bool>(scores.truncated[doc]);
   r.unknown_tokens = s.unknown_tokens;
   r.split_differs = s.split_differs;
-  for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = predicted(s, name, d.gold) ? 1.0 : 0.0;
+  for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = *r.chose_gold(name) ? 1.0 : 0.0;
   r.source = task.wheres[doc];
   return r;
 }

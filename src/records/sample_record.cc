@@ -155,6 +155,18 @@ json metrics_json(const std::map<std::string, double>& metrics) {
   return out;
 }
 
+int64_t McPredictions::of(std::string_view metric) const {
+  if (metric == "acc_norm") return acc_norm;
+  if (metric == "acc_bytes") return acc_bytes;
+  if (metric == "acc_token_mean") return acc_token_mean;
+  return acc;
+}
+
+std::optional<bool> SampleRecord::chose_gold(std::string_view metric) const {
+  if (!pred || !gold) return std::nullopt;
+  return pred->of(metric) == *gold;
+}
+
 std::optional<double> SampleRecord::metric(const std::string& name) const {
   const auto it = metrics.find(name);
   if (it == metrics.end() || std::isnan(it->second)) return std::nullopt;

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/task_spec.h"
@@ -44,6 +45,8 @@ struct ChoiceRecord {
 struct McPredictions {
   int64_t acc = 0, acc_norm = 0, acc_bytes = 0, acc_token_mean = 0;
   auto operator<=>(const McPredictions&) const = default;
+  // The choice a metric scores: acc_norm, acc_bytes or acc_token_mean's, else acc's.
+  int64_t of(std::string_view metric) const;
 };
 
 struct SampleRecord {
@@ -85,6 +88,9 @@ struct SampleRecord {
   RecordKey key() const { return {config, task_name, sample_id, rep}; }
   // A metric's value; nullopt where it is absent or NaN (null in the file).
   std::optional<double> metric(const std::string& name) const;
+  // Multiple choice: whether the choice `metric` scores (McPredictions::of) is the gold one;
+  // nullopt for a record without pred and gold.
+  std::optional<bool> chose_gold(std::string_view metric) const;
 
   nlohmann::json to_json() const;  // with metrics_json(metrics)
   // Throws InputError naming `where` (file:line) and the key when a key SPEC S5 requires is

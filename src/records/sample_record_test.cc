@@ -69,6 +69,15 @@ TEST(SampleRecordTest, ReadsTypedFields) {
   EXPECT_FALSE(failed.raw_output->has_value());
 }
 
+TEST(SampleRecordTest, ChoseGoldReadsTheMetricsPrediction) {
+  const SampleRecord mc = SampleRecord::from_json(json::parse(kLines[2]), "x");  // gold 0
+  EXPECT_EQ(mc.chose_gold("acc"), false);                                         // picked 1
+  EXPECT_EQ(mc.chose_gold("acc_norm"), true);                                     // picked 0
+  EXPECT_EQ(mc.chose_gold("acc_bytes"), false);
+  const SampleRecord gen = SampleRecord::from_json(json::parse(kLines[0]), "x");
+  EXPECT_EQ(gen.chose_gold("acc"), std::nullopt);
+}
+
 TEST(SampleRecordTest, AMissingOrMistypedKeyNamesTheLineAndKey) {
   json r = json::parse(kLines[0]);
   r.erase("task_name");
