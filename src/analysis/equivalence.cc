@@ -165,16 +165,16 @@ json loglikelihood_delta(const RunData& run, const std::string& a, const std::st
 }
 
 json accuracy(const RunData& run, const Blocks& blocks) {
-  // metric "acc" of multiple-choice records, and pred for answer identity.
-  // backend -> item -> (acc, pred)
-  std::map<std::string, std::map<std::string, std::pair<double, std::optional<McPredictions>>>> items;
+  // Whether acc chose the gold answer in multiple-choice records, and pred for answer identity.
+  // backend -> item -> (acc chose gold, pred)
+  std::map<std::string, std::map<std::string, std::pair<bool, McPredictions>>> items;
   std::map<std::string, std::map<std::string, std::vector<double>>> lls;  // backend -> item -> per choice
   for (const SampleRecord* r : run.ok_records()) {
     const ConfigKey& l = r->config;
     if (run.kind_of(*r) != TaskKind::kMultipleChoice || !blocks.complete.count(l.model + "/" + l.variant)) continue;
-    const auto acc = r->metric("acc");
-    if (!acc) continue;
-    items[l.backend][item_key(*r)] = {*acc, r->pred};
+    const auto correct = r->chose_gold("acc");
+    if (!r->metric("acc") || !correct) continue;
+    items[l.backend][item_key(*r)] = {*correct, *r->pred};
     std::vector<double>& choice_lls = lls[l.backend][item_key(*r)];
     for (const ChoiceRecord& c : r->choices.value_or(std::vector<ChoiceRecord>{})) {
       if (!std::isnan(c.loglikelihood)) choice_lls.push_back(c.loglikelihood);  // NaN: null in the file
@@ -190,7 +190,7 @@ json accuracy(const RunData& run, const Blocks& blocks) {
         const auto it = b.find(key);
         if (it == b.end()) continue;
         ++n;
-        const bool ca = va.first > 0.5, cb = it->second.first > 0.5;
+        const bool ca = va.first, cb = it->second.first;
         correct_a += ca;
         correct_b += cb;
         a_only += ca && !cb;

@@ -56,6 +56,7 @@ TEST(BackendEquivalence, McNemarAndDifferingAnswers) {
     json rg = record("f32", "gpu", "arc", i, {{"acc", gpu_right[i]}}, "multiple_choice");
     rc["pred"] = pred(cpu_right[i] ? 0 : 1);
     rg["pred"] = pred(gpu_right[i] ? 0 : (i == 4 ? 1 : 2));
+    rc["gold"] = rg["gold"] = 0;
     recs.push_back(rc);
     recs.push_back(rg);
   }
