@@ -19,37 +19,29 @@ using nlohmann::json;
 
 constexpr int kResamples = 10000;
 
-// One side's ok records of one label, by (task_name, sample_id, rep), kld tasks left out.
+// One side's ok records of one label, by (task_name, sample_id, rep) (the record's key with the
+// label left out, so that both sides' keys match), kld tasks left out.
 struct Side {
-  std::map<std::string, const json*> by_key;
-  std::vector<std::string> order;
+  std::map<RecordKey, const SampleRecord*> by_key;
+  std::vector<RecordKey> order;
 };
 
-std::string sample_key(const json& r) {
-  return r.value("task_name", "") + '\x1f' + r.value("sample_id", json()).dump() + '\x1f' + r.value("rep", json(0)).dump();
-}
+RecordKey sample_key(const SampleRecord& r) { return {{}, r.task_name, r.sample_id, r.rep}; }
 
-Side side_of(const RunData& run, const Label& label) {
+Side side_of(const RunData& run, const ConfigKey& label) {
   Side s;
-  for (const json* r : run.ok_records()) {
-    if (label_of(*r) != label || run.kind_of(*r) == "kld") continue;
-    const std::string key = sample_key(*r);
+  for (const SampleRecord* r : run.ok_records()) {
+    if (r->config != label || run.kind_of(*r) == TaskKind::kKld) continue;
+    const RecordKey key = sample_key(*r);
     if (s.by_key.emplace(key, r).second) s.order.push_back(key);
   }
   return s;
 }
 
-// The record's metrics object, or null.
-const json* metrics_of(const json& r) {
-  const auto it = r.find("metrics");
-  return it != r.end() && it->is_object() ? &*it : nullptr;
-}
-
 // A row's task: the group for grouped subtasks (mmlu_*), else the task.
-std::string row_task(const RunData& run, const json& r) {
-  const std::string task = r.value("task_name", "");
-  const auto it = run.tasks.find(task);
-  return it != run.tasks.end() && !it->second.group.empty() ? it->second.group : task;
+std::string row_task(const RunData& run, const SampleRecord& r) {
+  const auto it = run.tasks.find(r.task_name);
+  return it != run.tasks.end() && !it->second.group.empty() ? it->second.group : r.task_name;
 }
 
 // One (task, metric) of both runs on the samples both have: each sample's state, aggregated
@@ -61,7 +53,7 @@ struct Paired {
 };
 
 // Which row a record feeds: a task name, or nullopt to leave it out.
-using RowOf = std::function<std::optional<std::string>(const RunData&, const json&)>;
+using RowOf = std::function<std::optional<std::string>(const RunData&, const SampleRecord&)>;
 
 struct Rows {
   std::vector<std::pair<std::string, std::string>> order;  // (task, metric)
@@ -78,13 +70,13 @@ struct Rows {
 
 Rows collect(const RunData& brun, const Side& b, const RunData& crun, const Side& c, const RowOf& row_of) {
   Rows rows;
-  for (const std::string& key : c.order) {
-    const json& rc = *c.by_key.at(key);
+  for (const RecordKey& key : c.order) {
+    const SampleRecord& rc = *c.by_key.at(key);
     const auto task = row_of(crun, rc);
-    if (!task || !metrics_of(rc)) continue;
+    if (!task) continue;
     const auto rb = b.by_key.find(key);
-    for (const auto& [metric, value] : metrics_of(rc)->items()) {
-      if (!metric_value(rc, metric) || !metric_range(metric)) continue;
+    for (const auto& [metric, value] : rc.metrics) {
+      if (!rc.metric(metric) || !metric_range(metric)) continue;
       Paired& p = rows.at(*task, metric);
       const auto cv = p.aggregation->state(rc);
       std::optional<std::vector<double>> bv;
@@ -97,14 +89,14 @@ Rows collect(const RunData& brun, const Side& b, const RunData& crun, const Side
       }
     }
   }
-  for (const std::string& key : b.order) {
-    const json& rb = *b.by_key.at(key);
+  for (const RecordKey& key : b.order) {
+    const SampleRecord& rb = *b.by_key.at(key);
     const auto task = row_of(brun, rb);
-    if (!task || !metrics_of(rb)) continue;
+    if (!task) continue;
     const auto rc = c.by_key.find(key);
-    for (const auto& [metric, value] : metrics_of(rb)->items()) {
-      if (!metric_value(rb, metric) || !metric_range(metric)) continue;
-      if (rc == c.by_key.end() || !metric_value(*rc->second, metric)) ++rows.at(*task, metric).only_baseline;
+    for (const auto& [metric, value] : rb.metrics) {
+      if (!rb.metric(metric) || !metric_range(metric)) continue;
+      if (rc == c.by_key.end() || !rc->second->metric(metric)) ++rows.at(*task, metric).only_baseline;
     }
   }
   return rows;
@@ -160,16 +152,15 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
   // per sample: per metric the (baseline, candidate) states, empty where unpaired
   using States = std::array<std::vector<double>, 2>;
   std::vector<std::vector<States>> rows;
-  for (const std::string& key : c.order) {
-    const json& rc = *c.by_key.at(key);
+  for (const RecordKey& key : c.order) {
+    const SampleRecord& rc = *c.by_key.at(key);
     const auto rb = b.by_key.find(key);
-    if (rb == b.by_key.end() || !metrics_of(rc) || crun.kind_of(rc) != "generate" ||
-        brun.kind_of(*rb->second) != "generate") {
+    if (rb == b.by_key.end() || crun.kind_of(rc) != TaskKind::kGenerate || brun.kind_of(*rb->second) != TaskKind::kGenerate) {
       continue;
     }
     std::vector<States> row(metrics.size());
-    for (const auto& [metric, value] : metrics_of(rc)->items()) {
-      if (!metric_value(rc, metric) || !metric_value(*rb->second, metric) || !metric_range(metric)) continue;
+    for (const auto& [metric, value] : rc.metrics) {
+      if (!rc.metric(metric) || !rb->second->metric(metric) || !metric_range(metric)) continue;
       size_t m = std::find(metrics.begin(), metrics.end(), metric) - metrics.begin();
       if (m == metrics.size()) {
         metrics.push_back(metric);
@@ -213,15 +204,15 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
 
 // Round `round` of pair_labels: pairs labels left on both sides whose key agrees, when the key
 // leaves exactly one label on each side.
-void pair_round(std::vector<Label>& base, std::vector<Label>& cand, std::vector<LabelPair>& out,
-                const std::function<std::string(const Label&)>& key, const std::string& name) {
+void pair_round(std::vector<ConfigKey>& base, std::vector<ConfigKey>& cand, std::vector<LabelPair>& out,
+                const std::function<std::string(const ConfigKey&)>& key, const std::string& name) {
   std::map<std::string, int> nb, nc;
-  for (const Label& l : base) ++nb[key(l)];
-  for (const Label& l : cand) ++nc[key(l)];
-  std::vector<Label> rest;
-  for (const Label& c : cand) {
+  for (const ConfigKey& l : base) ++nb[key(l)];
+  for (const ConfigKey& l : cand) ++nc[key(l)];
+  std::vector<ConfigKey> rest;
+  for (const ConfigKey& c : cand) {
     const std::string k = key(c);
-    const auto b = std::find_if(base.begin(), base.end(), [&](const Label& l) { return key(l) == k; });
+    const auto b = std::find_if(base.begin(), base.end(), [&](const ConfigKey& l) { return key(l) == k; });
     if (b != base.end() && nb[k] == 1 && nc[k] == 1) {
       out.push_back({*b, c, name});
       base.erase(b);
@@ -239,15 +230,15 @@ const std::vector<std::string>& key_metrics() {
   return kKey;
 }
 
-Pairing pair_labels(const std::vector<Label>& baseline, const std::vector<Label>& candidate) {
-  std::vector<Label> base = baseline, cand = candidate;
+Pairing pair_labels(const std::vector<ConfigKey>& baseline, const std::vector<ConfigKey>& candidate) {
+  std::vector<ConfigKey> base = baseline, cand = candidate;
   std::vector<LabelPair> found;
-  pair_round(base, cand, found, [](const Label& l) { return l.str(); }, "label");
-  pair_round(base, cand, found, [](const Label& l) { return l.model + "/" + l.backend; }, "model+backend");
-  pair_round(base, cand, found, [](const Label& l) { return l.model; }, "model");
-  pair_round(base, cand, found, [](const Label&) { return std::string(); }, "only label");
+  pair_round(base, cand, found, [](const ConfigKey& l) { return l.str(); }, "label");
+  pair_round(base, cand, found, [](const ConfigKey& l) { return l.model + "/" + l.backend; }, "model+backend");
+  pair_round(base, cand, found, [](const ConfigKey& l) { return l.model; }, "model");
+  pair_round(base, cand, found, [](const ConfigKey&) { return std::string(); }, "only label");
   Pairing p;
-  for (const Label& c : candidate) {  // candidate order
+  for (const ConfigKey& c : candidate) {  // candidate order
     for (const LabelPair& f : found) {
       if (f.candidate == c) p.pairs.push_back(f);
     }
@@ -257,11 +248,11 @@ Pairing pair_labels(const std::vector<Label>& baseline, const std::vector<Label>
   return p;
 }
 
-json compare_pair(const RunData& brun, const Label& bl, const RunData& crun, const Label& cl,
+json compare_pair(const RunData& brun, const ConfigKey& bl, const RunData& crun, const ConfigKey& cl,
                   const std::string& paired_by) {
   const Side b = side_of(brun, bl), c = side_of(crun, cl);
   const std::string stream = "compare|" + bl.str() + "|" + cl.str() + "|";
-  json out = {{"baseline", label_json(bl)}, {"candidate", label_json(cl)}, {"paired_by", paired_by}};
+  json out = {{"baseline", config_json(bl)}, {"candidate", config_json(cl)}, {"paired_by", paired_by}};
 
   int64_t paired = 0;
   for (const auto& [key, r] : c.by_key) paired += b.by_key.count(key);
@@ -270,7 +261,7 @@ json compare_pair(const RunData& brun, const Label& bl, const RunData& crun, con
                     {"only_candidate", static_cast<int64_t>(c.by_key.size()) - paired}};
 
   json tasks = json::array();
-  Rows per_task = collect(brun, b, crun, c, [](const RunData& run, const json& r) { return row_task(run, r); });
+  Rows per_task = collect(brun, b, crun, c, [](const RunData& run, const SampleRecord& r) { return row_task(run, r); });
   for (const auto& [task, metric] : per_task.order) {
     json row = {{"task_name", task}};
     row.update(delta_row(per_task.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + task + "|" + metric)));
@@ -279,8 +270,8 @@ json compare_pair(const RunData& brun, const Label& bl, const RunData& crun, con
   out["tasks"] = tasks;
 
   json overall = json::array();
-  Rows pooled = collect(brun, b, crun, c, [](const RunData& run, const json& r) -> std::optional<std::string> {
-    if (run.kind_of(r) != "generate") return std::nullopt;
+  Rows pooled = collect(brun, b, crun, c, [](const RunData& run, const SampleRecord& r) -> std::optional<std::string> {
+    if (run.kind_of(r) != TaskKind::kGenerate) return std::nullopt;
     return std::string("*");
   });
   json key_present = json::array();
@@ -311,8 +302,8 @@ json compare_runs(const RunData& baseline, const RunData& candidate) {
   json pairs = json::array();
   for (const LabelPair& lp : p.pairs) pairs.push_back(compare_pair(baseline, lp.baseline, candidate, lp.candidate, lp.paired_by));
   json only_b = json::array(), only_c = json::array();
-  for (const Label& l : p.only_baseline) only_b.push_back(label_json(l));
-  for (const Label& l : p.only_candidate) only_c.push_back(label_json(l));
+  for (const ConfigKey& l : p.only_baseline) only_b.push_back(config_json(l));
+  for (const ConfigKey& l : p.only_candidate) only_c.push_back(config_json(l));
   return {{"baseline_run", run_json(baseline)},
           {"candidate_run", run_json(candidate)},
           {"key_metrics", key_metrics()},
@@ -325,9 +316,9 @@ json compare_runs(const RunData& baseline, const RunData& candidate) {
 }
 
 json quantization_impact(const RunData& run) {
-  std::map<std::pair<std::string, std::string>, Label> first;  // (model, backend) -> first variant
+  std::map<std::pair<std::string, std::string>, ConfigKey> first;  // (model, backend) -> first variant
   json pairs = json::array();
-  for (const Label& l : run.labels()) {
+  for (const ConfigKey& l : run.labels()) {
     const auto [it, inserted] = first.try_emplace({l.model, l.backend}, l);
     if (!inserted) pairs.push_back(compare_pair(run, it->second, run, l, "first variant"));
   }

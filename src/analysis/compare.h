@@ -40,13 +40,13 @@ namespace qualm::analysis {
 const std::vector<std::string>& key_metrics();
 
 struct LabelPair {
-  Label baseline, candidate;
+  ConfigKey baseline, candidate;
   std::string paired_by;  // "label", "model+backend", "model", "only label"
 };
 
 struct Pairing {
   std::vector<LabelPair> pairs;                 // in candidate order
-  std::vector<Label> only_baseline, only_candidate;
+  std::vector<ConfigKey> only_baseline, only_candidate;
 };
 
 // How labels of two runs pair, each label at most once, in rounds:
@@ -56,11 +56,11 @@ struct Pairing {
 //   3. the same model, when each side has exactly one label of it left (TR124 S17: FP16 on
 //      transformers vs the Ollama quantization);
 //   4. when each side has exactly one label left at all (models named differently).
-Pairing pair_labels(const std::vector<Label>& baseline, const std::vector<Label>& candidate);
+Pairing pair_labels(const std::vector<ConfigKey>& baseline, const std::vector<ConfigKey>& candidate);
 
 // One pair (see above). `baseline` and `candidate` may be the same run.
-nlohmann::json compare_pair(const RunData& baseline_run, const Label& baseline, const RunData& candidate_run,
-                            const Label& candidate, const std::string& paired_by);
+nlohmann::json compare_pair(const RunData& baseline_run, const ConfigKey& baseline, const RunData& candidate_run,
+                            const ConfigKey& candidate, const std::string& paired_by);
 
 // compare.json: {baseline_run {dir, run_id, experiment}, candidate_run {...}, key_metrics,
 //   pairs [...], unpaired {baseline [labels], candidate [labels]}, note}.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_records.h"
+
 namespace qualm::analysis {
 namespace {
 
@@ -37,7 +39,7 @@ RunData two_variant_run() {
       rec("Q4_0", "mmlu_b", 0, {{"acc", 0.0}}),
       rec("Q4_0", "kld_suite", 0, {{"kld_mean", 0.01}}),
   };
-  return make_run_data(kManifest, r);
+  return testing::run_of(kManifest, r);
 }
 
 const json* row(const json& rows, const std::string& task, const std::string& metric) {
@@ -105,7 +107,7 @@ TEST(CompareTest, ConstantShiftHasAPointInterval) {
     r.push_back(rec("f32", "summarization", i, {{"rouge_l", 0.1 * i}}));
     r.push_back(rec("Q8_0", "summarization", i, {{"rouge_l", 0.1 * i + 0.05}}));
   }
-  const json p = quantization_impact(make_run_data(kManifest, r))["pairs"][0];
+  const json p = quantization_impact(testing::run_of(kManifest, r))["pairs"][0];
   const json& rouge = p["overall"][0];
   EXPECT_NEAR(rouge["delta"].get<double>(), 0.05, 1e-12);
   EXPECT_NEAR(rouge["delta_ci_low"].get<double>(), 0.05, 1e-12);
@@ -114,27 +116,27 @@ TEST(CompareTest, ConstantShiftHasAPointInterval) {
 }
 
 TEST(CompareTest, OneVariantHasNoPairs) {
-  const json q = quantization_impact(make_run_data(kManifest, {rec("f32", "summarization", 0, {{"rouge_l", 0.5}})}));
+  const json q = quantization_impact(testing::run_of(kManifest, {rec("f32", "summarization", 0, {{"rouge_l", 0.5}})}));
   EXPECT_TRUE(q["pairs"].empty());
   EXPECT_EQ(q["note"], "no model has a second variant on the same backend");
 }
 
 TEST(CompareTest, PairLabelsInRounds) {
-  const std::vector<Label> base = {{"a", "f16", "gpu"}, {"b", "f16", "cpu"}, {"c", "f16", "gpu"}, {"x", "f32", "cpu"},
+  const std::vector<ConfigKey> base = {{"a", "f16", "gpu"}, {"b", "f16", "cpu"}, {"c", "f16", "gpu"}, {"x", "f32", "cpu"},
                                    {"d", "f16", "cpu"}, {"d", "f32", "cpu"}};
-  const std::vector<Label> cand = {{"a", "f16", "gpu"}, {"b", "Q4_0", "cpu"}, {"c", "Q4_K_M", "ollama"},
+  const std::vector<ConfigKey> cand = {{"a", "f16", "gpu"}, {"b", "Q4_0", "cpu"}, {"c", "Q4_K_M", "ollama"},
                                    {"y", "Q8_0", "cpu"}, {"d", "Q4_0", "cpu"}};
   const Pairing p = pair_labels(base, cand);
   ASSERT_EQ(p.pairs.size(), 3u);
   EXPECT_EQ(p.pairs[0].paired_by, "label");
   EXPECT_EQ(p.pairs[1].paired_by, "model+backend");
-  EXPECT_EQ(p.pairs[1].baseline, (Label{"b", "f16", "cpu"}));
+  EXPECT_EQ(p.pairs[1].baseline, (ConfigKey{"b", "f16", "cpu"}));
   EXPECT_EQ(p.pairs[2].paired_by, "model");
-  EXPECT_EQ(p.pairs[2].baseline, (Label{"c", "f16", "gpu"}));
+  EXPECT_EQ(p.pairs[2].baseline, (ConfigKey{"c", "f16", "gpu"}));
   // d has two baseline variants on cpu: ambiguous, so it stays unpaired; so do x and y, as
   // more than one label is left on each side.
-  EXPECT_EQ(p.only_candidate, (std::vector<Label>{{"y", "Q8_0", "cpu"}, {"d", "Q4_0", "cpu"}}));
-  EXPECT_EQ(p.only_baseline, (std::vector<Label>{{"x", "f32", "cpu"}, {"d", "f16", "cpu"}, {"d", "f32", "cpu"}}));
+  EXPECT_EQ(p.only_candidate, (std::vector<ConfigKey>{{"y", "Q8_0", "cpu"}, {"d", "Q4_0", "cpu"}}));
+  EXPECT_EQ(p.only_baseline, (std::vector<ConfigKey>{{"x", "f32", "cpu"}, {"d", "f16", "cpu"}, {"d", "f32", "cpu"}}));
 
   const Pairing last = pair_labels({{"x", "f32", "cpu"}}, {{"y", "Q8_0", "gpu"}});
   ASSERT_EQ(last.pairs.size(), 1u);
@@ -148,7 +150,7 @@ TEST(CompareTest, CompareRunsPairsDifferentVariants) {
     c.push_back(rec("Q4_0", "summarization", i, {{"rouge_l", 0.4}, {"coherence", 0.6}}));
   }
   c.push_back(rec("Q4_0", "summarization", 9, {{"rouge_l", 0.4}}));
-  RunData base = make_run_data(kManifest, b), cand = make_run_data(kManifest, c);
+  RunData base = testing::run_of(kManifest, b), cand = testing::run_of(kManifest, c);
   const json out = compare_runs(base, cand);
   ASSERT_EQ(out["pairs"].size(), 1u);
   const json& p = out["pairs"][0];

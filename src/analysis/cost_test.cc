@@ -13,6 +13,7 @@
 #include "analysis/pareto.h"
 #include "analysis/router.h"
 #include "analysis/scaling.h"
+#include "analysis/test_records.h"
 #include "report/markdown_cost.h"
 
 namespace qualm::analysis {
@@ -28,7 +29,7 @@ json composite_row(const std::string& model, const std::string& backend, double 
 json plan_manifest(json costs) { return {{"plan", {{"tasks", json::array()}, {"costs", std::move(costs)}}}}; }
 
 RunData with_params(std::map<std::string, double> params) {
-  RunData run = make_run_data({}, {});
+  RunData run = testing::run_of({}, {});
   run.params = std::move(params);
   return run;
 }
@@ -38,7 +39,7 @@ json cost(const std::string& model, const std::string& backend, double usd) {
 }
 
 TEST(ParetoAnalysis, Tr124GpuRows) {
-  const RunData run = make_run_data(
+  const RunData run = testing::run_of(
       plan_manifest({cost("gpt2", "gpu", 0.023), cost("llama-1b", "gpu", 0.075), cost("phi-2", "gpu", 0.119),
                      cost("qwen-1.5b", "gpu", 0.129), cost("llama-3b", "gpu", 0.149)}),
       {});
@@ -58,13 +59,13 @@ TEST(ParetoAnalysis, Tr124GpuRows) {
 }
 
 TEST(ParetoAnalysis, NoCostTable) {
-  const json p = pareto(make_run_data({}, {}), json::array({composite_row("a", "cpu", 0.5)}));
+  const json p = pareto(testing::run_of({}, {}), json::array({composite_row("a", "cpu", 0.5)}));
   EXPECT_TRUE(p["points"].empty());
   EXPECT_NE(p["note"].get<std::string>().find("costs.csv"), std::string::npos);
 }
 
 TEST(ParetoAnalysis, AnyBackendCostRowAndZeroQuality) {
-  const RunData run = make_run_data(plan_manifest({cost("a", "", 1.0)}), {});
+  const RunData run = testing::run_of(plan_manifest({cost("a", "", 1.0)}), {});
   const json p = pareto(run, json::array({composite_row("a", "cpu", 0.0), composite_row("a", "gpu", 0.4)}));
   ASSERT_EQ(p["points"].size(), 2u);
   EXPECT_TRUE(p["points"][1]["quality_adjusted_cost"].is_null());  // quality 0
@@ -88,7 +89,7 @@ TEST(ScalingFit, OneFitPerVariantBackend) {
 }
 
 TEST(ScalingFit, TooFewParams) {
-  EXPECT_TRUE(scaling_fit(make_run_data({}, {}), json::array())["fits"].empty());
+  EXPECT_TRUE(scaling_fit(testing::run_of({}, {}), json::array())["fits"].empty());
   const RunData run = with_params({{"a", 1e9}, {"b", 1e9}});
   const json s = scaling_fit(run, json::array({composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)}));
   EXPECT_TRUE(s["fits"].empty());
@@ -121,7 +122,7 @@ TEST(TaskRouter, BestLabelPerTask) {
       {{"model", "a"}, {"variant", "f16"}, {"backend", "cpu"}, {"task_name", "arc"}, {"task_type", "multiple_choice"},
        {"error", nullptr}, {"metrics", {{"acc", 1.0}}}},
   };
-  const json r = task_router(make_run_data({}, records));
+  const json r = task_router(testing::run_of({}, records));
   ASSERT_EQ(r["tasks"].size(), 2u);
   EXPECT_EQ(r["tasks"][0]["task_name"], "summarization");
   EXPECT_EQ(r["tasks"][0]["best"], "a/f16/cpu");
@@ -140,7 +141,7 @@ TEST(TaskRouter, BestLabelPerTask) {
 }
 
 TEST(TaskRouter, NoGenerationRecords) {
-  const json r = task_router(make_run_data({}, {}));
+  const json r = task_router(testing::run_of({}, {}));
   EXPECT_TRUE(r["tasks"].empty());
   EXPECT_TRUE(r.contains("note"));
 }
@@ -161,7 +162,7 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
       kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
       kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2),
   };
-  const json s = kld_summary(make_run_data({}, records));
+  const json s = kld_summary(testing::run_of({}, records));
   ASSERT_EQ(s["rows"].size(), 1u);
   const json& r = s["rows"][0];
   EXPECT_EQ(r["n_docs"], 3);
@@ -183,7 +184,7 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
   EXPECT_EQ(r["most_harmed"], json({"code", "qa"}));
   EXPECT_EQ(r["flagged"], json({"code"}));
   EXPECT_EQ(r["checks"], json({{"ppl_delta", true}, {"same_top", false}, {"categories", false}}));
-  RunData lenient = make_run_data({}, records);
+  RunData lenient = testing::run_of({}, records);
   lenient.harm.max_category_kld = 0.1;
   lenient.harm.min_same_top = 0.75;
   const json l = kld_summary(lenient)["rows"][0];
@@ -192,7 +193,7 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
   EXPECT_EQ(kld_summary(lenient, 0.07)["rows"][0]["flagged"], json({"code"}));
 }
 
-TEST(KldSummary, NoRecords) { EXPECT_TRUE(kld_summary(make_run_data({}, {}))["rows"].empty()); }
+TEST(KldSummary, NoRecords) { EXPECT_TRUE(kld_summary(testing::run_of({}, {}))["rows"].empty()); }
 
 TEST(CostMarkdown, SectionsAndNotes) {
   std::ostringstream empty;
@@ -203,7 +204,7 @@ TEST(CostMarkdown, SectionsAndNotes) {
   EXPECT_NE(empty.str().find("## Quality-cost Pareto frontier\n\nnot computed"), std::string::npos);
   EXPECT_NE(empty.str().find("no params here"), std::string::npos);
 
-  const RunData run = make_run_data(plan_manifest({cost("a", "cpu", 0.2), cost("b", "cpu", 0.1)}), {});
+  const RunData run = testing::run_of(plan_manifest({cost("a", "cpu", 0.2), cost("b", "cpu", 0.1)}), {});
   const json summary = {{"pareto", pareto(run, {composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)})}};
   std::ostringstream out;
   report::write_pareto_markdown(out, summary);

@@ -30,10 +30,11 @@ std::string margin_text(double m) {
   return buf;
 }
 
-// (model|variant|task|sample_id|rep): the same prompt on every backend.
-std::string item_key(const json& r) {
-  return r.value("model", "") + "|" + r.value("variant", "") + "|" + r.value("task_name", "") + "|" +
-         std::to_string(r.value("sample_id", int64_t{0})) + "|" + std::to_string(r.value("rep", 0));
+// (model|variant|task|sample_id|rep): the same prompt on every backend. A text, whose order
+// is the order the tests see the values in.
+std::string item_key(const SampleRecord& r) {
+  return r.config.model + "|" + r.config.variant + "|" + r.task_name + "|" + std::to_string(r.sample_id) + "|" +
+         std::to_string(r.rep);
 }
 
 struct Blocks {
@@ -45,8 +46,8 @@ struct Blocks {
 Blocks find_blocks(const RunData& run) {
   Blocks b;
   std::map<std::string, std::set<std::string>> backends_of;  // model/variant -> backends
-  for (const json* r : run.ok_records()) {
-    const Label l = label_of(*r);
+  for (const SampleRecord* r : run.ok_records()) {
+    const ConfigKey& l = r->config;
     if (std::find(b.backends.begin(), b.backends.end(), l.backend) == b.backends.end()) b.backends.push_back(l.backend);
     backends_of[l.model + "/" + l.variant].insert(l.backend);
   }
@@ -60,15 +61,13 @@ Blocks find_blocks(const RunData& run) {
 // metric -> backend -> item -> value, over complete blocks.
 using Values = std::map<std::string, std::map<std::string, std::map<std::string, double>>>;
 
-Values collect(const RunData& run, const Blocks& blocks, const std::string& kind) {
+Values collect(const RunData& run, const Blocks& blocks, TaskKind kind) {
   Values v;
-  for (const json* r : run.ok_records()) {
-    const Label l = label_of(*r);
-    if (run.kind_of(*r) != kind || !blocks.complete.count(l.model + "/" + l.variant) || !(*r)["metrics"].is_object()) {
-      continue;
-    }
-    for (const auto& [metric, value] : (*r)["metrics"].items()) {
-      if (const auto x = metric_value(*r, metric)) v[metric][l.backend][item_key(*r)] = *x;
+  for (const SampleRecord* r : run.ok_records()) {
+    const ConfigKey& l = r->config;
+    if (run.kind_of(*r) != kind || !blocks.complete.count(l.model + "/" + l.variant)) continue;
+    for (const auto& [metric, value] : r->metrics) {
+      if (const auto x = r->metric(metric)) v[metric][l.backend][item_key(*r)] = *x;
     }
   }
   return v;
@@ -166,18 +165,19 @@ json loglikelihood_delta(const RunData& run, const std::string& a, const std::st
 }
 
 json accuracy(const RunData& run, const Blocks& blocks) {
-  // metric "acc" of multiple-choice records, and pred for answer identity.
-  std::map<std::string, std::map<std::string, std::pair<double, json>>> items;  // backend -> item -> (acc, pred)
-  std::map<std::string, std::map<std::string, std::vector<double>>> lls;      // backend -> item -> per choice
-  for (const json* r : run.ok_records()) {
-    const Label l = label_of(*r);
-    if (run.kind_of(*r) != "multiple_choice" || !blocks.complete.count(l.model + "/" + l.variant)) continue;
-    const auto acc = metric_value(*r, "acc");
-    if (!acc) continue;
-    items[l.backend][item_key(*r)] = {*acc, r->value("pred", json())};
+  // Whether acc chose the gold answer in multiple-choice records, and pred for answer identity.
+  // backend -> item -> (acc chose gold, pred)
+  std::map<std::string, std::map<std::string, std::pair<bool, McPredictions>>> items;
+  std::map<std::string, std::map<std::string, std::vector<double>>> lls;  // backend -> item -> per choice
+  for (const SampleRecord* r : run.ok_records()) {
+    const ConfigKey& l = r->config;
+    if (run.kind_of(*r) != TaskKind::kMultipleChoice || !blocks.complete.count(l.model + "/" + l.variant)) continue;
+    const auto correct = r->chose_gold("acc");
+    if (!r->metric("acc") || !correct) continue;
+    items[l.backend][item_key(*r)] = {*correct, *r->pred};
     std::vector<double>& choice_lls = lls[l.backend][item_key(*r)];
-    for (const json& c : r->value("choices", json::array())) {
-      if (c.contains("loglikelihood") && c["loglikelihood"].is_number()) choice_lls.push_back(c["loglikelihood"].get<double>());
+    for (const ChoiceRecord& c : r->choices.value_or(std::vector<ChoiceRecord>{})) {
+      if (!std::isnan(c.loglikelihood)) choice_lls.push_back(c.loglikelihood);  // NaN: null in the file
     }
   }
   json out = json::array();
@@ -190,7 +190,7 @@ json accuracy(const RunData& run, const Blocks& blocks) {
         const auto it = b.find(key);
         if (it == b.end()) continue;
         ++n;
-        const bool ca = va.first > 0.5, cb = it->second.first > 0.5;
+        const bool ca = va.first, cb = it->second.first;
         correct_a += ca;
         correct_b += cb;
         a_only += ca && !cb;
@@ -222,7 +222,7 @@ json backend_equivalence(const RunData& run) {
                                              : "no (model, variant) ran on every backend: no complete block";
     return out;
   }
-  const Values values = collect(run, blocks, "generate");
+  const Values values = collect(run, blocks, TaskKind::kGenerate);
   json metrics = json::array();
   json pairs = json::array();
   std::vector<double> p_values;

@@ -22,7 +22,7 @@ TEST(BackendEquivalence, MatchesScipyOnOneMetric) {
     recs.push_back(record("f32", "gpu", "qa", i, {{"rouge_l", b[i]}}));
   }
   recs.push_back(record("q4", "cpu", "qa", 0, {{"rouge_l", 0.9}}));  // q4 has no gpu: not a complete block
-  RunData d = make_run_data(json(), recs);
+  RunData d = testing::run_of(json(), recs);
   d.tost_margin = 0.2;
   const json e = backend_equivalence(d);
   EXPECT_EQ(e["complete_blocks"], json::array({"m/f32"}));
@@ -50,17 +50,19 @@ TEST(BackendEquivalence, McNemarAndDifferingAnswers) {
   std::vector<json> recs;
   // 5 items: cpu right on 0,1,2; gpu right on 0 and 3; answers differ on 1, 2, 3.
   const int cpu_right[] = {1, 1, 1, 0, 0}, gpu_right[] = {1, 0, 0, 1, 0};
+  const auto pred = [](int acc) { return json{{"acc", acc}, {"acc_norm", 0}, {"acc_bytes", 0}, {"acc_token_mean", 0}}; };
   for (int i = 0; i < 5; ++i) {
     json rc = record("f32", "cpu", "arc", i, {{"acc", cpu_right[i]}}, "multiple_choice");
     json rg = record("f32", "gpu", "arc", i, {{"acc", gpu_right[i]}}, "multiple_choice");
-    rc["pred"] = {{"acc", cpu_right[i] ? 0 : 1}};
-    rg["pred"] = {{"acc", gpu_right[i] ? 0 : (i == 4 ? 1 : 2)}};
+    rc["pred"] = pred(cpu_right[i] ? 0 : 1);
+    rg["pred"] = pred(gpu_right[i] ? 0 : (i == 4 ? 1 : 2));
+    rc["gold"] = rg["gold"] = 0;
     recs.push_back(rc);
     recs.push_back(rg);
   }
   recs.push_back(record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}}));
   recs.push_back(record("f32", "gpu", "qa", 0, {{"rouge_l", 0.5}}));
-  const json e = backend_equivalence(make_run_data(json(), recs));
+  const json e = backend_equivalence(testing::run_of(json(), recs));
   ASSERT_EQ(e["accuracy"].size(), 1u);
   const json& a = e["accuracy"][0];
   EXPECT_EQ(a["a_only_correct"], 2);
@@ -70,7 +72,7 @@ TEST(BackendEquivalence, McNemarAndDifferingAnswers) {
 }
 
 TEST(BackendEquivalence, OneBackendSaysSo) {
-  const json e = backend_equivalence(make_run_data(json(), {record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}})}));
+  const json e = backend_equivalence(testing::run_of(json(), {record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}})}));
   EXPECT_FALSE(e.contains("pairs"));
   EXPECT_EQ(e["note"], "one backend: nothing to compare");
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_records.h"
+
 namespace qualm::analysis {
 namespace {
 
@@ -25,7 +27,7 @@ TEST(ExamplesTest, SmallestSampleEveryLabelHas) {
   r.push_back(failed);
   r.push_back(rec("f32", "arc_easy", 0, 0, "mc"));
   r.back()["task_type"] = "multiple_choice";
-  const json e = side_by_side_examples(make_run_data(json::object(), r));
+  const json e = side_by_side_examples(testing::run_of(json::object(), r));
   ASSERT_EQ(e.size(), 2u);  // generate tasks only
   EXPECT_EQ(e[0]["task_name"], "qa");
   EXPECT_EQ(e[0]["sample_id"], 2);  // sample 1 failed on Q4_0: 2 is the smallest both have
@@ -40,15 +42,15 @@ TEST(ExamplesTest, SmallestSampleEveryLabelHas) {
   EXPECT_EQ(e[1]["outputs"].size(), 1u);
 }
 
-TEST(ExamplesTest, NumbersBeforeStringsAndMostLabels) {
-  std::vector<json> r = {rec("f32", "qa", "b", 0, "x"), rec("f32", "qa", 10, 0, "y"), rec("f32", "qa", 9, 0, "z"),
-                         rec("Q4_0", "qa", "b", 0, "w")};
-  const json e = side_by_side_examples(make_run_data(json::object(), r));
+TEST(ExamplesTest, MostLabelsThenSmallestId) {
+  std::vector<json> r = {rec("f32", "qa", 12, 0, "x"), rec("f32", "qa", 10, 0, "y"), rec("f32", "qa", 9, 0, "z"),
+                         rec("Q4_0", "qa", 12, 0, "w")};
+  const json e = side_by_side_examples(testing::run_of(json::object(), r));
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_EQ(e[0]["sample_id"], "b");  // the only one in both labels
+  EXPECT_EQ(e[0]["sample_id"], 12);  // the only one in both labels
   r.push_back(rec("Q4_0", "qa", 10, 0, "v"));
-  EXPECT_EQ(side_by_side_examples(make_run_data(json::object(), r))[0]["sample_id"], 10);
-  EXPECT_TRUE(side_by_side_examples(make_run_data(json::object(), {})).empty());
+  EXPECT_EQ(side_by_side_examples(testing::run_of(json::object(), r))[0]["sample_id"], 10);
+  EXPECT_TRUE(side_by_side_examples(testing::run_of(json::object(), {})).empty());
 }
 
 }  // namespace

@@ -23,11 +23,10 @@ std::string fmt(double x) {
   return buf;
 }
 
-bool task_matches(const RunData& run, const json& r, const std::string& task) {
+bool task_matches(const RunData& run, const SampleRecord& r, const std::string& task) {
   if (task.empty()) return true;
-  const std::string name = r.value("task_name", "");
-  if (name == task) return true;
-  const auto it = run.tasks.find(name);
+  if (r.task_name == task) return true;
+  const auto it = run.tasks.find(r.task_name);
   return it != run.tasks.end() && it->second.group == task;
 }
 
@@ -38,20 +37,23 @@ struct CellStats {
 
 // The label's matching values summarised as aggregate.csv does: the rows keyed by the gate's
 // task, or by the one task they come from, or "*".
-std::optional<CellStats> cell_stats(const RunData& run, const Label& label, const Gate& g) {
-  std::vector<json> picked;
+std::optional<CellStats> cell_stats(const RunData& run, const ConfigKey& label, const Gate& g) {
+  // Each a record of the label with the gate's metric alone.
+  std::vector<SampleRecord> picked;
   std::set<std::string> tasks;
-  for (const json* r : run.ok_records()) {
-    if (label_of(*r) != label || !task_matches(run, *r, g.task)) continue;
-    const auto v = metric_value(*r, g.metric);
+  for (const SampleRecord* r : run.ok_records()) {
+    if (r->config != label || !task_matches(run, *r, g.task)) continue;
+    const auto v = r->metric(g.metric);
     if (!v) continue;
-    tasks.insert(r->value("task_name", ""));
-    picked.push_back({{"model", label.model}, {"variant", label.variant}, {"backend", label.backend},
-                      {"metrics", {{g.metric, *v}}}});
+    tasks.insert(r->task_name);
+    SampleRecord p;
+    p.config = label;
+    p.metrics[g.metric] = *v;
+    picked.push_back(std::move(p));
   }
   if (picked.empty()) return std::nullopt;
   const std::string key = !g.task.empty() ? g.task : tasks.size() == 1 ? *tasks.begin() : "*";
-  for (json& p : picked) p["task_name"] = key;
+  for (SampleRecord& p : picked) p.task_name = key;
   const std::vector<AggregateRow> rows = aggregate_records(picked, run.seed);
   return CellStats{rows.at(0).n, rows.at(0).mean, rows.at(0).ci_low, rows.at(0).ci_high};
 }
@@ -78,17 +80,15 @@ std::string list(const std::set<std::string>& names) {
 // Why nothing matched: the model, the task or the metric the run lacks.
 std::string no_match_detail(const RunData& run, const Gate& g) {
   std::set<std::string> models, tasks, metrics;
-  for (const json* r : run.ok_records()) {
-    models.insert(r->value("model", ""));
-    if (!g.model.empty() && r->value("model", "") != g.model) continue;
-    tasks.insert(r->value("task_name", ""));
-    if (const auto t = run.tasks.find(r->value("task_name", "")); t != run.tasks.end() && !t->second.group.empty()) {
+  for (const SampleRecord* r : run.ok_records()) {
+    models.insert(r->config.model);
+    if (!g.model.empty() && r->config.model != g.model) continue;
+    tasks.insert(r->task_name);
+    if (const auto t = run.tasks.find(r->task_name); t != run.tasks.end() && !t->second.group.empty()) {
       tasks.insert(t->second.group);
     }
     if (!task_matches(run, *r, g.task)) continue;
-    if (const auto m = r->find("metrics"); m != r->end() && m->is_object()) {
-      for (const auto& [name, value] : m->items()) metrics.insert(name);
-    }
+    for (const auto& [name, value] : r->metrics) metrics.insert(name);
   }
   std::string out = "no records match: " + what_matches(g) + "; ";
   auto hint = [](const std::string& word, const std::set<std::string>& names) {
@@ -116,8 +116,8 @@ double pick(const CellStats& s, GateValue v) {
 }
 
 void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, json& out) {
-  std::vector<std::pair<Label, CellStats>> cells;
-  for (const Label& l : run.labels()) {
+  std::vector<std::pair<ConfigKey, CellStats>> cells;
+  for (const ConfigKey& l : run.labels()) {
     if (!g.model.empty() && l.model != g.model) continue;
     if (const auto s = cell_stats(run, l, g)) cells.emplace_back(l, *s);
   }
@@ -129,19 +129,19 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
     out.push_back(row);
     return;
   }
-  std::map<Label, Label> base_of;  // label -> its baseline label
+  std::map<ConfigKey, ConfigKey> base_of;  // label -> its baseline label
   if (g.needs_baseline() && baseline) {
     for (const LabelPair& p : pair_labels(baseline->labels(), run.labels()).pairs) base_of[p.candidate] = p.baseline;
   } else if (g.needs_baseline()) {
-    std::map<std::pair<std::string, std::string>, Label> first;
-    for (const Label& l : run.labels()) first.try_emplace({l.model, l.backend}, l);
-    for (const Label& l : run.labels()) base_of[l] = first.at({l.model, l.backend});
+    std::map<std::pair<std::string, std::string>, ConfigKey> first;
+    for (const ConfigKey& l : run.labels()) first.try_emplace({l.model, l.backend}, l);
+    for (const ConfigKey& l : run.labels()) base_of[l] = first.at({l.model, l.backend});
   }
   const RunData& base_run = baseline ? *baseline : run;
   size_t rows_before = out.size();
   for (const auto& [label, stats] : cells) {
     json row = base_row(g);
-    row.update(label_json(label));
+    row.update(config_json(label));
     row["n"] = stats.n;
     row["actual"] = finite_or_null(stats.mean);
     double threshold = g.value;
@@ -154,7 +154,7 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
       }
       if (!baseline && b->second == label) continue;  // the first variant is the baseline itself
       const auto bs = cell_stats(base_run, b->second, g);
-      json bj = label_json(b->second);
+      json bj = config_json(b->second);
       bj["n"] = bs ? bs->n : 0;
       row["baseline"] = bj;
       if (!bs) {
@@ -180,7 +180,7 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
   }
   if (out.size() == rows_before) {  // in qualm run, every match was its own baseline
     json row = base_row(g);
-    row.update(label_json(cells.front().first));
+    row.update(config_json(cells.front().first));
     row["detail"] = "baseline.* needs a baseline: in qualm run it is the model's first variant on the same backend, "
                     "and " + what_matches(g) + " has no other variant to compare (add a variant, or use qualm compare "
                     "BASELINE_RUN CANDIDATE_RUN)";

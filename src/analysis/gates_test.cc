@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_records.h"
 #include "records/aggregate.h"
 
 namespace qualm::analysis {
@@ -39,7 +40,7 @@ RunData run() {
   json failed = rec("n", "f32", "qa", 1, {{"rouge_l", 0.9}});
   failed["error"] = "decode failed";
   r.push_back(failed);
-  return make_run_data(kManifest, r);
+  return testing::run_of(kManifest, r);
 }
 
 TEST(GatesTest, NumberGateEachLabelMustPass) {
@@ -114,7 +115,7 @@ TEST(GatesTest, BaselineInRunIsTheFirstVariant) {
   EXPECT_EQ(res[0]["baseline"], json({{"model", "m"}, {"variant", "f32"}, {"backend", "cpu"}, {"n", 3}}));
   double ci_low = NAN;
   for (const AggregateRow& row : aggregate_records(d.records, d.seed)) {
-    if (row.variant == "f32" && row.model == "m" && row.task_name == "qa") ci_low = row.ci_low;
+    if (row.config.variant == "f32" && row.config.model == "m" && row.task_name == "qa") ci_low = row.ci_low;
   }
   EXPECT_EQ(res[0]["threshold"].get<double>(), ci_low);
   EXPECT_EQ(res[0]["status"], res[0]["actual"].get<double>() >= ci_low ? "PASS" : "FAIL");
@@ -137,9 +138,9 @@ TEST(GatesTest, BaselineInRunNeedsASecondVariant) {
 
 TEST(GatesTest, BaselineFromAnotherRun) {
   std::vector<json> b = {rec("m", "f16", "qa", 0, {{"rouge_l", 0.2}}), rec("m", "f16", "qa", 1, {{"rouge_l", 0.2}})};
-  const RunData base = make_run_data(kManifest, b);
+  const RunData base = testing::run_of(kManifest, b);
   std::vector<json> c = {rec("m", "Q8_0", "qa", 0, {{"rouge_l", 0.3}}), rec("m", "Q8_0", "qa", 1, {{"rouge_l", 0.1}})};
-  const RunData cand = make_run_data(kManifest, c);
+  const RunData cand = testing::run_of(kManifest, c);
   json res = evaluate_gates({"rouge_l@qa >= baseline.ci_high"}, cand, &base);
   ASSERT_EQ(res.size(), 1u);
   EXPECT_EQ(res[0]["status"], "PASS");  // 0.2 >= 0.2: the baseline CI of constant values is [0.2, 0.2]
@@ -149,7 +150,7 @@ TEST(GatesTest, BaselineFromAnotherRun) {
   // A candidate label with no counterpart in the baseline run is an error, not a pass.
   c.push_back(rec("other", "f32", "qa", 0, {{"rouge_l", 0.9}}));
   c.push_back(rec("other2", "f32", "qa", 0, {{"rouge_l", 0.9}}));
-  res = evaluate_gates({"rouge_l >= baseline.mean"}, make_run_data(kManifest, c), &base);
+  res = evaluate_gates({"rouge_l >= baseline.mean"}, testing::run_of(kManifest, c), &base);
   ASSERT_EQ(res.size(), 3u);
   EXPECT_EQ(res[0]["status"], "PASS");
   EXPECT_EQ(res[1]["status"], "ERROR");

@@ -19,24 +19,24 @@ struct Pool {
   double kld = 0, kld_sq = 0, same = 0, ln_ppl = 0;
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
 
-  void add(const json& r) {
-    const double n = metric_value(r, "n_tokens").value_or(0);
+  void add(const SampleRecord& r) {
+    const double n = r.metric("n_tokens").value_or(0);
     if (n <= 0) return;
-    const double k = metric_value(r, "kld_mean").value_or(NAN);
-    const double se = metric_value(r, "kld_stderr").value_or(0);
+    const double k = r.metric("kld_mean").value_or(NAN);
+    const double se = r.metric("kld_stderr").value_or(0);
     ++docs;
     tokens += n;
     kld += n * k;
     // E[x^2] of the document from its mean and stderr = sqrt((E[x^2] - mean^2) / (n - 1)).
     kld_sq += n * (se * se * (n - 1) + k * k);
-    same += n * metric_value(r, "same_top").value_or(NAN);
-    const auto ln = metric_value(r, "ln_ppl_ratio");
-    ln_ppl += n * (ln ? *ln : std::log(metric_value(r, "ppl_ratio").value_or(NAN)));
-    p50 += n * metric_value(r, "kld_median").value_or(NAN);
-    p90 += n * metric_value(r, "kld_p90").value_or(NAN);
-    p95 += n * metric_value(r, "kld_p95").value_or(NAN);
-    p99 += n * metric_value(r, "kld_p99").value_or(NAN);
-    max = std::max(max, metric_value(r, "kld_max").value_or(NAN));
+    same += n * r.metric("same_top").value_or(NAN);
+    const auto ln = r.metric("ln_ppl_ratio");
+    ln_ppl += n * (ln ? *ln : std::log(r.metric("ppl_ratio").value_or(NAN)));
+    p50 += n * r.metric("kld_median").value_or(NAN);
+    p90 += n * r.metric("kld_p90").value_or(NAN);
+    p95 += n * r.metric("kld_p95").value_or(NAN);
+    p99 += n * r.metric("kld_p99").value_or(NAN);
+    max = std::max(max, r.metric("kld_max").value_or(NAN));
   }
   double kld_mean() const { return kld / tokens; }
   double kld_stderr() const {
@@ -56,19 +56,18 @@ json kld_summary(const RunData& run) { return kld_summary(run, run.harm.max_cate
 json kld_summary(const RunData& run, double max_category_kld) {
   HarmThresholds harm = run.harm;
   harm.max_category_kld = max_category_kld;
-  using Key = std::tuple<Label, std::string, std::string>;  // label, task, base model
+  using Key = std::tuple<ConfigKey, std::string, std::string>;  // label, task, base model
   std::vector<Key> order;
   std::map<Key, Pool> pools;
   std::map<Key, std::vector<std::string>> category_order;
   std::map<Key, std::map<std::string, Pool>> categories;
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) != "kld") continue;
-    const Key key{label_of(*r), r->value("task_name", ""), r->value("base_model", "")};
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) != TaskKind::kKld) continue;
+    const Key key{r->config, r->task_name, r->base_model.value_or("")};
     if (!pools.count(key)) order.push_back(key);
     pools[key].add(*r);
-    const auto c = r->find("category");
-    if (c != r->end() && c->is_string()) {
-      const std::string name = c->get<std::string>();
+    if (r->category) {
+      const std::string& name = *r->category;
       if (!categories[key].count(name)) category_order[key].push_back(name);
       categories[key][name].add(*r);
     }
@@ -77,7 +76,7 @@ json kld_summary(const RunData& run, double max_category_kld) {
   for (const Key& key : order) {
     const Pool& p = pools.at(key);
     if (p.docs == 0) continue;
-    json row = label_json(std::get<0>(key));
+    json row = config_json(std::get<0>(key));
     row["task_name"] = std::get<1>(key);
     row["base_model"] = std::get<2>(key);
     row["n_docs"] = p.docs;

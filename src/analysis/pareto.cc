@@ -10,13 +10,6 @@ namespace qualm::analysis {
 
 using nlohmann::json;
 
-namespace {
-
-Label row_label(const json& row) {
-  return {row.value("model", ""), row.value("variant", ""), row.value("backend", "")};
-}
-
-}  // namespace
 
 json pareto(const RunData& run, const json& composite_rows) {
   if (run.costs.empty()) {
@@ -28,7 +21,7 @@ json pareto(const RunData& run, const json& composite_rows) {
   std::vector<stats::CostQuality> points;
   json missing = json::array();
   for (const json& row : composite_rows) {
-    const Label l = row_label(row);
+    const ConfigKey l = config_of(row);
     const auto cost = run.cost_of(l);
     const json& q = row.contains("composite") ? row["composite"] : json();
     if (!cost) {
@@ -49,8 +42,8 @@ json pareto(const RunData& run, const json& composite_rows) {
   });
   json out_points = json::array(), frontier = json::array();
   for (size_t i : order) {
-    const Label l = row_label(rows[i]);
-    json p = label_json(l);
+    const ConfigKey l = config_of(rows[i]);
+    json p = config_json(l);
     p["quality"] = points[i].quality;
     p["quality_ci_low"] = rows[i].value("ci_low", json());
     p["quality_ci_high"] = rows[i].value("ci_high", json());
@@ -59,7 +52,7 @@ json pareto(const RunData& run, const json& composite_rows) {
     p["quality_adjusted_cost"] = points[i].quality > 0 ? json(points[i].cost / points[i].quality) : json();
     p["on_frontier"] = static_cast<bool>(r.on_frontier[i]);
     json by = json::array();
-    for (size_t j : r.dominated_by[i]) by.push_back(row_label(rows[j]).str());
+    for (size_t j : r.dominated_by[i]) by.push_back(config_of(rows[j]).str());
     p["dominated_by"] = by;
     if (r.on_frontier[i]) frontier.push_back(l.str());
     out_points.push_back(p);

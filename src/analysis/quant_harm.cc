@@ -25,14 +25,14 @@ std::string fixed(double x, int digits) {
 
 // The task of `kind` to use: `preferred` when the run has it, else the first in the records
 // (with want_category, the first whose records carry a category, if any does).
-std::string pick_task(const RunData& run, const std::string& kind, const std::string& preferred, bool want_category) {
+std::string pick_task(const RunData& run, TaskKind kind, const std::string& preferred, bool want_category) {
   std::string first, first_with_category;
-  for (const json* r : run.ok_records()) {
+  for (const SampleRecord* r : run.ok_records()) {
     if (run.kind_of(*r) != kind) continue;
-    const std::string name = r->value("task_name", "");
+    const std::string& name = r->task_name;
     if (name == preferred) return name;
     if (first.empty()) first = name;
-    if (first_with_category.empty() && r->contains("category")) first_with_category = name;
+    if (first_with_category.empty() && r->category) first_with_category = name;
   }
   return want_category && !first_with_category.empty() ? first_with_category : first;
 }
@@ -84,25 +84,23 @@ struct GenSums {
   int64_t n = 0, completed = 0, non_degenerate = 0, with_repetition = 0, timed = 0;
   double ms = 0, speed_ms = 0, tokens = 0;
 
-  void add(const json& r, double min_repetition) {
+  void add(const SampleRecord& r, double min_repetition) {
     ++n;
-    if (r.contains("error") && !r["error"].is_null()) return;
-    const json c = r.value("candidate", json());
-    const bool non_empty = c.is_string() && std::any_of(c.get_ref<const std::string&>().begin(),
-                                                         c.get_ref<const std::string&>().end(),
-                                                         [](unsigned char ch) { return !std::isspace(ch); });
+    if (!r.ok()) return;
+    const bool non_empty = r.candidate && std::any_of(r.candidate->begin(), r.candidate->end(),
+                                                      [](unsigned char ch) { return !std::isspace(ch); });
     completed += non_empty ? 1 : 0;
-    if (const auto rep = metric_value(r, "repetition")) {
+    if (const auto rep = r.metric("repetition")) {
       ++with_repetition;
       non_degenerate += non_empty && *rep >= min_repetition ? 1 : 0;
     }
-    if (r.value("gen_time_ms", json()).is_number()) {
+    if (r.gen_time_ms) {
       ++timed;
-      ms += r["gen_time_ms"].get<double>();
+      ms += *r.gen_time_ms;
     }
-    if (r.value("gen_time_ms", json()).is_number() && r.value("output_tokens", json()).is_number()) {
-      speed_ms += r["gen_time_ms"].get<double>();  // a server that reported no count has no speed
-      tokens += r["output_tokens"].get<double>();
+    if (r.gen_time_ms && r.output_tokens) {
+      speed_ms += *r.gen_time_ms;  // a server that reported no count has no speed
+      tokens += static_cast<double>(*r.output_tokens);
     }
   }
   json rates() const {
@@ -132,7 +130,7 @@ json ppl_json(const PplSums& p) {
           {"word_perplexity", p.words > 0 ? finite_or_null(std::exp(-p.ll / p.words)) : json()}};
 }
 
-json threshold(const std::string& name, const Label& l, const json& figure, double limit, const std::string& op) {
+json threshold(const std::string& name, const ConfigKey& l, const json& figure, double limit, const std::string& op) {
   const json& value = figure["value"];
   json t = {{"name", name}, {"model", l.model}, {"backend", l.backend}, {"variant", l.variant},
             {"value", value}, {"limit", limit}, {"op", op}, {"status", "MISSING"}, {"by", nullptr},
@@ -238,31 +236,29 @@ json harm_figure(const json& m, const json& v, const std::string& name) {
 
 json quantization_harm(const RunData& run) {
   const HarmThresholds& limits = run.harm;
-  const std::string ppl_task = pick_task(run, "loglikelihood_rolling", "wikitext", false);
-  const std::string kld_task = pick_task(run, "kld", "prompt_suite_96_continuation_kld", true);
-  const std::string gen_task = pick_task(run, "generate", "prompt_suite_96", true);
+  const std::string ppl_task = pick_task(run, TaskKind::kRolling, "wikitext", false);
+  const std::string kld_task = pick_task(run, TaskKind::kKld, "prompt_suite_96_continuation_kld", true);
+  const std::string gen_task = pick_task(run, TaskKind::kGenerate, "prompt_suite_96", true);
 
-  std::map<Label, LabelFacts> facts;
-  for (const json& r : run.records) {  // error records count against the generation rates
-    const std::string task = r.value("task_name", "");
-    if (gen_task.empty() || task != gen_task) continue;
-    LabelFacts& f = facts[label_of(r)];
+  std::map<ConfigKey, LabelFacts> facts;
+  for (const SampleRecord& r : run.records) {  // error records count against the generation rates
+    if (gen_task.empty() || r.task_name != gen_task) continue;
+    LabelFacts& f = facts[r.config];
     f.gen.add(r, limits.non_degenerate_repetition);
-    const json c = r.value("category", json());
-    if (!c.is_string()) continue;
-    const std::string category = c.get<std::string>();
+    if (!r.category) continue;
+    const std::string& category = *r.category;
     if (!f.gen_categories.count(category)) f.gen_order.push_back(category);
     f.gen_categories[category].add(r, limits.non_degenerate_repetition);
   }
-  for (const json* r : run.ok_records()) {
-    if (ppl_task.empty() || r->value("task_name", "") != ppl_task) continue;
-    PplSums& p = facts[label_of(*r)].ppl;
-    const auto ll = metric_value(*r, "loglikelihood"), n = metric_value(*r, "n_tokens");
+  for (const SampleRecord* r : run.ok_records()) {
+    if (ppl_task.empty() || r->task_name != ppl_task) continue;
+    PplSums& p = facts[r->config].ppl;
+    const auto ll = r->metric("loglikelihood"), n = r->metric("n_tokens");
     if (!ll || !n) continue;
     ++p.docs;
     p.ll += *ll;
     p.tokens += *n;
-    p.words += metric_value(*r, "words").value_or(0);
+    p.words += r->metric("words").value_or(0);
   }
   const json kld = kld_summary(run);  // flags categories over run.harm.max_category_kld
   for (const json& row : kld["rows"]) {
@@ -273,37 +269,37 @@ json quantization_harm(const RunData& run) {
   std::map<std::pair<std::string, std::string>, FileFacts> files;
   std::map<std::string, std::vector<std::string>> variant_order;
   read_manifest_models(run.manifest, files, variant_order);
-  for (const Label& l : run.labels()) {  // variants the manifest lacks: in the order the runner wrote them
+  for (const ConfigKey& l : run.labels()) {  // variants the manifest lacks: in the order the runner wrote them
     auto& order = variant_order[l.model];
     if (std::find(order.begin(), order.end(), l.variant) == order.end()) order.push_back(l.variant);
   }
 
   // (model, backend) groups; variants in the experiment's order, the first being the base.
   std::vector<std::pair<std::string, std::string>> groups;
-  std::map<std::pair<std::string, std::string>, std::vector<Label>> members;
+  std::map<std::pair<std::string, std::string>, std::vector<ConfigKey>> members;
   for (const auto& [label, f] : facts) {
     const std::pair<std::string, std::string> key{label.model, label.backend};
     if (!members.count(key)) groups.push_back(key);
     members[key].push_back(label);
   }
-  auto rank = [&](const Label& l) {
+  auto rank = [&](const ConfigKey& l) {
     const auto& order = variant_order[l.model];
     return std::find(order.begin(), order.end(), l.variant) - order.begin();
   };
 
   json models = json::array(), thresholds = json::array();
   for (const auto& key : groups) {
-    std::vector<Label>& labels = members[key];
-    std::stable_sort(labels.begin(), labels.end(), [&](const Label& a, const Label& b) {
+    std::vector<ConfigKey>& labels = members[key];
+    std::stable_sort(labels.begin(), labels.end(), [&](const ConfigKey& a, const ConfigKey& b) {
       return std::make_pair(rank(a), a.variant) < std::make_pair(rank(b), b.variant);
     });
-    const Label& base = labels.front();
+    const ConfigKey& base = labels.front();
     const LabelFacts& bf = facts[base];
     const json base_ppl = ppl_json(bf.ppl);
     const FileFacts base_file = files[{base.model, base.variant}];
     const json base_speed = bf.gen.rates().is_object() ? bf.gen.rates()["tokens_per_s"] : json();
     json variants = json::array();
-    for (const Label& l : labels) {
+    for (const ConfigKey& l : labels) {
       const LabelFacts& f = facts[l];
       const FileFacts& file = files[{l.model, l.variant}];
       const bool is_base = l == base;
@@ -350,7 +346,7 @@ json quantization_harm(const RunData& run) {
                   {"variants", variants}};
     for (const json& v : variants) {
       if (v["is_base"].get<bool>()) continue;
-      const Label l{key.first, v["variant"].get<std::string>(), key.second};
+      const ConfigKey l{key.first, v["variant"].get<std::string>(), key.second};
       thresholds.push_back(threshold("ppl_delta_pct", l, harm_figure(model, v, "ppl_delta_pct"),
                                      limits.max_ppl_delta_pct, "|x| <="));
       thresholds.push_back(threshold("max_category_kld", l, harm_figure(model, v, "max_category_kld"),

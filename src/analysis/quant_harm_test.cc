@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "analysis/gates.h"
+#include "analysis/test_records.h"
 #include "config/gate.h"
 
 namespace qualm::analysis {
@@ -74,7 +75,7 @@ RunData harm_run() {
   failed["error"] = "decode failed";
   failed["gen_time_ms"] = nullptr;
   r.push_back(failed);
-  return make_run_data(manifest, r);
+  return testing::run_of(manifest, r);
 }
 
 const json& variant(const json& h, const std::string& name) {
@@ -198,9 +199,9 @@ TEST(QuantHarmTest, HarmGatesNeverPassSilently) {
   EXPECT_EQ(res[0]["status"], "FAIL");
   EXPECT_EQ(res[0]["detail"], "the quantization harm study has no model other; models: m");
 
-  std::vector<json> one_variant;
-  for (const json& r : run.records) {
-    if (r["variant"] == "f32") one_variant.push_back(r);
+  std::vector<SampleRecord> one_variant;
+  for (const SampleRecord& r : run.records) {
+    if (r.config.variant == "f32") one_variant.push_back(r);
   }
   res = evaluate_gates({"harm.same_top >= 0.9"}, make_run_data(run.manifest, one_variant), nullptr);
   ASSERT_EQ(res.size(), 1u);
@@ -209,7 +210,7 @@ TEST(QuantHarmTest, HarmGatesNeverPassSilently) {
 
   std::vector<json> no_kld = {rec("f32", "qa", "generate", 0, {{"rouge_l", 0.5}}),
                               rec("Q4_0", "qa", "generate", 0, {{"rouge_l", 0.4}})};
-  res = evaluate_gates({"harm.same_top >= 0.9"}, make_run_data(json::object(), no_kld), nullptr);
+  res = evaluate_gates({"harm.same_top >= 0.9"}, testing::run_of(json::object(), no_kld), nullptr);
   ASSERT_EQ(res.size(), 1u);
   EXPECT_EQ(res[0]["status"], "FAIL");
   EXPECT_EQ(res[0]["detail"], "no value: no kld task (add prompt_suite_96_continuation_kld)");
@@ -227,7 +228,7 @@ TEST(QuantHarmTest, EveryGateFigureIsDefined) {
 TEST(QuantHarmTest, MissingTasksAreNotPasses) {
   std::vector<json> records = {rec("f32", "qa", "generate", 0, {{"rouge_l", 0.5}}),
                                rec("Q4_0", "qa", "generate", 0, {{"rouge_l", 0.4}})};
-  const json h = quantization_harm(make_run_data(json::object(), records));
+  const json h = quantization_harm(testing::run_of(json::object(), records));
   ASSERT_EQ(h["thresholds"].size(), 3u);
   for (const json& t : h["thresholds"]) EXPECT_EQ(t["status"], "MISSING");
   EXPECT_EQ(h["models"][0]["base_variant"], "f32");  // without a manifest: the first written

@@ -24,7 +24,7 @@ constexpr int kCompositeResamples = 2000;
 using Row = std::vector<std::optional<std::vector<double>>>;
 
 struct LabelRows {
-  Label label;
+  ConfigKey label;
   std::vector<Row> rows;
 };
 
@@ -77,10 +77,10 @@ json composite(const RunData& run) {
   std::vector<std::string> metrics;
   std::map<std::string, size_t> metric_index;
   std::vector<LabelRows> labels;
-  std::map<Label, size_t> label_index;
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) != "generate" || !(*r)["metrics"].is_object()) continue;
-    for (const auto& [name, value] : (*r)["metrics"].items()) {
+  std::map<ConfigKey, size_t> label_index;
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) != TaskKind::kGenerate) continue;
+    for (const auto& [name, value] : r->metrics) {
       if (!metric_index.count(name)) {
         metric_index[name] = metrics.size();
         metrics.push_back(name);
@@ -89,9 +89,9 @@ json composite(const RunData& run) {
   }
   std::vector<const MetricAggregation*> aggregations;
   for (const std::string& m : metrics) aggregations.push_back(&metric_aggregation(m));
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) != "generate" || !(*r)["metrics"].is_object()) continue;
-    const Label l = label_of(*r);
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) != TaskKind::kGenerate) continue;
+    const ConfigKey& l = r->config;
     if (!label_index.count(l)) {
       label_index[l] = labels.size();
       labels.push_back({l, {}});
@@ -103,7 +103,7 @@ json composite(const RunData& run) {
 
   std::vector<json> rows;
   for (const LabelRows& lr : labels) {
-    json row = label_json(lr.label);
+    json row = config_json(lr.label);
     std::vector<const Row*> all;
     for (const Row& r : lr.rows) all.push_back(&r);
     int n_metrics = 0;
@@ -173,10 +173,11 @@ json task_rows(const RunData& run) { return task_rows(aggregate_records(run.reco
 json task_rows(std::span<const AggregateRow> rows) {
   json out = json::array();
   for (const AggregateRow& r : rows) {
-    out.push_back({{"model", r.model}, {"variant", r.variant}, {"backend", r.backend}, {"task_name", r.task_name},
-                   {"metric", r.metric}, {"n", r.n}, {"mean", finite_or_null(r.mean)}, {"std", finite_or_null(r.std)},
-                   {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)},
-                   {"aggregation", r.aggregation}});
+    json row = config_json(r.config);
+    row.update({{"task_name", r.task_name}, {"metric", r.metric}, {"n", r.n}, {"mean", finite_or_null(r.mean)},
+                {"std", finite_or_null(r.std)}, {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)},
+                {"aggregation", r.aggregation}});
+    out.push_back(std::move(row));
   }
   return out;
 }
@@ -208,27 +209,27 @@ json rank_by(const json& composite_rows, const std::string& field) {
 // Per generate task: each label's task composite (mean over the task's metrics) and the best.
 json rank_by_task(const RunData& run, const json& tasks) {
   std::set<std::string> generate;
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) == "generate") generate.insert((*r)["task_name"].get<std::string>());
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) == TaskKind::kGenerate) generate.insert(r->task_name);
   }
-  std::map<std::string, std::map<Label, std::pair<double, int>>> sums;
+  std::map<std::string, std::map<ConfigKey, std::pair<double, int>>> sums;
   std::vector<std::string> order;
   for (const json& row : tasks) {
     const std::string task = row["task_name"].get<std::string>();
     if (!generate.count(task) || !row["mean"].is_number()) continue;
     if (!sums.count(task)) order.push_back(task);
-    auto& s = sums[task][label_of(row)];
+    auto& s = sums[task][config_of(row)];
     s.first += row["mean"].get<double>();
     s.second += 1;
   }
   json out = json::array();
   for (const std::string& task : order) {
-    std::vector<std::pair<double, Label>> v;
+    std::vector<std::pair<double, ConfigKey>> v;
     for (const auto& [l, s] : sums[task]) v.push_back({s.first / s.second, l});
     std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     json rows = json::array();
     for (size_t i = 0; i < v.size(); ++i) {
-      json r = label_json(v[i].second);
+      json r = config_json(v[i].second);
       r["task_composite"] = v[i].first;
       r["rank"] = i + 1;
       rows.push_back(r);

@@ -19,7 +19,7 @@ RunData two_labels() {
       record("q4", "cpu", "qa", 1, {{"rouge_l", 0.1}}),  // repetition missing
       record("q4", "cpu", "arc", 0, {{"acc", 1.0}}, "multiple_choice"),  // outside the composite
   };
-  return make_run_data(json(), r);
+  return testing::run_of(json(), r);
 }
 
 TEST(Composite, MeanOfMetricMeansWithCiAndRanks) {
@@ -64,7 +64,7 @@ TEST(Rankings, LowerIsBetterMetricsRankAscending) {
   // kld_mean aggregates weighted by each document's scored tokens (records/metric_aggregation.h).
   std::vector<json> recs = {record("a", "cpu", "t", 0, {{"kld_mean", 0.3}, {"n_tokens", 10}}),
                             record("b", "cpu", "t", 0, {{"kld_mean", 0.1}, {"n_tokens", 10}})};
-  const RunData d = make_run_data(json(), recs);
+  const RunData d = testing::run_of(json(), recs);
   const json c = composite(d);
   const json r = rankings(d, c, task_rows(d));
   EXPECT_EQ(r["per_metric"]["kld_mean"]["rows"][0]["variant"], "b");

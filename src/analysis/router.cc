@@ -31,33 +31,33 @@ struct Cell {
 
 json task_router(const RunData& run) {
   std::vector<std::string> tasks;
-  std::map<std::string, std::map<Label, Cell>> cells;  // task -> label -> cell
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) != "generate" || !r->contains("metrics")) continue;
-    const std::string task = r->value("task_name", "");
+  std::map<std::string, std::map<ConfigKey, Cell>> cells;  // task -> label -> cell
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) != TaskKind::kGenerate) continue;
+    const std::string& task = r->task_name;
     Cell* cell = nullptr;
-    for (const auto& [metric, _] : (*r)["metrics"].items()) {
-      const auto v = metric_value(*r, metric);
+    for (const auto& [metric, _] : r->metrics) {
+      const auto v = r->metric(metric);
       if (!v || !higher_is_better(metric)) continue;
       if (!cells.count(task)) tasks.push_back(task);
-      cell = &cells[task][label_of(*r)];
+      cell = &cells[task][r->config];
       cell->metrics[metric].sum += *v;
       cell->metrics[metric].n += 1;
     }
-    if (cell) cell->samples.insert({r->value("sample_id", int64_t{0}), r->value("rep", int64_t{0})});
+    if (cell) cell->samples.insert({r->sample_id, r->rep});
   }
   if (tasks.empty()) {
     return {{"tasks", json::array()}, {"note", "no generation records: the router needs generate tasks"}};
   }
-  const std::vector<Label> labels = run.labels();  // first-appearance order breaks ties
+  const std::vector<ConfigKey> labels = run.labels();  // first-appearance order breaks ties
   json task_rows = json::array();
   double routed = 0;
   for (const std::string& task : tasks) {
-    const Label* best = nullptr;
-    const Label* second = nullptr;
+    const ConfigKey* best = nullptr;
+    const ConfigKey* second = nullptr;
     const auto& by_label = cells[task];
-    auto score = [&](const Label* l) { return by_label.at(*l).composite(); };
-    for (const Label& l : labels) {
+    auto score = [&](const ConfigKey* l) { return by_label.at(*l).composite(); };
+    for (const ConfigKey& l : labels) {
       if (!by_label.count(l)) continue;
       if (!best || score(&l) > score(best)) {
         second = best;
@@ -67,7 +67,7 @@ json task_router(const RunData& run) {
       }
     }
     json row = {{"task_name", task}, {"best", best->str()}};
-    row.update(label_json(*best));
+    row.update(config_json(*best));
     row["composite"] = score(best);
     row["n_samples"] = by_label.at(*best).samples.size();
     row["runner_up"] = second ? json(second->str()) : json();
@@ -81,9 +81,9 @@ json task_router(const RunData& run) {
   // Single labels are compared on the same footing: the mean of their task composites, and only
   // labels with every task.
   json label_rows = json::array();
-  const Label* best_single = nullptr;
+  const ConfigKey* best_single = nullptr;
   double best_single_score = 0;
-  for (const Label& l : labels) {
+  for (const ConfigKey& l : labels) {
     double sum = 0;
     int n = 0;
     for (const std::string& task : tasks) {

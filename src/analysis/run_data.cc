@@ -13,65 +13,32 @@ namespace qualm::analysis {
 
 using nlohmann::json;
 
-Label label_of(const json& r) {
-  return {r.value("model", ""), r.value("variant", ""), r.value("backend", "")};
-}
-
-json label_json(const Label& l) { return {{"model", l.model}, {"variant", l.variant}, {"backend", l.backend}}; }
-
 json finite_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
-std::optional<double> metric_value(const json& record, const std::string& metric) {
-  const auto m = record.find("metrics");
-  if (m == record.end() || !m->is_object()) return std::nullopt;
-  const auto v = m->find(metric);
-  if (v == m->end()) return std::nullopt;
-  if (v->is_boolean()) return v->get<bool>() ? 1.0 : 0.0;
-  if (!v->is_number()) return std::nullopt;
-  const double x = v->get<double>();
-  if (std::isnan(x)) return std::nullopt;
-  return x;
-}
-
-namespace {
-
-bool is_error(const json& r) { return r.contains("error") && !r["error"].is_null(); }
-
-// A record's task_type as the runner writes it, mapped onto the plan's kinds.
-std::string kind_from_type(const std::string& type) {
-  if (type == "multiple_choice" || type == "kld") return type;
-  if (type == "perplexity") return "loglikelihood_rolling";
-  return "generate";
-}
-
-}  // namespace
-
-std::vector<const json*> RunData::ok_records() const {
-  std::vector<const json*> out;
+std::vector<const SampleRecord*> RunData::ok_records() const {
+  std::vector<const SampleRecord*> out;
   out.reserve(records.size());
-  for (const json& r : records) {
-    if (!is_error(r)) out.push_back(&r);
+  for (const SampleRecord& r : records) {
+    if (r.ok()) out.push_back(&r);
   }
   return out;
 }
 
-std::string RunData::kind_of(const json& record) const {
-  const std::string task = record.value("task_name", "");
-  if (const auto it = tasks.find(task); it != tasks.end()) return it->second.kind;
-  return kind_from_type(record.value("task_type", ""));
+TaskKind RunData::kind_of(const SampleRecord& record) const {
+  if (const auto it = tasks.find(record.task_name); it != tasks.end()) return it->second.kind;
+  return parse_task_kind(record.task_type);
 }
 
-std::vector<Label> RunData::labels() const {
-  std::vector<Label> out;
-  std::set<Label> seen;
-  for (const json* r : ok_records()) {
-    const Label l = label_of(*r);
-    if (seen.insert(l).second) out.push_back(l);
+std::vector<ConfigKey> RunData::labels() const {
+  std::vector<ConfigKey> out;
+  std::set<ConfigKey> seen;
+  for (const SampleRecord* r : ok_records()) {
+    if (seen.insert(r->config).second) out.push_back(r->config);
   }
   return out;
 }
 
-std::optional<double> RunData::cost_of(const Label& label) const {
+std::optional<double> RunData::cost_of(const ConfigKey& label) const {
   std::optional<double> any_backend;
   for (const Cost& c : costs) {
     if (c.label.model != label.model || c.label.variant != label.variant) continue;
@@ -81,7 +48,7 @@ std::optional<double> RunData::cost_of(const Label& label) const {
   return any_backend;
 }
 
-RunData make_run_data(json manifest, std::vector<json> records) {
+RunData make_run_data(json manifest, std::vector<SampleRecord> records) {
   RunData d;
   d.records = std::move(records);
   if (!manifest.is_object()) manifest = json::object();
@@ -95,7 +62,7 @@ RunData make_run_data(json manifest, std::vector<json> records) {
     for (const json& t : p.value("tasks", json::array())) {
       TaskInfo info;
       info.name = t.value("name", "");
-      info.kind = t.value("kind", "generate");
+      info.kind = parse_task_kind(t.value("kind", task_kind_name(TaskKind::kGenerate)));
       info.group = t.value("group", "");
       info.repetitions = t.value("repetitions", 1);
       info.temperature = t.value("temperature", 0.0);
@@ -104,8 +71,7 @@ RunData make_run_data(json manifest, std::vector<json> records) {
     d.planned = p.value("planned", int64_t{0});
     d.skipped_cells = p.value("skipped_cells", int64_t{0});
     for (const json& c : p.value("costs", json::array())) {
-      d.costs.push_back({{c.value("model", ""), c.value("variant", ""), c.value("backend", "")},
-                         c.value("usd_per_million_tokens", 0.0)});
+      d.costs.push_back({config_of(c), c.value("usd_per_million_tokens", 0.0)});
     }
     const json params = p.value("params", json::object());
     for (const auto& [model, n] : params.items()) d.params[model] = n.get<double>();

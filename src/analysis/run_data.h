@@ -13,27 +13,22 @@
 #include <string>
 #include <vector>
 
-namespace qualm::analysis {
+#include "config/task_spec.h"
+#include "records/config_key.h"
+#include "records/sample_record.h"
 
-// (model, variant, backend): one configuration under test.
-struct Label {
-  std::string model, variant, backend;
-  auto operator<=>(const Label&) const = default;
-  std::string str() const { return model + "/" + variant + "/" + backend; }
-};
-Label label_of(const nlohmann::json& record);
-nlohmann::json label_json(const Label& label);  // {"model", "variant", "backend"}
+namespace qualm::analysis {
 
 struct TaskInfo {
   std::string name;
-  std::string kind;   // "generate" | "multiple_choice" | "loglikelihood_rolling" | "kld"
+  TaskKind kind = TaskKind::kGenerate;
   std::string group;  // "mmlu" for mmlu_<subject>; empty otherwise
   int repetitions = 1;
   double temperature = 0;  // generate tasks
 };
 
 struct Cost {
-  Label label;                   // backend may be empty: any backend
+  ConfigKey label;  // backend may be empty: any backend
   double usd_per_million_tokens = 0;
 };
 
@@ -50,7 +45,7 @@ struct RunData {
   nlohmann::json manifest;  // as written; {} for records without one (tests)
   std::string experiment, run_id;
   uint64_t seed = 42;
-  std::vector<nlohmann::json> records;  // samples.jsonl in file order, error records included
+  std::vector<SampleRecord> records;  // samples.jsonl in file order, error records included
   std::map<std::string, TaskInfo> tasks;
   int64_t planned = 0;        // samples the plan held (cells that run)
   int64_t skipped_cells = 0;
@@ -62,13 +57,13 @@ struct RunData {
   std::vector<std::string> gates;         // the experiment's gates:
 
   // Records without an error, in file order.
-  std::vector<const nlohmann::json*> ok_records() const;
+  std::vector<const SampleRecord*> ok_records() const;
   // The task's kind from the manifest, else from the record's task_type.
-  std::string kind_of(const nlohmann::json& record) const;
+  TaskKind kind_of(const SampleRecord& record) const;
   // Every label with an ok record, in first-appearance order.
-  std::vector<Label> labels() const;
+  std::vector<ConfigKey> labels() const;
   // The cost of a label: an exact row, else one whose backend is empty.
-  std::optional<double> cost_of(const Label& label) const;
+  std::optional<double> cost_of(const ConfigKey& label) const;
 };
 
 // Reads DIR/manifest.json and DIR/samples.jsonl. Throws InputError naming the file and what
@@ -76,12 +71,9 @@ struct RunData {
 RunData load_run(const std::filesystem::path& dir);
 
 // From a manifest (possibly {}) and records already in memory.
-RunData make_run_data(nlohmann::json manifest, std::vector<nlohmann::json> records);
+RunData make_run_data(nlohmann::json manifest, std::vector<SampleRecord> records);
 
 // x, or null where it is NaN or infinite (JSON has neither).
 nlohmann::json finite_or_null(double x);
-
-// A metric value of a record: numbers, and true/false as 1/0; nullopt for null, NaN or absent.
-std::optional<double> metric_value(const nlohmann::json& record, const std::string& metric);
 
 }  // namespace qualm::analysis

@@ -27,7 +27,7 @@ TEST(RunData, ReadsThePlanFromTheManifest) {
         {"params", {{"m", 260000.0}}},
         {"tost_margin", 0.01},
         {"gates", json::array({"rouge_l >= 0.1"})}}}};
-  const RunData d = make_run_data(manifest, {record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}})});
+  const RunData d = testing::run_of(manifest, {record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}})});
   EXPECT_EQ(d.experiment, "e");
   EXPECT_EQ(d.seed, 7u);
   EXPECT_EQ(d.planned, 4);
@@ -52,21 +52,30 @@ TEST(RunData, WithoutAManifestKindsComeFromTaskType) {
                                record("f32", "cpu", "qa", 0, {{"rouge_l", 0.5}}, "qa")};
   records.push_back(record("f32", "gpu", "qa", 0, {{"rouge_l", 0.5}}, "qa"));
   records.back()["error"] = "boom";
-  const RunData d = make_run_data(json(), records);
-  EXPECT_EQ(d.kind_of(d.records[0]), "multiple_choice");
-  EXPECT_EQ(d.kind_of(d.records[1]), "loglikelihood_rolling");
-  EXPECT_EQ(d.kind_of(d.records[2]), "generate");
+  const RunData d = testing::run_of(json(), records);
+  EXPECT_EQ(d.kind_of(d.records[0]), TaskKind::kMultipleChoice);
+  EXPECT_EQ(d.kind_of(d.records[1]), TaskKind::kRolling);
+  EXPECT_EQ(d.kind_of(d.records[2]), TaskKind::kGenerate);
   EXPECT_EQ(d.ok_records().size(), 3u);
   EXPECT_EQ(d.labels().size(), 1u);  // the error record's label has no ok record
   EXPECT_EQ(d.planned, 4);
 }
 
 TEST(RunData, MetricValues) {
-  const json r = record("f32", "cpu", "qa", 0, {{"a", 0.25}, {"b", true}, {"c", nullptr}});
-  EXPECT_DOUBLE_EQ(*metric_value(r, "a"), 0.25);
-  EXPECT_DOUBLE_EQ(*metric_value(r, "b"), 1.0);
-  EXPECT_FALSE(metric_value(r, "c").has_value());
-  EXPECT_FALSE(metric_value(r, "missing").has_value());
+  const SampleRecord r = testing::typed(record("f32", "cpu", "qa", 0, {{"a", 0.25}, {"b", true}, {"c", nullptr}}));
+  EXPECT_DOUBLE_EQ(*r.metric("a"), 0.25);
+  EXPECT_DOUBLE_EQ(*r.metric("b"), 1.0);
+  EXPECT_FALSE(r.metric("c").has_value());
+  EXPECT_FALSE(r.metric("missing").has_value());
+}
+
+TEST(RunData, ManifestKindsAreTyped) {
+  const json manifest = {{"plan", {{"tasks", json::array({{{"name", "ppl"}, {"kind", "loglikelihood_rolling"}},
+                                                          {{"name", "drift"}, {"kind", "kld"}}})}}}};
+  const RunData d = testing::run_of(manifest, {record("f32", "cpu", "ppl", 0, json::object(), "summarization"),
+                                               record("f32", "cpu", "drift", 0, json::object(), "summarization")});  // the manifest wins
+  EXPECT_EQ(d.tasks.at("ppl").kind, TaskKind::kRolling);
+  EXPECT_EQ(d.kind_of(d.records[1]), TaskKind::kKld);
 }
 
 }  // namespace

@@ -20,13 +20,12 @@ using nlohmann::json;
 
 json record_counts(const RunData& run) {
   int64_t evaluated = 0, errors = 0, truncated = 0, unknown = 0, with_unknown = 0;
-  for (const json& r : run.records) {
-    if (r.contains("error") && !r["error"].is_null()) ++errors;
+  for (const SampleRecord& r : run.records) {
+    if (!r.ok()) ++errors;
     else ++evaluated;
-    if (r.value("truncated", false)) ++truncated;
-    const json u = r.value("unknown_tokens", json());
-    if (u.is_number_integer() && u.get<int64_t>() > 0) {
-      unknown += u.get<int64_t>();
+    if (r.truncated) ++truncated;
+    if (r.unknown_tokens.value_or(0) > 0) {
+      unknown += *r.unknown_tokens;
       ++with_unknown;
     }
   }
@@ -42,11 +41,11 @@ json make_summary(const RunData& run) { return make_summary(run, aggregate_recor
 
 json make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   json errors = json::array();
-  for (const json& r : run.records) {
-    if (r.contains("error") && !r["error"].is_null()) {
-      errors.push_back({{"model", r["model"]}, {"variant", r["variant"]}, {"backend", r["backend"]},
-                        {"task_name", r["task_name"]}, {"sample_id", r["sample_id"]}, {"error", r["error"]}});
-    }
+  for (const SampleRecord& r : run.records) {
+    if (r.ok()) continue;
+    json e = config_json(r.config);
+    e.update({{"task_name", r.task_name}, {"sample_id", r.sample_id}, {"error", *r.error}});
+    errors.push_back(std::move(e));
   }
   json s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
   s["composite"] = composite(run);

@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 struct Cell {
-  Label label;
+  ConfigKey label;
   std::string task, metric;
   std::vector<std::string> sample_order;        // sample_id as JSON text, first appearance
   std::map<std::string, json> sample_id;        // the id as written
@@ -25,12 +25,12 @@ struct Cell {
 // Generate tasks with two or more repetitions: the plan's count, else what the records show.
 std::map<std::string, bool> repeated_tasks(const RunData& run) {
   std::map<std::string, bool> out;
-  for (const json* r : run.ok_records()) {
-    if (run.kind_of(*r) != "generate") continue;
-    const std::string task = r->value("task_name", "");
+  for (const SampleRecord* r : run.ok_records()) {
+    if (run.kind_of(*r) != TaskKind::kGenerate) continue;
+    const std::string& task = r->task_name;
     if (const auto t = run.tasks.find(task); t != run.tasks.end()) {
       out[task] = t->second.repetitions >= 2;
-    } else if (r->value("rep", 0) >= 1) {
+    } else if (r->rep >= 1) {
       out[task] = true;
     } else {
       out.try_emplace(task, false);
@@ -75,23 +75,21 @@ std::string stability(double mean_cv) {
 
 json sampling_variance(const RunData& run) {
   const std::map<std::string, bool> repeated = repeated_tasks(run);
-  using Key = std::tuple<Label, std::string, std::string>;  // label, task, metric
+  using Key = std::tuple<ConfigKey, std::string, std::string>;  // label, task, metric
   std::vector<Cell> cells;
   std::map<Key, size_t> index;
-  for (const json* r : run.ok_records()) {
-    const std::string task = r->value("task_name", "");
+  for (const SampleRecord* r : run.ok_records()) {
+    const std::string& task = r->task_name;
     const auto rep = repeated.find(task);
     if (rep == repeated.end() || !rep->second) continue;
-    const auto m = r->find("metrics");
-    if (m == r->end() || !m->is_object()) continue;
-    const json id = r->value("sample_id", json());
+    const json id = r->sample_id;
     const std::string sid = id.dump();
-    for (const auto& [metric, value] : m->items()) {
-      const auto v = metric_value(*r, metric);
+    for (const auto& [metric, value] : r->metrics) {
+      const auto v = r->metric(metric);
       if (!v) continue;
-      const Key key{label_of(*r), task, metric};
+      const Key key{r->config, task, metric};
       auto [it, inserted] = index.try_emplace(key, cells.size());
-      if (inserted) cells.push_back({label_of(*r), task, metric, {}, {}, {}});
+      if (inserted) cells.push_back({r->config, task, metric, {}, {}, {}});
       Cell& c = cells[it->second];
       if (!c.values.count(sid)) {
         c.sample_order.push_back(sid);
@@ -133,7 +131,7 @@ json sampling_variance(const RunData& run) {
       for (double x : v) dev.push_back(x - mean);
     }
     if (cvs.empty()) continue;
-    json row = label_json(c.label);
+    json row = config_json(c.label);
     row["task_name"] = c.task;
     row["metric"] = c.metric;
     row["n_samples"] = cvs.size();

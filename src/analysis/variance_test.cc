@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/test_records.h"
+
 namespace qualm::analysis {
 namespace {
 
@@ -40,7 +42,7 @@ RunData variance_run() {
   failed["error"] = "decode failed";
   records.push_back(failed);
   records.push_back(rec("cpu", "qa", 0, 0, {{"rouge_l", 0.3}}));  // one repetition per plan
-  return make_run_data(manifest, records);
+  return testing::run_of(manifest, records);
 }
 
 const json* find_cell(const json& v, const std::string& backend, const std::string& metric) {
@@ -109,7 +111,7 @@ TEST(VarianceTest, LeveneAcrossBackendsMatchesScipy) {
 }
 
 TEST(VarianceTest, NoRepetitions) {
-  const json v = sampling_variance(make_run_data(json::object(), {rec("cpu", "qa", 0, 0, {{"rouge_l", 0.3}})}));
+  const json v = sampling_variance(testing::run_of(json::object(), {rec("cpu", "qa", 0, 0, {{"rouge_l", 0.3}})}));
   EXPECT_TRUE(v["cells"].empty());
   EXPECT_TRUE(v["levene"].empty());
   EXPECT_EQ(v["overall"]["n"], 0);

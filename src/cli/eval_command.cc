@@ -193,7 +193,7 @@ int run_eval(const EvalFlags& f) {
                                                  pending.get(), f.log_tokens});
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::vector<json> records = read_samples(scratch.path() / "samples.jsonl");
+  const std::vector<SampleRecord> records = read_samples(scratch.path() / "samples.jsonl");
 
   std::vector<TaskOutline> outlines;
   for (const PlannedTask& t : plan.tasks) outlines.push_back(t.outline(f.base));

@@ -305,11 +305,12 @@ TaskSpec load_task_spec(const fs::path& file) {
   return t;
 }
 
-TaskKind task_kind(const TaskSpec& spec) {
-  const std::string& t = spec.output_type.text;
-  if (t == "multiple_choice") return TaskKind::kMultipleChoice;
-  if (t == "loglikelihood_rolling") return TaskKind::kRolling;
-  if (t == "kld") return TaskKind::kKld;
+TaskKind task_kind(const TaskSpec& spec) { return parse_task_kind(spec.output_type.text); }
+
+TaskKind parse_task_kind(std::string_view name) {
+  if (name == "multiple_choice") return TaskKind::kMultipleChoice;
+  if (name == "loglikelihood_rolling" || name == "perplexity") return TaskKind::kRolling;
+  if (name == "kld") return TaskKind::kKld;
   return TaskKind::kGenerate;
 }
 

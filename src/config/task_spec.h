@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qualm {
@@ -83,6 +84,10 @@ enum class TaskKind { kMultipleChoice, kGenerate, kRolling, kKld };
 TaskKind task_kind(const TaskSpec& spec);
 // The output_type that names the kind: multiple_choice, generate, loglikelihood_rolling, kld.
 const char* task_kind_name(TaskKind kind);
+// The kind a name stands for: an output_type or a manifest's task kind (task_kind_name), or a
+// record's task_type ("perplexity" is loglikelihood_rolling; any other, e.g. summarization or
+// qa, is generate).
+TaskKind parse_task_kind(std::string_view name);
 
 // Reads a task file and everything it includes (paths relative to the including file;
 // maps merge key by key, the including file winning). Throws InputError naming file:line

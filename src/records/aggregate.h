@@ -2,18 +2,19 @@
 // aggregate.csv (SPEC S5): one row per (model, variant, backend, task, metric) from the
 // samples.jsonl records, with mean, std (n - 1) and a seeded 95% bootstrap percentile CI.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <ostream>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "records/sample_record.h"
+
 namespace qualm {
 
 struct AggregateRow {
-  std::string model, variant, backend, task_name, metric;
+  ConfigKey config;
+  std::string task_name, metric;
   int64_t n;
   double mean, std, ci_low, ci_high;  // std is NaN when n < 2
   // How `mean` was made (records/metric_aggregation.h): "mean" of the per-sample values, or
@@ -23,13 +24,12 @@ struct AggregateRow {
 };
 
 // Rows in the order each (model, variant, backend, task_name) first appears in `records`, with
-// metric names sorted within. Each metric aggregates as metric_aggregation() declares. Records whose "error" is non-null are skipped, as are null metric
-// values (JSON has no NaN; a NaN number is skipped too); true/false count as 1/0. Each row's CI
-// is bootstrap_mean_ci over its values in record order, seeded with
+// metric names sorted within. Each metric aggregates as metric_aggregation() declares. Error
+// records are skipped, as are NaN metric values (null in samples.jsonl). Each row's CI is
+// bootstrap_mean_ci over its values in record order, seeded with
 // mix_seed(seed, "model|variant|backend|task_name|metric"), so a row's CI does not depend on
-// which other rows exist. Throws InputError naming the record (0-based index) when a label is
-// missing or not a string, or "metrics" is not an object of numbers.
-std::vector<AggregateRow> aggregate_records(std::span<const nlohmann::json> records, uint64_t seed);
+// which other rows exist.
+std::vector<AggregateRow> aggregate_records(std::span<const SampleRecord> records, uint64_t seed);
 
 // The header "model,variant,backend,task_name,metric,n,mean,std,ci_low,ci_high,aggregation",
 // then one line per row. Text fields are quoted per RFC 4180 when they hold a comma, quote, CR or LF; numbers

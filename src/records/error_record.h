@@ -2,11 +2,10 @@
 // The samples.jsonl record of a sample that could not be scored: SPEC S5's fields, the
 // values null, the reason in "error". Every path that fails a sample writes this one shape.
 
-#include <nlohmann/json.hpp>
-
+#include <optional>
 #include <string>
 
-#include "records/mc_results.h"
+#include "records/sample_record.h"
 
 namespace qualm {
 
@@ -16,9 +15,10 @@ struct FailedSample {
   int64_t sample_id = 0;
   int rep = 0;
   std::string prompt;
-  nlohmann::json temperature = nullptr;  // generation tasks: the temperature it would have used
+  std::optional<double> temperature;  // generate tasks: the temperature it would have used
 };
 
-nlohmann::json error_sample_record(const RunLabels& labels, const FailedSample& sample, const std::string& why);
+SampleRecord error_sample_record(const std::string& run_id, const ConfigKey& config, const FailedSample& sample,
+                                 const std::string& why);
 
 }  // namespace qualm

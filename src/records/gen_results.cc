@@ -1,46 +1,44 @@
 #include "records/gen_results.h"
 
-#include <cstdio>
-
-#include "eval/gen_eval.h"
-
 namespace qualm {
 
 nlohmann::json count_json(std::optional<int> n) { return n ? nlohmann::json(*n) : nlohmann::json(nullptr); }
 
-nlohmann::json gen_sample_record(const RunLabels& labels, const GenTask& task, const GenTaskScores& scores, size_t doc,
-                                 uint64_t seed, double temperature, int rep) {
+SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& config, const GenTask& task,
+                               const GenTaskScores& scores, size_t doc, uint64_t seed, double temperature, int rep) {
   const GenDoc& d = task.docs[doc];
   const GenOutcome& o = scores.outcomes[doc];
-  nlohmann::json record = {
-      {"run_id", labels.run_id},
-      {"model", labels.model},
-      {"variant", labels.variant},
-      {"backend", labels.backend},
-      {"task_name", task.spec.name},
-      {"task_type", task.spec.task_type.empty() ? "generate" : task.spec.task_type},
-      {"sample_id", d.doc_id},
-      {"rep", rep},
-      {"seed", seed},
-      {"temperature", task.spec.generation.temperature.value_or(temperature)},
-      {"prompt", d.prompt},
-      {"reference", d.reference ? nlohmann::json(*d.reference) : nlohmann::json(nullptr)},
-      {"candidate", o.generated.ok() ? nlohmann::json(o.candidate) : nlohmann::json(nullptr)},
-      {"raw_output", o.generated.ok() ? nlohmann::json(o.generated.text) : nlohmann::json(nullptr)},
-      {"choices", nullptr},
-      {"correct", nullptr},
-      {"gen_time_ms", o.generated.ok() ? nlohmann::json(o.generated.prompt_ms + o.generated.generate_ms) : nlohmann::json(nullptr)},
-      {"prompt_tokens", o.generated.ok() ? count_json(o.generated.prompt_tokens) : nlohmann::json(nullptr)},
-      {"output_tokens", o.generated.ok() ? count_json(o.generated.output_tokens) : nlohmann::json(nullptr)},
-      {"stop_reason", o.generated.ok() ? nlohmann::json(o.generated.stop_reason) : nlohmann::json(nullptr)},
-      {"truncated", o.generated.truncated},
-      {"unknown_tokens", o.generated.unknown_tokens},
-      {"metrics", o.metrics},
-      {"source", d.where},
-      {"error", o.generated.ok() ? nlohmann::json(nullptr) : nlohmann::json(o.generated.error)}};
-  if (!d.id.empty()) record["doc_key"] = d.id;
-  if (!d.category.empty()) record["category"] = d.category;
-  return record;
+  const bool ok = o.generated.ok();
+  SampleRecord r;
+  r.run_id = run_id;
+  r.config = config;
+  r.task_name = task.spec.name;
+  r.task_type = task.spec.task_type.empty() ? task_kind_name(TaskKind::kGenerate) : task.spec.task_type;
+  r.sample_id = d.doc_id;
+  r.rep = rep;
+  r.seed = seed;
+  r.temperature = task.spec.generation.temperature.value_or(temperature);
+  r.prompt = d.prompt;
+  r.reference = d.reference;
+  r.raw_output.emplace();
+  r.stop_reason.emplace();
+  if (ok) {
+    r.candidate = o.candidate;
+    r.raw_output->emplace(o.generated.text);
+    r.gen_time_ms = o.generated.prompt_ms + o.generated.generate_ms;
+    if (o.generated.prompt_tokens) r.prompt_tokens = *o.generated.prompt_tokens;
+    if (o.generated.output_tokens) r.output_tokens = *o.generated.output_tokens;
+    r.stop_reason->emplace(o.generated.stop_reason);
+  } else {
+    r.error = o.generated.error;
+  }
+  r.truncated = o.generated.truncated;
+  r.unknown_tokens = o.generated.unknown_tokens;
+  r.metrics = o.metrics;
+  r.source = d.where;
+  if (!d.id.empty()) r.doc_key = d.id;
+  if (!d.category.empty()) r.category = d.category;
+  return r;
 }
 
 }  // namespace qualm

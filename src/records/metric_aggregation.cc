@@ -9,23 +9,15 @@
 namespace qualm {
 namespace {
 
-using nlohmann::json;
-
-// A record's value of a metric: a number, true/false as 1/0; nullopt for null, NaN or absent.
-std::optional<double> value_of(const json& record, const std::string& metric) {
-  const auto metrics = record.find("metrics");
-  if (metrics == record.end() || !metrics->is_object()) return std::nullopt;
-  const auto v = metrics->find(metric);
-  if (v == metrics->end()) return std::nullopt;
-  if (v->is_boolean()) return v->get<bool>() ? 1.0 : 0.0;
-  if (!v->is_number()) return std::nullopt;
-  const double x = v->get<double>();
-  return std::isfinite(x) ? std::optional<double>(x) : std::nullopt;
+// A record's value of a metric; nullopt for absent, NaN or infinite.
+std::optional<double> value_of(const SampleRecord& record, const std::string& metric) {
+  const auto x = record.metric(metric);
+  return x && std::isfinite(*x) ? x : std::nullopt;
 }
 
 MetricAggregation mean_of(const std::string& metric) {
   return {AggregationKind::kMean,
-          [metric](const json& r) -> std::optional<std::vector<double>> {
+          [metric](const SampleRecord& r) -> std::optional<std::vector<double>> {
             const auto v = value_of(r, metric);
             return v ? std::optional<std::vector<double>>({*v, 1.0}) : std::nullopt;
           },
@@ -36,11 +28,10 @@ MetricAggregation mean_of(const std::string& metric) {
 MetricAggregation corpus_of(const metrics::TextMetric& m) {
   const metrics::TextMetric* metric = &m;
   return {AggregationKind::kCorpus,
-          [metric](const json& r) -> std::optional<std::vector<double>> {
+          [metric](const SampleRecord& r) -> std::optional<std::vector<double>> {
             if (!value_of(r, std::string(metric->name))) return std::nullopt;  // not scored: not counted
-            const auto c = r.find("candidate"), ref = r.find("reference");
-            if (c == r.end() || !c->is_string() || ref == r.end() || !ref->is_string()) return std::nullopt;
-            return metric->corpus_stats(c->get<std::string>(), {ref->get<std::string>()});
+            if (!r.candidate || !r.reference) return std::nullopt;
+            return metric->corpus_stats(*r.candidate, {*r.reference});
           },
           [metric](std::span<const double> s) { return metric->from_corpus_stats(s); }};
 }
@@ -48,7 +39,7 @@ MetricAggregation corpus_of(const metrics::TextMetric& m) {
 // lm-eval's loglikelihood_rolling figures over summed [loglikelihood, tokens, words, bytes].
 MetricAggregation rolling_of(const std::string& metric) {
   return {AggregationKind::kWeighted,
-          [](const json& r) -> std::optional<std::vector<double>> {
+          [](const SampleRecord& r) -> std::optional<std::vector<double>> {
             const auto ll = value_of(r, "loglikelihood"), tokens = value_of(r, "n_tokens"), words = value_of(r, "words"),
                        bytes = value_of(r, "bytes");
             if (!ll || !tokens || !words || !bytes) return std::nullopt;
@@ -66,7 +57,7 @@ MetricAggregation rolling_of(const std::string& metric) {
 // to what averages linearly (a perplexity's log, an RMS's square) and `back` maps the mean back.
 MetricAggregation token_weighted(const std::string& metric, double (*transform)(double), double (*back)(double)) {
   return {AggregationKind::kWeighted,
-          [metric, transform](const json& r) -> std::optional<std::vector<double>> {
+          [metric, transform](const SampleRecord& r) -> std::optional<std::vector<double>> {
             const auto v = value_of(r, metric), n = value_of(r, "n_tokens");
             if (!v || !n || *n <= 0) return std::nullopt;
             return std::vector<double>{transform(*v) * *n, *n};
@@ -80,7 +71,7 @@ double square(double x) { return x * x; }
 // ppl_base, ppl_model and their ratio and difference from token-weighted mean log-perplexities.
 MetricAggregation ppl_pair(const std::string& metric) {
   return {AggregationKind::kWeighted,
-          [](const json& r) -> std::optional<std::vector<double>> {
+          [](const SampleRecord& r) -> std::optional<std::vector<double>> {
             const auto b = value_of(r, "ppl_base"), m = value_of(r, "ppl_model"), n = value_of(r, "n_tokens");
             if (!b || !m || !n || *n <= 0 || *b <= 0 || *m <= 0) return std::nullopt;
             return std::vector<double>{std::log(*b) * *n, std::log(*m) * *n, *n};

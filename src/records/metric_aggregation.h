@@ -13,14 +13,14 @@
 // Each sample contributes a state (a few sums); the value finishes the sum of the states, so a
 // bootstrap over samples recomputes it exactly on every resample.
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "records/sample_record.h"
 
 namespace qualm {
 
@@ -30,7 +30,7 @@ std::string_view aggregation_name(AggregationKind kind);
 struct MetricAggregation {
   AggregationKind kind = AggregationKind::kMean;
   // A sample's state from its record; nullopt: the sample does not count for this metric.
-  std::function<std::optional<std::vector<double>>(const nlohmann::json& record)> state;
+  std::function<std::optional<std::vector<double>>(const SampleRecord& record)> state;
   // The value of summed states.
   std::function<double(std::span<const double> summed)> finish;
 };

@@ -15,25 +15,13 @@ namespace {
 
 using nlohmann::json;
 
-bool failed(const json& r) {
-  const auto e = r.find("error");
-  return e != r.end() && !e->is_null();
-}
-
-int64_t count_of(const json& r, const char* key) {
-  const auto v = r.find(key);
-  if (v == r.end()) return 0;
-  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
-  return v->is_number() ? v->get<int64_t>() : 0;
-}
-
 // One metric over the records that count for it, as metric_aggregation() declares.
-MetricResult metric_over(const std::string& name, std::span<const json* const> records) {
+MetricResult metric_over(const std::string& name, std::span<const SampleRecord* const> records) {
   const MetricAggregation& aggregation = metric_aggregation(name);
   MetricResult m{name, NAN, std::nullopt, aggregation.kind, 0};
   std::vector<std::vector<double>> states;
   stats::MomentSums values;
-  for (const json* r : records) {
+  for (const SampleRecord* r : records) {
     auto state = aggregation.state(*r);
     if (!state) continue;
     if (aggregation.kind == AggregationKind::kMean) values.add((*state)[0]);
@@ -51,67 +39,67 @@ MetricResult summary_figure(const std::string& name, const std::map<std::string,
   return {name, it == summary.end() ? NAN : it->second, std::nullopt, AggregationKind::kWeighted, n};
 }
 
-void count_records(TaskResult& t, std::span<const json* const> records) {
+void count_records(TaskResult& t, std::span<const SampleRecord* const> records) {
   t.docs = static_cast<int64_t>(records.size());
-  for (const json* r : records) {
-    const int64_t unknown = count_of(*r, "unknown_tokens");
+  for (const SampleRecord* r : records) {
+    const int64_t unknown = r->unknown_tokens.value_or(0);
     t.unknown_tokens += unknown;
     t.docs_with_unknown += unknown > 0 ? 1 : 0;
-    if (failed(*r)) {
+    if (!r->ok()) {
       ++t.errors;
       continue;
     }
     ++t.n;
-    t.truncated += count_of(*r, "truncated");
-    t.split_differs += count_of(*r, "split_differs");
-    t.multi_window += count_of(*r, "n_windows") > 1 ? 1 : 0;
+    t.truncated += r->truncated ? 1 : 0;
+    t.split_differs += r->split_differs.value_or(false) ? 1 : 0;
+    t.multi_window += r->n_windows.value_or(0) > 1 ? 1 : 0;
   }
 }
 
-std::vector<const json*> scored(std::span<const json* const> records) {
-  std::vector<const json*> out;
-  for (const json* r : records) {
-    if (!failed(*r)) out.push_back(r);
+std::vector<const SampleRecord*> scored(std::span<const SampleRecord* const> records) {
+  std::vector<const SampleRecord*> out;
+  for (const SampleRecord* r : records) {
+    if (r->ok()) out.push_back(r);
   }
   return out;
 }
 
-void generate_metrics(TaskResult& t, std::span<const json* const> records) {
+void generate_metrics(TaskResult& t, std::span<const SampleRecord* const> records) {
   std::set<std::string> names;
-  for (const json* r : records) {
-    const json metrics = r->value("metrics", json::object());
-    for (const auto& [name, value] : metrics.items()) names.insert(name);
+  for (const SampleRecord* r : records) {
+    for (const auto& [name, value] : r->metrics) names.insert(name);
   }
   for (const std::string& name : names) t.metrics.push_back(metric_over(name, records));
-  for (const json* r : records) {
-    const json skipped = r->value("metrics_skipped", json::object());
-    for (const auto& [name, why] : skipped.items()) {
-      if (!names.contains(name) && why.is_string()) t.skipped.emplace(name, why.get<std::string>());
+  for (const SampleRecord* r : records) {
+    for (const auto& [name, why] : r->metrics_skipped) {
+      if (!names.contains(name)) t.skipped.emplace(name, why);
     }
   }
 }
 
-void rolling_metrics_of(TaskResult& t, std::span<const json* const> records) {
+void rolling_metrics_of(TaskResult& t, std::span<const SampleRecord* const> records) {
   double ll = 0, tokens = 0, words = 0, bytes = 0;
-  for (const json* r : records) {
-    const json& m = r->at("metrics");
-    ll += m.value("loglikelihood", 0.0);
-    tokens += m.value("n_tokens", 0.0);
-    words += m.value("words", 0.0);
-    bytes += m.value("bytes", 0.0);
+  for (const SampleRecord* r : records) {
+    const auto add = [&](double& sum, const char* metric) {
+      if (const auto it = r->metrics.find(metric); it != r->metrics.end()) sum += it->second;
+    };
+    add(ll, "loglikelihood");
+    add(tokens, "n_tokens");
+    add(words, "words");
+    add(bytes, "bytes");
   }
   t.summary = rolling_metrics(ll, std::llround(tokens), std::llround(words), std::llround(bytes));
   for (const std::string& name : rolling_task_metrics(*t.outline->spec)) t.metrics.push_back(metric_over(name, records));
 }
 
-void kld_metrics_of(TaskResult& t, std::span<const json* const> records) {
+void kld_metrics_of(TaskResult& t, std::span<const SampleRecord* const> records) {
   KldAccumulator all;
   std::map<std::string, KldAccumulator> by_category;
-  for (const json* r : records) {
-    const auto state = KldAccumulator::from_json(r->value("kld_state", json()));
+  for (const SampleRecord* r : records) {
+    const std::optional<KldAccumulator>& state = r->kld_state;
     if (!state) continue;
     all.merge(*state);
-    const std::string category = r->value("category", "");
+    const std::string category = r->category.value_or("");
     if (!category.empty()) {
       by_category[category].merge(*state);
       ++t.category_docs[category];
@@ -197,16 +185,16 @@ json details_json(const TaskResult& t) {
 
 }  // namespace
 
-EvalResults results_from_records(std::span<const TaskOutline> tasks, std::span<const json> records) {
-  std::map<std::string, std::vector<const json*>> by_task;
-  for (const json& r : records) by_task[r.value("task_name", "")].push_back(&r);
+EvalResults results_from_records(std::span<const TaskOutline> tasks, std::span<const SampleRecord> records) {
+  std::map<std::string, std::vector<const SampleRecord*>> by_task;
+  for (const SampleRecord& r : records) by_task[r.task_name].push_back(&r);
   EvalResults out;
   for (const TaskOutline& o : tasks) {
     TaskResult t;
     t.outline = &o;
-    const std::vector<const json*>& all = by_task[o.name];
+    const std::vector<const SampleRecord*>& all = by_task[o.name];
     count_records(t, all);
-    const std::vector<const json*> ok = scored(all);
+    const std::vector<const SampleRecord*> ok = scored(all);
     switch (o.kind) {
       case TaskKind::kMultipleChoice:
         for (const std::string& name : task_metrics(*o.spec)) t.metrics.push_back(metric_over(name, ok));

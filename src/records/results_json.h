@@ -20,6 +20,7 @@
 
 #include "config/task_spec.h"
 #include "records/metric_aggregation.h"
+#include "records/sample_record.h"
 
 namespace qualm {
 
@@ -69,7 +70,7 @@ struct EvalResults {
 };
 
 // records: every record of the run's one configuration.
-EvalResults results_from_records(std::span<const TaskOutline> tasks, std::span<const nlohmann::json> records);
+EvalResults results_from_records(std::span<const TaskOutline> tasks, std::span<const SampleRecord> records);
 
 // {"results", "tasks", "groups"} of results.json.
 nlohmann::json results_json(const EvalResults& results);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "analysis/quant_harm.h"
+#include "analysis/test_records.h"
 
 namespace qualm::report {
 namespace {
@@ -18,7 +19,7 @@ json ppl_record(const std::string& variant, double loglikelihood) {
 }
 
 std::string markdown(const std::vector<json>& records) {
-  const json summary = {{"quantization_harm", analysis::quantization_harm(analysis::make_run_data(json::object(), records))}};
+  const json summary = {{"quantization_harm", analysis::quantization_harm(analysis::testing::run_of(json::object(), records))}};
   std::ostringstream out;
   write_quantization_harm_markdown(out, summary);
   return out.str();

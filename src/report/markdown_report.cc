@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/utf8.h"
+#include "records/config_key.h"
 
 namespace qualm::report {
 
@@ -43,7 +44,7 @@ std::string md_cell(const std::string& text, size_t max_chars) {
 }
 
 std::string md_label(const json& row) {
-  return row.value("model", "") + "/" + row.value("variant", "") + "/" + row.value("backend", "");
+  return config_of(row).str();
 }
 
 namespace {

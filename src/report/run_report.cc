@@ -6,6 +6,7 @@
 #include "analysis/summary.h"
 #include "core/atomic_file.h"
 #include "records/aggregate.h"
+#include "records/config_key.h"
 #include "report/html_report.h"
 #include "report/markdown_compare.h"
 #include "report/markdown_cost.h"
@@ -63,7 +64,7 @@ std::string render_markdown_report(const json& s, const json& m) {
     size_t shown = 0;
     for (const json& e : errors) {
       if (++shown > 20) break;
-      out << "| " << e.value("model", "") << "/" << e.value("variant", "") << "/" << e.value("backend", "") << " | "
+      out << "| " << config_of(e).str() << " | "
           << e.value("task_name", "") << " | " << e["sample_id"].dump() << " | " << md_cell(e["error"].is_string() ? e["error"].get<std::string>() : e["error"].dump()) << " |\n";
     }
     if (errors.size() > 20) out << "\n… and " << errors.size() - 20 << " more in summary.json.\n";

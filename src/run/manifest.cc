@@ -128,9 +128,10 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
   json noise = json::array();
   if (outcome != nullptr) {
     for (const NoiseFloor& n : outcome->noise_floors) {
-      noise.push_back({{"model", n.model}, {"variant", n.variant}, {"backend", n.backend}, {"task", n.task},
-                       {"docs", n.docs}, {"max_abs_dll", n.max_abs_dll},
-                       {"max_abs_dll_per_token", n.max_abs_dll_per_token}});
+      json floor = config_json(n.config);
+      floor.update({{"task", n.task}, {"docs", n.docs}, {"max_abs_dll", n.max_abs_dll},
+                    {"max_abs_dll_per_token", n.max_abs_dll_per_token}});
+      noise.push_back(std::move(floor));
     }
   }
   json skipped = json::array();

@@ -32,16 +32,12 @@ constexpr size_t kEmbedChunk = 32;
 constexpr size_t kTextChunk = 8;  // loglikelihood_rolling and kld documents
 constexpr int kWarmupTokens = 32;
 
-std::string key_of(const RunLabels& l, const std::string& task, int64_t sample_id, int rep) {
-  return record_key(l.model, l.variant, l.backend, task, sample_id, rep);
-}
-
-
-json error_record(const RunLabels& l, const PlannedTask& t, size_t doc, int rep, const std::string& why) {
+SampleRecord error_record(const std::string& run_id, const ConfigKey& config, const PlannedTask& t, size_t doc, int rep,
+                          const std::string& why) {
   const std::string& type = t.spec().task_type;
-  return error_sample_record(l,
+  return error_sample_record(run_id, config,
                              {t.name, type.empty() ? task_kind_name(t.kind) : type, t.sample_id(doc), rep, t.text(doc),
-                              t.kind == TaskKind::kGenerate ? json(t.temperature) : json(nullptr)},
+                              t.kind == TaskKind::kGenerate ? std::optional(t.temperature) : std::nullopt},
                              why);
 }
 
@@ -65,19 +61,20 @@ class CellRunner {
  public:
   using BaseFn = std::function<Backend&()>;  // the kld base, loaded when first asked for
 
-  CellRunner(const Experiment& e, const RunContext& ctx, RunLabels labels, std::string engine, ProgressLine& progress,
+  CellRunner(const Experiment& e, const RunContext& ctx, ConfigKey config, std::string engine, ProgressLine& progress,
              int64_t& done, int64_t total, BaseFn base, std::string base_name)
-      : e_(e), ctx_(ctx), labels_(std::move(labels)), engine_(std::move(engine)), progress_(progress), done_(done),
+      : e_(e), ctx_(ctx), config_(std::move(config)), engine_(std::move(engine)), progress_(progress), done_(done),
         total_(total), base_(std::move(base)), base_name_(std::move(base_name)) {}
 
-  bool logged(const std::string& key) const {
+  bool logged(const std::string& task, int64_t sample_id, int rep) const {
+    const RecordKey key{config_, task, sample_id, rep};
     return ctx_.samples->has(key) || (ctx_.pending != nullptr && ctx_.pending->has(key));
   }
 
   // Whether any of documents [begin, end) of t lacks a record.
   bool missing(const PlannedTask& t, size_t begin, size_t end, int rep) const {
     for (size_t d = begin; d < end; ++d) {
-      if (!logged(key_of(labels_, t.name, t.sample_id(d), rep))) return true;
+      if (!logged(t.name, t.sample_id(d), rep)) return true;
     }
     return false;
   }
@@ -85,7 +82,7 @@ class CellRunner {
   bool has_missing(const PlannedTask& t) const {
     for (int rep = 0; rep < t.repetitions; ++rep) {
       for (size_t d = 0; d < t.n_docs; ++d) {
-        if (!logged(key_of(labels_, t.name, t.sample_id(d), rep))) return true;
+        if (!logged(t.name, t.sample_id(d), rep)) return true;
       }
     }
     return false;
@@ -93,10 +90,10 @@ class CellRunner {
 
   // Error records for every sample of t not yet logged.
   void fail(const PlannedTask& t, const std::string& why) {
-    std::vector<json> records;
+    std::vector<SampleRecord> records;
     for (int rep = 0; rep < t.repetitions; ++rep) {
       for (size_t d = 0; d < t.n_docs; ++d) {
-        if (!logged(key_of(labels_, t.name, t.sample_id(d), rep))) records.push_back(error_record(labels_, t, d, rep, why));
+        if (!logged(t.name, t.sample_id(d), rep)) records.push_back(error_record(ctx_.run_id, config_, t, d, rep, why));
       }
     }
     log(*ctx_.samples, records);
@@ -117,7 +114,7 @@ class CellRunner {
     constexpr size_t kDocs = 8;
     const McTask sub = slice(*t.mc, 0, std::min(kDocs, t.mc->docs.size()));
     const McTaskScores together = score_mc_tasks(backend, std::span(&sub, 1))[0];
-    NoiseFloor floor{labels_.model, labels_.variant, labels_.backend, t.name, static_cast<int>(sub.docs.size()), 0, 0};
+    NoiseFloor floor{config_, t.name, static_cast<int>(sub.docs.size()), 0, 0};
     for (size_t d = 0; d < sub.docs.size(); ++d) {
       const McTask one = slice(sub, d, d + 1);
       const McTaskScores alone = score_mc_tasks(backend, std::span(&one, 1))[0];
@@ -142,9 +139,9 @@ class CellRunner {
   }
 
  private:
-  void log(SampleLog& to, std::vector<json>& records) {
-    for (json& r : records) {
-      if (!r.contains("engine")) r["engine"] = engine_;
+  void log(SampleLog& to, std::vector<SampleRecord>& records) {
+    for (SampleRecord& r : records) {
+      if (!r.engine) r.engine = engine_;
     }
     to.append(records);
     done_ += static_cast<int64_t>(records.size());
@@ -158,10 +155,10 @@ class CellRunner {
       if (!missing(t, begin, end, 0)) continue;
       const McTask sub = slice(task, begin, end);
       const std::vector<McTaskScores> scores = score_mc_tasks(backend, std::span(&sub, 1));
-      std::vector<json> records;
+      std::vector<SampleRecord> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (logged(key_of(labels_, t.name, sub.doc_ids[i], 0))) continue;
-        records.push_back(mc_sample_record(labels_, sub, scores[0], i, ctx_.log_tokens));
+        if (logged(t.name, sub.doc_ids[i], 0)) continue;
+        records.push_back(mc_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
       }
       log(*ctx_.samples, records);
     }
@@ -179,11 +176,11 @@ class CellRunner {
         std::vector<GenTaskScores> scores =
             generate_outputs(backend, std::span(&sub, 1), GenRunOptions{e_.defaults.seed, t.temperature, rep});
         score_outputs(std::span(&sub, 1), scores, nullptr);
-        std::vector<json> records;
+        std::vector<SampleRecord> records;
         for (size_t i = 0; i < sub.docs.size(); ++i) {
-          if (logged(key_of(labels_, t.name, sub.docs[i].doc_id, rep))) continue;
-          json r = gen_sample_record(labels_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep);
-          if (!scores[0].skipped.empty()) r["metrics_skipped"] = scores[0].skipped;
+          if (logged(t.name, sub.docs[i].doc_id, rep)) continue;
+          SampleRecord r = gen_sample_record(ctx_.run_id, config_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep);
+          r.metrics_skipped = scores[0].skipped;
           records.push_back(std::move(r));
         }
         log(wait_for_embeddings ? *ctx_.pending : *ctx_.samples, records);
@@ -197,9 +194,11 @@ class CellRunner {
       if (!missing(t, begin, end, 0)) continue;
       const RollingTask sub = slice(*t.rolling, begin, end);
       const std::vector<RollingTaskScores> scores = score_rolling_tasks(backend, std::span(&sub, 1));
-      std::vector<json> records;
+      std::vector<SampleRecord> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) records.push_back(rolling_sample_record(labels_, sub, scores[0], i, ctx_.log_tokens));
+        if (!logged(t.name, sub.docs[i].doc_id, 0)) {
+          records.push_back(rolling_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
+        }
       }
       log(*ctx_.samples, records);
     }
@@ -211,10 +210,10 @@ class CellRunner {
       if (!missing(t, begin, end, 0)) continue;
       const KldTask sub = slice(*t.rolling, begin, end);
       const std::vector<KldTaskScores> scores = score_kld_tasks(base_(), backend, std::span(&sub, 1));
-      std::vector<json> records;
+      std::vector<SampleRecord> records;
       for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (!logged(key_of(labels_, t.name, sub.docs[i].doc_id, 0))) {
-          records.push_back(kld_sample_record(labels_, sub, scores[0], i, base_name_));
+        if (!logged(t.name, sub.docs[i].doc_id, 0)) {
+          records.push_back(kld_sample_record(ctx_.run_id, config_, sub, scores[0], i, base_name_));
         }
       }
       log(*ctx_.samples, records);
@@ -223,7 +222,7 @@ class CellRunner {
 
   const Experiment& e_;
   const RunContext& ctx_;
-  RunLabels labels_;
+  ConfigKey config_;
   std::string engine_;
   ProgressLine& progress_;
   int64_t& done_;
@@ -235,14 +234,14 @@ class CellRunner {
 
 // The position of every generate record in the plan, so that embedding chunks are the same
 // in every run whatever order a resumed run logged them in.
-std::map<std::string, size_t> plan_order(const Experiment& e, const Plan& plan, const std::string& run_id) {
-  std::map<std::string, size_t> order;
+std::map<RecordKey, size_t> plan_order(const Experiment& e, const Plan& plan) {
+  std::map<RecordKey, size_t> order;
   for (const Cell& c : plan.cells) {
     const PlannedTask& t = plan.tasks[c.task];
     if (c.skipped || t.kind != TaskKind::kGenerate) continue;
-    const RunLabels l{run_id, e.models[c.model].name, e.models[c.model].variants[c.variant].name, e.backends[c.backend].name};
+    const ConfigKey config{e.models[c.model].name, e.models[c.model].variants[c.variant].name, e.backends[c.backend].name};
     for (int rep = 0; rep < t.repetitions; ++rep) {
-      for (size_t d = 0; d < t.n_docs; ++d) order.emplace(key_of(l, t.name, t.sample_id(d), rep), order.size());
+      for (size_t d = 0; d < t.n_docs; ++d) order.emplace(RecordKey{config, t.name, t.sample_id(d), rep}, order.size());
     }
   }
   return order;
@@ -269,13 +268,13 @@ std::unique_ptr<Backend> load_embedder(const EmbeddingModelSpec& m, const Experi
 
 void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx, RunOutcome& out) {
   if (ctx.pending == nullptr) return;
-  std::vector<json> records = read_samples(ctx.pending->path());
-  const std::map<std::string, size_t> order = plan_order(e, plan, ctx.run_id);
-  std::erase_if(records, [&](const json& r) { return order.count(record_key(r)) == 0; });
+  std::vector<SampleRecord> records = read_samples(ctx.pending->path());
+  const std::map<RecordKey, size_t> order = plan_order(e, plan);
+  std::erase_if(records, [&](const SampleRecord& r) { return order.count(r.key()) == 0; });
   std::sort(records.begin(), records.end(),
-            [&](const json& a, const json& b) { return order.at(record_key(a)) < order.at(record_key(b)); });
+            [&](const SampleRecord& a, const SampleRecord& b) { return order.at(a.key()) < order.at(b.key()); });
   int64_t missing = 0;
-  for (const json& r : records) missing += ctx.samples->has(record_key(r)) ? 0 : 1;
+  for (const SampleRecord& r : records) missing += ctx.samples->has(r.key()) ? 0 : 1;
   if (missing == 0) return;
 
   std::map<std::string, std::vector<std::string>> wanted;  // task -> its embedding metrics
@@ -299,23 +298,23 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
   for (size_t begin = 0; begin < records.size(); begin += kEmbedChunk) {
     const size_t end = std::min(records.size(), begin + kEmbedChunk);
     bool chunk_missing = false;
-    for (size_t i = begin; i < end; ++i) chunk_missing = chunk_missing || !ctx.samples->has(record_key(records[i]));
+    for (size_t i = begin; i < end; ++i) chunk_missing = chunk_missing || !ctx.samples->has(records[i].key());
     if (!chunk_missing) continue;
     std::map<std::string, std::vector<size_t>> by_metric;
     for (size_t i = begin; i < end; ++i) {
-      if (records[i]["reference"].is_null()) continue;
-      for (const std::string& m : wanted[records[i]["task_name"].get<std::string>()]) by_metric[m].push_back(i);
+      if (!records[i].reference || !records[i].candidate) continue;  // no text to embed: failed generation
+      for (const std::string& m : wanted[records[i].task_name]) by_metric[m].push_back(i);
     }
     for (const auto& [metric, rows] : by_metric) {
       if (!failure.empty()) break;
       if (served && needs_token_vectors(metric)) {
-        for (size_t i : rows) records[i]["metrics_skipped"][metric] = kPooledOnly;
+        for (size_t i : rows) records[i].metrics_skipped[metric] = kPooledOnly;
         continue;
       }
       std::vector<std::string> candidates, references;
       for (size_t i : rows) {
-        candidates.push_back(records[i]["candidate"].get<std::string>());
-        references.push_back(records[i]["reference"].get<std::string>());
+        candidates.push_back(*records[i].candidate);
+        references.push_back(*records[i].reference);
       }
       std::vector<double> values;
       try {
@@ -326,18 +325,15 @@ void finish_pending(const Experiment& e, const Plan& plan, const RunContext& ctx
         break;
       }
       for (size_t k = 0; k < rows.size(); ++k) {
-        json& r = records[rows[k]];
-        r["metrics"][metric] = values[k];
-        if (r.contains("metrics_skipped")) {
-          r["metrics_skipped"].erase(metric);
-          if (r["metrics_skipped"].empty()) r.erase("metrics_skipped");
-        }
+        SampleRecord& r = records[rows[k]];
+        r.metrics[metric] = values[k];
+        r.metrics_skipped.erase(metric);
       }
     }
-    std::vector<json> finished;
+    std::vector<SampleRecord> finished;
     for (size_t i = begin; i < end; ++i) {
-      if (ctx.samples->has(record_key(records[i]))) continue;
-      if (!failure.empty()) records[i]["error"] = failure;
+      if (ctx.samples->has(records[i].key())) continue;
+      if (!failure.empty()) records[i].error = failure;
       finished.push_back(records[i]);
     }
     ctx.samples->append(finished);
@@ -421,7 +417,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
              plan.cells[k].backend == b) {
         ++k;
       }
-      const RunLabels labels{ctx.run_id, model.name, variant.name, e.backends[b].name};
+      const ConfigKey config{model.name, variant.name, e.backends[b].name};
       std::unique_ptr<Backend> base;  // beside the candidate only while this cell's kld tasks run
       auto load_base = [&, b]() -> Backend& {
         if (!base) {
@@ -431,7 +427,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
         }
         return *base;
       };
-      CellRunner runner(e, ctx, labels, engine_label(e.backends[b]), progress, done, total, load_base,
+      CellRunner runner(e, ctx, config, engine_label(e.backends[b]), progress, done, total, load_base,
                         model.name + "/" + model.variants[0].name);
       std::vector<const PlannedTask*> todo;
       for (size_t c = j; c < k; ++c) {
@@ -481,7 +477,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
           if (!failed.empty()) {
             runner.fail(*t, failed);
             out.errors.push_back(model.name + "/" + variant.name + "/" + e.backends[b].name + "/" + t->name + ": " + failed);
-            out.failed_cells.push_back({model.name, variant.name, e.backends[b].name, t->name, failed});
+            out.failed_cells.push_back({config, t->name, failed});
           }
         }
       }

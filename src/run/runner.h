@@ -40,7 +40,8 @@ struct VariantRecord {  // for the manifest
 // The engine's own packing noise on one configuration: the first documents of its first
 // multiple-choice task scored together and each alone; the largest |loglikelihood| change.
 struct NoiseFloor {
-  std::string model, variant, backend, task;
+  ConfigKey config;
+  std::string task;
   int docs = 0;
   double max_abs_dll = 0;            // per choice
   double max_abs_dll_per_token = 0;  // per choice, divided by its token count
@@ -48,7 +49,8 @@ struct NoiseFloor {
 
 // A task that failed as a whole in one cell: its samples are error records saying why.
 struct FailedCell {
-  std::string model, variant, backend, task, why;
+  ConfigKey config;
+  std::string task, why;
 };
 
 struct RunOutcome {

@@ -41,13 +41,15 @@ LogLines read_lines(const fs::path& path) {
   return out;
 }
 
-nlohmann::json parse_line(const std::string& line, const fs::path& path, size_t number) {
+SampleRecord parse_line(const std::string& line, const fs::path& path, size_t number) {
+  const std::string where = path.string() + ":" + std::to_string(number);
+  nlohmann::json record;
   try {
-    return nlohmann::json::parse(line);
+    record = nlohmann::json::parse(line);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string() + ":" + std::to_string(number), "not a JSON record: " + json_problem(e),
-                     "remove the line, or start a new run without --resume");
+    throw InputError(where, "not a JSON record: " + json_problem(e), "remove the line, or start a new run without --resume");
   }
+  return SampleRecord::from_json(record, where);
 }
 
 void write_all(int fd, const std::string& text, const fs::path& path) {
@@ -62,20 +64,8 @@ void write_all(int fd, const std::string& text, const fs::path& path) {
 
 }  // namespace
 
-std::string record_key(const std::string& model, const std::string& variant, const std::string& backend,
-                       const std::string& task, int64_t sample_id, int rep) {
-  return model + "\x1f" + variant + "\x1f" + backend + "\x1f" + task + "\x1f" + std::to_string(sample_id) + "\x1f" +
-         std::to_string(rep);
-}
-
-std::string record_key(const nlohmann::json& r) {
-  return record_key(r.at("model").get<std::string>(), r.at("variant").get<std::string>(),
-                    r.at("backend").get<std::string>(), r.at("task_name").get<std::string>(),
-                    r.at("sample_id").get<int64_t>(), r.at("rep").get<int>());
-}
-
-std::vector<nlohmann::json> read_samples(const fs::path& path) {
-  std::vector<nlohmann::json> records;
+std::vector<SampleRecord> read_samples(const fs::path& path) {
+  std::vector<SampleRecord> records;
   const LogLines log = read_lines(path);
   for (size_t i = 0; i < log.lines.size(); ++i) records.push_back(parse_line(log.lines[i], path, i + 1));
   return records;
@@ -87,12 +77,12 @@ SampleLog::SampleLog(fs::path path, bool resume) : path_(std::move(path)) {
     dropped_torn_ = log.torn;
     std::string kept;
     for (size_t i = 0; i < log.lines.size(); ++i) {
-      const nlohmann::json record = parse_line(log.lines[i], path_, i + 1);
-      if (record.contains("error") && !record["error"].is_null()) {
+      const SampleRecord record = parse_line(log.lines[i], path_, i + 1);
+      if (!record.ok()) {
         ++dropped_errors_;
         continue;
       }
-      if (!done_.insert(record_key(record)).second) {
+      if (!done_.insert(record.key()).second) {
         throw InputError(path_.string() + ":" + std::to_string(i + 1), "a record is logged twice",
                          "remove the duplicate line");
       }
@@ -119,11 +109,12 @@ SampleLog::~SampleLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void SampleLog::append(const std::vector<nlohmann::json>& records) {
-  for (const nlohmann::json& r : records) {
-    if (!done_.insert(record_key(r)).second) throw RunError("record logged twice: " + r.dump().substr(0, 200));
+void SampleLog::append(const std::vector<SampleRecord>& records) {
+  for (const SampleRecord& r : records) {
+    const std::string line = r.to_json().dump();
+    if (!done_.insert(r.key()).second) throw RunError("record logged twice: " + line.substr(0, 200));
     // One write() per record: a kill between writes leaves whole lines only.
-    write_all(fd_, r.dump() + "\n", path_);
+    write_all(fd_, line + "\n", path_);
   }
   if (!records.empty()) ::fdatasync(fd_);
 }

@@ -4,19 +4,14 @@
 // Opening an existing log for --resume drops a torn last line, drops error records (their
 // samples are retried) and remembers every finished record's key, so nothing is duplicated.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
-namespace qualm {
+#include "records/sample_record.h"
 
-// (model, variant, backend, task_name, sample_id, rep): the identity of a record.
-std::string record_key(const nlohmann::json& record);
-std::string record_key(const std::string& model, const std::string& variant, const std::string& backend,
-                       const std::string& task, int64_t sample_id, int rep);
+namespace qualm {
 
 class SampleLog {
  public:
@@ -27,9 +22,9 @@ class SampleLog {
   SampleLog& operator=(const SampleLog&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  bool has(const std::string& key) const { return done_.count(key) > 0; }
+  bool has(const RecordKey& key) const { return done_.count(key) > 0; }
   // Appends records (each once: a key already logged is a bug and throws) and syncs.
-  void append(const std::vector<nlohmann::json>& records);
+  void append(const std::vector<SampleRecord>& records);
 
   int64_t resumed() const { return resumed_; }            // records found when opening
   int64_t dropped_errors() const { return dropped_errors_; }
@@ -38,14 +33,14 @@ class SampleLog {
  private:
   std::filesystem::path path_;
   int fd_ = -1;
-  std::set<std::string> done_;
+  std::set<RecordKey> done_;
   int64_t resumed_ = 0;
   int64_t dropped_errors_ = 0;
   bool dropped_torn_ = false;
 };
 
 // Every record of a samples.jsonl (a torn last line is ignored); throws InputError naming
-// the line of any other bad line.
-std::vector<nlohmann::json> read_samples(const std::filesystem::path& path);
+// the line (and the key) of any other bad line.
+std::vector<SampleRecord> read_samples(const std::filesystem::path& path);
 
 }  // namespace qualm

@@ -5,17 +5,20 @@
 #include <fstream>
 
 #include "core/errors.h"
+#include "records/test_records.h"
 
 namespace qualm {
 namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json record(int sample, int rep = 0, const char* error = nullptr) {
-  return {{"model", "m"},        {"variant", "f32"}, {"backend", "cpu"},
-          {"task_name", "qa"},   {"sample_id", sample}, {"rep", rep},
-          {"error", error ? nlohmann::json(error) : nlohmann::json(nullptr)}};
+SampleRecord record(int sample, int rep = 0, const char* error = nullptr) {
+  return test_records::typed({{"model", "m"},      {"variant", "f32"},    {"backend", "cpu"},
+                              {"task_name", "qa"}, {"sample_id", sample}, {"rep", rep},
+                              {"error", error ? nlohmann::json(error) : nlohmann::json(nullptr)}});
 }
+
+std::string line(const SampleRecord& r) { return r.to_json().dump(); }
 
 class SampleLogTest : public ::testing::Test {
  protected:
@@ -37,9 +40,9 @@ class SampleLogTest : public ::testing::Test {
 TEST_F(SampleLogTest, AppendsOneLinePerRecordAndRefusesDuplicates) {
   SampleLog log(path_, false);
   log.append({record(0), record(1), record(1, 1)});
-  EXPECT_EQ(text(), record(0).dump() + "\n" + record(1).dump() + "\n" + record(1, 1).dump() + "\n");
-  EXPECT_TRUE(log.has(record_key(record(1, 1))));
-  EXPECT_FALSE(log.has(record_key(record(2))));
+  EXPECT_EQ(text(), line(record(0)) + "\n" + line(record(1)) + "\n" + line(record(1, 1)) + "\n");
+  EXPECT_TRUE(log.has(record(1, 1).key()));
+  EXPECT_FALSE(log.has(record(2).key()));
   EXPECT_THROW(log.append({record(1)}), RunError);
 }
 
@@ -51,35 +54,50 @@ TEST_F(SampleLogTest, ANewRunRefusesALogThatHoldsRecords) {
 TEST_F(SampleLogTest, ResumeDropsATornLineAndErrorRecords) {
   {
     std::ofstream out(path_);
-    out << record(0).dump() << "\n" << record(1, 0, "model failed to load").dump() << "\n" << record(2).dump() << "\n"
-        << record(3).dump().substr(0, 20);  // the kill came mid-write
+    out << line(record(0)) << "\n" << line(record(1, 0, "model failed to load")) << "\n" << line(record(2)) << "\n"
+        << line(record(3)).substr(0, 20);  // the kill came mid-write
   }
   SampleLog log(path_, true);
   EXPECT_EQ(log.resumed(), 2);
   EXPECT_EQ(log.dropped_errors(), 1);
   EXPECT_TRUE(log.dropped_torn_line());
-  EXPECT_TRUE(log.has(record_key(record(0))));
-  EXPECT_FALSE(log.has(record_key(record(1))));  // retried
-  EXPECT_FALSE(log.has(record_key(record(3))));
+  EXPECT_TRUE(log.has(record(0).key()));
+  EXPECT_FALSE(log.has(record(1).key()));  // retried
+  EXPECT_FALSE(log.has(record(3).key()));
   log.append({record(1), record(3)});
-  const std::vector<nlohmann::json> all = read_samples(path_);
+  const std::vector<SampleRecord> all = read_samples(path_);
   ASSERT_EQ(all.size(), 4u);
-  EXPECT_EQ(all[0], record(0));
-  EXPECT_EQ(all[1], record(2));
-  EXPECT_EQ(all[2], record(1));
-  EXPECT_EQ(all[3], record(3));
+  EXPECT_EQ(line(all[0]), line(record(0)));
+  EXPECT_EQ(line(all[1]), line(record(2)));
+  EXPECT_EQ(line(all[2]), line(record(1)));
+  EXPECT_EQ(line(all[3]), line(record(3)));
 }
 
 TEST_F(SampleLogTest, ABadLineBeforeTheLastNamesItsLine) {
   {
     std::ofstream out(path_);
-    out << record(0).dump() << "\n{not json\n" << record(2).dump() << "\n";
+    out << line(record(0)) << "\n{not json\n" << line(record(2)) << "\n";
   }
   try {
     SampleLog log(path_, true);
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("samples.jsonl:2"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SampleLogTest, ARecordWithoutARequiredKeyNamesItsLineAndTheKey) {
+  nlohmann::json no_task = record(1).to_json();
+  no_task.erase("task_name");
+  {
+    std::ofstream out(path_);
+    out << line(record(0)) << "\n" << no_task.dump() << "\n" << line(record(2)) << "\n";
+  }
+  try {
+    read_samples(path_);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("samples.jsonl:2: the record has no \"task_name\""), std::string::npos) << e.what();
   }
 }
 
