@@ -34,3 +34,12 @@ echo "setup: building qualm"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$llama_prefix" >/dev/null
 cmake --build build -j "${QUALM_JOBS:-$(nproc)}"
 echo "setup: done: build/qualm"
+
+# The main job on its default: the smoke experiment (every task kind on stories260K, in F32 and
+# a derived Q8_0), about a minute on 2 cores. QUALM_SKIP_SMOKE=1 skips it.
+if [ "${QUALM_SKIP_SMOKE:-0}" != 1 ]; then
+  echo "setup: running the smoke experiment (configs/smoke.yaml)"
+  smoke_out=runs/smoke-$(date -u +%Y%m%dT%H%M%SZ)
+  build/qualm run configs/smoke.yaml --out "$smoke_out"
+  echo "setup: the smoke experiment's report: $smoke_out/report.md and $smoke_out/report.html"
+fi

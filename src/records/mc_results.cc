@@ -55,6 +55,7 @@ SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config
   r.truncated = static_cast<bool>(scores.truncated[doc]);
   r.unknown_tokens = s.unknown_tokens;
   r.split_differs = s.split_differs;
+  r.continuation = d.continuation;
   for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = *r.chose_gold(name) ? 1.0 : 0.0;
   r.source = task.wheres[doc];
   return r;

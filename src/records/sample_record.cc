@@ -210,6 +210,7 @@ json SampleRecord::to_json() const {
   if (n_windows) r["n_windows"] = *n_windows;
   if (unknown_tokens) r["unknown_tokens"] = *unknown_tokens;
   if (split_differs) r["split_differs"] = *split_differs;
+  if (continuation) r["continuation"] = *continuation;
   if (!metrics_skipped.empty()) r["metrics_skipped"] = metrics_skipped;
   if (source) r["source"] = *source;
   if (doc_key) r["doc_key"] = *doc_key;
@@ -254,6 +255,7 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
   r.n_windows = f.optional_integer("n_windows");
   r.unknown_tokens = f.optional_integer("unknown_tokens");
   r.split_differs = f.optional_boolean("split_differs");
+  r.continuation = f.optional_text("continuation");
   const json& m = f.required("metrics");
   if (!m.is_object()) f.wrong("metrics", m, "an object");
   for (const auto& [name, value] : m.items()) {

@@ -73,6 +73,9 @@ struct SampleRecord {
   std::optional<int64_t> n_windows;       // rolling and kld texts
   std::optional<int64_t> unknown_tokens;  // scored records
   std::optional<bool> split_differs;      // multiple choice, scored
+  // multiple choice with multiple_inputs (winogrande): the text scored after each choice, whose
+  // text is then its context
+  std::optional<std::string> continuation;
   std::map<std::string, double> metrics;  // NaN: null in the file
   std::map<std::string, std::string> metrics_skipped;  // metric -> why; the key is left out when empty
   std::optional<std::string> source;                   // the dataset row: file:line

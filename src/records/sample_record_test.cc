@@ -35,6 +35,15 @@ const char* const kLines[] = {
     R"("reference":"a","rep":0,"run_id":"r1","sample_id":7,"seed":null,"source":"datasets/arc/arc_easy.jsonl:8",)"
     R"("split_differs":true,"task_name":"arc_easy","task_type":"multiple_choice","temperature":null,"truncated":false,)"
     R"("unknown_tokens":2,"variant":"f32"})",
+    // multiple choice with multiple_inputs (winogrande): each choice's text is its context
+    R"({"backend":"cpu","candidate":"so Maria","choices":[{"is_greedy":false,"loglikelihood":-9.5,"n_tokens":4,)"
+    R"("text":"so Sarah","token_mean":-2.5},{"is_greedy":false,"loglikelihood":-8.0,"n_tokens":4,"text":"so Maria",)"
+    R"("token_mean":-2.0}],"continuation":"got the cases.","correct":true,"error":null,"gen_time_ms":null,"gold":1,)"
+    R"("metrics":{"acc":1.0,"acc_token_mean":1.0},"model":"m","output_tokens":8,"pred":{"acc":1,"acc_bytes":1,)"
+    R"("acc_norm":1,"acc_token_mean":1},"prompt":"","prompt_tokens":4,"reference":"so Maria","rep":0,"run_id":"r1",)"
+    R"("sample_id":0,"seed":null,"source":"datasets/winogrande/winogrande.jsonl:1","split_differs":false,)"
+    R"("task_name":"winogrande","task_type":"multiple_choice","temperature":null,"truncated":false,)"
+    R"("unknown_tokens":0,"variant":"f32"})",
     // loglikelihood_rolling with --log-tokens
     R"({"backend":"cpu","candidate":null,"choices":null,"correct":null,"error":null,"gen_time_ms":null,)"
     R"("metrics":{"bits_per_byte":3.8752655933091864,"n_tokens":2.0},"model":"m","n_windows":7,"output_tokens":0,)"
@@ -119,7 +128,7 @@ TEST(SampleRecordTest, OlderBooleanMetricsReadAsOneAndZero) {
 }
 
 TEST(SampleRecordTest, KldStateRoundTrips) {
-  json r = json::parse(kLines[3]);
+  json r = json::parse(kLines[4]);
   r["task_type"] = "kld";
   r["base_model"] = "m/f32";
   r["kld_state"] = KldAccumulator{}.to_json();
