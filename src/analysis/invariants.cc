@@ -54,8 +54,8 @@ void counts(const RunData& run, json& out) {
   int64_t leaked = 0;
   for (const SampleRecord& r : run.records) leaked += skipped.count({r.config, r.task_name}) ? 1 : 0;
   out.push_back(invariant("skip_counts", leaked == 0 && static_cast<int64_t>(skipped.size()) == run.skipped_cells,
-                          std::to_string(run.skipped_cells) + " cells skipped, " + std::to_string(leaked) +
-                              " records in skipped cells"));
+                          std::to_string(run.skipped_cells) + (run.skipped_cells == 1 ? " cell" : " cells") +
+                              " skipped, " + std::to_string(leaked) + " records in skipped cells"));
 }
 
 void greedy_determinism(const RunData& run, json& out) {
