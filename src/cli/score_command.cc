@@ -6,6 +6,7 @@
 #include "backend/llama/layer_cut.h"
 #include "backend/llama/llama_backend.h"
 #include "cli/commands.h"
+#include "config/bounds.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "eval/embedding_scores.h"
@@ -226,7 +227,7 @@ void add_score_command(CLI::App& app, Action& run) {
   cmd->add_option("--embedding-model", flags->embedding_model, "bertscore, coherence: the embedding GGUF");
   cmd->add_option("--embedding-layer", flags->embedding_layer,
                   "bertscore: read this layer (the model is cut to its first L blocks; 0 = the last)")
-      ->check(CLI::Range(0, 1000));
+      ->check(CLI::Range(bounds::kEmbeddingLayer.min, bounds::kEmbeddingLayer.max));
   cmd->add_flag("--json", flags->json, "print one JSON object");
   cmd->add_flag("--show-tokens", flags->show_tokens, "print rouge's tokens of each prediction")->group("");
   cmd->callback([flags, &run] { run = [flags] { return run_score(*flags); }; });
