@@ -77,7 +77,7 @@ std::vector<Doc> parse_jsonl(std::string_view text, const std::string& name) {
     Doc doc{.fields = nullptr, .line = line_no};
     try {
       doc.fields = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
       // Drop nlohmann's "line 1, ": the line is ours.
       const std::string message = json_problem(e);
       const size_t column = message.find("column ");

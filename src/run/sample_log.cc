@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -69,10 +70,28 @@ std::string record_key(const std::string& model, const std::string& variant, con
          std::to_string(rep);
 }
 
+namespace {
+
+// Why a record read back from a file cannot be keyed (a key missing or of another type).
+std::optional<std::string> record_key_problem(const nlohmann::json& r) {
+  if (!r.is_object()) return "is not a JSON object";
+  for (const char* key : {"model", "variant", "backend", "task_name"}) {
+    if (!r.contains(key) || !r[key].is_string()) return std::string("\"") + key + "\" is missing or not a string";
+  }
+  for (const char* key : {"sample_id", "rep"}) {
+    if (!r.contains(key) || !r[key].is_number_integer()) return std::string("\"") + key + "\" is missing or not an integer";
+  }
+  return std::nullopt;
+}
+
+constexpr const char* kRecordFix = "every record names its model, variant, backend, task_name, sample_id and rep";
+
+}  // namespace
+
 std::string record_key(const nlohmann::json& r) {
-  return record_key(r.at("model").get<std::string>(), r.at("variant").get<std::string>(),
-                    r.at("backend").get<std::string>(), r.at("task_name").get<std::string>(),
-                    r.at("sample_id").get<int64_t>(), r.at("rep").get<int>());
+  if (const auto problem = record_key_problem(r)) throw InputError("a record", *problem, kRecordFix);
+  return record_key(r["model"].get<std::string>(), r["variant"].get<std::string>(), r["backend"].get<std::string>(),
+                    r["task_name"].get<std::string>(), r["sample_id"].get<int64_t>(), r["rep"].get<int>());
 }
 
 std::vector<nlohmann::json> read_samples(const fs::path& path) {
@@ -89,6 +108,9 @@ SampleLog::SampleLog(fs::path path, bool resume) : path_(std::move(path)) {
     std::string kept;
     for (size_t i = 0; i < log.lines.size(); ++i) {
       const nlohmann::json record = parse_line(log.lines[i], path_, i + 1);
+      if (const auto problem = record_key_problem(record)) {
+        throw InputError(path_.string() + ":" + std::to_string(i + 1), "not a qualm record: " + *problem, kRecordFix);
+      }
       if (record.contains("error") && !record["error"].is_null()) {
         ++dropped_errors_;
         continue;

@@ -2,6 +2,8 @@
 18): each case is refused before anything runs, exit 2, with its exact message and nothing
 else on stderr; no run folder or record is left behind. The cases are data: CASES below."""
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +40,12 @@ def task_experiment(task_file="t.yaml"):
     return HEAD + ONE_MODEL + "tasks: [{dir}/" + task_file + "]\n"
 
 
+def resumable_run(fmt):
+    """manifest.json of a run of exp.yaml (HEAD + ONE_MODEL + ARC) that --resume accepts."""
+    text = (HEAD + ONE_MODEL + ARC).format(**fmt)
+    return json.dumps({"run_id": "run", "config_sha256": hashlib.sha256(text.encode()).hexdigest(), "limit": -1})
+
+
 def model_experiment(path):
     return HEAD + "models: [{{name: m, path: " + path + "}}]\n" + ARC
 
@@ -47,7 +55,7 @@ class Case:
     name: str
     args: list                     # qualm's arguments; {dir} is the case's folder, {data} the data folder
     lines: list                    # stderr, line by line, without "qualm: error: "
-    files: dict = field(default_factory=dict)  # name -> text (formatted) or bytes (as is)
+    files: dict = field(default_factory=dict)  # name -> text (formatted), bytes (as is), or fmt -> either
     problems: int = 0              # an experiment's problems: its summary line follows them
     mounts: dict = field(default_factory=dict)  # folder -> "ro" or a tmpfs size
 
@@ -192,6 +200,16 @@ CASES = [
           "--out {dir}/afile: is a file, not a folder (name a folder qualm can write to)"],
          {"exp.yaml": HEAD + "models: [{{name: m, path: {dir}/m.gguf}}]\ntasks: [{dir}/t.yaml]\n",
           "m.gguf": "not a model\n", "afile": "x\n", "d.jsonl": QA, "t.yaml": gen_task("metrics: [rougeL]\n")}, 3),
+    # Found by fuzzing: a number too large for a double, and a resumed record without its keys.
+    Case("dataset_number_overflow", ["validate", "{dir}/exp.yaml"],
+         ["{dir}/exp.yaml:4: task t: ./d.jsonl:1: not valid JSON: number overflow parsing '1e99999' (each line of a "
+          '.jsonl file holds one JSON object, e.g. {{"question": "..."}})'],
+         {"exp.yaml": task_experiment(), "d.jsonl": '{{"question": "q", "answer": 1e99999}}\n', "t.yaml": gen_task()}, 1),
+    Case("resume_record_without_its_keys", ["run", "{dir}/exp.yaml", "--out", "{dir}/run", "--resume"],
+         ['{dir}/run/samples.jsonl:1: not a qualm record: "backend" is missing or not a string (every record names '
+          "its model, variant, backend, task_name, sample_id and rep)"],
+         {"exp.yaml": HEAD + ONE_MODEL + ARC, "run/manifest.json": lambda fmt: resumable_run(fmt).replace("{", "{{").replace("}", "}}"),
+          "run/samples.jsonl": '{{"model": "m", "variant": "x"}}\n'}),
     # qualm report on a corrupt run printed [json.exception.parse_error.101].
     Case("report_corrupt_samples", ["report", "{dir}/run"],
          ["{dir}/run/samples.jsonl:2: not a JSON record: line 1, column 2: syntax error while parsing object key - "
@@ -244,6 +262,8 @@ class BadExperiment(unittest.TestCase):
         for name, content in case.files.items():
             path = d / name
             path.parent.mkdir(parents=True, exist_ok=True)
+            if callable(content):
+                content = content(fmt)
             path.write_bytes(content if isinstance(content, bytes) else content.format(**fmt).encode())
         for name, how in case.mounts.items():
             ok, why = mount_tmpfs(d / name, "size=1m,ro" if how == "ro" else f"size={how}")
