@@ -9,6 +9,7 @@
 #include "config/bounds.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "core/utf8.h"
 #include "eval/embedding_scores.h"
 #include "io/text_file.h"
 #include "metrics/registry.h"
@@ -41,6 +42,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // .jsonl file one JSON string or {"text": ...} object per non-blank line, so texts can span lines.
 std::vector<std::string> read_texts(const std::string& path) {
   const std::string content = read_text_file(path);
+  if (const auto bad = find_invalid_utf8(content)) {  // texts are compared as UTF-8, and printed as JSON
+    throw InputError(path + ":" + std::to_string(bad->line), "not valid UTF-8 (byte " + std::to_string(bad->byte) + " of the file)",
+                     "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");
+  }
   const bool jsonl = ends_with(path, ".jsonl");
   std::vector<std::string> texts;
   size_t start = 0;

@@ -200,6 +200,12 @@ CASES = [
           "--out {dir}/afile: is a file, not a folder (name a folder qualm can write to)"],
          {"exp.yaml": HEAD + "models: [{{name: m, path: {dir}/m.gguf}}]\ntasks: [{dir}/t.yaml]\n",
           "m.gguf": "not a model\n", "afile": "x\n", "d.jsonl": QA, "t.yaml": gen_task("metrics: [rougeL]\n")}, 3),
+    Case("score_predictions_not_utf8", ["score", "--metric", "bleu", "--predictions", "{dir}/p.txt", "--references", "{dir}/r.txt"],
+         ["{dir}/p.txt:2: not valid UTF-8 (byte 8 of the file) (convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)"],
+         {"p.txt": b"a cat\nb \xffd\n", "r.txt": "a cat\nb d\n"}),
+    Case("generate_prompts_not_utf8", ["generate", "--model", str(MODEL), "-f", "{dir}/p.txt", "-n", "2"],
+         ["{dir}/p.txt:2: not valid UTF-8 (byte 6 of the file) (convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)"],
+         {"p.txt": b"hello\n\xffbad\n"}),
     # Found by fuzzing: a number too large for a double, and a resumed record without its keys.
     Case("dataset_number_overflow", ["validate", "{dir}/exp.yaml"],
          ["{dir}/exp.yaml:4: task t: ./d.jsonl:1: not valid JSON: number overflow parsing '1e99999' (each line of a "
