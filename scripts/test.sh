@@ -6,11 +6,16 @@
 # (GGML_NATIVE=OFF, AVX-512 off) built once into $QUALM_DEPS_DIR/llama.cpp-<commit>-avx2 and
 # qualm built against it into build-avx2/: llama.cpp is built with GGML_NATIVE=ON, so a CPU
 # without AVX-512 takes other kernels, and a number that holds here must hold there too.
+# Between the two, every fuzz target runs for 30 s (scripts/fuzz.sh, QUALM_FUZZ_SECONDS).
 # QUALM_SKIP_AVX2=1 skips that second pass; arguments are passed to the first ctest only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${QUALM_JOBS:-$(nproc)}
 ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+# Each libFuzzer harness for QUALM_FUZZ_SECONDS (30; 0 skips); a long run: scripts/fuzz.sh all 600
+if [ $# -eq 0 ] && [ "${QUALM_FUZZ_SECONDS:-30}" != 0 ]; then
+  bash scripts/fuzz.sh all "${QUALM_FUZZ_SECONDS:-30}"
+fi
 [ $# -eq 0 ] && [ "${QUALM_SKIP_AVX2:-0}" != 1 ] || exit 0
 
 deps_dir=${QUALM_DEPS_DIR:-$HOME/.cache/qualm}

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "backend/llama/runtime.h"
+#include "config/bounds.h"
 #include "core/errors.h"
 
 namespace qualm::cli {
@@ -19,7 +20,7 @@ void add_engine_flags(CLI::App& app, EngineSettings& settings, EngineUse use) {
             },
             "-1 or >= 1"));
       } else {
-        opt->check(CLI::Range(o.min, o.max));
+        opt->check(CLI::Range(o.min, engine_max(o)));
       }
       continue;
     }
@@ -61,13 +62,13 @@ void add_server_flags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--api-key-env", flags.spec.api_key_env, "openai: the environment variable holding the API key");
   app.add_option("--concurrency", flags.spec.concurrency, "remote: requests in flight")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+      ->check(CLI::Range(bounds::kConcurrency.min, bounds::kConcurrency.max));
   app.add_option("--timeout", flags.spec.timeout_s, "remote: seconds per request")
       ->capture_default_str()
-      ->check(CLI::Range(0.001, 86400.0));
+      ->check(CLI::Range(bounds::kTimeoutMin, bounds::kTimeoutMax));
   app.add_option("--retries", flags.spec.retries, "remote: further tries on connection errors, 429, 5xx")
       ->capture_default_str()
-      ->check(CLI::Range(0, 100));
+      ->check(CLI::Range(bounds::kRetries.min, bounds::kRetries.max));
 }
 
 BackendSpec server_spec(const ServerFlags& flags, const std::string& model) {

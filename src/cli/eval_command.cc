@@ -3,7 +3,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -14,10 +17,12 @@
 #include "backend/llama/quantize.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
+#include "config/bounds.h"
 #include "core/atomic_file.h"
 #include "core/build_info.h"
 #include "core/data_dir.h"
 #include "core/errors.h"
+#include "core/redact.h"
 #include "records/results_json.h"
 #include "run/manifest.h"
 #include "run/plan.h"
@@ -101,7 +106,10 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
     if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
     e.tasks.push_back(entry);
   }
-  if (!f.embedding_model.empty()) e.embedding_model = EmbeddingModelSpec{f.embedding_model, f.embedding_layer, "", "", "--embedding-model"};
+  if (!f.embedding_model.empty()) {
+    (void)llama::read_model_file(f.embedding_model);  // missing, not a GGUF, no weights: exit 2 now
+    e.embedding_model = EmbeddingModelSpec{f.embedding_model, f.embedding_layer, "", "", "--embedding-model"};
+  }
   return e;
 }
 
@@ -122,23 +130,30 @@ Plan eval_plan(const Experiment& e, const EvalFlags& f) {
 }
 
 // Where the run writes its records: a fresh folder in --out (renamed into place when done),
-// else in the temporary directory; removed with what is left in it.
+// else in the temporary directory; removed with what is left in it, unless keep() was called
+// (the records could not be moved into place and are all that is left of the work).
 class ScratchDir {
  public:
   explicit ScratchDir(const fs::path& parent) {
-    fs::create_directories(parent);
+    std::error_code ec;
+    fs::create_directories(parent, ec);
     std::string pattern = (parent / ".qualm-eval-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw RunError("cannot make a folder in " + parent.string());
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw RunError("cannot make a folder in " + parent.string() + ": " + std::strerror(errno));
+    }
     path_ = pattern;
   }
   ~ScratchDir() {
+    if (keep_) return;
     std::error_code ignored;
     fs::remove_all(path_, ignored);
   }
   const fs::path& path() const { return path_; }
+  void keep() { keep_ = true; }
 
  private:
   fs::path path_;
+  bool keep_ = false;
 };
 
 json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outcome) {
@@ -153,7 +168,7 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
   const auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
   return {{"model", f.model},
           {"base", or_null(f.base)},
-          {"model_description", backend.remote() ? backend.type + " server " + backend.base_url
+          {"model_description", backend.remote() ? backend.type + " server " + redact_urls(backend.base_url)
                                                  : described.value("description", "")},
           {"tasks", f.tasks},
           {"limit", f.limit},
@@ -179,18 +194,25 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
 int run_eval(const EvalFlags& f) {
   const auto data_dir = find_data_dir();
   if (!data_dir) throw InputError("data directory", "not found", "set QUALM_DATA_DIR to the folder holding datasets/");
+  if (!f.out.empty()) {
+    if (const auto why = output_dir_problem(f.out)) throw InputError("--out " + f.out, *why, "name a folder qualm can write to");
+  }
   const Experiment e = eval_experiment(f, *data_dir);
   const Plan plan = eval_plan(e, f);
 
-  const ScratchDir scratch(f.out.empty() ? fs::temp_directory_path() : fs::path(f.out));
+  ScratchDir scratch(f.out.empty() ? fs::temp_directory_path() : fs::path(f.out));
   RunOutcome outcome;
   const auto start = std::chrono::steady_clock::now();
-  {
+  try {
     SampleLog samples(scratch.path() / "samples.jsonl", false);
     std::unique_ptr<SampleLog> pending;
     if (e.embedding_model) pending = std::make_unique<SampleLog>(scratch.path() / "pending.jsonl", false);
     outcome = run_experiment(e, plan, RunContext{"eval-" + utc_stamp(), llama::model_cache_dir(), &samples,
                                                  pending.get(), f.log_tokens});
+  } catch (const RunError& err) {  // a full disk: what was written stays, with --out
+    if (f.out.empty()) throw;
+    scratch.keep();
+    throw RunError(std::string(err.what()) + "; the records written so far are kept in " + scratch.path().string());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::vector<SampleRecord> records = read_samples(scratch.path() / "samples.jsonl");
@@ -218,8 +240,17 @@ int run_eval(const EvalFlags& f) {
   results["unknown_tokens"] = {{"tokens", unknown_tokens}, {"samples", docs_with_unknown}};
 
   if (!f.out.empty()) {
-    fs::rename(scratch.path() / "samples.jsonl", fs::path(f.out) / "samples.jsonl");
-    write_atomically(fs::path(f.out) / "results.json", results.dump(2) + "\n");
+    try {
+      write_atomically(scratch.path() / "results.json", results.dump(2) + "\n");
+      for (const char* name : {"results.json", "samples.jsonl"}) {
+        if (::rename((scratch.path() / name).c_str(), (fs::path(f.out) / name).c_str()) != 0) {
+          throw RunError("cannot move " + std::string(name) + " into " + f.out + ": " + std::strerror(errno));
+        }
+      }
+    } catch (const RunError& err) {
+      scratch.keep();  // every computed record is in it: never lose them
+      throw RunError(std::string(err.what()) + "; the records are kept in " + scratch.path().string());
+    }
   }
   if (f.json) {
     std::cout << results.dump(2) << "\n";
@@ -260,9 +291,9 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--tasks", flags->tasks, "comma-separated task or group names, or task file paths (qualm tasks)")
       ->required();
   cmd->add_option("--limit", flags->limit, "first N documents of each task (of each subject for mmlu)")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(CLI::Range(bounds::kLimit.min, bounds::kLimit.max));
   cmd->add_option("--num-fewshot", flags->num_fewshot, "few-shot examples per prompt (default: the task file's)")
-      ->check(CLI::Range(0, 1000));
+      ->check(CLI::Range(bounds::kNumFewshot.min, bounds::kNumFewshot.max));
   add_json_flag(*cmd, flags->json, "print results.json to stdout");
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
   cmd->add_flag("--log-tokens", flags->log_tokens,
@@ -272,14 +303,14 @@ void add_eval_command(CLI::App& app, Action& run) {
                   "embedding GGUF for bertscore and coherence in generate tasks (BERT family)");
   cmd->add_option("--embedding-layer", flags->embedding_layer,
                   "bertscore and coherence read this layer (the model cut to its first L blocks; 0 = the last)")
-      ->check(CLI::Range(0, 1000));
+      ->check(CLI::Range(bounds::kEmbeddingLayer.min, bounds::kEmbeddingLayer.max));
   cmd->add_option("--seed", flags->seed, "sampling seed of generate tasks")->capture_default_str();
   cmd->add_option("-n,--max-new-tokens", flags->max_new_tokens, "generate tasks: the most tokens generated, over the "
                   "task file's (lm-eval's --gen_kwargs max_gen_toks)")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(CLI::Range(bounds::kMaxNewTokens.min, bounds::kMaxNewTokens.max));
   cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(CLI::Range(0.0, bounds::kTemperatureMax));
   add_engine_flags(*cmd, flags->engine, kRequestCommands);
   cmd->callback([flags, &run] { run = [flags] { return run_eval(*flags); }; });
 }

@@ -5,6 +5,7 @@
 #include "backend/llama/llama_backend.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
+#include "config/bounds.h"
 #include "core/errors.h"
 #include "io/dataset.h"
 #include "records/gen_results.h"
@@ -96,8 +97,10 @@ void add_generate_command(CLI::App& app, Action& run) {
   cmd->add_option("-f,--file", f->file, "prompts: one per line, or JSONL with a \"prompt\" field");
   cmd->add_option("-n,--max-new-tokens", f->options.max_new_tokens, "tokens to generate at most")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
-  cmd->add_option("--temperature", f->options.temperature, "0 = greedy")->capture_default_str()->check(CLI::Range(0.0, 100.0));
+      ->check(CLI::Range(bounds::kMaxNewTokens.min, bounds::kMaxNewTokens.max));
+  cmd->add_option("--temperature", f->options.temperature, "0 = greedy")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, bounds::kTemperatureMax));
   cmd->add_option("--top-p", f->options.top_p, "nucleus sampling")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--top-k", f->options.top_k, "0 = off")->capture_default_str()->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--seed", f->options.seed, "each prompt's sampler is seeded from (seed, its index)")->capture_default_str();

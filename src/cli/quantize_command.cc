@@ -5,6 +5,7 @@
 
 #include "backend/llama/quantize.h"
 #include "cli/commands.h"
+#include "config/engine_options.h"
 
 namespace qualm::cli {
 namespace {
@@ -78,7 +79,7 @@ void add_quantize_command(CLI::App& app, Action& run) {
   cmd->add_option("--imatrix", flags->imatrix, "importance matrix from llama-imatrix (GGUF or legacy .dat)");
   cmd->add_option("-t,--threads", flags->threads, "threads (0 = every hardware thread)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
+      ->check(CLI::Range(0, engine_max(engine_option("threads"))));
   add_json_flag(*cmd, flags->json);
   cmd->callback([flags, &run] { run = [flags] { return run_quantize(*flags); }; });
 }

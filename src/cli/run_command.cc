@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "backend/llama/layer_cut.h"
@@ -11,6 +14,7 @@
 #include "core/sha256.h"
 #include "analysis/summary.h"
 #include "cli/run_output.h"
+#include "config/bounds.h"
 #include "config/gate.h"
 #include "report/run_report.h"
 #include "run/manifest.h"
@@ -34,22 +38,27 @@ struct RunFlags {
   std::vector<std::string> gates;  // --gate, after the experiment's gates:
 };
 
-void print_problems(const std::vector<ConfigProblem>& problems) {
-  for (const ConfigProblem& p : problems) std::cerr << "qualm: error: " << p.message() << "\n";
-}
-
-// The experiment and its plan, or every problem in them (exit 2).
-std::pair<Experiment, Plan> load(const std::string& file, int limit) {
+// The experiment and its plan, or every problem in the file, its tasks, models and backends,
+// and `more(experiment)` (the output folder), all at once (exit 2).
+std::pair<Experiment, Plan> load(const std::string& file, int limit,
+                                 const std::function<std::vector<ConfigProblem>(const Experiment&)>& more = {}) {
   ExperimentLoad loaded = load_experiment(file);
-  if (!loaded.problems.empty()) {
-    print_problems(loaded.problems);
-    throw InputError(file, std::to_string(loaded.problems.size()) + " problem(s) in the experiment", "see above");
+  std::vector<ConfigProblem> problems = loaded.problems;
+  Plan plan;
+  // A file that parsed plans too, so that problems in tasks and models come in the same list.
+  if (!loaded.experiment.models.empty() && !loaded.experiment.tasks.empty()) {
+    plan = make_plan(loaded.experiment, limit);
+    problems.insert(problems.end(), plan.problems.begin(), plan.problems.end());
   }
-  Plan plan = make_plan(loaded.experiment, limit);
-  if (!plan.problems.empty()) {
-    print_problems(plan.problems);
-    throw InputError(file, std::to_string(plan.problems.size()) + " problem(s) in the experiment's tasks or backends",
-                     "see above");
+  if (more) {
+    for (const ConfigProblem& p : more(loaded.experiment)) problems.push_back(p);
+  }
+  if (!problems.empty()) {
+    std::set<std::string> printed;
+    for (const ConfigProblem& p : problems) {
+      if (printed.insert(p.message()).second) std::cerr << "qualm: error: " << p.message() << "\n";
+    }
+    throw InputError(file, std::to_string(printed.size()) + " problem(s) in the experiment", "see above");
   }
   return {std::move(loaded.experiment), std::move(plan)};
 }
@@ -92,14 +101,28 @@ void print_dry_run(const Experiment& e, const Plan& plan) {
   }
 }
 
+// Where the run writes: --out, else the newest run to resume, else a new runs/<experiment>-<time>.
+fs::path run_dir(const RunFlags& f, const Experiment& e) {
+  if (!f.out.empty()) return f.out;
+  return f.resume ? latest_run(e.name) : fs::path("runs") / (e.name + "-" + utc_stamp());
+}
+
 int run_run(const RunFlags& f) {
   for (const std::string& g : f.gates) (void)parse_gate(g, "--gate");  // bad text: exit 2 before anything runs
-  const auto [e, plan] = load(f.config, f.limit);
+  const auto out_problems = [&f](const Experiment& e) -> std::vector<ConfigProblem> {
+    if (f.dry_run || (f.out.empty() && (f.resume || e.name.empty()))) return {};
+    const fs::path dir = run_dir(f, e);
+    if (const auto why = output_dir_problem(dir)) {
+      return {{"--out " + dir.string(), *why, "name a folder qualm can write to"}};
+    }
+    return {};
+  };
+  const auto [e, plan] = load(f.config, f.limit, out_problems);
   if (f.dry_run) {
     print_dry_run(e, plan);
     return 0;
   }
-  fs::path dir = !f.out.empty() ? fs::path(f.out) : f.resume ? latest_run(e.name) : fs::path("runs") / (e.name + "-" + utc_stamp());
+  fs::path dir = run_dir(f, e);
   std::string run_id = dir.filename().string();
   ManifestTimes times{utc_now(), ""};
   if (f.resume) {
@@ -129,6 +152,14 @@ int run_run(const RunFlags& f) {
   write_atomically(dir / "manifest.json", manifest.dump(2) + "\n");
 
   const RunOutcome outcome = run_experiment(e, plan, RunContext{run_id, llama::model_cache_dir(), &samples, pending.get()});
+  // Every pending record is in samples.jsonl now, unless the embedding model failed: then a
+  // resumed run embeds them from pending.jsonl without generating again.
+  const bool embedding_failed = std::any_of(outcome.errors.begin(), outcome.errors.end(),
+                                            [](const std::string& why) { return why.starts_with("embedding model"); });
+  if (pending && !embedding_failed) {
+    pending.reset();
+    fs::remove(dir / "pending.jsonl");
+  }
 
   times.finished_at = utc_now();
   manifest = make_manifest(e, plan, run_id, times, &outcome, json::object());
@@ -165,7 +196,7 @@ void add_run_command(CLI::App& app, Action& run) {
   cmd->add_option("experiment", flags->config, "experiment YAML")->required();
   cmd->add_option("--out", flags->out, "run directory (default runs/<experiment>-<UTC time>)");
   cmd->add_flag("--resume", flags->resume, "continue a killed run in --out (default: the newest under runs/)");
-  cmd->add_option("--limit", flags->limit, "at most N documents per task")->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--limit", flags->limit, "at most N documents per task")->check(CLI::Range(bounds::kLimit.min, bounds::kLimit.max));
   cmd->add_flag("--dry-run", flags->dry_run, "print the matrix: cells, samples, skipped cells and why");
   cmd->add_option("--gate", flags->gates, "quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable); a failure exits 3");
   cmd->callback([flags, &run] { run = [flags] { return run_run(*flags); }; });

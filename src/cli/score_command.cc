@@ -6,8 +6,10 @@
 #include "backend/llama/layer_cut.h"
 #include "backend/llama/llama_backend.h"
 #include "cli/commands.h"
+#include "config/bounds.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "core/utf8.h"
 #include "eval/embedding_scores.h"
 #include "io/text_file.h"
 #include "metrics/registry.h"
@@ -40,6 +42,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // .jsonl file one JSON string or {"text": ...} object per non-blank line, so texts can span lines.
 std::vector<std::string> read_texts(const std::string& path) {
   const std::string content = read_text_file(path);
+  if (const auto bad = find_invalid_utf8(content)) {  // texts are compared as UTF-8, and printed as JSON
+    throw InputError(path + ":" + std::to_string(bad->line), "not valid UTF-8 (byte " + std::to_string(bad->byte) + " of the file)",
+                     "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");
+  }
   const bool jsonl = ends_with(path, ".jsonl");
   std::vector<std::string> texts;
   size_t start = 0;
@@ -226,7 +232,7 @@ void add_score_command(CLI::App& app, Action& run) {
   cmd->add_option("--embedding-model", flags->embedding_model, "bertscore, coherence: the embedding GGUF");
   cmd->add_option("--embedding-layer", flags->embedding_layer,
                   "bertscore: read this layer (the model is cut to its first L blocks; 0 = the last)")
-      ->check(CLI::Range(0, 1000));
+      ->check(CLI::Range(bounds::kEmbeddingLayer.min, bounds::kEmbeddingLayer.max));
   add_json_flag(*cmd, flags->json);
   cmd->add_flag("--show-tokens", flags->show_tokens, "print rouge's tokens of each prediction")->group("");
   cmd->callback([flags, &run] { run = [flags] { return run_score(*flags); }; });

@@ -2,13 +2,18 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
+#include <thread>
 
 namespace qualm {
 namespace {
 
+int threads_max() { return machine_threads() * 4; }
+
 const std::vector<std::string> kCacheTypes = {"f16", "bf16", "f32", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl"};
 constexpr unsigned kAll = kChunkCommands | kRequestCommands | kExperiments;
 constexpr int kBig = 1 << 20;
+constexpr int kBatchMax = 1 << 16;  // a decode's tokens: a context's window is smaller still
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -21,29 +26,30 @@ const std::vector<EngineOption>& engine_options() {
   using S = EngineSettings;
   static const std::vector<EngineOption> kOptions = {
       {.name = "threads", .flags = "-t,--threads", .keys = {"threads"},
-       .help = "CPU threads (0 = every hardware thread; decodes of little work use one, which never changes a number)",
-       .uses = kAll, .number = &S::threads, .min = 0, .max = 4096},
+       .help = "CPU threads (0 = every hardware thread; at most 4 per hardware thread; decodes of little work use "
+               "one, which never changes a number)",
+       .uses = kAll, .number = &S::threads, .min = 0, .max = 0, .max_of_machine = threads_max},
       {.name = "gpu_layers", .flags = "--gpu-layers", .keys = {"gpu_layers", "n_gpu_layers"},
        .help = "layers offloaded to the GPU of a GPU build (-1 = all)", .uses = kAll, .number = &S::gpu_layers,
        .min = -1, .max = kBig},
       {.name = "batch_size", .flags = "-b,--batch-size", .keys = {"batch_size"},
        .help = "logical batch: how many tokens a decode may hold", .uses = kAll, .number = &S::batch_size, .min = 1,
-       .max = kBig},
+       .max = kBatchMax},
       {.name = "ubatch_size", .flags = "--ubatch-size", .keys = {"ubatch_size"},
        .help = "physical batch: the most tokens one decode computes at once", .uses = kAll, .number = &S::ubatch_size,
-       .min = 1, .max = kBig},
+       .min = 1, .max = kBatchMax},
       {.name = "ctx_size", .flags = "-c,--ctx-size", .keys = {"context_size"},
        .help = "the most tokens a request's model reads, as lm-eval's max_length; longer prompts lose tokens from "
                "the left (0 = the model's training context, at most 4096)",
        .uses = kRequestCommands | kExperiments, .number = &S::context_size, .min = 0, .max = kBig},
       {.name = "ctx_size", .flags = "-c,--ctx-size", .keys = {}, .help = "tokens per chunk (llama-perplexity's -c)",
-       .uses = kChunkCommands, .number = &S::chunk_size, .min = 4, .max = kBig},
+       .uses = kChunkCommands, .number = &S::chunk_size, .min = 4, .max = kBatchMax},
       {.name = "chunks", .flags = "--chunks", .keys = {}, .help = "evaluate at most this many chunks (-1 = all)",
        .uses = kChunkCommands, .number = &S::max_chunks, .min = -1, .max = 1 << 30},
       {.name = "pack_tokens", .flags = "--pack-tokens", .keys = {},
        .help = "--engine-parity llama: requests are packed into decodes of about this many tokens (at most "
                "--ubatch-size)",
-       .uses = kRequestCommands, .number = &S::pack_tokens, .min = 1, .max = kBig},
+       .uses = kRequestCommands, .number = &S::pack_tokens, .min = 1, .max = kBatchMax},
       {.name = "flash_attn", .flags = "--flash-attn", .keys = {"flash_attn"},
        .help = "flash attention: on, off, auto (default: off, which batch-invariant scoring needs; auto with "
                "--engine-parity llama)",
@@ -61,6 +67,24 @@ const std::vector<EngineOption>& engine_options() {
        .uses = kAll, .text = &S::parity, .words = {"qualm", "llama"}},
   };
   return kOptions;
+}
+
+const EngineOption& engine_option(const std::string& name) {
+  for (const EngineOption& o : engine_options()) {
+    if (name == o.name) return o;
+  }
+  throw std::logic_error("no engine option " + name);
+}
+
+int machine_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int engine_max(const EngineOption& o) { return o.max_of_machine != nullptr ? o.max_of_machine() : o.max; }
+
+std::string engine_range_text(const EngineOption& o) {
+  if (o.max_of_machine == threads_max) {
+    return "0 = every hardware thread, up to 4 per hardware thread, " + std::to_string(engine_max(o)) + " on this machine";
+  }
+  return std::to_string(o.min) + " to " + std::to_string(engine_max(o));
 }
 
 std::optional<std::string> engine_word(const EngineOption& option, const std::string& value) {

@@ -14,7 +14,7 @@
 namespace qualm {
 
 struct EngineSettings {
-  int threads = 0;           // 0: every hardware thread
+  int threads = 0;           // 0: every hardware thread; at most machine_threads() × 4
   int gpu_layers = -1;       // -1: every layer on the GPU of a GPU build (device: cpu gives 0)
   int batch_size = 2048;     // logical batch
   int ubatch_size = 512;     // physical batch
@@ -43,12 +43,23 @@ struct EngineOption {
   unsigned uses;
   int EngineSettings::*number = nullptr;  // an integer option,
   int min = 0, max = 0;                   // in [min, max]
+  int (*max_of_machine)() = nullptr;      // or in [min, this], a bound that depends on the machine
   std::string EngineSettings::*text = nullptr;   // or a word option,
   std::string EngineSettings::*text2 = nullptr;  // (kv_type: both cache types)
   std::vector<std::string> words = {};           // one of these (case-insensitive, aliases below)
 };
 
 const std::vector<EngineOption>& engine_options();
+
+// The option named `name` (the key of the engine JSON, e.g. "threads"); it must exist.
+const EngineOption& engine_option(const std::string& name);
+
+// The largest value a number option takes on this machine (threads: its cores × 4).
+int engine_max(const EngineOption& option);
+// "0 to 8", or for threads "0 = every hardware thread, up to 4 per hardware thread, 8 on this machine".
+std::string engine_range_text(const EngineOption& option);
+// The machine's hardware threads (at least 1); threads take up to 4 times as many.
+int machine_threads();
 
 // A word option's value as written (any case; flash_attn also true/false/yes/no) in its
 // canonical spelling, or nullopt when it is not one of the option's words.

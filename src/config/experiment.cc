@@ -1,12 +1,15 @@
 #include "config/experiment.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <tuple>
 
+#include "config/bounds.h"
 #include "config/experiment_reader.h"
 #include "config/experiment_sections.h"
 #include "config/gate.h"
+#include "config/yaml_text.h"
 #include "core/data_dir.h"
 #include "core/errors.h"
 
@@ -58,8 +61,12 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
     r.add(r.file(), "missing key 'experiment'", "name the experiment: experiment: my-experiment");
   } else if (const auto name = r.text(root["experiment"], "experiment")) {
     e.name = *name;
-    if (e.name.empty() || e.name.find_first_of("/\\") != std::string::npos) {
+    const bool control = std::any_of(e.name.begin(), e.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (e.name.empty() || e.name == "." || e.name == ".." || control || e.name.find_first_of("/\\") != std::string::npos) {
       r.add(root["experiment"], "experiment: '" + e.name + "' cannot name a run folder", "use letters, digits and -");
+    } else if (e.name.size() > static_cast<size_t>(bounds::kNameBytes.max)) {
+      r.add(root["experiment"], "experiment: the name has " + std::to_string(e.name.size()) + " bytes",
+            "use at most " + std::to_string(bounds::kNameBytes.max));
     }
   }
   ExperimentPaths paths;
@@ -133,21 +140,20 @@ ExperimentLoad load_experiment(const fs::path& file) {
     std::ostringstream text;
     text << in.rdbuf();
     e.text = text.str();
-    YAML::Node root;
-    try {
-      root = YAML::Load(e.text);
-    } catch (const YAML::Exception& ex) {
+    const YamlParse parsed = parse_yaml(e.text);
+    if (parsed.problem) {
+      const YamlTextProblem& p = *parsed.problem;
       // Inside [ ] or { }, a plain ${VAR} reads as a YAML mapping: the value needs quotes.
       std::istringstream lines(e.text);
       std::string line;
-      for (int i = 0; i <= ex.mark.line && std::getline(lines, line); ++i) {
+      for (int i = 0; i < p.line && std::getline(lines, line); ++i) {
       }
-      const bool braces = line.find("${") != std::string::npos;
-      r.add(file.string() + ":" + std::to_string(ex.mark.line + 1), "YAML syntax error: " + ex.msg,
-            braces ? "quote values that use ${VAR} inside [ ] or { }: \"models/${NAME}.gguf\""
-                   : "fix the YAML at that line");
+      const bool braces = p.problem.starts_with("YAML syntax error") && line.find("${") != std::string::npos;
+      r.add(p.line > 0 ? file.string() + ":" + std::to_string(p.line) : file.string(), p.problem,
+            braces ? "quote values that use ${VAR} inside [ ] or { }: \"models/${NAME}.gguf\"" : p.fix);
       return out;
     }
+    const YAML::Node& root = parsed.root;
     if (!root.IsMap()) {
       r.add(file.string(), "an experiment file must be a YAML mapping", "write key: value lines, starting with experiment: NAME");
       return out;

@@ -3,8 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "config/bounds.h"
 #include "config/engine_options.h"
 #include "config/experiment_sections.h"
+#include "core/redact.h"
 
 namespace qualm {
 namespace {
@@ -23,7 +25,8 @@ void read_engine(const YAML::Node& item, ExperimentReader& r, EngineSettings& en
       const YAML::Node node = item[*key];
       if (!node) continue;
       if (o.number != nullptr) {
-        if (const auto v = r.integer(node, *key, o.min, o.max)) engine.*o.number = as_int(*v);
+        const std::string fix = o.max_of_machine == nullptr ? "" : std::string(o.name) + ": " + engine_range_text(o);
+        if (const auto v = r.integer(node, *key, o.min, engine_max(o), fix)) engine.*o.number = as_int(*v);
         continue;
       }
       const auto text = r.text(node, *key);
@@ -67,7 +70,7 @@ void read_remote(const YAML::Node& item, ExperimentReader& r, BackendSpec& b) {
   if (!item["base_url"]) r.add(item, "a backend of type " + b.type + " needs base_url", "write base_url: http://127.0.0.1:8080");
   else if (const auto v = r.text(item["base_url"], "base_url")) {
     if (!v->starts_with("http://") && !v->starts_with("https://")) {
-      r.add(item["base_url"], "base_url: '" + *v + "' is not an http:// or https:// URL", "write http://host:port");
+      r.add(item["base_url"], "base_url: '" + redact_urls(*v) + "' is not an http:// or https:// URL", "write http://host:port");
     }
     b.base_url = *v;
   }
@@ -79,10 +82,15 @@ void read_remote(const YAML::Node& item, ExperimentReader& r, BackendSpec& b) {
   if (item["chat"]) {
     if (const auto v = r.boolean(item["chat"], "chat")) b.chat = *v;
   }
-  read_int(item, "concurrency", 1, r, b.concurrency);
-  read_int(item, "retries", 0, r, b.retries);
+  if (item["concurrency"]) {
+    const auto v = r.integer(item["concurrency"], "concurrency", bounds::kConcurrency.min, bounds::kConcurrency.max);
+    if (v) b.concurrency = as_int(*v);
+  }
+  if (item["retries"]) {
+    if (const auto v = r.integer(item["retries"], "retries", bounds::kRetries.min, bounds::kRetries.max)) b.retries = as_int(*v);
+  }
   if (item["timeout_s"]) {
-    if (const auto v = r.number(item["timeout_s"], "timeout_s", 0.001, 86400)) b.timeout_s = *v;
+    if (const auto v = r.number(item["timeout_s"], "timeout_s", bounds::kTimeoutMin, bounds::kTimeoutMax)) b.timeout_s = *v;
   }
 }
 }  // namespace
@@ -115,7 +123,7 @@ void read_backends(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
     }
     if (!b.remote()) read_engine(item, r, b.engine);
     read_remote(item, r, b);
-    if (!b.name.empty()) check_unique(b.name, names, item["name"], "backend", r);
+    if (!b.name.empty()) check_name(b.name, names, item["name"], "backend", r);
     e.backends.push_back(b);
   }
 }

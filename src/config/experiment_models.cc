@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/bounds.h"
 #include "config/experiment_sections.h"
 #include "core/did_you_mean.h"
 
@@ -93,7 +94,7 @@ std::vector<VariantSpec> read_variants(const YAML::Node& model, ExperimentReader
       r.add(item, "a variant is a name or a mapping", "write f32, {quantize: Q8_0} or {name: N, path: FILE}");
     }
     if (!v) continue;
-    check_unique(v->name, names, item, "variant", r);
+    check_name(v->name, names, item, "variant", r);
     out.push_back(*v);
   }
   return out;
@@ -120,7 +121,7 @@ void read_models(const YAML::Node& node, ExperimentReader& r, const ExperimentPa
         if (item[key]) r.add(item[key], std::string(key) + ": a remote model has no file", "drop it, or drop remote: true");
       }
       m.variants.push_back(VariantSpec{"remote", {}, std::nullopt, {}, m.where});
-      if (!m.name.empty()) check_unique(m.name, names, item["name"], "model", r);
+      if (!m.name.empty()) check_name(m.name, names, item["name"], "model", r);
       e.models.push_back(m);
       continue;
     }
@@ -138,7 +139,7 @@ void read_models(const YAML::Node& node, ExperimentReader& r, const ExperimentPa
       r.add(item, "model '" + m.name + "' has no path", "write path: models/" + m.name + ".gguf");
     }
     if (item["params"]) m.params = r.number(item["params"], "params", 1, kNoMaxNumber);
-    if (!m.name.empty()) check_unique(m.name, names, item["name"], "model", r);
+    if (!m.name.empty()) check_name(m.name, names, item["name"], "model", r);
     e.models.push_back(m);
   }
 }
@@ -205,7 +206,10 @@ void read_embedding_model(const YAML::Node& node, ExperimentReader& r, const Exp
             "drop model:, or write backend: NAME (an ollama backend) instead of path:");
     }
   }
-  if (!node["backend"]) read_int(node, "layer", 0, r, m.layer);
+  if (!node["backend"] && node["layer"]) {
+    const auto v = r.integer(node["layer"], "embedding_model.layer", bounds::kEmbeddingLayer.min, bounds::kEmbeddingLayer.max);
+    if (v) m.layer = as_int(*v);
+  }
   e.embedding_model = m;
 }
 

@@ -128,7 +128,7 @@ std::optional<std::string> ExperimentReader::text(const YAML::Node& node, const 
 }
 
 std::optional<long long> ExperimentReader::integer(const YAML::Node& node, const std::string& key, long long min,
-                                                   long long max) {
+                                                   long long max, const std::string& fix) {
   const auto s = text(node, key);
   if (!s) return std::nullopt;
   long long v = 0;
@@ -139,7 +139,7 @@ std::optional<long long> ExperimentReader::integer(const YAML::Node& node, const
     return std::nullopt;
   }
   if (v < min || v > max) {
-    add(node, range_problem(key, v < min, std::to_string(min), std::to_string(max), *s));
+    add(node, range_problem(key, v < min, std::to_string(min), std::to_string(max), *s), fix);
     return std::nullopt;
   }
   return v;
@@ -236,13 +236,15 @@ void require_file(const fs::path& path, const YAML::Node& at, const std::string&
   if (!fs::is_regular_file(path)) r.add(at, what + " not found: " + path.string(), "check the path");
 }
 
-void read_int(const YAML::Node& map, const std::string& key, long long min, ExperimentReader& r, int& out) {
-  if (!map[key]) return;
-  if (const auto v = r.integer(map[key], key, min, 1 << 30)) out = as_int(*v);
-}
-
-void check_unique(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
-                  const std::string& what, ExperimentReader& r) {
+void check_name(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
+                const std::string& what, ExperimentReader& r, size_t max_bytes) {
+  if (name.size() > max_bytes) {
+    r.add(at, what + " name '" + name.substr(0, 40) + "...' has " + std::to_string(name.size()) + " bytes",
+          "use at most " + std::to_string(max_bytes));
+  }
+  if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    r.add(at, what + " name holds a control character (a tab or line break?)", "use letters, digits, - and _");
+  }
   if (std::find(names.begin(), names.end(), name) != names.end()) {
     r.add(at, what + " '" + name + "' appears twice", "give each " + what + " its own name");
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/bounds.h"
 #include "config/experiment.h"
 
 namespace qualm {
@@ -39,7 +40,9 @@ class ExperimentReader {
 
   // A single value with ${VAR} expanded; nullopt after a problem.
   std::optional<std::string> text(const YAML::Node& node, const std::string& key);
-  std::optional<long long> integer(const YAML::Node& node, const std::string& key, long long min, long long max);
+  // `fix` is said with a value out of range.
+  std::optional<long long> integer(const YAML::Node& node, const std::string& key, long long min, long long max,
+                                   const std::string& fix = "");
   std::optional<double> number(const YAML::Node& node, const std::string& key, double min, double max);
   std::optional<bool> boolean(const YAML::Node& node, const std::string& key);
   // `value` must be one of `allowed` (case-insensitive); returns the allowed spelling.
@@ -76,12 +79,11 @@ std::string lower_case(std::string s);
 // An integer the reader checked against an int range.
 inline int as_int(long long v) { return static_cast<int>(v); }
 
-// map[key], when present, into `out`: an integer from `min` to 2^30.
-void read_int(const YAML::Node& map, const std::string& key, long long min, ExperimentReader& r, int& out);
-
-// Problems for a name used twice in one list; `names` holds those read so far.
-void check_unique(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
-                  const std::string& what, ExperimentReader& r);
+// Problems for a name that is too long (bounds::kNameBytes), holds a control character, or is
+// used twice in one list; `names` holds those read so far.
+// A task entry may be a file's path: it may be as long as a path (4096 bytes).
+void check_name(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
+                const std::string& what, ExperimentReader& r, size_t max_bytes = bounds::kNameBytes.max);
 
 // The cost table: columns model,variant,backend,usd_per_million_tokens (others ignored).
 // Problems name file:LINE of the CSV; a file that cannot be read is named at `at`.

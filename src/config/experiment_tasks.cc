@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/bounds.h"
 #include "config/experiment_sections.h"
 #include "core/did_you_mean.h"
 
@@ -33,19 +34,19 @@ void read_defaults(const YAML::Node& node, ExperimentReader& r, RunDefaults& d) 
   if (!r.is_map(node, "defaults", "defaults: {temperature: 0.0, max_new_tokens: 256}")) return;
   r.check_keys(node, kDefaultsKeys, "defaults");
   if (node["temperature"]) {
-    if (auto v = r.number(node["temperature"], "defaults.temperature", 0, 100)) d.temperature = *v;
+    if (auto v = r.number(node["temperature"], "defaults.temperature", 0, bounds::kTemperatureMax)) d.temperature = *v;
   }
   if (node["max_new_tokens"]) {
-    if (auto v = r.integer(node["max_new_tokens"], "defaults.max_new_tokens", 1, 1 << 30)) d.max_new_tokens = as_int(*v);
+    if (auto v = r.integer(node["max_new_tokens"], "defaults.max_new_tokens", bounds::kMaxNewTokens.min, bounds::kMaxNewTokens.max)) d.max_new_tokens = as_int(*v);
   }
   if (node["seed"]) {
     if (auto v = r.integer(node["seed"], "defaults.seed", 0, kNoMax)) d.seed = static_cast<uint64_t>(*v);
   }
   if (node["warmup"]) {
-    if (auto v = r.integer(node["warmup"], "defaults.warmup", 0, 1 << 20)) d.warmup = as_int(*v);
+    if (auto v = r.integer(node["warmup"], "defaults.warmup", bounds::kWarmup.min, bounds::kWarmup.max)) d.warmup = as_int(*v);
   }
   if (node["repetitions"]) {
-    if (auto v = r.integer(node["repetitions"], "defaults.repetitions", 1, 1 << 20)) d.repetitions = as_int(*v);
+    if (auto v = r.integer(node["repetitions"], "defaults.repetitions", bounds::kRepetitions.min, bounds::kRepetitions.max)) d.repetitions = as_int(*v);
   }
 }
 
@@ -62,23 +63,25 @@ void read_tasks(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
       r.check_keys(item, kTaskKeys, "a task");
       if (!item["name"]) r.add(item, "a task mapping needs a name", "write {name: mmlu, limit: 5}");
       else if (const auto name = r.text(item["name"], "task name")) t.name = *name;
-      read_int(item, "limit", 1, r, t.limit);
-      if (item["num_fewshot"]) {
-        if (const auto v = r.integer(item["num_fewshot"], "num_fewshot", 0, 1 << 20)) t.num_fewshot = as_int(*v);
+      if (item["limit"]) {
+        if (const auto v = r.integer(item["limit"], "limit", bounds::kLimit.min, bounds::kLimit.max)) t.limit = as_int(*v);
       }
-      if (item["temperature"]) t.temperature = r.number(item["temperature"], "temperature", 0, 100);
+      if (item["num_fewshot"]) {
+        if (const auto v = r.integer(item["num_fewshot"], "num_fewshot", bounds::kNumFewshot.min, bounds::kNumFewshot.max)) t.num_fewshot = as_int(*v);
+      }
+      if (item["temperature"]) t.temperature = r.number(item["temperature"], "temperature", 0, bounds::kTemperatureMax);
       if (item["max_new_tokens"]) {
-        if (const auto v = r.integer(item["max_new_tokens"], "max_new_tokens", 1, 1 << 30)) t.max_new_tokens = as_int(*v);
+        if (const auto v = r.integer(item["max_new_tokens"], "max_new_tokens", bounds::kMaxNewTokens.min, bounds::kMaxNewTokens.max)) t.max_new_tokens = as_int(*v);
       }
       if (item["repetitions"]) {
-        if (const auto v = r.integer(item["repetitions"], "repetitions", 1, 1 << 20)) t.repetitions = as_int(*v);
+        if (const auto v = r.integer(item["repetitions"], "repetitions", bounds::kRepetitions.min, bounds::kRepetitions.max)) t.repetitions = as_int(*v);
       }
     } else {
       r.add(item, "a task is a name or a mapping", "write summarization or {name: mmlu, limit: 5}");
       continue;
     }
     if (t.name.empty()) continue;
-    check_unique(t.name, names, item, "task", r);
+    check_name(t.name, names, item, "task", r, 4096);
     e.tasks.push_back(t);
   }
 }

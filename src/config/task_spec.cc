@@ -3,7 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
 
+#include "config/yaml_text.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 
@@ -29,7 +33,18 @@ Entry to_entry(const YAML::Node& node, const std::string& file) {
   e.file = file;
   if (!node.IsMap()) return e;
   e.is_map = true;
-  for (const auto& kv : node) e.map[kv.first.as<std::string>()] = to_entry(kv.second, file);
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {
+      throw InputError(file + ":" + std::to_string(kv.first.Mark().line + 1), "a key must be a name, not a " +
+                                                                                std::string(kv.first.IsMap() ? "mapping" : kv.first.IsSequence() ? "list" : "null"),
+                       "write name: value");
+    }
+    const std::string key = kv.first.Scalar();
+    if (e.map.count(key) > 0) {
+      throw InputError(file + ":" + std::to_string(kv.first.Mark().line + 1), "key '" + key + "' appears twice", "keep one");
+    }
+    e.map[key] = to_entry(kv.second, file);
+  }
   return e;
 }
 
@@ -51,13 +66,17 @@ Entry load_merged(const fs::path& file, std::vector<fs::path>& stack) {
     throw InputError(file.string(), "include cycle", "a task file cannot include itself, directly or through others");
   }
   if (!fs::is_regular_file(file)) throw InputError(file.string(), "task file not found", "check the path");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& e) {
-    throw InputError(file.string() + ":" + std::to_string(e.mark.line + 1), "YAML syntax error: " + e.msg,
-                     "fix the YAML at that line");
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw InputError(file.string(), "cannot be read", "check its permissions");
+  const YamlParse parsed = parse_yaml(text.str());
+  if (parsed.problem) {
+    const int line = parsed.problem->line;
+    throw InputError(line > 0 ? file.string() + ":" + std::to_string(line) : file.string(), parsed.problem->problem,
+                     parsed.problem->fix);
   }
+  const YAML::Node& root = parsed.root;
   if (!root.IsMap()) throw InputError(file.string(), "a task file must be a YAML mapping", "write key: value lines");
   Entry own = to_entry(root, file.string());
   auto include = own.map.find("include");
@@ -129,6 +148,27 @@ void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
   }
 }
 
+// Why std::regex (ECMAScript, as text filters run it) refuses a pattern, in words.
+std::optional<std::string> regex_problem(const std::string& pattern) {
+  try {
+    std::regex re(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    switch (e.code()) {
+      case std::regex_constants::error_paren: return "its ( and ) do not match";
+      case std::regex_constants::error_brack: return "its [ and ] do not match";
+      case std::regex_constants::error_brace: return "its { and } do not match";
+      case std::regex_constants::error_badbrace: return "a {m,n} repeat is not valid";
+      case std::regex_constants::error_range: return "a character range [a-z] is not valid";
+      case std::regex_constants::error_escape: return "an escape \\ is not valid";
+      case std::regex_constants::error_badrepeat: return "a *, +, ? or { follows nothing it can repeat";
+      case std::regex_constants::error_complexity:
+      case std::regex_constants::error_stack: return "it is too complex";
+      default: return "it is not an ECMAScript regular expression";
+    }
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
@@ -159,7 +199,13 @@ GenerationSpec read_generation(const Entry& e) {
   if (const Entry* v = find(e, "top_p")) g.top_p = real(*v, "generation_kwargs.top_p");
   if (const Entry* v = find(e, "top_k")) g.top_k = static_cast<int>(integer(*v, "generation_kwargs.top_k"));
   if (const Entry* v = find(e, "stop")) g.stop = strings(*v, "generation_kwargs.stop");
-  if (const Entry* v = find(e, "chat")) g.chat = v->node.as<bool>(false);
+  if (const Entry* v = find(e, "chat")) {
+    const std::string chat = scalar(*v, "generation_kwargs.chat");
+    if (chat != "true" && chat != "false") {
+      throw InputError(where_of(*v), "generation_kwargs.chat: expected true or false, got '" + chat + "'");
+    }
+    g.chat = chat == "true";
+  }
   return g;
 }
 
@@ -171,7 +217,11 @@ std::vector<TextFilter> read_filters(const Entry& e) {
     f.where = where_of(e);
     if (item.IsMap() && item["regex"]) {
       f.kind = TextFilter::Kind::kRegex;
-      f.pattern = item["regex"].as<std::string>();
+      if (!item["regex"].IsScalar()) throw InputError(where_of(e), "filter regex: expected a pattern", "write {regex: 'PATTERN'}");
+      f.pattern = item["regex"].Scalar();
+      if (const auto problem = regex_problem(f.pattern)) {
+        throw InputError(where_of(e), "filter regex '" + f.pattern + "' is not valid: " + *problem, "fix the pattern");
+      }
     } else if (item.IsScalar()) {
       const std::string name = item.as<std::string>();
       static const std::vector<std::string> kNames = {"strip", "first_line", "truncate_at_stop"};
@@ -301,7 +351,10 @@ TaskSpec load_task_spec(const fs::path& file) {
   }
   if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");
-  if (const Entry* v = find(root, "metrics")) t.metrics = strings(*v, "metrics");
+  if (const Entry* v = find(root, "metrics")) {
+    t.metrics = strings(*v, "metrics");
+    t.metrics_where = where_of(*v);
+  }
   return t;
 }
 

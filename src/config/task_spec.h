@@ -72,6 +72,7 @@ struct TaskSpec {
   std::string target_delimiter = " ";
   std::string fewshot_delimiter = "\n\n";
   std::vector<std::string> metrics;
+  std::string metrics_where;           // file:line of metrics:, when written
   GenerationSpec generation;           // generate only
   std::vector<TextFilter> filters;     // generate only
   // kld only, `continuation: {max_new_tokens: N}`: the base model greedily continues each text

@@ -85,13 +85,17 @@ TEST_F(TaskSpecTest, IncludeCycle) {
 }
 
 TEST_F(TaskSpecTest, MissingKeysAndBadValues) {
+  write("_d.yaml", kBase);
   EXPECT_THAT(error_of(write("a.yaml", kBase)), HasSubstr("missing key 'task'"));
   EXPECT_THAT(error_of(write("b.yaml", std::string(kBase) + "task: b\nfewshot: {sampler: random}\n")),
               HasSubstr("use first_n or seeded"));
   EXPECT_THAT(error_of(write("c.yaml", "task: c\noutput_type: multiple_chioce\n")),
               HasSubstr("did you mean 'multiple_choice'"));
-  EXPECT_THAT(error_of(write("d.yaml", std::string(kBase) + "task: d\nnum_fewshot: two\n")),
-              HasSubstr("d.yaml:10: num_fewshot: expected an integer"));
+  EXPECT_THAT(error_of(write("d.yaml", "include: _d.yaml\ntask: d\nnum_fewshot: two\n")),
+              HasSubstr("d.yaml:3: num_fewshot: expected an integer"));
+  EXPECT_THAT(error_of(write("d2.yaml", std::string(kBase) + "task: d\nnum_fewshot: 3\n")),
+              HasSubstr("d2.yaml:10: key 'num_fewshot' appears twice"));
+  EXPECT_THAT(error_of(write("d3.yaml", "task: d\n? [a]\n: 1\n")), HasSubstr("d3.yaml:2: a key must be a name, not a list"));
   EXPECT_THAT(error_of(write("e.yaml", "task: [unclosed\n")), HasSubstr("YAML syntax error"));
   EXPECT_THAT(error_of(dir_ / "missing.yaml"), HasSubstr("task file not found"));
 }

@@ -35,6 +35,14 @@ class RunError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A file that could not be written (a full disk, a folder gone read-only): it ends the run
+// rather than becoming error records, which could not be written either. Exit 1; --resume
+// continues once there is room.
+class IoError : public RunError {
+ public:
+  using RunError::RunError;
+};
+
 // What a user is told of a failure: the message of qualm's own errors (which name the file,
 // the sample and the fix); for any other exception, a fixed sentence, so that a library's text
 // (unordered_map::at, basic_string, json.exception...) never reaches a user or a record.

@@ -56,6 +56,36 @@ std::string utf8_truncate(std::string_view text, size_t max_chars, std::string_v
   return std::string(text);
 }
 
+std::optional<Utf8Error> find_invalid_utf8(std::string_view text) {
+  Utf8Error at;
+  size_t line_start = 0;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_valid_length(text, i);
+    if (n == 0) {
+      at.byte = i;
+      at.column = static_cast<int>(i - line_start) + 1;
+      return at;
+    }
+    if (text[i] == '\n') {
+      ++at.line;
+      line_start = i + 1;
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::string utf8_replacing_invalid(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_valid_length(text, i);
+    out.append(n == 0 ? std::string_view("\xEF\xBF\xBD") : text.substr(i, n));
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
 size_t utf8_length(std::string_view text) {
   return static_cast<size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));

@@ -26,6 +26,16 @@ TEST(Utf8, ValidSequences) {
   EXPECT_EQ(utf8_truncate("h\xC3\xA9llo", 5), "h\xC3\xA9llo");
 }
 
+TEST(Utf8, FindsTheFirstBadByteWithItsLine) {
+  EXPECT_FALSE(find_invalid_utf8("caf\xC3\xA9\nok\n").has_value());
+  const auto bad = find_invalid_utf8("a\nb\nxy\xFFz");
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->byte, 6u);
+  EXPECT_EQ(bad->line, 3);
+  EXPECT_EQ(bad->column, 3);
+  EXPECT_EQ(utf8_replacing_invalid("a\xFF\xC3\xA9"), "a\xEF\xBF\xBD\xC3\xA9");
+}
+
 TEST(Utf8, LengthInCodePoints) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("\xC3\xA9\xC3\xA9"), 2u);  // Python: len("éé") == 2

@@ -60,15 +60,9 @@ std::string_view without_cr(std::string_view line) {
 
 // Documents become JSON strings, which must be UTF-8; say so here rather than when written.
 void require_utf8(std::string_view text, const std::string& name) {
-  int line = 1;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_valid_length(text, i);
-    if (n == 0) {
-      throw InputError(where(name, line), "not valid UTF-8 (byte " + std::to_string(i) + " of the file)",
-                       "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");
-    }
-    line += text[i] == '\n';
-    i += n;
+  if (const auto bad = find_invalid_utf8(text)) {
+    throw InputError(where(name, bad->line), "not valid UTF-8 (byte " + std::to_string(bad->byte) + " of the file)",
+                     "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");
   }
 }
 
@@ -83,7 +77,7 @@ std::vector<Doc> parse_jsonl(std::string_view text, const std::string& name) {
     Doc doc{.fields = nullptr, .line = line_no};
     try {
       doc.fields = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
       // Drop nlohmann's "line 1, ": the line is ours.
       const std::string message = json_problem(e);
       const size_t column = message.find("column ");

@@ -18,20 +18,24 @@ const json& member(const json& obj, const char* key, json::value_t type, const s
   return obj[key];
 }
 
+// obj[key] when obj is an object that has it (whatever its type: ids may be numbers), else `fallback`.
+json optional_member(const json& obj, const char* key, const json& fallback) {
+  return obj.is_object() && obj.contains(key) ? obj[key] : fallback;
+}
+
 }  // namespace
 
 std::vector<Doc> parse_squad(const std::string& text, const std::string& display_name) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
     throw InputError(display_name, "not valid JSON: " + json_problem(e), "check the file");
   }
   std::vector<Doc> docs;
   const json& data = member(root, "data", json::value_t::array, display_name, "$");
   for (size_t a = 0; a < data.size(); ++a) {
     const std::string apath = "data[" + std::to_string(a) + "]";
-    const std::string title = data[a].value("title", "");
     const json& paragraphs = member(data[a], "paragraphs", json::value_t::array, display_name, apath);
     for (size_t p = 0; p < paragraphs.size(); ++p) {
       const std::string ppath = apath + ".paragraphs[" + std::to_string(p) + "]";
@@ -42,10 +46,10 @@ std::vector<Doc> parse_squad(const std::string& text, const std::string& display
         json answers = json::array(), starts = json::array();
         for (const json& ans : member(qas[q], "answers", json::value_t::array, display_name, qpath)) {
           answers.push_back(member(ans, "text", json::value_t::string, display_name, qpath + ".answers[]"));
-          starts.push_back(ans.value("answer_start", -1));
+          starts.push_back(optional_member(ans, "answer_start", json(-1)));
         }
-        json doc = {{"id", qas[q].value("id", qpath)},
-                    {"title", title},
+        json doc = {{"id", optional_member(qas[q], "id", json(qpath))},
+                    {"title", optional_member(data[a], "title", json(""))},
                     {"context", context},
                     {"question", member(qas[q], "question", json::value_t::string, display_name, qpath)},
                     {"answers", answers},

@@ -7,6 +7,7 @@
 #include "backend/remote/ollama_backend.h"
 #include "backend/remote/openai_backend.h"
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace qualm {
 namespace {
@@ -53,7 +54,7 @@ nlohmann::json describe_remote(const BackendSpec& b, Backend& backend) {
   try {
     return backend.describe();
   } catch (const std::exception& err) {
-    return {{"type", b.type}, {"base_url", b.base_url}, {"model", b.model}, {"error", user_message(err)}};
+    return {{"type", b.type}, {"base_url", redact_urls(b.base_url)}, {"model", b.model}, {"error", user_message(err)}};
   }
 }
 

@@ -7,6 +7,7 @@
 #include "core/build_info.h"
 #include "core/errors.h"
 #include "core/machine.h"
+#include "core/redact.h"
 #include "core/sha256.h"
 #include "tasks/task_docs.h"
 
@@ -149,7 +150,7 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
     // Served: the server's pooled sentence vectors (coherence; bertscore is skipped).
     embedding = {{"backend", e.embedding_model->backend}, {"model", e.embedding_model->model}, {"pooling", "mean"}};
     for (const BackendSpec& b : e.backends) {
-      if (b.name == e.embedding_model->backend) embedding.update({{"type", b.type}, {"base_url", b.base_url}});
+      if (b.name == e.embedding_model->backend) embedding.update({{"type", b.type}, {"base_url", redact_urls(b.base_url)}});
     }
     // As the server answered: ollama's digest, quantization and family of the embedding model.
     if (outcome != nullptr && !outcome->embedding_server.is_null()) embedding["server"] = outcome->embedding_server;
@@ -166,7 +167,7 @@ json make_manifest(const Experiment& e, const Plan& plan, const std::string& run
           {"run_id", run_id},
           {"experiment", e.name},
           {"config_file", e.file.string()},
-          {"config", e.text},
+          {"config", redact_urls(e.text)},
           {"config_sha256", sha256_hex(e.text)},
           {"data_dir", e.data_dir.string()},
           {"task_sha256", tasks},

@@ -8,6 +8,7 @@
 #include "backend/llama/runtime.h"
 #include "core/errors.h"
 #include "run/backend_factory.h"
+#include "run/plan_checks.h"
 #include "tasks/task_registry.h"
 
 namespace qualm {
@@ -58,6 +59,13 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
     problems.push_back({entry.where, "task " + t.name + ": " + err.what(), ""});
     return std::nullopt;
   }
+  if (t.n_docs == 0) {
+    problems.push_back({entry.where,
+                        "task " + t.name + ": its dataset " + t.outline().dataset + " (of " + t.spec().file.string() +
+                            ") holds no documents",
+                        "an experiment must evaluate something; blank lines and a CSV header alone are no documents"});
+    return std::nullopt;
+  }
   return t;
 }
 
@@ -65,15 +73,12 @@ const char* kind_phrase(TaskKind kind) {
   return kind == TaskKind::kMultipleChoice ? "multiple-choice" : task_kind_name(kind);
 }
 
-// The GGUF's architecture, read from its header (a derived variant has its source's).
-std::string architecture(const ModelSpec& model, const VariantSpec& variant) {
+// The GGUF's architecture, read from its header (a derived variant has its source's); empty
+// for a file that cannot be read (check_cells names it).
+std::string architecture(const ModelFiles& files, const ModelSpec& model, const VariantSpec& variant) {
   if (model.remote) return "";
-  const std::filesystem::path& path = variant.path.empty() ? model.path : variant.path;
-  try {
-    return llama::read_gguf_summary(path).architecture;
-  } catch (const InputError&) {
-    return "";  // a file that cannot be read fails when it loads, as an error record
-  }
+  const llama::GgufSummary* gguf = files.find(ModelFiles::of(model, variant));
+  return gguf != nullptr ? gguf->architecture : "";
 }
 
 }  // namespace
@@ -141,6 +146,7 @@ TaskOutline PlannedTask::outline(const std::string& base_model) const {
 
 Plan make_plan(const Experiment& e, int limit) {
   Plan plan;
+  check_text_inputs(e, plan.problems);
   std::optional<TaskIndex> index;
   try {
     index = index_tasks(find_tasks_dir());
@@ -171,7 +177,7 @@ Plan make_plan(const Experiment& e, int limit) {
   for (const PlannedTask& t : plan.tasks) needs_loglikelihood |= t.kind == TaskKind::kMultipleChoice;
   std::map<size_t, Capabilities> remote_caps;
   for (size_t b = 0; b < e.backends.size(); ++b) {
-    if (!e.backends[b].remote()) continue;
+    if (!e.backends[b].remote() || e.backends[b].base_url.empty()) continue;  // no URL: the reader said so
     try {
       remote_caps[b] = remote_capabilities(e.backends[b], needs_loglikelihood);
     } catch (const std::exception& err) {
@@ -180,9 +186,10 @@ Plan make_plan(const Experiment& e, int limit) {
       for (size_t c = 0; c < kCapabilityCount; ++c) remote_caps[b].refuse(static_cast<Capability>(c), "see the problem above");
     }
   }
+  const ModelFiles files = read_model_files(e);
   for (size_t m = 0; m < e.models.size(); ++m) {
     for (size_t v = 0; v < e.models[m].variants.size(); ++v) {
-      const std::string arch = architecture(e.models[m], e.models[m].variants[v]);
+      const std::string arch = architecture(files, e.models[m], e.models[m].variants[v]);
       for (size_t b = 0; b < e.backends.size(); ++b) {
         const bool remote = e.backends[b].remote();
         const Capabilities caps =
@@ -217,6 +224,7 @@ Plan make_plan(const Experiment& e, int limit) {
       }
     }
   }
+  check_cells(e, files, plan);
   return plan;
 }
 

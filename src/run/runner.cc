@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/progress.h"
+#include "core/redact.h"
 #include "eval/embedding_scores.h"
 #include "eval/gen_eval.h"
 #include "eval/mc_eval.h"
@@ -372,7 +373,7 @@ void check_variant(const Backend& backend, const std::vector<const PlannedTask*>
 }  // namespace
 
 std::string engine_label(const BackendSpec& b) {
-  if (b.remote()) return b.type + " " + b.base_url + " model=" + b.model + (b.chat ? " chat" : "");
+  if (b.remote()) return b.type + " " + redact_urls(b.base_url) + " model=" + b.model + (b.chat ? " chat" : "");
   return b.type + " " + b.device + " " + engine_label(b.engine);
 }
 
@@ -404,6 +405,8 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
         vr.derived = file.derived;
         vr.quantization = file.quantization;
         if (first.variant == 0) base_files[first.model] = file.path;
+      } catch (const IoError&) {
+        throw;
       } catch (const std::exception& err) {
         vr.error = user_message(err);
       }
@@ -470,6 +473,8 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
           if (backend) {
             try {
               runner.run(*backend, *t);
+            } catch (const IoError&) {
+              throw;  // a full disk: error records could not be written either; --resume continues
             } catch (const std::exception& err) {
               failed = user_message(err);
             }

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/json_problem.h"
 
@@ -57,7 +59,7 @@ void write_all(int fd, const std::string& text, const fs::path& path) {
   while (written < text.size()) {
     const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw RunError("cannot write " + path.string() + ": " + std::strerror(errno));
+    if (n < 0) throw IoError("cannot write " + path.string() + ": " + std::strerror(errno));
     written += static_cast<size_t>(n);
   }
 }
@@ -89,20 +91,12 @@ SampleLog::SampleLog(fs::path path, bool resume) : path_(std::move(path)) {
       kept += log.lines[i] + "\n";
     }
     resumed_ = static_cast<int64_t>(done_.size());
-    if (dropped_torn_ || dropped_errors_ > 0) {
-      const fs::path tmp = path_.string() + ".tmp";
-      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd < 0) throw RunError("cannot write " + tmp.string() + ": " + std::strerror(errno));
-      write_all(fd, kept, tmp);
-      ::fsync(fd);
-      ::close(fd);
-      fs::rename(tmp, path_);
-    }
+    if (dropped_torn_ || dropped_errors_ > 0) write_atomically(path_, kept);
   } else if (fs::exists(path_) && fs::file_size(path_) > 0) {
     throw InputError(path_.string(), "already holds records", "pass --resume to continue that run, or choose another --out");
   }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd_ < 0) throw RunError("cannot open " + path_.string() + ": " + std::strerror(errno));
+  if (fd_ < 0) throw IoError("cannot open " + path_.string() + ": " + std::strerror(errno));
 }
 
 SampleLog::~SampleLog() {
@@ -113,10 +107,21 @@ void SampleLog::append(const std::vector<SampleRecord>& records) {
   for (const SampleRecord& r : records) {
     const std::string line = r.to_json().dump();
     if (!done_.insert(r.key()).second) throw RunError("record logged twice: " + line.substr(0, 200));
-    // One write() per record: a kill between writes leaves whole lines only.
-    write_all(fd_, line + "\n", path_);
+    // One write() per record: a kill between writes leaves whole lines only. A write that
+    // fails halfway (a full disk) is cut off again, so that the file holds whole lines only.
+    const off_t before = ::lseek(fd_, 0, SEEK_END);
+    try {
+      write_all(fd_, line + "\n", path_);
+    } catch (const IoError&) {
+      // Should this fail too, a resumed run drops the torn last line.
+      if (before >= 0) [[maybe_unused]] const int cut = ::ftruncate(fd_, before);
+      done_.erase(r.key());
+      throw;
+    }
   }
-  if (!records.empty()) ::fdatasync(fd_);
+  if (!records.empty() && ::fdatasync(fd_) != 0) {
+    throw IoError("cannot write " + path_.string() + ": " + std::strerror(errno));
+  }
 }
 
 }  // namespace qualm

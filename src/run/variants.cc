@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "backend/llama/quantize.h"
+#include "core/atomic_file.h"
 #include "core/errors.h"
 
 namespace qualm {
@@ -71,9 +72,11 @@ VariantFile variant_file(const ModelSpec& model, const VariantSpec& variant, con
   const fs::path tmp = out.path.string() + part;
   const llama::QuantizeReport report = llama::quantize_model(model.path, tmp, {*variant.quantize, 0, variant.imatrix});
   out.quantization = report_json(report);
-  {
-    std::ofstream f(sidecar.string() + part);
-    f << out.quantization.dump(2) << "\n";
+  try {
+    write_atomically(sidecar.string() + part, out.quantization.dump(2) + "\n");
+  } catch (const IoError&) {
+    fs::remove(tmp);
+    throw;
   }
   fs::rename(tmp, out.path);
   fs::rename(sidecar.string() + part, sidecar);

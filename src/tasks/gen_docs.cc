@@ -2,7 +2,9 @@
 
 #include <map>
 
+#include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "metrics/registry.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
 
@@ -25,6 +27,12 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
                        int limit) {
   if (spec.output_type.text != "generate") {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not a generate task");
+  }
+  for (const std::string& m : generation_metrics(spec)) {
+    if (metrics::find_text_metric(m) != nullptr) continue;
+    const auto close = closest_match(m, metrics::text_metric_names());
+    throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
+                     "unknown metric '" + m + "'", close ? "did you mean '" + *close + "'?" : "see qualm score --help");
   }
   GenTask task{spec, group, 0, "", {}};
   const Template description = Template::parse(spec.description.text, spec.description.where);

@@ -30,7 +30,8 @@ void check_metrics(const TaskSpec& spec) {
   for (const std::string& m : spec.metrics) {
     if (std::find(known.begin(), known.end(), m) != known.end()) continue;
     const auto close = closest_match(m, known);
-    throw InputError(spec.file.string(), "metric '" + m + "' is not a " + spec.output_type.text + " metric",
+    throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
+                     "metric '" + m + "' is not a " + spec.output_type.text + " metric",
                      close ? "did you mean '" + *close + "'?" : "see tasks/README.md");
   }
 }

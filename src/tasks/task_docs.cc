@@ -4,6 +4,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "io/dataset.h"
 #include "tasks/task_data.h"
@@ -134,11 +135,13 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
   if (spec.output_type.text != "multiple_choice") {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not supported here");
   }
+  static const std::vector<std::string> kMcMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
   for (const std::string& m : spec.metrics) {
-    if (m != "acc" && m != "acc_norm" && m != "acc_bytes" && m != "acc_token_mean") {
-      throw InputError(spec.file.string(), "metric '" + m + "' is not a multiple-choice metric",
-                       "use acc, acc_norm, acc_bytes, acc_token_mean");
-    }
+    if (std::find(kMcMetrics.begin(), kMcMetrics.end(), m) != kMcMetrics.end()) continue;
+    const auto close = closest_match(m, kMcMetrics);
+    throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
+                     "metric '" + m + "' is not a multiple-choice metric",
+                     close ? "did you mean '" + *close + "'?" : "use acc, acc_norm, acc_bytes, acc_token_mean");
   }
   McTask task;
   task.spec = spec;

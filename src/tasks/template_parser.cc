@@ -195,6 +195,12 @@ class Parser {
   }
 
   NodePtr parse_unary(bool with_filters) {
+    // Every nested (, [, argument and - passes here: bound the recursion, not the stack.
+    if (++depth_ > kMaxDepth) fail(pos_, "the expression nests deeper than " + std::to_string(kMaxDepth) + " levels", "simplify it");
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     NodePtr node;
     if (peek_op("-")) {
       const size_t begin = next().begin;
@@ -355,6 +361,8 @@ class Parser {
   const std::string& src_;
   const std::string& where_;
   size_t pos_ = 0, last_end_ = 0, tag_begin_ = 0;
+  static constexpr int kMaxDepth = 100;
+  int depth_ = 0;
   std::optional<Token> peeked_;
 };
 

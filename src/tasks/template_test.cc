@@ -139,6 +139,13 @@ TEST(Template, Filters) {
   EXPECT_EQ(render("{{items[7]|default('-')}}", scope), "-");
 }
 
+// Found by fuzzing: 'o[[[[...' recursed until the stack overflowed.
+TEST(Template, DeepNestingIsRefusedNotRecursedInto) {
+  EXPECT_NE(error_of("{{ o" + std::string(100000, '[') + " }}").find("nests deeper than 100 levels"), std::string::npos);
+  EXPECT_NE(error_of("{{ " + std::string(100000, '-') + "1 }}").find("nests deeper than 100 levels"), std::string::npos);
+  EXPECT_NE(error_of("{{ " + std::string(100000, '(') + " }}").find("nests deeper than 100 levels"), std::string::npos);
+}
+
 TEST(Template, UnicodePassesThrough) {
   const json scope = {{"s", "ÉCOLE été\u00a0"}};
   EXPECT_EQ(render("{{s|lower}}", scope), "École été\u00a0");  // ASCII only, never a broken byte

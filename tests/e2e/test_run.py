@@ -91,6 +91,8 @@ class RunTest(unittest.TestCase):
             self.assertIn(key, manifest)
         self.assertEqual(manifest["counts"]["errors"], 0)
         self.assertEqual(manifest["counts"]["evaluated"], len(self.expected))
+        # The embedding metrics' waiting records are all in samples.jsonl: nothing is left pending.
+        self.assertFalse((self.baseline / "pending.jsonl").exists())
         variants = {m["variant"]: m for m in manifest["models"]}
         self.assertTrue(variants["Q8_0"]["derived"])
         self.assertEqual(variants["Q8_0"]["gguf"]["metadata"]["general.file_type"], "7")  # LLAMA_FTYPE_MOSTLY_Q8_0
@@ -220,7 +222,9 @@ class RunBadInputTest(TempDirCase):
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertIn("without CUDA", result.stderr)
         self.assertFalse((self.dir / "gpu" / "samples.jsonl").exists())
-        # An explicit skip rule makes it a counted, reported skip.
+        # An explicit skip rule makes it a counted, reported skip (beside a backend that runs: an
+        # experiment that evaluates nothing is refused).
+        body = body.replace("backends: [", "backends: [{name: cpu, type: llama}, ")
         body += "skip: [{backend: gpu, why: no GPU on this machine}]\n"
         result = run([QUALM, "run", self.experiment(body), "--dry-run"], check=False)
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -235,7 +239,7 @@ class RunBadInputTest(TempDirCase):
         self.assertIn("no language-model head", result.stderr)
         self.assertFalse((self.dir / "bert").exists())
 
-    def test_model_that_fails_to_load_is_an_error_record(self):
+    def test_model_that_cannot_load_is_refused_before_the_run(self):
         broken = self.write("broken.gguf", "GGUF but not really a model\n")
         body = ("models:\n"
                 "  - name: m\n"
@@ -245,15 +249,9 @@ class RunBadInputTest(TempDirCase):
                 "defaults: {warmup: 0}\n")
         out = self.dir / "broken"
         result = run([QUALM, "run", self.experiment(body), "--out", out], check=False)
-        self.assertEqual(result.returncode, 1, result.stderr)
-        self.assertIn("broken", result.stderr)
-        got = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
-        self.assertEqual(len(got), 4)
-        errors = [r for r in got if r["error"]]
-        self.assertEqual([r["variant"] for r in errors], ["broken", "broken"])
-        manifest = json.loads((out / "manifest.json").read_text())
-        self.assertEqual(manifest["counts"]["errors"], 2)
-        self.assertEqual(manifest["counts"]["evaluated"], 2)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(f"exp.yaml:6: model file: {broken}: GGUF header or tensor table is unreadable", result.stderr)
+        self.assertFalse(out.exists())
 
 
 if __name__ == "__main__":

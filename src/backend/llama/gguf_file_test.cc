@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/data_dir.h"
 #include "core/errors.h"
@@ -56,6 +57,37 @@ TEST(GgufFile, TruncatedHeaderAndTruncatedData) {
   EXPECT_NE(error_of(data_cut).find("truncated: the tensor table needs"), std::string::npos) << error_of(data_cut);
   fs::remove(header_cut);
   fs::remove(data_cut);
+}
+
+// Hostile headers: every cut of the file and every byte of its header set to 0xFF is either
+// read or refused with InputError, never a crash or a huge allocation.
+TEST(GgufFile, EveryCutAndCorruptedByteIsRefusedCleanly) {
+  const auto data = find_data_dir();
+  if (!data) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+  std::ifstream in(*data / "models" / "stories260K.gguf", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto outcome = [](const std::string& b) {
+    std::istringstream s(b);
+    try {
+      return parse_gguf(s, b.size(), "m.gguf").tensors.empty() ? std::string("empty") : std::string("read");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+  };
+  EXPECT_EQ(outcome(""), "m.gguf: is empty (0 bytes), not a GGUF model (download or convert the file again)");
+  const size_t header = 8192;
+  for (size_t n = 1; n < std::min(bytes.size(), header); n += 7) {
+    EXPECT_NE(outcome(bytes.substr(0, n)), "read") << n;
+  }
+  EXPECT_NE(outcome(bytes.substr(0, bytes.size() - 1)).find("truncated: the tensor table needs"), std::string::npos);
+  for (size_t i = 0; i < std::min(bytes.size(), header); i += 3) {
+    std::string b = bytes;
+    b[i] = '\xFF';
+    (void)outcome(b);  // either is fine; it must return
+  }
+  std::string counts = bytes;  // a tensor count no file could hold
+  for (size_t i = 8; i < 16; ++i) counts[i] = '\x7F';
+  EXPECT_NE(outcome(counts).find("tensors, more than the file can"), std::string::npos) << outcome(counts);
 }
 
 }  // namespace

@@ -38,15 +38,35 @@ std::optional<llama_token> unknown_token(const llama_model* model, const GgufSum
 
 }  // namespace
 
+std::vector<CacheTypeProblem> cache_type_problems(const GgufSummary& gguf, const std::string& type_k,
+                                                  const std::string& type_v, const std::string& flash_attn) {
+  std::vector<CacheTypeProblem> out;
+  const ggml_type k = cache_type(type_k, "cache_type_k"), v = cache_type(type_v, "cache_type_v");
+  if (ggml_is_quantized(v) && flash_attn == "off") {
+    out.push_back({"a quantized V cache (" + type_v + ") needs flash attention, and flash_attn is off",
+                   "set flash_attn: on, or cache_type_v: f16"});
+  }
+  const auto dims = attention_head_dims(gguf);
+  if (!dims) return out;  // llama.cpp says so when the context is made
+  const auto check = [&](ggml_type type, const std::string& name, int64_t width, const char* which) {
+    const int64_t block = ggml_blck_size(type);
+    if (block > 1 && width % block != 0) {
+      out.push_back({std::string(which) + " cache type " + name + " stores blocks of " + std::to_string(block) +
+                         " values, and the model's attention heads are " + std::to_string(width) + " wide",
+                     "use an f16, bf16 or f32 cache for this model"});
+    }
+  };
+  check(k, type_k, dims->k, "the K");
+  check(v, type_v, dims->v, "the V");
+  return out;
+}
+
 LlamaModel::LlamaModel(ModelPtr model, GgufSummary gguf)
     : model_(std::move(model)), gguf_(std::move(gguf)),
       tokenizer_(llama_model_get_vocab(model_.get()), unknown_token(model_.get(), gguf_)) {}
 
 std::shared_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path, const ModelOptions& options) {
-  GgufSummary summary = read_gguf_summary(path);
-  if (summary.tensors.empty()) {
-    throw InputError(path.string(), "holds no tensors (a vocabulary-only GGUF?)", "give a model with its weights");
-  }
+  GgufSummary summary = read_model_file(path);
   ensure_runtime();
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = options.n_gpu_layers;

@@ -68,4 +68,13 @@ struct ContextOptions {
 
 ContextPtr make_context(const LlamaModel& model, const ContextOptions& options);
 
+// Why a context with these KV-cache types cannot run this model, known from its header: a
+// quantized V cache without flash attention (`flash_attn` as resolved: on, off or auto), or
+// a cache type whose blocks do not divide the attention heads' width. Empty when it can.
+struct CacheTypeProblem {
+  std::string problem, fix;
+};
+std::vector<CacheTypeProblem> cache_type_problems(const GgufSummary& gguf, const std::string& type_k,
+                                             const std::string& type_v, const std::string& flash_attn);
+
 }  // namespace qualm::llama

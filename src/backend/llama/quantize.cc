@@ -11,6 +11,7 @@
 
 #include "backend/llama/imatrix_file.h"
 #include "backend/llama/runtime.h"
+#include "core/atomic_file.h"
 #include "core/errors.h"
 
 namespace qualm::llama {
@@ -128,11 +129,12 @@ QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesy
                               const QuantizeOptions& options) {
   const TypeName& type = type_for(options.type);
   const llama_ftype ftype = type.ftype;
-  const GgufSummary input = read_gguf_summary(in);
+  const GgufSummary input = read_model_file(in);
   std::error_code ec;
   if (std::filesystem::equivalent(in, out, ec)) {
     throw InputError(out.string(), "is the input file", "write the quantized model to another path");
   }
+  if (const auto why = output_file_problem(out)) throw InputError(out.string(), *why, "name a file in a folder qualm can write to");
   ensure_runtime();
 
   llama_model_quantize_params params = llama_model_quantize_default_params();
@@ -154,6 +156,12 @@ QuantizeReport quantize_model(const std::filesystem::path& in, const std::filesy
   }
   if (rc != 0) {
     std::string cause = take_error_log();
+    std::error_code ignored;
+    std::filesystem::remove(out, ignored);  // nothing half-written is left
+    // llama.cpp's writer is a std::ofstream with exceptions on: its text says nothing of the cause.
+    if (cause.find("basic_ios") != std::string::npos || cause.find("iostream") != std::string::npos) {
+      cause = "writing " + out.string() + " failed (is the disk full?)";
+    }
     throw RunError("llama.cpp could not quantize " + in.string() + " to " + std::string(type.name) +
                    (cause.empty() ? "" : ": " + cause));
   }

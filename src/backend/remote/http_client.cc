@@ -15,6 +15,7 @@
 #include <time.h>  // strptime, timegm (POSIX)
 
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace qualm::remote {
 namespace {
@@ -71,7 +72,16 @@ std::optional<double> retry_after_seconds(const std::string& value, std::time_t 
 }
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
-  std::string url = options_.base_url;
+  const UrlCredentials credentials = split_url_credentials(options_.base_url);
+  user_ = credentials.user;
+  password_ = credentials.password;
+  if (!password_.empty()) secrets_.push_back(password_);
+  for (const auto& [k, v] : options_.headers) {
+    if (k != "Authorization") continue;
+    secrets_.push_back(v);
+    if (const size_t space = v.find(' '); space != std::string::npos && space + 1 < v.size()) secrets_.push_back(v.substr(space + 1));
+  }
+  std::string url = credentials.url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   const size_t scheme = url.find("://");
   if (scheme == std::string::npos)
@@ -80,6 +90,14 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
   host_ = url.substr(0, slash);
   prefix_ = slash == std::string::npos ? "" : url.substr(slash);
   options_.concurrency = std::max(1, options_.concurrency);
+}
+
+std::string HttpClient::scrub(std::string text) const {
+  for (const std::string& secret : secrets_) {
+    if (secret.size() < 4) continue;  // too short to tell from ordinary text
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) text.replace(at, secret.size(), "***");
+  }
+  return text;
 }
 
 json HttpClient::post(const std::string& path, const json& body) const { return request("POST", path, &body); }
@@ -104,6 +122,8 @@ json HttpClient::request(const std::string& method, const std::string& path, con
     client.set_connection_timeout(timeout);
     client.set_read_timeout(timeout);
     client.set_write_timeout(timeout);
+    // An API key's Authorization header wins over the URL's user:password.
+    if (!user_.empty() && !headers.contains("Authorization")) client.set_basic_auth(user_, password_);
     const httplib::Result res = method == "POST" ? client.Post(prefix_ + path, headers, payload, "application/json")
                                                  : client.Get(prefix_ + path, headers);
     if (!res) {
@@ -114,7 +134,7 @@ json HttpClient::request(const std::string& method, const std::string& path, con
       continue;
     }
     if (retryable(res->status)) {
-      last = "HTTP " + std::to_string(res->status) + ": " + server_message(res->body);
+      last = "HTTP " + std::to_string(res->status) + ": " + scrub(server_message(res->body));
       if ((res->status == 429 || res->status == 503) && res->has_header("Retry-After")) {
         if (const auto asked = retry_after_seconds(res->get_header_value("Retry-After"), std::time(nullptr))) {
           pause = std::min(*asked, options_.max_retry_after_s);
@@ -125,11 +145,11 @@ json HttpClient::request(const std::string& method, const std::string& path, con
     }
     if (res->status >= 400) {
       throw HttpRefusal(
-          res->status, method + " " + url + ": HTTP " + std::to_string(res->status) + ": " + server_message(res->body));
+          res->status, method + " " + url + ": HTTP " + std::to_string(res->status) + ": " + scrub(server_message(res->body)));
     }
     json j = json::parse(res->body, nullptr, false);
     if (j.is_discarded()) {
-      last = "the reply is not JSON: '" + excerpt(res->body) + "'";
+      last = "the reply is not JSON: '" + scrub(excerpt(res->body)) + "'";
       continue;
     }
     return j;

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/errors.h"
+
 namespace qualm::remote {
 
 struct HttpOptions {
@@ -27,9 +29,10 @@ struct HttpOptions {
 };
 
 // A reply that is not worth retrying (4xx other than 429): the status and the server's words.
-class HttpRefusal : public std::runtime_error {
+// A RunError: a cell it ends becomes error records with this message, not an internal error.
+class HttpRefusal : public RunError {
  public:
-  HttpRefusal(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  HttpRefusal(int status, const std::string& message) : RunError(message), status_(status) {}
   int status() const { return status_; }
 
  private:
@@ -50,9 +53,14 @@ class HttpClient {
 
  private:
   nlohmann::json request(const std::string& method, const std::string& path, const nlohmann::json* body) const;
+  // `text` (a message that quotes the server) with every secret replaced by ***: a server may
+  // echo the key it refused.
+  std::string scrub(std::string text) const;
 
   HttpOptions options_;
-  std::string host_;    // scheme://host:port
+  std::string host_;    // scheme://host:port, without user:password@
+  std::string user_, password_;  // from base_url's user:password@, sent as HTTP basic auth
+  std::vector<std::string> secrets_;  // the password and the Authorization header's values
   std::string prefix_;  // path prefix of base_url, without a trailing slash
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace qualm::remote {
 namespace {
@@ -38,7 +39,7 @@ Capabilities OllamaBackend::capabilities() const {
 }
 
 json OllamaBackend::describe() const {
-  json out = {{"type", "ollama"}, {"base_url", options_.http.base_url}, {"model", options_.model}};
+  json out = {{"type", "ollama"}, {"base_url", redact_urls(options_.http.base_url)}, {"model", options_.model}};
   const json show = http_.post("/api/show", {{"model", options_.model}});
   const json details = show.value("details", json::object());
   out["quantization"] = text_or(details, "quantization_level");

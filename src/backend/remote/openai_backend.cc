@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace qualm::remote {
 namespace {
@@ -89,7 +90,7 @@ void OpenAiBackend::probe() {
 
 json OpenAiBackend::describe() const {
   return {{"type", "openai"},
-          {"base_url", options_.http.base_url},
+          {"base_url", redact_urls(options_.http.base_url)},
           {"model", options_.model},
           {"chat", options_.chat},
           {"api_key_env", options_.api_key_env.empty() ? json(nullptr) : json(options_.api_key_env)},
