@@ -12,7 +12,7 @@
 #                          with npm (a GPU host without network)
 #
 #   install-llama.sh --source-tarball F   writes that tarball (the source without models/,
-#                                         docs/, media/ and the git history; < 10 MB) and exits
+#                                         docs/, media/ and the git history; about 11 MB) and exits
 set -euo pipefail
 
 NODE_LLAMA_CPP_VERSION=3.22.1
@@ -48,7 +48,10 @@ case "${CUDA^^}" in
     ;;
   *) echo "error: QUALM_CUDA=$CUDA: use ON or OFF" >&2; exit 2 ;;
 esac
-PREFIX=${QUALM_LLAMA_PREFIX:-$default_prefix}
+# Absolute: the build runs in a temporary directory.
+PREFIX=$(realpath -m "${QUALM_LLAMA_PREFIX:-$default_prefix}")
+llama_source=""
+[ -z "${QUALM_LLAMA_SOURCE:-}" ] || llama_source=$(realpath -m "$QUALM_LLAMA_SOURCE")
 
 if [ -z "$source_tarball" ] && [ -f "$PREFIX/.qualm-complete" ]; then
   echo "$what: using $PREFIX"
@@ -58,13 +61,13 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/qualm-llama.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-if [ -n "${QUALM_LLAMA_SOURCE:-}" ]; then
-  echo "$what: unpacking $QUALM_LLAMA_SOURCE"
+if [ -n "$llama_source" ]; then
+  echo "$what: unpacking $llama_source"
   mkdir src
-  tar xzf "$QUALM_LLAMA_SOURCE" -C src
+  tar xzf "$llama_source" -C src
   got=$(cat src/.qualm-llama-commit 2>/dev/null || true)
   if [ "${got:0:7}" != "$LLAMA_COMMIT" ]; then
-    echo "error: $QUALM_LLAMA_SOURCE holds llama.cpp '${got:-?}', expected $LLAMA_COMMIT" >&2
+    echo "error: $llama_source holds llama.cpp '${got:-?}', expected $LLAMA_COMMIT" >&2
     exit 1
   fi
 else
