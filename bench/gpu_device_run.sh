@@ -6,7 +6,8 @@
 #       gpu-bundle.tar.gz, git-ignored; about 30 MB): the pinned llama.cpp's slim source
 #       (scripts/install-llama.sh --source-tarball), build/qualm and qualm_make_gguf with the
 #       non-glibc libraries qualm links, the vocab GGUFs of the random-weight presets, and the
-#       models and datasets the script reads.
+#       models and datasets the script reads; with QUALM_PACK_CUDA_PREFIX=<a finished CUDA
+#       install>, that build's libraries and tools too, and run builds nothing.
 #   bench/gpu_device_run.sh run [BUNDLE] [gpu_validate.py args...]   on the GPU host: builds
 #       llama.cpp with CUDA ($QUALM_JOBS jobs, default 16; sm_$QUALM_CUDA_ARCH, default 90) from
 #       the bundle, then runs gpu_validate.py against it through LD_LIBRARY_PATH, results in
@@ -45,6 +46,17 @@ pack() {
   rm -rf "$stage/bundle/data/models/vocab-only"
   for d in arc hellaswag mmlu tinystories wikitext-2; do cp -r "$data/datasets/$d" "$stage/bundle/data/datasets/"; done
   rm -f "$stage/bundle/data/datasets/wikitext-2/wiki.test.tokens"
+  # A CUDA llama.cpp built here (QUALM_CUDA=ON scripts/install-llama.sh) saves the GPU host
+  # its build: its lib/ and the tools gpu_validate.py runs. Its CPU backend is GGML_NATIVE for
+  # this machine's CPU: the host's CPU must have the same instruction sets (AVX-512 here).
+  if [ -n "${QUALM_PACK_CUDA_PREFIX:-}" ]; then
+    [ -f "$QUALM_PACK_CUDA_PREFIX/.qualm-complete" ] || { echo "gpu_device_run.sh: no finished install in $QUALM_PACK_CUDA_PREFIX" >&2; exit 1; }
+    mkdir -p "$stage/bundle/llama-cuda/bin"
+    cp -a "$QUALM_PACK_CUDA_PREFIX/lib" "$QUALM_PACK_CUDA_PREFIX/.qualm-complete" "$stage/bundle/llama-cuda/"
+    for t in llama-perplexity llama-batched-bench llama-quantize llama-tokenize; do
+      cp "$QUALM_PACK_CUDA_PREFIX/bin/$t" "$stage/bundle/llama-cuda/bin/"
+    done
+  fi
   git rev-parse HEAD >"$stage/bundle/qualm-commit"
   chmod -R u+w "$stage/bundle"  # the shared data is read-only; a rerun of run deletes the unpacked copy
   tar czf "$bundle" -C "$stage" bundle
@@ -67,7 +79,10 @@ run() {
   tar xzf "$bundle" -C "$work"
   local b=$work/bundle
   local prefix=${QUALM_LLAMA_CUDA_PREFIX:-$work/deps/llama.cpp-de3ff81-cuda$arch}
-  if [ -z "${QUALM_LLAMA_CUDA_PREFIX:-}" ]; then
+  if [ -z "${QUALM_LLAMA_CUDA_PREFIX:-}" ] && [ -d "$b/llama-cuda" ]; then
+    prefix=$b/llama-cuda
+    echo "llama.cpp CUDA build: from the bundle" >"$out/llama-cuda-build.txt"
+  elif [ -z "${QUALM_LLAMA_CUDA_PREFIX:-}" ]; then
     local start=$SECONDS
     QUALM_CUDA=ON QUALM_CUDA_ARCH=$arch QUALM_JOBS=${QUALM_JOBS:-16} QUALM_DEPS_DIR=$work/deps \
       QUALM_LLAMA_SOURCE=$b/llama-src.tar.gz bash scripts/install-llama.sh >"$out/llama-cuda-build.txt" 2>&1 \
