@@ -306,7 +306,7 @@ def throughput(a, st):
         {"case": "batched generate", "qualm": result["generate"]["qualm_tps"],
          "llama": result["generate"]["llama_tps"], "unit": "generated tokens/s (process wall)",
          "ratio": result["generate"]["ratio"]},
-        {"case": "batched generate, --engine-parity llama", "qualm": result["generate"]["qualm_parity_tps"],
+        {"case": "batched generate (--engine-parity llama)", "qualm": result["generate"]["qualm_parity_tps"],
          "llama": result["generate"]["llama_tps"], "unit": "generated tokens/s (process wall)",
          "ratio": result["generate"]["ratio_parity"]},
         {"case": "mmlu 5-shot", "qualm": result["mmlu"]["questions_per_s"], "llama": None, "unit": "questions/s",
