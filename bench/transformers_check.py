@@ -8,8 +8,8 @@ against qualm on the GGUF of the same weights.
   against the same prompts and choices scored by lm-eval's rules (_encode_pair, the last
   max_length + 1 tokens); token counts, acc / acc_norm decisions and |dLL|.
 
-Configurations: FP32 on the CPU, then FP32, FP16 and BF16 on the GPU; with --device cpu, FP32
-and BF16 on the CPU. Imported by gpu_validate.py only where torch and transformers import."""
+Configurations: FP32 on the CPU (also with the weights rounded to FP16 as the GGUF holds them),
+then FP32, FP16 and BF16 on the GPU; with --device cpu, BF16 on the CPU instead. Imported by gpu_validate.py only where torch and transformers import."""
 
 import json
 import math
@@ -24,9 +24,23 @@ CTX = 512  # TinyStories-656K's training window
 
 
 def configurations(a, torch):
+    """(device, dtype) pairs; "float32-f16w" is FP32 with every matrix rounded to FP16 first, the
+    weights the F16 GGUF holds, which separates the engines from the rounding."""
+    cpu = [("cpu", "float32"), ("cpu", "float32-f16w")]
     if a.device == "cuda" and torch.cuda.is_available():
-        return [("cpu", "float32"), ("cuda", "float32"), ("cuda", "float16"), ("cuda", "bfloat16")]
-    return [("cpu", "float32"), ("cpu", "bfloat16")]
+        return cpu + [("cuda", "float32"), ("cuda", "float16"), ("cuda", "bfloat16")]
+    return cpu + [("cpu", "bfloat16")]
+
+
+def load_model(torch, transformers, hf, device, dtype):
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        str(hf), torch_dtype=getattr(torch, dtype.removesuffix("-f16w")))
+    if dtype.endswith("-f16w"):
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.dim() == 2:
+                    p.copy_(p.half().float())
+    return model.to(device).eval()
 
 
 def qualm_json(cmd):
@@ -96,8 +110,7 @@ def run(a, qualm, torch, transformers, save):
     rows = []
     for device, dtype in configurations(a, torch):
         start = time.time()
-        model = transformers.AutoModelForCausalLM.from_pretrained(str(hf), torch_dtype=getattr(torch, dtype))
-        model = model.to(device).eval()
+        model = load_model(torch, transformers, hf, device, dtype)
         ppl, scored = chunked_ppl(torch, model, device, ids, min(n_chunks, len(ids) // CTX))
         rows.append({"config": f"transformers {device} {dtype}", "task": "tinystories ppl (c=512)",
                      "hf_ppl": ppl, "qualm_ppl": q_ppl["ppl"], "rel_diff": ppl / q_ppl["ppl"] - 1 if ppl else None,
