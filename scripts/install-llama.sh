@@ -35,7 +35,10 @@ extra_flags=()
 case "${CUDA^^}" in
   ON|1|YES|TRUE)
     default_prefix=$DEPS_DIR/llama.cpp-$LLAMA_COMMIT-cuda${CUDA_ARCH//;/-}
-    extra_flags=(-DGGML_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" -DGGML_CUDA_NCCL=OFF)
+    # libggml-cuda links the driver (libcuda.so.1), which a machine without a GPU lacks: the tools
+    # then link with its symbols left undefined, as llama.cpp's own CUDA Dockerfile does.
+    extra_flags=(-DGGML_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" -DGGML_CUDA_NCCL=OFF
+                 -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined)
     # nvcc is often installed without being on PATH.
     if [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
       export CUDACXX=/usr/local/cuda/bin/nvcc
