@@ -76,7 +76,9 @@ def fresh_dir(root, name):
 
 
 def engine_args(a, ctx, chunks):
-    return ["-c", ctx, "-b", a.batch, "-t", a.threads, "--chunks", chunks]
+    # Both tools spell GPU offload --gpu-layers; a.gpu_layers is set by callers that offload.
+    gpu = ["--gpu-layers", a.gpu_layers] if getattr(a, "gpu_layers", None) is not None else []
+    return ["-c", ctx, "-b", a.batch, "-t", a.threads, "--chunks", chunks, *gpu]
 
 
 # llama.cpp's logger can drop the last lines at exit (the summary, even the last per-chunk rows).

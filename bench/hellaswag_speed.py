@@ -29,8 +29,14 @@ def data_dir():
 
 
 def llama_bin_dir():
+    if os.environ.get("LLAMA_BIN_DIR"):
+        return Path(os.environ["LLAMA_BIN_DIR"])
     info = (ROOT / "build" / "generated" / "core" / "build_info.h").read_text()
     return Path(re.search(r'kLlamaBinDir = "([^"]*)"', info).group(1))
+
+
+def qualm_bin():
+    return Path(os.environ.get("QUALM_BIN", ROOT / "build" / "qualm"))
 
 
 def timed(cmd):
@@ -40,6 +46,47 @@ def timed(cmd):
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}")
     return wall, proc.stdout
+
+
+def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
+    """Times both tools on the first `tasks` HellaSwag tasks with the engine arguments `common`
+    (plus each tool's own extras, e.g. GPU offload); returns the measurements as a dict."""
+    lines = bz2.open(data_dir() / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt",
+                     encoding="utf-8", newline="").read().split("\n")
+    n = min(tasks, len(lines) // 6)
+    tmp = Path(tempfile.mkdtemp(prefix="qualm_hs_bench_"))
+    task_text = tmp / "hellaswag_first.txt"
+    task_text.write_text("\n".join(lines[: 6 * n]) + "\n", encoding="utf-8", newline="")
+    task_file = tmp / "hellaswag_bench.yaml"
+    task_file.write_text(
+        f"include: {ROOT / 'tasks' / 'hellaswag' / 'hellaswag.yaml'}\n"
+        f"task: hellaswag_bench\n"
+        f"dataset: {{path: {task_text}, format: hellaswag_text}}\n")
+
+    common = [str(c) for c in common]
+    llama_cmd = [str(llama_bin_dir() / "llama-perplexity"), "-m", str(model), "-f", str(task_text),
+                 "--hellaswag", "--hellaswag-tasks", str(n), *common, *map(str, llama_extra)]
+    qualm_cmd = [str(qualm_bin()), "eval", "-m", str(model), "--tasks", str(task_file),
+                 "--json", *common, *map(str, qualm_extra)]
+
+    walls = {"qualm": [], "llama": []}
+    scores = {}
+    for rep in range(reps):
+        order = ["qualm", "llama"] if rep % 2 == 0 else ["llama", "qualm"]
+        for tool in order:
+            wall, out = timed(qualm_cmd if tool == "qualm" else llama_cmd)
+            walls[tool].append(wall)
+            if tool == "qualm":
+                scores["qualm_acc_token_mean"] = json.loads(out[out.index("{"):])["results"]["hellaswag_bench"]["acc_token_mean"]
+            else:
+                m = re.search(rf"(^|\n){n}\t([0-9.]+)%", out)
+                if m:
+                    scores["llama_final_acc"] = float(m.group(2)) / 100
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    rate = {k: n / v for k, v in med.items()}
+    return {"tasks": n, "walls": walls, "median": med, "tasks_per_second": rate,
+            "ratio": rate["qualm"] / rate["llama"], "scores": scores,
+            "commands": {"qualm": qualm_cmd, "llama": llama_cmd}}
 
 
 def main():
@@ -53,41 +100,9 @@ def main():
     ap.add_argument("--json", help="also write the measurements here")
     args = ap.parse_args()
 
-    lines = bz2.open(data_dir() / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt",
-                     encoding="utf-8", newline="").read().split("\n")
-    n = min(args.tasks, len(lines) // 6)
-    tmp = Path(tempfile.mkdtemp(prefix="qualm_hs_bench_"))
-    task_text = tmp / "hellaswag_first.txt"
-    task_text.write_text("\n".join(lines[: 6 * n]) + "\n", encoding="utf-8", newline="")
-    task_file = tmp / "hellaswag_bench.yaml"
-    task_file.write_text(
-        f"include: {ROOT / 'tasks' / 'hellaswag' / 'hellaswag.yaml'}\n"
-        f"task: hellaswag_bench\n"
-        f"dataset: {{path: {task_text}, format: hellaswag_text}}\n")
-
-    common = ["-c", str(args.ctx), "-b", str(args.batch), "-t", str(args.threads)]
-    llama_cmd = [str(llama_bin_dir() / "llama-perplexity"), "-m", args.model, "-f", str(task_text),
-                 "--hellaswag", "--hellaswag-tasks", str(n), *common]
-    qualm_cmd = [str(ROOT / "build" / "qualm"), "eval", "-m", args.model, "--tasks", str(task_file),
-                 "--json", *common]
-
-    walls = {"qualm": [], "llama": []}
-    scores = {}
-    for rep in range(args.reps):
-        order = ["qualm", "llama"] if rep % 2 == 0 else ["llama", "qualm"]
-        for tool in order:
-            wall, out = timed(qualm_cmd if tool == "qualm" else llama_cmd)
-            walls[tool].append(wall)
-            if tool == "qualm":
-                scores["qualm_acc_token_mean"] = json.loads(out[out.index("{"):])["results"]["hellaswag_bench"]["acc_token_mean"]
-            else:
-                m = re.search(rf"(^|\n){n}\t([0-9.]+)%", out)
-                if m:
-                    scores["llama_final_acc"] = float(m.group(2)) / 100
-    med = {k: statistics.median(v) for k, v in walls.items()}
-    rate = {k: n / v for k, v in med.items()}
-    ratio = rate["qualm"] / rate["llama"]
-    print(f"HellaSwag, first {n} tasks, model {Path(args.model).name}, -c {args.ctx} -b {args.batch} "
+    res = measure(args.model, args.tasks, ["-c", args.ctx, "-b", args.batch, "-t", args.threads], args.reps)
+    med, rate, ratio, scores = res["median"], res["tasks_per_second"], res["ratio"], res["scores"]
+    print(f"HellaSwag, first {res['tasks']} tasks, model {Path(args.model).name}, -c {args.ctx} -b {args.batch} "
           f"-t {args.threads}, {args.reps} reps (median wall)")
     print(f"  llama-perplexity --hellaswag: {med['llama']:.2f} s  {rate['llama']:.1f} tasks/s")
     print(f"  qualm eval:                   {med['qualm']:.2f} s  {rate['qualm']:.1f} tasks/s")
@@ -96,8 +111,7 @@ def main():
         print(f"  accuracy: qualm acc_token_mean {scores.get('qualm_acc_token_mean', float('nan')):.4f}, "
               f"llama.cpp final {scores.get('llama_final_acc', float('nan')):.4f}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"tasks": n, "walls": walls, "median": med, "tasks_per_second": rate,
-                                               "ratio": ratio, "scores": scores}, indent=2))
+        Path(args.json).write_text(json.dumps({k: v for k, v in res.items() if k != "commands"}, indent=2))
 
 
 if __name__ == "__main__":

@@ -27,11 +27,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 deps_dir=${QUALM_DEPS_DIR:-$HOME/.cache/qualm}
-llama_prefix=${QUALM_LLAMA_PREFIX:-$deps_dir/llama.cpp-de3ff81}
+# QUALM_CUDA=ON: llama.cpp with CUDA (sm_$QUALM_CUDA_ARCH, default 90) in a prefix of its own;
+# install-llama.sh reads both variables too.
+link_flags=()
+case "${QUALM_CUDA:-OFF}" in
+  ON|on|On|1|YES|yes|TRUE|true)
+    arch=${QUALM_CUDA_ARCH:-90}; default_prefix=$deps_dir/llama.cpp-de3ff81-cuda${arch//;/-}
+    # libcuda.so.1 (the driver) is absent on a machine without a GPU: link qualm regardless.
+    link_flags=(-DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined) ;;
+  *) default_prefix=$deps_dir/llama.cpp-de3ff81 ;;
+esac
+llama_prefix=${QUALM_LLAMA_PREFIX:-$default_prefix}
 QUALM_DEPS_DIR=$deps_dir QUALM_LLAMA_PREFIX=$llama_prefix bash scripts/install-llama.sh
 
-echo "setup: building qualm"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$llama_prefix" >/dev/null
+echo "setup: building qualm against $llama_prefix"
+# llama_DIR is cached: naming it switches a build/ configured against the other prefix.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$llama_prefix" \
+  -Dllama_DIR="$llama_prefix/lib/cmake/llama" "${link_flags[@]}" >/dev/null
 cmake --build build -j "${QUALM_JOBS:-$(nproc)}"
 echo "setup: done: build/qualm"
 

@@ -21,7 +21,7 @@ fi
 deps_dir=${QUALM_DEPS_DIR:-$HOME/.cache/qualm}
 avx2_prefix=${QUALM_LLAMA_AVX2_PREFIX:-$deps_dir/llama.cpp-de3ff81-avx2}
 echo "test: the numeric tests again, against an AVX2-only llama.cpp ($avx2_prefix)"
-QUALM_DEPS_DIR=$deps_dir QUALM_LLAMA_PREFIX=$avx2_prefix \
+QUALM_CUDA=OFF QUALM_DEPS_DIR=$deps_dir QUALM_LLAMA_PREFIX=$avx2_prefix \
   QUALM_LLAMA_CMAKE_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DLLAMA_BUILD_SERVER=OFF" \
   bash scripts/install-llama.sh
 cmake -S . -B build-avx2 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$avx2_prefix" >/dev/null
