@@ -1,6 +1,9 @@
 #include "metrics/bleu.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
 #include <cmath>
 #include <limits>
 
@@ -32,39 +35,41 @@ BleuStats& BleuStats::operator+=(const BleuStats& other) {
   return *this;
 }
 
-NgramCounts ngram_counts(const std::vector<std::string>& words, int max_order) {
-  NgramCounts counts;
-  for (int order = 1; order <= max_order; ++order) {
-    for (size_t i = 0; i + order <= words.size(); ++i) {
-      std::string key = words[i];
-      for (int k = 1; k < order; ++k) key += ' ' + words[i + k];
-      ++counts[key];
-    }
+namespace {
+
+// Up to four words as ids (1-based, 0 = past the end), packed 32 bits each, the first highest:
+// sorted windows are sorted by their first n words for every order n, so that equal n-grams of
+// every order lie side by side after one sort (no map, no string per n-gram).
+using Window = unsigned __int128;
+constexpr int kWordBits = 32;
+
+std::vector<Window> sorted_windows(const std::vector<std::string>& words,
+                                   std::unordered_map<std::string_view, uint32_t>& ids) {
+  std::vector<Window> windows(words.size());
+  Window next = 0;
+  for (size_t i = words.size(); i-- > 0;) {
+    const auto [it, added] = ids.try_emplace(words[i], static_cast<uint32_t>(ids.size() + 1));
+    next = (static_cast<Window>(it->second) << (kWordBits * (kBleuMaxOrder - 1))) | (next >> kWordBits);
+    windows[i] = next;
   }
-  return counts;
+  std::sort(windows.begin(), windows.end());
+  return windows;
 }
 
-NgramCounts max_reference_counts(const std::vector<std::vector<std::string>>& references) {
-  NgramCounts merged;
-  for (const auto& ref : references) {
-    for (const auto& [ngram, count] : ngram_counts(ref)) {
-      long& m = merged[ngram];
-      m = std::max(m, count);
-    }
+// The windows holding an n-gram, as (n-gram, count) in order.
+std::vector<std::pair<Window, long>> grams_of_order(const std::vector<Window>& windows, int n) {
+  const int shift = kWordBits * (kBleuMaxOrder - n);
+  std::vector<std::pair<Window, long>> out;
+  for (const Window w : windows) {
+    if ((static_cast<uint32_t>(w >> shift)) == 0) continue;  // fewer than n words left
+    const Window g = w >> shift;
+    if (!out.empty() && out.back().first == g) ++out.back().second;
+    else out.emplace_back(g, 1);
   }
-  return merged;
+  return out;
 }
 
-std::array<long, kBleuMaxOrder> clipped_matches(const NgramCounts& words, const NgramCounts& reference_max) {
-  std::array<long, kBleuMaxOrder> matches{};
-  for (const auto& [ngram, count] : words) {
-    const auto it = reference_max.find(ngram);
-    if (it == reference_max.end()) continue;
-    const auto order = std::count(ngram.begin(), ngram.end(), ' ') + 1;
-    matches[order - 1] += std::min(count, it->second);
-  }
-  return matches;
-}
+}  // namespace
 
 BleuStats bleu_stats(const std::vector<std::string>& translation,
                      const std::vector<std::vector<std::string>>& references) {
@@ -82,9 +87,24 @@ BleuStats ngram_stats(const std::vector<std::string>& translation,
   BleuStats s;
   s.translation_length = static_cast<long>(translation.size());
   s.reference_length = reference_length;
-  s.matches = clipped_matches(ngram_counts(translation), max_reference_counts(references));
+  std::unordered_map<std::string_view, uint32_t> ids;
+  const std::vector<Window> hyp = sorted_windows(translation, ids);
+  std::vector<std::vector<Window>> refs;
+  for (const auto& r : references) refs.push_back(sorted_windows(r, ids));
   for (int order = 1; order <= kBleuMaxOrder; ++order) {
     s.possible[order - 1] = std::max(0L, s.translation_length - order + 1);
+    // Clipped matches: per n-gram, its count, at most its highest count in any one reference.
+    const std::vector<std::pair<Window, long>> grams = grams_of_order(hyp, order);
+    std::vector<long> clip(grams.size(), 0);
+    for (const std::vector<Window>& ref : refs) {
+      const std::vector<std::pair<Window, long>> in_ref = grams_of_order(ref, order);
+      size_t j = 0;
+      for (size_t i = 0; i < grams.size(); ++i) {
+        while (j < in_ref.size() && in_ref[j].first < grams[i].first) ++j;
+        if (j < in_ref.size() && in_ref[j].first == grams[i].first) clip[i] = std::max(clip[i], in_ref[j].second);
+      }
+    }
+    for (size_t i = 0; i < grams.size(); ++i) s.matches[order - 1] += std::min(grams[i].second, clip[i]);
   }
   return s;
 }

@@ -7,7 +7,6 @@
 #include <array>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace qualm::metrics {
@@ -33,16 +32,6 @@ struct BleuStats {
 
   BleuStats& operator+=(const BleuStats& other);
 };
-
-// Counts of every n-gram of order 1..max_order, keyed by its words joined with spaces.
-using NgramCounts = std::unordered_map<std::string, long>;
-NgramCounts ngram_counts(const std::vector<std::string>& words, int max_order = kBleuMaxOrder);
-
-// Per n-gram, the highest count in any one reference (what clips the matches).
-NgramCounts max_reference_counts(const std::vector<std::vector<std::string>>& references);
-
-// Clipped matches per order of `words` against `reference_max` counts.
-std::array<long, kBleuMaxOrder> clipped_matches(const NgramCounts& words, const NgramCounts& reference_max);
 
 // Clipped n-gram matches and possible n-grams of a tokenized translation, with the
 // reference length each BLEU variant chooses (shortest for bleu, closest for sacrebleu).

@@ -1,48 +1,85 @@
 #include "metrics/chrf.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "core/utf8.h"
 #include "metrics/unicode_text.h"
 
 namespace qualm::metrics {
 namespace {
 
-using CharNgrams = std::vector<std::unordered_map<std::string, long>>;  // one map per order
+// A character as one number in [1, 2^21): its code point + 1, or, for a malformed sequence, an
+// id above U+10FFFF + 1 given in order of appearance (distinct byte sequences stay distinct, as
+// sacrebleu's str characters would); 0 marks the end of the text. Six characters then pack
+// exactly into 126 bits, the first one highest.
+using Gram = unsigned __int128;
+constexpr int kCharBits = 21;
+constexpr uint32_t kCharMask = (1u << kCharBits) - 1;
 
-CharNgrams char_ngrams(std::string_view text) {
+struct CharKeys {
+  std::vector<std::string> malformed;  // id - 0x110001
+  uint32_t key(std::string_view c) {
+    if (utf8_valid_length(c, 0) == c.size()) return static_cast<uint32_t>(utf8_decode(c)) + 1;
+    auto it = std::find(malformed.begin(), malformed.end(), c);
+    if (it == malformed.end()) it = malformed.insert(it, std::string(c));
+    return 0x110001u + static_cast<uint32_t>(it - malformed.begin());
+  }
+};
+
+// The text's characters without whitespace as windows: at every position the next (up to) six
+// characters, packed, then sorted. Sorted by six characters is sorted by the first n for every
+// order n, so that equal n-grams of every order lie side by side after one sort.
+struct CharNgrams {
+  std::vector<Gram> windows;
+};
+
+CharNgrams char_ngrams(std::string_view text, CharKeys& keys) {
   std::string joined;
   for (const std::string& word : split_whitespace(text)) joined += word;
   const std::vector<std::string_view> chars = utf8_chars(joined);
-  CharNgrams grams(kChrfCharOrder);
-  for (int n = 1; n <= kChrfCharOrder; ++n) {
-    for (size_t i = 0; i + n <= chars.size(); ++i) {
-      const size_t begin = chars[i].data() - joined.data();
-      const size_t end = chars[i + n - 1].data() + chars[i + n - 1].size() - joined.data();
-      ++grams[n - 1][joined.substr(begin, end - begin)];
-    }
+  CharNgrams out;
+  out.windows.resize(chars.size());
+  Gram next = 0;  // the window one position to the right
+  for (size_t i = chars.size(); i-- > 0;) {
+    next = (static_cast<Gram>(keys.key(chars[i])) << (kCharBits * (kChrfCharOrder - 1))) | (next >> kCharBits);
+    out.windows[i] = next;
   }
-  return grams;
+  std::sort(out.windows.begin(), out.windows.end());
+  return out;
 }
 
-// sacrebleu's _get_match_statistics for every order; a reference without n-grams of an order
-// also zeroes the hypothesis count of that order.
+// sacrebleu's _get_match_statistics for every order (the clipped matches: per distinct n-gram,
+// the smaller of its two counts); a reference without n-grams of an order also zeroes the
+// hypothesis count of that order.
 ChrfStats match_stats(const CharNgrams& hyp, const CharNgrams& ref) {
   ChrfStats s;
-  for (int n = 0; n < kChrfCharOrder; ++n) {
-    long hyp_count = 0;
-    long ref_count = 0;
-    long matches = 0;
-    for (const auto& [gram, count] : hyp[n]) {
-      hyp_count += count;
-      const auto it = ref[n].find(gram);
-      if (it != ref[n].end()) matches += std::min(count, it->second);
+  const std::vector<Gram>& h = hyp.windows;
+  const std::vector<Gram>& r = ref.windows;
+  for (int n = 1; n <= kChrfCharOrder; ++n) {
+    const int shift = kCharBits * (kChrfCharOrder - n);
+    // A window holds an n-gram when its n-th character is not the end of the text.
+    const auto gram = [shift](Gram w) { return w >> shift; };
+    const auto whole = [shift](Gram w) { return (static_cast<uint32_t>(w >> shift) & kCharMask) != 0; };
+    long in_hyp = 0, in_ref = 0, matches = 0;
+    size_t i = 0, j = 0;
+    while (i < h.size() || j < r.size()) {
+      if (i < h.size() && !whole(h[i])) { ++i; continue; }
+      if (j < r.size() && !whole(r[j])) { ++j; continue; }
+      if (j == r.size() || (i < h.size() && gram(h[i]) < gram(r[j]))) { ++i, ++in_hyp; continue; }
+      if (i == h.size() || gram(r[j]) < gram(h[i])) { ++j, ++in_ref; continue; }
+      const Gram g = gram(h[i]);
+      long a = 0, b = 0;
+      for (; i < h.size() && gram(h[i]) == g; ++i) a += whole(h[i]) ? 1 : 0;
+      for (; j < r.size() && gram(r[j]) == g; ++j) b += whole(r[j]) ? 1 : 0;
+      in_hyp += a, in_ref += b, matches += std::min(a, b);
     }
-    for (const auto& [gram, count] : ref[n]) ref_count += count;
-    s.counts[3 * n] = ref[n].empty() ? 0 : hyp_count;
-    s.counts[3 * n + 1] = ref_count;
-    s.counts[3 * n + 2] = matches;
+    s.counts[3 * (n - 1)] = in_ref == 0 ? 0 : in_hyp;
+    s.counts[3 * (n - 1) + 1] = in_ref;
+    s.counts[3 * (n - 1) + 2] = matches;
   }
   return s;
 }
@@ -55,11 +92,12 @@ ChrfStats& ChrfStats::operator+=(const ChrfStats& other) {
 }
 
 ChrfStats chrf_stats(std::string_view hypothesis, const std::vector<std::string>& references) {
-  const CharNgrams hyp = char_ngrams(hypothesis);
+  CharKeys keys;
+  const CharNgrams hyp = char_ngrams(hypothesis, keys);
   ChrfStats best;
   double best_f = -1.0;
   for (const std::string& reference : references) {
-    ChrfStats s = match_stats(hyp, char_ngrams(reference));
+    ChrfStats s = match_stats(hyp, char_ngrams(reference, keys));
     // sacrebleu compares its 0-100 scores; scaling the same way keeps its ties.
     const double f = 100 * chrf_from_stats(s);
     if (f > best_f) {

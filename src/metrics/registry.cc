@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/parallel.h"
 #include "metrics/chrf.h"
 #include "metrics/exact_match.h"
 #include "metrics/output_length.h"
@@ -54,9 +55,11 @@ MetricReport score_rouge_lsum(const TextCorpus& c) { return score_rouge(c, rouge
 template <typename StatsFn, typename FromStats>
 MetricReport score_bleu_like(const TextCorpus& c, StatsFn stats_of, FromStats from_stats) {
   MetricReport r;
+  std::vector<BleuStats> stats(c.predictions.size());  // per sample, on every core; summed in order
+  parallel_for(stats.size(), default_worker_count(),
+               [&](unsigned, size_t i) { stats[i] = stats_of(c.predictions[i], refs_of(c, i)); });
   BleuStats total;
-  for (size_t i = 0; i < c.predictions.size(); ++i) {
-    const BleuStats s = stats_of(c.predictions[i], refs_of(c, i));
+  for (const BleuStats& s : stats) {
     r.per_sample.push_back(from_stats(s).score);
     total += s;
   }
@@ -71,9 +74,11 @@ MetricReport score_sacrebleu(const TextCorpus& c) { return score_bleu_like(c, sa
 
 MetricReport score_chrf(const TextCorpus& c) {
   MetricReport r;
+  std::vector<ChrfStats> stats(c.predictions.size());  // per sample, on every core; summed in order
+  parallel_for(stats.size(), default_worker_count(),
+               [&](unsigned, size_t i) { stats[i] = chrf_stats(c.predictions[i], refs_of(c, i)); });
   ChrfStats total;
-  for (size_t i = 0; i < c.predictions.size(); ++i) {
-    const ChrfStats s = chrf_stats(c.predictions[i], refs_of(c, i));
+  for (const ChrfStats& s : stats) {
     r.per_sample.push_back(chrf_from_stats(s));
     total += s;
   }
