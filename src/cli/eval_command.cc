@@ -115,16 +115,17 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
 
 Plan eval_plan(const Experiment& e, const EvalFlags& f) {
   Plan plan = make_plan(e, -1);
-  if (plan.problems.size() == 1) throw InputError(plan.problems[0].where, plan.problems[0].problem, plan.problems[0].fix);
-  for (const ConfigProblem& p : plan.problems) std::cerr << "qualm: error: " << p.message() << "\n";
-  if (!plan.problems.empty()) {
-    throw InputError("qualm eval", std::to_string(plan.problems.size()) + " problems in its tasks or backend", "see above");
-  }
+  // First: without --base, a kld task's cells are all skipped, which the plan reports as such.
   for (const PlannedTask& t : plan.tasks) {
     if (t.kind == TaskKind::kKld && f.base.empty()) {
       throw InputError("--tasks", "task " + t.name + " compares the model with a base model",
                        "add --base BASE.gguf (e.g. the F32 or F16 model the candidate was quantized from)");
     }
+  }
+  if (plan.problems.size() == 1) throw InputError(plan.problems[0].where, plan.problems[0].problem, plan.problems[0].fix);
+  for (const ConfigProblem& p : plan.problems) std::cerr << "qualm: error: " << p.message() << "\n";
+  if (!plan.problems.empty()) {
+    throw InputError("qualm eval", std::to_string(plan.problems.size()) + " problems in its tasks or backend", "see above");
   }
   return plan;
 }

@@ -212,16 +212,16 @@ CASES = [
           '.jsonl file holds one JSON object, e.g. {{"question": "..."}})'],
          {"exp.yaml": task_experiment(), "d.jsonl": '{{"question": "q", "answer": 1e99999}}\n', "t.yaml": gen_task()}, 1),
     Case("resume_record_without_its_keys", ["run", "{dir}/exp.yaml", "--out", "{dir}/run", "--resume"],
-         ['{dir}/run/samples.jsonl:1: not a qualm record: "backend" is missing or not a string (every record names '
-          "its model, variant, backend, task_name, sample_id and rep)"],
+         ['{dir}/run/samples.jsonl:1: the record has no "run_id" (samples.jsonl is written by qualm; restore the '
+          "line, or start a new run without --resume)"],
          {"exp.yaml": HEAD + ONE_MODEL + ARC, "run/manifest.json": lambda fmt: resumable_run(fmt).replace("{", "{{").replace("}", "}}"),
           "run/samples.jsonl": '{{"model": "m", "variant": "x"}}\n'}),
     # qualm report on a corrupt run printed [json.exception.parse_error.101].
     Case("report_corrupt_samples", ["report", "{dir}/run"],
-         ["{dir}/run/samples.jsonl:2: not a JSON record: line 1, column 2: syntax error while parsing object key - "
+         ["{dir}/run/samples.jsonl:1: not a JSON record: line 1, column 2: syntax error while parsing object key - "
           "invalid literal; last read: '{{b'; expected string literal (remove the line, or start a new run without "
           "--resume)"],
-         {"run/samples.jsonl": '{{"model": "m"}}\n{{broken\n{{"model": "m"}}\n'}),
+         {"run/samples.jsonl": '{{broken\n{{"model": "m"}}\n'}),
     Case("report_corrupt_manifest", ["report", "{dir}/run"],
          ["{dir}/run/manifest.json: not valid JSON: line 1, column 2: syntax error while parsing object key - invalid "
           "literal; last read: '{{b'; expected string literal (rerun qualm run --resume to rewrite it)"],
