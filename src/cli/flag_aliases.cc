@@ -81,7 +81,9 @@ std::vector<std::string> expand_flag_aliases(const std::vector<std::string>& arg
       out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
       break;
     }
-    const auto [flag, inline_value] = split_inline(args[i]);
+    const auto split = split_inline(args[i]);  // not a structured binding: the lambda below reads it
+    const std::string& flag = split.first;
+    const std::optional<std::string>& inline_value = split.second;
     if (flag == "--batch_size") {
       throw InputError("--batch_size", "lm-eval's --batch_size counts requests; qualm batches by tokens",
                        "drop it (qualm packs requests itself), or set -b/--batch-size TOKENS");

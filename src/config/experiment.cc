@@ -132,7 +132,8 @@ ExperimentLoad load_experiment(const fs::path& file) {
   e.file = file;
   ExperimentReader r(file.string(), e.text, out.problems);
   try {
-    if (!fs::is_regular_file(file)) {
+    std::error_code ec;  // a name the file system refuses (too long, ...) is not found either
+    if (!fs::is_regular_file(file, ec)) {
       r.add(file.string(), "experiment file not found", "check the path");
       return out;
     }

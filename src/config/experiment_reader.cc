@@ -233,7 +233,8 @@ std::optional<fs::path> ExperimentPaths::resolve(const std::string& written, con
 }
 
 void require_file(const fs::path& path, const YAML::Node& at, const std::string& what, ExperimentReader& r) {
-  if (!fs::is_regular_file(path)) r.add(at, what + " not found: " + path.string(), "check the path");
+  std::error_code ec;  // a name the file system refuses (too long, ...) is not found either
+  if (!fs::is_regular_file(path, ec)) r.add(at, what + " not found: " + path.string(), "check the path");
 }
 
 void check_name(const std::string& name, std::vector<std::string>& names, const YAML::Node& at,
@@ -254,7 +255,8 @@ void check_name(const std::string& name, std::vector<std::string>& names, const 
 std::vector<CostRow> read_cost_csv(const fs::path& file, const YAML::Node& at, ExperimentReader& r) {
   const std::string name = file.string();
   std::ifstream in(file, std::ios::binary);
-  if (!fs::is_regular_file(file) || !in) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec) || !in) {
     r.add(at, "cost file not found: " + name, "check the path; it is relative to the experiment's folder");
     return {};
   }

@@ -61,11 +61,13 @@ void merge_into(Entry& base, const Entry& over) {
 }
 
 Entry load_merged(const fs::path& file, std::vector<fs::path>& stack) {
-  const fs::path canonical = fs::weakly_canonical(file);
+  std::error_code ec;  // a path the file system refuses (a name too long, ...) is one it cannot find
+  fs::path canonical = fs::weakly_canonical(file, ec);
+  if (ec) canonical = file.lexically_normal();
   if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
     throw InputError(file.string(), "include cycle", "a task file cannot include itself, directly or through others");
   }
-  if (!fs::is_regular_file(file)) throw InputError(file.string(), "task file not found", "check the path");
+  if (!fs::is_regular_file(file, ec)) throw InputError(file.string(), "task file not found", "check the path");
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();

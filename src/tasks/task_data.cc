@@ -30,7 +30,8 @@ std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs:
                            std::string& display_name) {
   display_name = fill_vars(d.path, spec);
   const fs::path file = resolve_dataset(display_name, d.base_dir, data_dir);
-  if (!fs::is_regular_file(file)) {
+  std::error_code ec;  // a name the file system refuses (too long, ...) is not found either
+  if (!fs::is_regular_file(file, ec)) {
     throw InputError(d.path.where, "dataset file '" + file.string() + "' not found",
                      "check dataset.path (relative to the data directory, QUALM_DATA_DIR)");
   }
