@@ -78,8 +78,10 @@ std::map<int, PeerRow> llama_winogrande_rows(const fs::path& model, const fs::pa
 }
 
 // tolerance: the largest |score difference| allowed, from the kernels' rounding: llama.cpp packs
-// many sentences into one decode, qualm's parity engine its own way; an F16 model's kernels round
-// differently at each batch shape (the noise floor of bench/noise_floor.py).
+// many sentences into one decode, qualm's parity engine its own way, and the kernels round
+// differently at each batch shape: an F16 model's everywhere, an F32 model's on an AVX2-only
+// build (stories260K: 1.1e-6 with AVX-512, 9.8e-4 with AVX2; the noise floor of
+// bench/noise_floor.py). Decisions within twice that of a tie are left out.
 void expect_llama_winogrande(const fs::path& model, const fs::path& data, double tolerance) {
   constexpr size_t kDocs = 300;
   const fs::path source = data / "datasets" / "winogrande" / "winogrande.jsonl";
@@ -145,7 +147,7 @@ void expect_llama_winogrande(const fs::path& model, const fs::path& data, double
 TEST(WinograndeOracle, AccTokenMeanDecidesAsLlamaPerplexity) {
   const auto data = find_data_dir();
   if (!data) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
-  expect_llama_winogrande(*data / "models" / "stories260K.gguf", *data, 2e-5);
+  expect_llama_winogrande(*data / "models" / "stories260K.gguf", *data, 2e-3);
 }
 
 TEST(WinograndeOracle, AccTokenMeanDecidesAsLlamaPerplexityOnTinyStories656K) {
