@@ -48,20 +48,20 @@ std::vector<std::string> device(const std::string& value) {
 
 const std::vector<FlagAlias>& flag_aliases() {
   static const std::vector<FlagAlias> kFlagAliases = {
-      {"-ngl", "--gpu-layers", "llama.cpp", ""},
-      {"--n-gpu-layers", "--gpu-layers", "llama.cpp", ""},
-      {"-ub", "--ubatch-size", "llama.cpp", ""},
-      {"-fa", "--flash-attn", "llama.cpp", ""},
-      {"-ctk", "--cache-type-k", "llama.cpp", ""},
-      {"-ctv", "--cache-type-v", "llama.cpp", ""},
-      {"-s", "--seed", "llama.cpp", ""},
-      {"--temp", "--temperature", "llama.cpp", ""},
-      {"--n-predict", "--max-new-tokens", "llama.cpp", ""},
-      {"--output_path", "--out", "lm-eval", ""},
-      {"--num_fewshot", "--num-fewshot", "lm-eval", ""},
-      {"--log_samples", "", "lm-eval", "samples.jsonl is always written with --out"},
-      {"--model_args", "--model", "lm-eval", "pretrained=PATH is -m PATH"},
-      {"--device", "--gpu-layers", "lm-eval", "cpu is --gpu-layers 0, cuda --gpu-layers -1"},
+      {"-ngl", "--gpu-layers", "llama.cpp"},
+      {"--n-gpu-layers", "--gpu-layers", "llama.cpp"},
+      {"-ub", "--ubatch-size", "llama.cpp"},
+      {"-fa", "--flash-attn", "llama.cpp"},
+      {"-ctk", "--cache-type-k", "llama.cpp"},
+      {"-ctv", "--cache-type-v", "llama.cpp"},
+      {"-s", "--seed", "llama.cpp"},
+      {"--temp", "--temperature", "llama.cpp"},
+      {"--n-predict", "--max-new-tokens", "llama.cpp"},
+      {"--output_path", "--out", "lm-eval"},
+      {"--num_fewshot", "--num-fewshot", "lm-eval"},
+      {"--log_samples", "", "lm-eval"},  // samples.jsonl is always written with --out
+      {"--model_args", "--model", "lm-eval"},  // pretrained=PATH is -m PATH (model_args())
+      {"--device", "--gpu-layers", "lm-eval"},  // cpu is --gpu-layers 0, cuda -1 (device())
   };
   return kFlagAliases;
 }

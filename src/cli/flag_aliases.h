@@ -16,7 +16,6 @@ struct FlagAlias {
   const char* alias;   // as the user types it
   const char* target;  // qualm's long option, "" = accepted and dropped
   const char* origin;  // "llama.cpp" or "lm-eval"
-  const char* note;    // why it is dropped, or how it maps
 };
 
 const std::vector<FlagAlias>& flag_aliases();
