@@ -54,9 +54,18 @@ std::vector<EmbedResult> embed_batch(const LlamaModel& model, llama_context* ctx
     for (size_t i = i0; i < i1; ++i) {
       EmbedResult& r = results[i];
       if (requests[i].pooling == Pooling::kMean) {
-        const float* v = llama_get_embeddings_seq(ctx, static_cast<llama_seq_id>(i - i0));
-        if (v == nullptr) throw RunError("llama.cpp returned no pooled embedding");
-        r.values.assign(v, v + dim);
+        // The mean of the text's token vectors, summed in token order: the same whatever else
+        // shares the decode (llama.cpp's own pooling is a matrix product over the whole batch).
+        std::vector<double> sum(static_cast<size_t>(dim), 0.0);
+        for (size_t p = 0; p < r.tokens.size(); ++p) {
+          const float* v = llama_get_embeddings_ith(ctx, first[i - i0] + static_cast<int>(p));
+          if (v == nullptr) throw RunError("llama.cpp returned no token embedding");
+          for (int d = 0; d < dim; ++d) sum[static_cast<size_t>(d)] += v[d];
+        }
+        r.values.resize(static_cast<size_t>(dim));
+        for (int d = 0; d < dim; ++d) {
+          r.values[static_cast<size_t>(d)] = static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(r.tokens.size()));
+        }
       } else {
         r.values.reserve(r.tokens.size() * static_cast<size_t>(dim));
         for (size_t p = 0; p < r.tokens.size(); ++p) {

@@ -168,23 +168,17 @@ std::vector<EmbedResult> LlamaBackend::embed(std::span<const EmbedRequest> reque
   EmbedLimits limits;
   limits.max_tokens = window();
   limits.budget = std::max(limits.max_tokens, std::min(options_.context.n_batch, 4 * limits.max_tokens));
-  limits.n_seq = std::min(limits.n_seq, limits.budget);  // every text takes a token of the budget
-  for (const Pooling pooling : {Pooling::kMean, Pooling::kNone}) {
-    std::vector<EmbedRequest> mine;
-    std::vector<size_t> where;
-    for (size_t i = 0; i < requests.size(); ++i) {
-      if (requests[i].pooling == pooling) mine.push_back(requests[i]), where.push_back(i);
-    }
-    if (mine.empty()) continue;
-    ContextOptions shape = options_.context;
-    shape.n_ctx = shape.n_batch = shape.n_ubatch = limits.budget;
-    shape.n_seq = limits.n_seq;
-    shape.embeddings = true;
-    shape.pool_mean = pooling == Pooling::kMean;
-    shape.kv_unified = true;
-    std::vector<EmbedResult> out = embed_batch(*model_, context(shape), mine, limits);
-    for (size_t k = 0; k < out.size(); ++k) results[where[k]] = std::move(out[k]);
-  }
+  // One text per encode: a text's vectors are then the ones it gets alone, whatever else the
+  // call holds. Packed texts attend over the whole batch with a mask, and the softmax and
+  // attention sums group a text's positions by where it sits in the batch (about 1e-9 apart).
+  limits.n_seq = 1;
+  ContextOptions shape = options_.context;
+  shape.n_ctx = shape.n_batch = shape.n_ubatch = limits.budget;
+  shape.n_seq = limits.n_seq;
+  shape.embeddings = true;
+  shape.pool_mean = false;  // embed_batch pools: llama.cpp's pooling sums in an order that depends on the batch
+  shape.kv_unified = true;
+  results = embed_batch(*model_, context(shape), requests, limits);
   return results;
 }
 
