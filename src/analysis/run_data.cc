@@ -3,7 +3,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "core/errors.h"
 #include "core/json_problem.h"
@@ -48,7 +51,25 @@ std::optional<double> RunData::cost_of(const ConfigKey& label) const {
   return any_backend;
 }
 
+void sort_canonically(std::vector<SampleRecord>& records, const json& manifest) {
+  const json plan = manifest.is_object() ? manifest.value("plan", json::object()) : json::object();
+  if (!plan.is_object() || !plan.contains("configs")) return;  // an older manifest: file order
+  std::map<ConfigKey, size_t> config_index;
+  std::map<std::string, size_t> task_index;
+  for (const json& c : plan.value("configs", json::array())) config_index.emplace(config_of(c), config_index.size());
+  for (const json& t : plan.value("tasks", json::array())) task_index.emplace(t.value("name", ""), task_index.size());
+  const auto position = [&](const SampleRecord& r) {
+    const auto c = config_index.find(r.config);
+    const auto t = task_index.find(r.task_name);
+    return std::tuple(c == config_index.end() ? config_index.size() : c->second,
+                      t == task_index.end() ? task_index.size() : t->second, r.rep, r.sample_id);
+  };
+  std::stable_sort(records.begin(), records.end(),
+                   [&](const SampleRecord& a, const SampleRecord& b) { return position(a) < position(b); });
+}
+
 RunData make_run_data(json manifest, std::vector<SampleRecord> records) {
+  sort_canonically(records, manifest);
   RunData d;
   d.records = std::move(records);
   if (!manifest.is_object()) manifest = json::object();

@@ -45,7 +45,7 @@ struct RunData {
   nlohmann::json manifest;  // as written; {} for records without one (tests)
   std::string experiment, run_id;
   uint64_t seed = 42;
-  std::vector<SampleRecord> records;  // samples.jsonl in file order, error records included
+  std::vector<SampleRecord> records;  // samples.jsonl in canonical order, error records included
   std::map<std::string, TaskInfo> tasks;
   int64_t planned = 0;        // samples the plan held (cells that run)
   int64_t skipped_cells = 0;
@@ -56,7 +56,7 @@ struct RunData {
   HarmThresholds harm;                    // analysis: quantization harm thresholds
   std::vector<std::string> gates;         // the experiment's gates:
 
-  // Records without an error, in file order.
+  // Records without an error, in canonical order.
   std::vector<const SampleRecord*> ok_records() const;
   // The task's kind from the manifest, else from the record's task_type.
   TaskKind kind_of(const SampleRecord& record) const;
@@ -70,7 +70,12 @@ struct RunData {
 // would fix it when either is missing or unreadable.
 RunData load_run(const std::filesystem::path& dir);
 
-// From a manifest (possibly {}) and records already in memory.
+// Records in the plan's order, whatever order a run (resumed, sharded, waiting for embedding
+// metrics) logged them in: configuration and task as the manifest's plan lists them, then
+// repetition and sample. Records of a manifest without a plan keep their order.
+void sort_canonically(std::vector<SampleRecord>& records, const nlohmann::json& manifest);
+
+// From a manifest (possibly {}) and records already in memory, put in canonical order.
 RunData make_run_data(nlohmann::json manifest, std::vector<SampleRecord> records);
 
 // x, or null where it is NaN or infinite (JSON has neither).

@@ -21,6 +21,7 @@ void add_score_command(CLI::App& app, Action& run);
 void add_run_command(CLI::App& app, Action& run);
 void add_compare_command(CLI::App& app, Action& run);
 void add_report_command(CLI::App& app, Action& run);
+void add_merge_command(CLI::App& app, Action& run);
 
 // --json, on every command that can print its result as JSON.
 inline CLI::Option* add_json_flag(CLI::App& cmd, bool& json, const std::string& what = "print one JSON object") {

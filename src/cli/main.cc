@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   qualm::cli::add_score_command(app, run);
   qualm::cli::add_compare_command(app, run);
   qualm::cli::add_report_command(app, run);
+  qualm::cli::add_merge_command(app, run);
   qualm::cli::add_tasks_command(app, run);
   qualm::cli::add_version_command(app, run);
   for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras();

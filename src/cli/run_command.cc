@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "run/plan.h"
 #include "run/runner.h"
 #include "run/sample_log.h"
+#include "run/shards.h"
 #include "run/variants.h"
 
 namespace qualm::cli {
@@ -36,6 +38,8 @@ struct RunFlags {
   bool dry_run = false;
   int limit = -1;
   std::vector<std::string> gates;  // --gate, after the experiment's gates:
+  std::string shard;               // --shard I/N or env
+  int shard_count = 0;             // --shard-count N
 };
 
 // The experiment and its plan, or every problem in the file, its tasks, models and backends,
@@ -107,8 +111,31 @@ fs::path run_dir(const RunFlags& f, const Experiment& e) {
   return f.resume ? latest_run(e.name) : fs::path("runs") / (e.name + "-" + utc_stamp());
 }
 
+// A shard writes its records and manifest only; `qualm merge` writes the reports of the whole.
+int finish_shard(const ShardSpec& shard, const analysis::RunData& data, const RunOutcome& outcome, const fs::path& out) {
+  const json& counts = data.manifest["counts"];
+  std::printf("shard %d/%d: %lld of %lld samples in %s, %lld errors\n", shard.index, shard.count,
+              static_cast<long long>(counts.value("evaluated", int64_t{0}) + counts.value("errors", int64_t{0})),
+              static_cast<long long>(data.planned), data.dir.string().c_str(),
+              static_cast<long long>(counts.value("errors", int64_t{0})));
+  std::printf("when all %d shards are done: qualm merge %s\n", shard.count, out.string().c_str());
+  for (const std::string& why : outcome.errors) std::cerr << "qualm: error: " << why << "\n";
+  return counts.value("errors", int64_t{0}) > 0 ? static_cast<int>(ExitCode::kRunFailed) : 0;
+}
+
+// What a shard's manifest says of its part: `qualm merge` checks it.
+json shard_json(const ShardSpec& spec, const ShardDeal& deal, size_t units) {
+  return {{"index", spec.index}, {"count", spec.count}, {"units", deal.units}, {"units_total", units},
+          {"samples", deal.samples}, {"partition_sha256", deal.sha256}};
+}
+
 int run_run(const RunFlags& f) {
   for (const std::string& g : f.gates) (void)parse_gate(g, "--gate");  // bad text: exit 2 before anything runs
+  const std::optional<ShardSpec> shard = resolve_shard(f.shard, f.shard_count, [](const char* name) -> const char* { return std::getenv(name); });
+  if (shard && f.out.empty()) {
+    throw InputError("--shard", "needs --out DIR, the same folder for every shard",
+                     "e.g. --out runs/big on every shard, then qualm merge runs/big");
+  }
   const auto out_problems = [&f](const Experiment& e) -> std::vector<ConfigProblem> {
     if (f.dry_run || (f.out.empty() && (f.resume || e.name.empty()))) return {};
     const fs::path dir = run_dir(f, e);
@@ -118,14 +145,22 @@ int run_run(const RunFlags& f) {
     return {};
   };
   const auto [e, plan] = load(f.config, f.limit, out_problems);
+  const std::vector<WorkUnit> units = work_units(plan);
+  const ShardDeal deal = deal_units(units, shard.value_or(ShardSpec{}));
   if (f.dry_run) {
     print_dry_run(e, plan);
+    if (shard) {
+      std::printf("shard %d/%d: %zu of %zu work units, %lld of %lld samples\n", shard->index, shard->count, deal.units,
+                  units.size(), static_cast<long long>(deal.samples), static_cast<long long>(plan.samples()));
+    }
     return 0;
   }
-  fs::path dir = run_dir(f, e);
-  std::string run_id = dir.filename().string();
+  // A shard's folder; a shard started again (a requeued array task) continues where it stopped.
+  const fs::path dir = shard ? fs::path(f.out) / "shards" / shard->dir_name() : run_dir(f, e);
+  const bool resume = f.resume || (shard && fs::exists(dir / "manifest.json"));
+  std::string run_id = shard ? fs::path(f.out).filename().string() + "-" + shard->dir_name() : dir.filename().string();
   ManifestTimes times{utc_now(), ""};
-  if (f.resume) {
+  if (resume) {
     if (!fs::exists(dir / "manifest.json")) {
       throw InputError(dir.string(), "no run to resume here (manifest.json is missing)", "drop --resume to start one");
     }
@@ -134,24 +169,34 @@ int run_run(const RunFlags& f) {
       throw InputError(f.config, "differs from the experiment (or --limit) the run in " + dir.string() + " was started with",
                        "resume with the same file and --limit, or start a new run");
     }
+    if (shard && old.value("shard", json::object()).value("partition_sha256", "") != deal.sha256) {
+      throw InputError(dir.string(), "holds a shard of another partition of the work", "use a new --out for these shards");
+    }
     run_id = old.value("run_id", run_id);
     times.started_at = old.value("started_at", times.started_at);
   }
   fs::create_directories(dir);
-  SampleLog samples(dir / "samples.jsonl", f.resume);
+  SampleLog samples(dir / "samples.jsonl", resume);
   std::unique_ptr<SampleLog> pending;
-  if (e.embedding_model) pending = std::make_unique<SampleLog>(dir / "pending.jsonl", f.resume);
-  if (f.resume) {
+  if (e.embedding_model) pending = std::make_unique<SampleLog>(dir / "pending.jsonl", resume);
+  if (resume) {
     std::fprintf(stderr, "resuming %s: %lld records kept%s%s\n", dir.string().c_str(),
                  static_cast<long long>(samples.resumed()),
                  samples.dropped_errors() > 0 ? (", " + std::to_string(samples.dropped_errors()) + " error records retried").c_str() : "",
                  samples.dropped_torn_line() ? ", a torn last line dropped" : "");
   }
+  const auto annotate = [&](json& manifest) {
+    manifest["limit"] = f.limit;
+    if (shard) manifest["shard"] = shard_json(*shard, deal, units.size());
+  };
   json manifest = make_manifest(e, plan, run_id, times, nullptr, json::object());
-  manifest["limit"] = f.limit;
+  annotate(manifest);
   write_atomically(dir / "manifest.json", manifest.dump(2) + "\n");
 
-  const RunOutcome outcome = run_experiment(e, plan, RunContext{run_id, llama::model_cache_dir(), &samples, pending.get()});
+  const ShardFilter filter = shard ? ShardFilter(units, deal) : ShardFilter();
+  RunContext context{run_id, llama::model_cache_dir(), &samples, pending.get()};
+  context.shard = shard ? &filter : nullptr;
+  const RunOutcome outcome = run_experiment(e, plan, context);
   // Every pending record is in samples.jsonl now, unless the embedding model failed: then a
   // resumed run embeds them from pending.jsonl without generating again.
   const bool embedding_failed = std::any_of(outcome.errors.begin(), outcome.errors.end(),
@@ -163,11 +208,13 @@ int run_run(const RunFlags& f) {
 
   times.finished_at = utc_now();
   manifest = make_manifest(e, plan, run_id, times, &outcome, json::object());
-  manifest["limit"] = f.limit;
+  annotate(manifest);
   analysis::RunData data = analysis::make_run_data(manifest, read_samples(dir / "samples.jsonl"));
   data.dir = dir;
+  if (shard) data.planned = deal.samples;  // a shard's counts are of its part
   manifest["counts"] = data.manifest["counts"] = analysis::record_counts(data);
   write_atomically(dir / "manifest.json", manifest.dump(2) + "\n");
+  if (shard) return finish_shard(*shard, data, outcome, f.out);
   const json summary = report::write_run_reports(data, f.gates);
   print_results(summary, dir);
   constexpr size_t kShown = 5;  // the rest are in summary.json and samples.jsonl
@@ -199,6 +246,11 @@ void add_run_command(CLI::App& app, Action& run) {
   cmd->add_option("--limit", flags->limit, "at most N documents per task")->check(CLI::Range(bounds::kLimit.min, bounds::kLimit.max));
   cmd->add_flag("--dry-run", flags->dry_run, "print the matrix: cells, samples, skipped cells and why");
   cmd->add_option("--gate", flags->gates, "quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable); a failure exits 3");
+  cmd->add_option("--shard", flags->shard,
+                  "run shard I/N of the work into --out/shards/I-of-N (then qualm merge); 'env': the index "
+                  "from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX");
+  cmd->add_option("--shard-count", flags->shard_count, "N shards, the index from the job array's environment")
+      ->check(CLI::Range(1, 100000));
   cmd->callback([flags, &run] { run = [flags] { return run_run(*flags); }; });
 
   auto file = std::make_shared<std::string>();

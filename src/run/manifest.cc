@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "backend/llama/gguf_file.h"
 #include "core/build_info.h"
@@ -78,7 +79,14 @@ static json plan_json(const Experiment& e, const Plan& plan) {
   }
   json gates = json::array();
   for (const Sourced& g : e.gates) gates.push_back(g.text);
-  return {{"tasks", tasks},   {"planned", plan.samples()}, {"skipped_cells", plan.skipped_cells()},
+  // The configurations in run order: with the tasks' order, the canonical order of records.
+  json configs = json::array();
+  std::set<ConfigKey> seen;
+  for (const Cell& c : plan.cells) {
+    const ConfigKey key{e.models[c.model].name, e.models[c.model].variants[c.variant].name, e.backends[c.backend].name};
+    if (seen.insert(key).second) configs.push_back(config_json(key));
+  }
+  return {{"tasks", tasks},   {"configs", configs},        {"planned", plan.samples()}, {"skipped_cells", plan.skipped_cells()},
           {"costs", costs},   {"params", params},          {"tost_margin", e.tost_margin},
           {"detect_difference", e.detect_difference},
           {"harm_thresholds", {{"max_ppl_delta_pct", e.max_ppl_delta_pct},

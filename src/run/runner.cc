@@ -18,6 +18,7 @@
 #include "records/mc_results.h"
 #include "records/rolling_results.h"
 #include "run/backend_factory.h"
+#include "run/shards.h"
 #include "run/variants.h"
 
 namespace qualm {
@@ -26,11 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Fixed chunk sizes: a chunk's composition never depends on what an earlier run finished.
-constexpr size_t kMcChunk = 64;
-constexpr size_t kGenChunk = 16;  // the llama backend's parallel sequences
 constexpr size_t kEmbedChunk = 32;
-constexpr size_t kTextChunk = 8;  // loglikelihood_rolling and kld documents
 constexpr int kWarmupTokens = 32;
 
 SampleRecord error_record(const std::string& run_id, const ConfigKey& config, const PlannedTask& t, size_t doc, int rep,
@@ -72,6 +69,27 @@ class CellRunner {
     return ctx_.samples->has(key) || (ctx_.pending != nullptr && ctx_.pending->has(key));
   }
 
+  // Whether this run computes the chunk of cell's documents starting at begin (a shard runs some).
+  bool mine(size_t cell, int rep, size_t begin) const { return ctx_.shard == nullptr || ctx_.shard->owns(cell, rep, begin); }
+
+  // Calls f(rep, begin, end) for every chunk of the cell's task this run computes.
+  template <typename F>
+  void for_each_chunk(size_t cell, const PlannedTask& t, F f) const {
+    const size_t chunk = chunk_documents(t.kind);
+    for (int rep = 0; rep < t.repetitions; ++rep) {
+      for (size_t begin = 0; begin < t.n_docs; begin += chunk) {
+        if (mine(cell, rep, begin)) f(rep, begin, std::min(t.n_docs, begin + chunk));
+      }
+    }
+  }
+
+  // The samples of the cell this run computes.
+  int64_t samples(size_t cell, const PlannedTask& t) const {
+    int64_t n = 0;
+    for_each_chunk(cell, t, [&](int, size_t begin, size_t end) { n += static_cast<int64_t>(end - begin); });
+    return n;
+  }
+
   // Whether any of documents [begin, end) of t lacks a record.
   bool missing(const PlannedTask& t, size_t begin, size_t end, int rep) const {
     for (size_t d = begin; d < end; ++d) {
@@ -80,33 +98,33 @@ class CellRunner {
     return false;
   }
 
-  bool has_missing(const PlannedTask& t) const {
-    for (int rep = 0; rep < t.repetitions; ++rep) {
-      for (size_t d = 0; d < t.n_docs; ++d) {
-        if (!logged(t.name, t.sample_id(d), rep)) return true;
-      }
-    }
-    return false;
+  bool has_missing(size_t cell, const PlannedTask& t) const {
+    bool any = false;
+    for_each_chunk(cell, t, [&](int rep, size_t begin, size_t end) { any = any || missing(t, begin, end, rep); });
+    return any;
   }
 
-  // Error records for every sample of t not yet logged.
-  void fail(const PlannedTask& t, const std::string& why) {
+  // Error records for every sample of the cell this run computes and has not logged.
+  void fail(size_t cell, const PlannedTask& t, const std::string& why) {
     std::vector<SampleRecord> records;
-    for (int rep = 0; rep < t.repetitions; ++rep) {
-      for (size_t d = 0; d < t.n_docs; ++d) {
+    for_each_chunk(cell, t, [&](int rep, size_t begin, size_t end) {
+      for (size_t d = begin; d < end; ++d) {
         if (!logged(t.name, t.sample_id(d), rep)) records.push_back(error_record(ctx_.run_id, config_, t, d, rep, why));
       }
-    }
+    });
     log(*ctx_.samples, records);
   }
 
-  void run(Backend& backend, const PlannedTask& t) {
-    switch (t.kind) {
-      case TaskKind::kMultipleChoice: return run_mc(backend, t);
-      case TaskKind::kGenerate: return run_gen(backend, t);
-      case TaskKind::kRolling: return run_rolling(backend, t);
-      case TaskKind::kKld: return run_kld(backend, t);
-    }
+  void run(Backend& backend, size_t cell, const PlannedTask& t) {
+    for_each_chunk(cell, t, [&](int rep, size_t begin, size_t end) {
+      if (!missing(t, begin, end, rep)) return;
+      switch (t.kind) {
+        case TaskKind::kMultipleChoice: return run_mc(backend, t, begin, end);
+        case TaskKind::kGenerate: return run_gen(backend, t, rep, begin, end);
+        case TaskKind::kRolling: return run_rolling(backend, t, begin, end);
+        case TaskKind::kKld: return run_kld(backend, t, begin, end);
+      }
+    });
   }
 
   // The packing noise of this configuration on t's first documents: scored together, then each
@@ -149,76 +167,57 @@ class CellRunner {
     progress_.update(done_, total_);
   }
 
-  void run_mc(Backend& backend, const PlannedTask& t) {
-    const McTask& task = *t.mc;
-    for (size_t begin = 0; begin < task.docs.size(); begin += kMcChunk) {
-      const size_t end = std::min(task.docs.size(), begin + kMcChunk);
-      if (!missing(t, begin, end, 0)) continue;
-      const McTask sub = slice(task, begin, end);
-      const std::vector<McTaskScores> scores = score_mc_tasks(backend, std::span(&sub, 1));
-      std::vector<SampleRecord> records;
-      for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (logged(t.name, sub.doc_ids[i], 0)) continue;
-        records.push_back(mc_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
-      }
-      log(*ctx_.samples, records);
+  void run_mc(Backend& backend, const PlannedTask& t, size_t begin, size_t end) {
+    const McTask sub = slice(*t.mc, begin, end);
+    const std::vector<McTaskScores> scores = score_mc_tasks(backend, std::span(&sub, 1));
+    std::vector<SampleRecord> records;
+    for (size_t i = 0; i < sub.docs.size(); ++i) {
+      if (logged(t.name, sub.doc_ids[i], 0)) continue;
+      records.push_back(mc_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
     }
+    log(*ctx_.samples, records);
   }
 
-  void run_gen(Backend& backend, const PlannedTask& t) {
+  void run_gen(Backend& backend, const PlannedTask& t, int rep, size_t begin, size_t end) {
     const GenTask& task = *t.gen;
     const bool wait_for_embeddings = ctx_.pending != nullptr && needs_embeddings(std::span(&task, 1));
-    for (int rep = 0; rep < t.repetitions; ++rep) {
-      for (size_t begin = 0; begin < task.docs.size(); begin += kGenChunk) {
-        const size_t end = std::min(task.docs.size(), begin + kGenChunk);
-        if (!missing(t, begin, end, rep)) continue;
-        warm_up(backend, t);
-        const GenTask sub = slice(task, begin, end);
-        std::vector<GenTaskScores> scores =
-            generate_outputs(backend, std::span(&sub, 1), GenRunOptions{e_.defaults.seed, t.temperature, rep});
-        score_outputs(std::span(&sub, 1), scores, nullptr);
-        std::vector<SampleRecord> records;
-        for (size_t i = 0; i < sub.docs.size(); ++i) {
-          if (logged(t.name, sub.docs[i].doc_id, rep)) continue;
-          SampleRecord r = gen_sample_record(ctx_.run_id, config_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep);
-          r.metrics_skipped = scores[0].skipped;
-          records.push_back(std::move(r));
-        }
-        log(wait_for_embeddings ? *ctx_.pending : *ctx_.samples, records);
-      }
+    warm_up(backend, t);
+    const GenTask sub = slice(task, begin, end);
+    std::vector<GenTaskScores> scores =
+        generate_outputs(backend, std::span(&sub, 1), GenRunOptions{e_.defaults.seed, t.temperature, rep});
+    score_outputs(std::span(&sub, 1), scores, nullptr);
+    std::vector<SampleRecord> records;
+    for (size_t i = 0; i < sub.docs.size(); ++i) {
+      if (logged(t.name, sub.docs[i].doc_id, rep)) continue;
+      SampleRecord r = gen_sample_record(ctx_.run_id, config_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep);
+      r.metrics_skipped = scores[0].skipped;
+      records.push_back(std::move(r));
     }
+    log(wait_for_embeddings ? *ctx_.pending : *ctx_.samples, records);
   }
 
-  void run_rolling(Backend& backend, const PlannedTask& t) {
-    for (size_t begin = 0; begin < t.n_docs; begin += kTextChunk) {
-      const size_t end = std::min(t.n_docs, begin + kTextChunk);
-      if (!missing(t, begin, end, 0)) continue;
-      const RollingTask sub = slice(*t.rolling, begin, end);
-      const std::vector<RollingTaskScores> scores = score_rolling_tasks(backend, std::span(&sub, 1));
-      std::vector<SampleRecord> records;
-      for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (!logged(t.name, sub.docs[i].doc_id, 0)) {
-          records.push_back(rolling_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
-        }
+  void run_rolling(Backend& backend, const PlannedTask& t, size_t begin, size_t end) {
+    const RollingTask sub = slice(*t.rolling, begin, end);
+    const std::vector<RollingTaskScores> scores = score_rolling_tasks(backend, std::span(&sub, 1));
+    std::vector<SampleRecord> records;
+    for (size_t i = 0; i < sub.docs.size(); ++i) {
+      if (!logged(t.name, sub.docs[i].doc_id, 0)) {
+        records.push_back(rolling_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
       }
-      log(*ctx_.samples, records);
     }
+    log(*ctx_.samples, records);
   }
 
-  void run_kld(Backend& backend, const PlannedTask& t) {
-    for (size_t begin = 0; begin < t.n_docs; begin += kTextChunk) {
-      const size_t end = std::min(t.n_docs, begin + kTextChunk);
-      if (!missing(t, begin, end, 0)) continue;
-      const KldTask sub = slice(*t.rolling, begin, end);
-      const std::vector<KldTaskScores> scores = score_kld_tasks(base_(), backend, std::span(&sub, 1));
-      std::vector<SampleRecord> records;
-      for (size_t i = 0; i < sub.docs.size(); ++i) {
-        if (!logged(t.name, sub.docs[i].doc_id, 0)) {
-          records.push_back(kld_sample_record(ctx_.run_id, config_, sub, scores[0], i, base_name_));
-        }
+  void run_kld(Backend& backend, const PlannedTask& t, size_t begin, size_t end) {
+    const KldTask sub = slice(*t.rolling, begin, end);
+    const std::vector<KldTaskScores> scores = score_kld_tasks(base_(), backend, std::span(&sub, 1));
+    std::vector<SampleRecord> records;
+    for (size_t i = 0; i < sub.docs.size(); ++i) {
+      if (!logged(t.name, sub.docs[i].doc_id, 0)) {
+        records.push_back(kld_sample_record(ctx_.run_id, config_, sub, scores[0], i, base_name_));
       }
-      log(*ctx_.samples, records);
     }
+    log(*ctx_.samples, records);
   }
 
   const Experiment& e_;
@@ -381,7 +380,10 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
   RunOutcome out;
   ProgressLine progress("run", "samples");
   int64_t done = 0;
-  const int64_t total = plan.samples();
+  int64_t total = 0;
+  for (const WorkUnit& u : work_units(plan)) {
+    if (ctx.shard == nullptr || ctx.shard->owns(u.cell, u.rep, u.begin)) total += u.samples();
+  }
   std::map<size_t, fs::path> base_files;  // model -> its first variant's file, for kld
   for (size_t i = 0; i < plan.cells.size();) {
     const Cell& first = plan.cells[i];
@@ -432,13 +434,16 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
       };
       CellRunner runner(e, ctx, config, engine_label(e.backends[b]), progress, done, total, load_base,
                         model.name + "/" + model.variants[0].name);
-      std::vector<const PlannedTask*> todo;
+      std::vector<size_t> todo;  // cells
+      std::optional<size_t> first_mc;  // the cell whose first documents measure the packing noise
       for (size_t c = j; c < k; ++c) {
         if (plan.cells[c].skipped) continue;
         const PlannedTask& t = plan.tasks[plan.cells[c].task];
-        if (runner.has_missing(t)) todo.push_back(&t);
-        else done += t.samples();
+        if (!first_mc && t.kind == TaskKind::kMultipleChoice && !t.mc->docs.empty()) first_mc = c;
+        if (runner.has_missing(c, t)) todo.push_back(c);
+        else done += runner.samples(c, t);
       }
+      const auto task_of = [&](size_t c) -> const PlannedTask& { return plan.tasks[plan.cells[c].task]; };
       if (!todo.empty()) {
         const BackendSpec& spec = e.backends[b];
         std::unique_ptr<Backend> backend;
@@ -446,9 +451,13 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
         if (why.empty()) {
           try {
             bool probe = false;
-            for (const PlannedTask* t : todo) probe = probe || t->kind == TaskKind::kMultipleChoice;
+            std::vector<const PlannedTask*> tasks;
+            for (size_t c : todo) {
+              tasks.push_back(&task_of(c));
+              probe = probe || tasks.back()->kind == TaskKind::kMultipleChoice;
+            }
             backend = make_backend(spec, vr.path, probe);
-            if (!spec.remote() && vr.described.is_null()) check_variant(*backend, todo, vr);
+            if (!spec.remote() && vr.described.is_null()) check_variant(*backend, tasks, vr);
             if (spec.remote() && !out.remote_backends.contains(spec.name)) {
               out.remote_backends[spec.name] = describe_remote(spec, *backend);
             }
@@ -456,23 +465,21 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             why = user_message(err);
           }
         }
-        // The packing noise of in-process backends, on their first multiple-choice task.
-        if (backend && !spec.remote()) {
-          for (const PlannedTask* t : todo) {
-            if (t->kind != TaskKind::kMultipleChoice || t->mc->docs.empty()) continue;
-            try {
-              if (auto floor = runner.noise_floor(*backend, *t)) out.noise_floors.push_back(*floor);
-            } catch (const std::exception&) {
-              // the task's own run below reports the failure
-            }
-            break;
+        // The packing noise of in-process backends, on their first multiple-choice task: by the
+        // run (or shard) that computes that task's first chunk, so that merged shards hold it once.
+        if (backend && !spec.remote() && first_mc && runner.mine(*first_mc, 0, 0)) {
+          try {
+            if (auto floor = runner.noise_floor(*backend, task_of(*first_mc))) out.noise_floors.push_back(*floor);
+          } catch (const std::exception&) {
+            // the task's own run below reports the failure
           }
         }
-        for (const PlannedTask* t : todo) {
+        for (size_t c : todo) {
+          const PlannedTask* t = &task_of(c);
           std::string failed = why;
           if (backend) {
             try {
-              runner.run(*backend, *t);
+              runner.run(*backend, c, *t);
             } catch (const IoError&) {
               throw;  // a full disk: error records could not be written either; --resume continues
             } catch (const std::exception& err) {
@@ -480,7 +487,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             }
           }
           if (!failed.empty()) {
-            runner.fail(*t, failed);
+            runner.fail(c, *t, failed);
             out.errors.push_back(model.name + "/" + variant.name + "/" + e.backends[b].name + "/" + t->name + ": " + failed);
             out.failed_cells.push_back({config, t->name, failed});
           }

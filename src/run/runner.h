@@ -15,6 +15,7 @@
 #include "config/experiment.h"
 #include "run/plan.h"
 #include "run/sample_log.h"
+#include "run/shards.h"
 
 namespace qualm {
 
@@ -24,6 +25,7 @@ struct RunContext {
   SampleLog* samples = nullptr;     // final records
   SampleLog* pending = nullptr;     // generate records waiting for embedding metrics
   bool log_tokens = false;          // records also hold the token ids and log-probs scored
+  const ShardFilter* shard = nullptr;  // the work units this run computes; null: all
 };
 
 struct VariantRecord {  // for the manifest
