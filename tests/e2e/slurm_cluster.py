@@ -6,6 +6,7 @@ directory whose parents are searchable by all (munged checks every directory abo
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import socket
@@ -13,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "sinfo", "squeue", "scancel")
+PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "sinfo", "squeue", "scontrol", "scancel")
 
 
 def program(name):
@@ -52,8 +53,12 @@ class LoopbackCluster:
         self.node = socket.gethostname().split(".")[0]
         self.conf = self.root / "slurm.conf"
         self.munge_socket = self.root / "munge" / "munge.socket.2"
-        self.env = dict(os.environ, SLURM_CONF=str(self.conf))
         self.daemons = {}
+
+    def env(self):
+        """This process's environment, as it is now, pointing Slurm's commands at this cluster:
+        sbatch hands it to the job."""
+        return dict(os.environ, SLURM_CONF=str(self.conf))
 
     def slurm_conf(self):
         ctld_port, slurmd_port = _free_ports(2)
@@ -116,7 +121,7 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
     def _start(self, name, args):
         with open(self.root / "log" / f"{name}.out", "w") as out:
             self.daemons[name] = subprocess.Popen([program(name), *args], stdin=subprocess.DEVNULL, stdout=out,
-                                                  stderr=subprocess.STDOUT, env=self.env,
+                                                  stderr=subprocess.STDOUT, env=self.env(),
                                                   preexec_fn=_end_with_parent)
 
     def _wait(self, ready, timeout, what):
@@ -134,10 +139,27 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
         proc = self.run(["sinfo", "--noheader", "--Node", "--format=%T", f"--nodes={self.node}"], timeout=20)
         return proc.returncode == 0 and proc.stdout.split() == ["idle"]
 
-    def run(self, args, timeout=60, env=None):
+    def run(self, args, timeout=60):
         """A Slurm client command against this cluster."""
         return subprocess.run([program(args[0]), *map(str, args[1:])], capture_output=True, text=True,
-                              timeout=timeout, env=dict(self.env, **(env or {})), errors="replace")
+                              timeout=timeout, env=self.env(), errors="replace")
+
+    def run_job(self, args, timeout):
+        """Submits `sbatch ARGS` and waits until none of its tasks is pending or running (squeue
+        twice a second: sbatch --wait polls every 10 s and more). Returns {array task id:
+        "STATE exit:signal"} as slurmctld keeps them (MinJobAge, 300 s: no accounting here)."""
+        submit = self.run(["sbatch", "--parsable", *args])
+        if submit.returncode != 0:
+            raise RuntimeError(f"sbatch exited {submit.returncode}: {submit.stderr}\n{self.logs()}")
+        job = submit.stdout.strip().split(";")[0]
+        deadline = time.monotonic() + timeout
+        while self.run(["squeue", "--noheader", f"--jobs={job}"]).stdout.strip():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job} still queued or running after {timeout} s")
+            time.sleep(0.5)
+        show = self.run(["scontrol", "--oneliner", "show", "job", job]).stdout
+        return {m["task"]: f"{m['state']} {m['exit']}" for m in re.finditer(
+            r"ArrayTaskId=(?P<task>\S+) .*?JobState=(?P<state>\S+) .*?ExitCode=(?P<exit>\S+)", show)}
 
     def logs(self, lines=30):
         """The last lines of every daemon's log, for a failure's message."""
