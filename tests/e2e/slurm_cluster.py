@@ -144,22 +144,27 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
         return subprocess.run([program(args[0]), *map(str, args[1:])], capture_output=True, text=True,
                               timeout=timeout, env=self.env(), errors="replace")
 
-    def run_job(self, args, timeout):
-        """Submits `sbatch ARGS` and waits until none of its tasks is pending or running (squeue
-        twice a second: sbatch --wait polls every 10 s and more). Returns {array task id:
-        "STATE exit:signal"} as slurmctld keeps them (MinJobAge, 300 s: no accounting here)."""
-        submit = self.run(["sbatch", "--parsable", *args])
-        if submit.returncode != 0:
-            raise RuntimeError(f"sbatch exited {submit.returncode}: {submit.stderr}\n{self.logs()}")
-        job = submit.stdout.strip().split(";")[0]
+    def submit(self, args):
+        """`sbatch ARGS`; the job's id."""
+        proc = self.run(["sbatch", "--parsable", *args])
+        if proc.returncode != 0:
+            raise RuntimeError(f"sbatch exited {proc.returncode}: {proc.stderr}\n{self.logs()}")
+        return proc.stdout.strip().split(";")[0]
+
+    def wait(self, job, timeout):
+        """Waits until none of the job's tasks is pending or running (squeue twice a second:
+        sbatch --wait polls every 10 s and more). Returns {array task id, or the job id where it is
+        no array: "STATE exit:signal"}, as slurmctld keeps them for MinJobAge (300 s; no
+        accounting here)."""
         deadline = time.monotonic() + timeout
         while self.run(["squeue", "--noheader", f"--jobs={job}"]).stdout.strip():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job} still queued or running after {timeout} s")
             time.sleep(0.5)
         show = self.run(["scontrol", "--oneliner", "show", "job", job]).stdout
-        return {m["task"]: f"{m['state']} {m['exit']}" for m in re.finditer(
-            r"ArrayTaskId=(?P<task>\S+) .*?JobState=(?P<state>\S+) .*?ExitCode=(?P<exit>\S+)", show)}
+        return {m["task"] or m["job"]: f"{m['state']} {m['exit']}" for m in re.finditer(
+            r"JobId=(?P<job>\d+) (?:ArrayJobId=\d+ ArrayTaskId=(?P<task>\S+) )?.*?JobState=(?P<state>\S+) "
+            r".*?ExitCode=(?P<exit>\S+)", show)}
 
     def logs(self, lines=30):
         """The last lines of every daemon's log, for a failure's message."""
