@@ -9,11 +9,13 @@ sudo=""
 packages=(build-essential cmake ninja-build git ca-certificates python3
           nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libbz2-dev
           libyaml-cpp-dev libssl-dev libcpp-httplib-dev pkg-config libboost-math-dev python3-nltk chromium
-          python3-scipy python3-torch clang)
+          python3-scipy python3-torch clang slurm-wlm munge)
 # clang builds the libFuzzer harnesses (scripts/fuzz.sh); chromium renders report.html in tests/e2e/test_report_html.py; python3-scipy is the
 # independent check of tests/e2e/test_report.py; python3-torch runs the reference forward pass
-# of tests/e2e/test_torch_oracle.py. tests/stats_goldens/make_goldens.py also
-# needs python3-statsmodels, but only to regenerate the committed goldens.
+# of tests/e2e/test_torch_oracle.py; slurm-wlm and munge are the one-node cluster of
+# tests/e2e/test_slurm.py (the test starts their daemons, in a temporary directory).
+# tests/stats_goldens/make_goldens.py also needs python3-statsmodels, but only to regenerate
+# the committed goldens.
 # npm fetches llama.cpp's source (node-llama-cpp's tarball); keep a Node.js already there.
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -41,6 +41,15 @@ def require_data():
     return d
 
 
+def smoke_config(tmp):
+    """configs/smoke.yaml, written into tmp, with the BERT fixture of this build."""
+    text = (SOURCE / "configs" / "smoke.yaml").read_text()
+    text = text.replace("../build/fixtures/tiny-bert.gguf", str(FIXTURES / "tiny-bert.gguf"))
+    path = Path(tmp) / "smoke.yaml"
+    path.write_text(text)
+    return path
+
+
 # C++ library text that must never reach a user (the bad input and internal error paths name
 # the file, the sample and the fix instead).
 LIBRARY_TEXT = re.compile(r"unordered_map::at|basic_string|\bstoi\b|\bstod\b|_M_range_check|std::|"

@@ -16,19 +16,10 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import FIXTURES, QUALM, SOURCE, TempDirCase, require_data, run  # noqa: E402
+from qualm_e2e import FIXTURES, QUALM, TempDirCase, require_data, run, smoke_config  # noqa: E402
 
 TIMING_FIELDS = {"gen_time_ms", "run_id"}  # run_id names the run directory
 LIMIT = "3"
-
-
-def smoke_config(tmp):
-    """configs/smoke.yaml with the BERT fixture of this build."""
-    text = (SOURCE / "configs" / "smoke.yaml").read_text()
-    text = text.replace("../build/fixtures/tiny-bert.gguf", str(FIXTURES / "tiny-bert.gguf"))
-    path = Path(tmp) / "smoke.yaml"
-    path.write_text(text)
-    return path
 
 
 def records(run_dir):
