@@ -16,8 +16,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, TempDirCase, require_data, run  # noqa: E402
-from test_run import smoke_config  # noqa: E402
+from qualm_e2e import QUALM, TempDirCase, require_data, run, smoke_config  # noqa: E402
 
 N = 3
 RECORD_TIMES = {"gen_time_ms", "run_id"}
