@@ -18,6 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr int kResamples = 10000;
+// Fewer paired samples than this: a Δ% is flagged (small_n), its CI says more than its value.
+constexpr size_t kSmallN = 20;
 
 // One side's ok records of one label, by (task_name, sample_id, rep) (the record's key with the
 // label left out, so that both sides' keys match), kld tasks left out.
@@ -141,7 +143,8 @@ json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
           {"delta_ci_high", finite_or_null(ci[0].high)},
           {"delta_pct", finite_or_null(pct(delta, bm))},
           {"delta_pct_ci_low", finite_or_null(ci[1].low)},
-          {"delta_pct_ci_high", finite_or_null(ci[1].high)}};
+          {"delta_pct_ci_high", finite_or_null(ci[1].high)},
+          {"small_n", p.base.size() < kSmallN}};
 }
 
 // The composite of each side over the paired generation samples (each metric aggregated as
@@ -277,6 +280,7 @@ json compare_pair(const RunData& brun, const ConfigKey& bl, const RunData& crun,
   json key_present = json::array();
   double key_sum = 0;
   int key_n = 0;
+  bool key_small_n = false;
   for (const auto& [task, metric] : pooled.order) {
     json row = delta_row(pooled.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + "*|" + metric));
     if (std::find(key_metrics().begin(), key_metrics().end(), metric) != key_metrics().end() &&
@@ -284,12 +288,14 @@ json compare_pair(const RunData& brun, const ConfigKey& bl, const RunData& crun,
       key_present.push_back(metric);
       key_sum += row["delta_pct"].get<double>();
       ++key_n;
+      key_small_n = key_small_n || row["small_n"].get<bool>();
     }
     overall.push_back(row);
   }
   out["overall"] = overall;
   out["key_metrics"] = key_present;
   out["key_metric_avg_delta_pct"] = key_n > 0 ? json(key_sum / key_n) : json(nullptr);
+  out["key_metric_small_n"] = key_small_n;  // a Δ% over fewer than kSmallN paired samples: read its CI, not its value
   out["composite"] = composite_delta(brun, b, crun, c, stats::mix_seed(crun.seed, stream + "composite"));
   return out;
 }

@@ -91,6 +91,9 @@ TEST(CompareTest, KeyMetricsAndComposite) {
   EXPECT_EQ(row(p["overall"], "*", "acc"), nullptr);
   EXPECT_EQ(p["key_metrics"], json({"bertscore", "rouge_l"}));
   EXPECT_NEAR(p["key_metric_avg_delta_pct"].get<double>(), (-100.0 / 6 - 12.5) / 2, 1e-9);
+  // Three paired samples: every Δ% is flagged, and so is their average.
+  EXPECT_TRUE(p["key_metric_small_n"].get<bool>());
+  EXPECT_TRUE((*row(p["overall"], "*", "rouge_l"))["small_n"].get<bool>());
   const json& c = p["composite"];
   EXPECT_NEAR(c["baseline"].get<double>(), (0.4 + 0.8) / 2, 1e-12);
   EXPECT_NEAR(c["candidate"].get<double>(), (1.0 / 3 + 0.7) / 2, 1e-12);

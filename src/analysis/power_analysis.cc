@@ -1,8 +1,11 @@
 #include "analysis/power_analysis.h"
 
+#include "analysis/metric_info.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "stats/power.h"
 
@@ -28,8 +31,17 @@ struct Pool {
 json power_analysis(const RunData& run, const json& tasks) {
   std::map<std::pair<std::string, std::string>, Pool> pools;
   std::vector<std::pair<std::string, std::string>> order;
+  std::set<std::string> left_out;
   for (const json& row : tasks) {
     if (!row["std"].is_number() || row["n"].get<int64_t>() < 2) continue;
+    // detect_difference is a difference on a score's own bounded scale (0-1, or -1-1): for
+    // perplexities, KLD, counts and sums a power figure would answer a question nobody asked.
+    const std::string metric = row["metric"].get<std::string>();
+    const auto range = metric_range(metric);
+    if (!range || !std::isfinite(range->first) || !std::isfinite(range->second) || range->second - range->first > 2) {
+      left_out.insert(metric);
+      continue;
+    }
     const auto key = std::make_pair(row["task_name"].get<std::string>(), row["metric"].get<std::string>());
     if (!pools.count(key)) order.push_back(key);
     Pool& p = pools[key];
@@ -61,9 +73,11 @@ json power_analysis(const RunData& run, const json& tasks) {
           {"power", kPower},
           {"detect_difference", run.detect_difference},
           {"rows", rows},
+          {"left_out", left_out},
           {"note", "two-sided two-sample t-test between two configurations; sd pools the configurations' sample "
                    "variances; n is the smallest n among them; n_needed is per configuration, for a difference of "
-                   "detect_difference (set analysis: {detect_difference: X}); null where sd is 0"}};
+                   "detect_difference (set analysis: {detect_difference: X}); null where sd is 0; metrics without a bounded "
+                   "0-1 or -1-1 scale (perplexities, KLD, counts) are left out: a fixed difference means nothing on them"}};
 }
 
 }  // namespace qualm::analysis

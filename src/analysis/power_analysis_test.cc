@@ -29,5 +29,19 @@ TEST(PowerAnalysis, MinimumDetectableDifferenceAndNeededN) {
   EXPECT_NEAR(r["ci_half_width"].get<double>(), 0.1, 1e-12);
 }
 
+// A fixed difference of 0.05 means something on a 0-1 score, nothing on a perplexity or a count.
+TEST(PowerAnalysis, OnlyMetricsOnABoundedScale) {
+  RunData run;
+  json ppl = row("f32", 10, 30.0), tokens = row("f32", 10, 100.0), coherence = row("f32", 10, 0.1);
+  ppl["metric"] = "word_perplexity";
+  tokens["metric"] = "n_tokens";
+  coherence["metric"] = "coherence";  // -1 to 1
+  const json p = power_analysis(run, json::array({ppl, tokens, coherence, row("f32", 10, 0.2)}));
+  ASSERT_EQ(p["rows"].size(), 2u);
+  EXPECT_EQ(p["rows"][0]["metric"], "coherence");
+  EXPECT_EQ(p["rows"][1]["metric"], "rouge_l");
+  EXPECT_EQ(p["left_out"], json::array({"n_tokens", "word_perplexity"}));
+}
+
 }  // namespace
 }  // namespace qualm::analysis

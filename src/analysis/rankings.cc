@@ -37,12 +37,13 @@ double metric_of(const std::vector<const Row*>& rows, size_t m, const MetricAggr
   return states.empty() ? NAN : aggregate_states(aggregation, states);
 }
 
-// The composite of some rows: mean over metrics of each metric's value (metrics no row has
-// are left out).
-double composite_of(const std::vector<const Row*>& rows, const std::vector<const MetricAggregation*>& aggregations) {
+// The composite of some rows: mean over the metrics `used` of each metric's value (metrics no
+// row has are left out).
+double composite_of(const std::vector<const Row*>& rows, const std::vector<const MetricAggregation*>& aggregations,
+                    const std::vector<size_t>& used_metrics) {
   double total = 0;
   int used = 0;
-  for (size_t m = 0; m < aggregations.size(); ++m) {
+  for (size_t m : used_metrics) {
     const double v = metric_of(rows, m, *aggregations[m]);
     if (std::isfinite(v)) {
       total += v;
@@ -54,13 +55,13 @@ double composite_of(const std::vector<const Row*>& rows, const std::vector<const
 
 // Percentile bootstrap over the label's records (each record keeps its metrics together).
 stats::Interval composite_ci(const LabelRows& lr, const std::vector<const MetricAggregation*>& aggregations,
-                             uint64_t seed) {
+                             const std::vector<size_t>& used_metrics, uint64_t seed) {
   std::vector<const Row*> sample(lr.rows.size());
   return stats::bootstrap_ci(
       lr.rows.size(),
       [&](std::span<const size_t> indices) {
         for (size_t i = 0; i < indices.size(); ++i) sample[i] = &lr.rows[indices[i]];
-        return composite_of(sample, aggregations);
+        return composite_of(sample, aggregations, used_metrics);
       },
       stats::mix_seed(seed, "composite|" + lr.label.str()), kCompositeResamples);
 }
@@ -101,27 +102,46 @@ json composite(const RunData& run) {
     labels[label_index[l]].rows.push_back(std::move(row));
   }
 
+  // The composite averages only the metrics every configuration has: configurations scored on
+  // different metric sets (other tasks, a failed embedding model) would not be comparable.
+  std::vector<std::vector<bool>> has(labels.size(), std::vector<bool>(metrics.size(), false));
   std::vector<json> rows;
-  for (const LabelRows& lr : labels) {
-    json row = config_json(lr.label);
+  for (size_t l = 0; l < labels.size(); ++l) {
+    json row = config_json(labels[l].label);
     std::vector<const Row*> all;
-    for (const Row& r : lr.rows) all.push_back(&r);
-    int n_metrics = 0;
+    for (const Row& r : labels[l].rows) all.push_back(&r);
     for (size_t m = 0; m < metrics.size(); ++m) {
       const double v = metric_of(all, m, *aggregations[m]);
       if (std::isfinite(v)) {
         row["metrics"][metrics[m]] = v;
-        ++n_metrics;
+        has[l][m] = true;
       }
     }
-    const double value = composite_of(all, aggregations);
-    const stats::Interval ci = composite_ci(lr, aggregations, run.seed);
+    rows.push_back(row);
+  }
+  std::vector<size_t> shared;
+  for (size_t m = 0; m < metrics.size(); ++m) {
+    if (std::all_of(has.begin(), has.end(), [m](const std::vector<bool>& h) { return h[m]; })) shared.push_back(m);
+  }
+  json shared_names = json::array();
+  for (size_t m : shared) shared_names.push_back(metrics[m]);
+  for (size_t l = 0; l < labels.size(); ++l) {
+    std::vector<const Row*> all;
+    for (const Row& r : labels[l].rows) all.push_back(&r);
+    json& row = rows[l];
+    const double value = composite_of(all, aggregations, shared);
+    const stats::Interval ci = composite_ci(labels[l], aggregations, shared, run.seed);
     row["composite"] = finite_or_null(value);
     row["ci_low"] = finite_or_null(ci.low);
     row["ci_high"] = finite_or_null(ci.high);
-    row["n_samples"] = lr.rows.size();
-    row["n_metrics"] = n_metrics;
-    rows.push_back(row);
+    row["n_samples"] = labels[l].rows.size();
+    row["n_metrics"] = shared.size();
+    row["composite_metrics"] = shared_names;
+    json left_out = json::array();
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      if (has[l][m] && !std::binary_search(shared.begin(), shared.end(), m)) left_out.push_back(metrics[m]);
+    }
+    if (!left_out.empty()) row["metrics_left_out"] = left_out;  // not every configuration has them
   }
 
   // Per-metric ranks over the labels that have the metric; composite rank = mean of them.
@@ -159,11 +179,32 @@ json composite(const RunData& run) {
     const double y = rows[b]["composite"].is_number() ? rows[b]["composite"].get<double>() : -1e300;
     return x > y;
   });
+  // A rank counts only the configurations whose whole CI lies above this one's: configurations
+  // whose intervals overlap share a rank (a tie), whatever their point values.
+  const auto finite = [](const json& v) { return v.is_number() && std::isfinite(v.get<double>()); };
+  size_t with_value = 0;
+  for (const json& r : rows) with_value += finite(r["composite"]) ? 1 : 0;
   json out = json::array();
   for (size_t i = 0; i < order.size(); ++i) {
     json row = rows[order[i]];
-    row["rank"] = i + 1;
+    row["rank_by_value"] = i + 1;
+    int rank = 1;
+    if (!finite(row["composite"])) {
+      rank = static_cast<int>(with_value) + 1;
+    } else {
+      for (const json& other : rows) {
+        if (finite(other["ci_low"]) && finite(row["ci_high"]) && other["ci_low"].get<double>() > row["ci_high"].get<double>()) {
+          ++rank;
+        }
+      }
+    }
+    row["rank"] = rank;
     out.push_back(row);
+  }
+  for (json& row : out) {
+    int same = 0;
+    for (const json& other : out) same += other["rank"] == row["rank"] ? 1 : 0;
+    row["tied"] = same > 1;
   }
   return out;
 }

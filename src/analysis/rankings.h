@@ -12,9 +12,12 @@
 
 namespace qualm::analysis {
 
-// [{model, variant, backend, composite, ci_low, ci_high, n_samples, n_metrics, metrics {m: mean},
-//   rank, mean_metric_rank, rank_by_metrics}] best first. The composite is the unweighted mean
-// over generation metrics of each metric's mean over the label's generate records.
+// [{model, variant, backend, composite, ci_low, ci_high, n_samples, n_metrics, composite_metrics,
+//   metrics {m: mean}, metrics_left_out, rank, tied, rank_by_value, mean_metric_rank,
+//   rank_by_metrics}] best first. The composite is the unweighted mean, over the generation
+// metrics every configuration has (composite_metrics), of each metric's value over the
+// label's generate records; metrics only some have are listed in metrics_left_out. rank is
+// 1 + the configurations whose whole CI lies above this one's, so overlapping CIs tie.
 nlohmann::json composite(const RunData& run);
 
 // aggregate.csv's rows as JSON: [{model, variant, backend, task_name, metric, n, mean, std,

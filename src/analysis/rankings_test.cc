@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "analysis/test_records.h"
 
 namespace qualm::analysis {
@@ -42,6 +45,40 @@ TEST(Composite, MeanOfMetricMeansWithCiAndRanks) {
   EXPECT_LE(c[0]["ci_high"].get<double>(), 0.6 + 1e-12);  // best: (0.4 + 0.8) / 2 = 0.6 or mixes of 0.6
   // Same seed, same CI.
   EXPECT_EQ(composite(two_labels()), c);
+}
+
+TEST(Composite, OnlyOverTheMetricsEveryConfigurationHas) {
+  // b lacks repetition (say its task set differs): the composite of both is rouge_l alone.
+  std::vector<json> r = {record("a", "cpu", "qa", 0, {{"rouge_l", 0.2}, {"repetition", 0.9}}),
+                         record("b", "cpu", "qa", 0, {{"rouge_l", 0.4}})};
+  const json c = composite(testing::run_of(json(), r));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0]["variant"], "b");
+  EXPECT_NEAR(c[0]["composite"].get<double>(), 0.4, 1e-12);
+  EXPECT_NEAR(c[1]["composite"].get<double>(), 0.2, 1e-12);  // not (0.2 + 0.9) / 2
+  EXPECT_EQ(c[1]["composite_metrics"], json::array({"rouge_l"}));
+  EXPECT_EQ(c[1]["metrics_left_out"], json::array({"repetition"}));
+  EXPECT_FALSE(c[0].contains("metrics_left_out"));
+  EXPECT_EQ(c[1]["n_metrics"], 1);
+}
+
+TEST(Composite, RanksTieWhereIntervalsOverlap) {
+  // a: always 0.9 (CI [0.9, 0.9]); b: always 0.1; c: 0.1 and 0.9 (CI spans both).
+  std::vector<json> r = {record("a", "cpu", "qa", 0, {{"rouge_l", 0.9}}), record("a", "cpu", "qa", 1, {{"rouge_l", 0.9}}),
+                         record("b", "cpu", "qa", 0, {{"rouge_l", 0.1}}), record("b", "cpu", "qa", 1, {{"rouge_l", 0.1}}),
+                         record("c", "cpu", "qa", 0, {{"rouge_l", 0.1}}), record("c", "cpu", "qa", 1, {{"rouge_l", 0.9}})};
+  const json c = composite(testing::run_of(json(), r));
+  std::map<std::string, json> by;
+  for (const json& row : c) by[row["variant"]] = row;
+  EXPECT_EQ(by["a"]["rank"], 1);
+  EXPECT_EQ(by["c"]["rank"], 1);  // its CI reaches a's
+  EXPECT_EQ(by["b"]["rank"], 2);  // a's CI lies wholly above b's; c's does not
+  EXPECT_TRUE(by["a"]["tied"].get<bool>());
+  EXPECT_TRUE(by["c"]["tied"].get<bool>());
+  EXPECT_FALSE(by["b"]["tied"].get<bool>());
+  EXPECT_EQ(by["a"]["rank_by_value"], 1);
+  EXPECT_EQ(by["c"]["rank_by_value"], 2);
+  EXPECT_EQ(by["b"]["rank_by_value"], 3);
 }
 
 TEST(Rankings, PerMetricAgreementAndByTask) {

@@ -68,6 +68,7 @@ int compare(const CompareFlags& f) {
               << p["baseline"]["model"].get<std::string>() << "/" << p["baseline"]["variant"].get<std::string>() << "/"
               << p["baseline"]["backend"].get<std::string>() << ": " << p["samples"]["paired"] << " paired samples"
               << ", key-metric avg delta " << (k.is_number() ? std::to_string(k.get<double>()) + " %" : "n/a")
+              << (p.value("key_metric_small_n", false) ? " (fewer than 20 paired samples: read the CIs in compare.md)" : "")
               << ", composite delta " << (c.is_number() ? std::to_string(c.get<double>()) : "n/a") << "\n";
   }
   if (result["pairs"].empty()) std::cerr << "qualm: no configuration of the candidate run pairs with the baseline run\n";

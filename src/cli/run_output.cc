@@ -13,12 +13,14 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void print_results(const json& summary, const fs::path& dir) {
+  const auto number = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
   for (const json& row : summary["composite"]) {
-    std::printf("composite %-32s %8.4f  rank %d\n",
+    std::printf("composite %-32s %8.4f [%6.4f, %6.4f]  rank %d%s\n",
                 (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
                  row["backend"].get<std::string>())
                     .c_str(),
-                row["composite"].is_number() ? row["composite"].get<double>() : NAN, row["rank"].get<int>());
+                number(row["composite"]), number(row.value("ci_low", json())), number(row.value("ci_high", json())),
+                row["rank"].get<int>(), row.value("tied", false) ? " (tied: the CIs overlap)" : "");
   }
   for (const json& row : summary["benchmarks"]) {
     if (row["metric"] != "acc" || row.contains("group")) continue;  // a group's members: its row says it

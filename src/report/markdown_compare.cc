@@ -59,7 +59,8 @@ void delta_cells(std::ostream& out, const json& r) {
   out << " | " << r.value("n_paired", 0) << " | " << fixed(get(r, "baseline_mean"), 4) << " | "
       << fixed(get(r, "candidate_mean"), 4) << " | " << signed_fixed(get(r, "delta"), 4)
       << ci(get(r, "delta_ci_low"), get(r, "delta_ci_high"), 4) << " | " << signed_fixed(get(r, "delta_pct"), 1, "%")
-      << ci(get(r, "delta_pct_ci_low"), get(r, "delta_pct_ci_high"), 1, "%") << " |\n";
+      << ci(get(r, "delta_pct_ci_low"), get(r, "delta_pct_ci_high"), 1, "%") << (r.value("small_n", false) ? " (n < 20)" : "")
+      << " |\n";
 }
 
 void write_summary_table(std::ostream& out, const json& pairs) {
@@ -69,7 +70,8 @@ void write_summary_table(std::ostream& out, const json& pairs) {
     const json& c = get(p, "composite");
     out << "| " << cell(md_label(get(p, "baseline"))) << " | " << cell(md_label(get(p, "candidate"))) << " | "
         << p.value("paired_by", "") << " | " << get(p, "samples").value("paired", 0) << " | "
-        << signed_fixed(get(p, "key_metric_avg_delta_pct"), 1, "%") << " | " << fixed(get(c, "baseline")) << " → "
+        << signed_fixed(get(p, "key_metric_avg_delta_pct"), 1, "%") << (p.value("key_metric_small_n", false) ? " (n < 20)" : "")
+        << " | " << fixed(get(c, "baseline")) << " → "
         << fixed(get(c, "candidate")) << " | " << signed_fixed(get(c, "delta"), 3) << ci(get(c, "delta_ci_low"), get(c, "delta_ci_high"), 3)
         << " |\n";
   }

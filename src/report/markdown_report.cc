@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <vector>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/utf8.h"
 #include "records/config_key.h"
@@ -63,13 +65,25 @@ void write_composite_markdown(std::ostream& out, const json& s) {
     out << "No generation task ran: no composite.\n\n";
     return;
   }
-  out << "The composite is the unweighted mean, over generation metrics, of each metric's mean over the "
-         "configuration's generate samples; its 95 % CI resamples those samples (2,000 percentile bootstrap "
-         "resamples). Rank by metrics is the rank of the mean of per-metric ranks.\n\n";
+  out << "The composite is the unweighted mean, over the generation metrics every configuration has, of each "
+         "metric's value over the configuration's generate samples; its 95 % CI resamples those samples (2,000 "
+         "percentile bootstrap resamples). A rank counts the configurations whose whole CI lies above; overlapping "
+         "CIs share a rank (=). Rank by metrics is the rank of the mean of per-metric ranks.\n\n";
+  const json& used = rows[0].value("composite_metrics", json::array());
+  std::set<std::string> left_out;
+  for (const json& r : rows) {
+    for (const json& m : r.value("metrics_left_out", json::array())) left_out.insert(m.get<std::string>());
+  }
+  if (!left_out.empty()) {
+    out << "Composite metrics: " << used.size() << " shared by every configuration; left out because only some "
+        << "configurations have them:";
+    for (const std::string& m : left_out) out << " " << m;
+    out << ".\n\n";
+  }
   out << "| rank | model/variant/backend | composite | 95% CI | samples | metrics | mean metric rank | rank by metrics |\n";
   out << "|---:|---|---:|---|---:|---:|---:|---:|\n";
   for (const json& r : rows) {
-    out << "| " << r.value("rank", 0) << " | " << md_label(r) << " | " << md_num(r["composite"]) << " | " << ci(r) << " | "
+    out << "| " << r.value("rank", 0) << (r.value("tied", false) ? "=" : "") << " | " << md_label(r) << " | " << md_num(r["composite"]) << " | " << ci(r) << " | "
         << r.value("n_samples", 0) << " | " << r.value("n_metrics", 0) << " | " << md_num(r.value("mean_metric_rank", json()), 2)
         << " | " << md_num(r.value("rank_by_metrics", json()), 1) << " |\n";
   }
@@ -239,6 +253,12 @@ void write_power_markdown(std::ostream& out, const json& s) {
     out << "| " << r.value("task_name", "") << " | " << r.value("metric", "") << " | " << r.value("n", 0) << " | "
         << md_num(r["sd"]) << " | " << md_num(r["ci_half_width"]) << " | " << md_num(r["min_detectable_difference"]) << " | "
         << md_num(r["n_needed"], 0) << " |\n";
+  }
+  const json& left_out = p.value("left_out", json::array());
+  if (!left_out.empty()) {
+    out << "\nLeft out, having no bounded 0-1 scale on which a fixed difference means something:";
+    for (const json& m : left_out) out << " " << m.get<std::string>();
+    out << ".\n";
   }
   out << "\n";
 }
