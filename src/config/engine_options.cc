@@ -65,6 +65,12 @@ const std::vector<EngineOption>& engine_options() {
        .help = "qualm: scores and greedy text that do not depend on what shares a decode; llama: llama.cpp's "
                "tools' settings and packing, for parity checks against them",
        .uses = kAll, .text = &S::parity, .words = {"qualm", "llama"}},
+      {.name = "prefix_sharing", .flags = "--prefix-sharing", .keys = {"prefix_sharing"},
+       .help = "on: a prefix that several loglikelihood requests share (a document's context, a subject's "
+               "few-shot examples) is decoded once; off: each request decodes its whole sequence, the same "
+               "scores at their full cost, to measure what sharing buys (batch-invariant scoring; --engine-parity llama "
+               "packs as llama.cpp's tools do)",
+       .uses = kRequestCommands | kExperiments, .text = &S::prefix_sharing, .words = {"on", "off"}},
   };
   return kOptions;
 }
@@ -113,6 +119,7 @@ std::string engine_label(const EngineSettings& e) {
                       "/" + e.cache_type_v + " b" + std::to_string(e.batch_size) + " ub" +
                       std::to_string(e.ubatch_size);
   if (e.context_size > 0) label += " c" + std::to_string(e.context_size);
+  if (e.prefix_sharing == "off") label += " no-prefix-sharing";
   return label + (e.parity == "llama" ? " parity=llama" : " batch-invariant");
 }
 

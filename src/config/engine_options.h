@@ -26,6 +26,7 @@ struct EngineSettings {
   std::string cache_type_k = "f16";
   std::string cache_type_v = "f16";
   std::string parity = "qualm";  // qualm: batch-invariant; llama: llama.cpp's tools' settings and packing
+  std::string prefix_sharing = "on";  // off: every loglikelihood request decodes its whole sequence (to measure sharing)
 };
 
 // Where an option applies: bit flags.

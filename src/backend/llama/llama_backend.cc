@@ -39,6 +39,7 @@ LlamaBackendOptions backend_options(const std::filesystem::path& model, const En
   o.context.cache_type_v = engine.cache_type_v;
   if (engine.context_size > 0) o.max_length = engine.context_size;
   o.pack_tokens = engine.pack_tokens;
+  o.share_prefixes = engine.prefix_sharing != "off";
   return o;
 }
 
@@ -144,6 +145,7 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
   if (options_.batch_invariant) {
     // One sequence at a time, at most a physical batch per decode (and a throwaway token).
     limits.batch_invariant = true;
+    limits.share_prefixes = options_.share_prefixes;
     limits.piece = std::max(2, std::min(options_.context.n_ubatch, limits.window));
     shape.n_ctx = limits.window + 1;
     shape.n_seq = 1;

@@ -23,6 +23,7 @@ struct LlamaBackendOptions {
   // Scores and greedy text do not depend on what shares a decode (sequence_decoder.h); false:
   // requests packed side by side as llama.cpp's tools pack them (--engine-parity llama).
   bool batch_invariant = true;
+  bool share_prefixes = true;  // a prefix several loglikelihood requests share is decoded once
 };
 
 LlamaBackendOptions backend_options(const std::filesystem::path& model, const EngineSettings& engine);

@@ -166,10 +166,10 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
   SequenceDecoder decoder(ctx, limits.piece);
   for (size_t i = 0; i < order.size(); ++i) {
     const std::vector<TokenId>& tokens = prepared[order[i]].tokens;
-    const size_t keep = i == 0 ? 0 : common_prefix(prepared[order[i - 1]].tokens, tokens);
+    const size_t keep = i == 0 || !limits.share_prefixes ? 0 : common_prefix(prepared[order[i - 1]].tokens, tokens);
     decoder.truncate(static_cast<int>(keep));
     shared.assign(1, tokens.size());
-    for (size_t k = i + 1; k < order.size() && shared.back() > keep; ++k) {
+    for (size_t k = i + 1; limits.share_prefixes && k < order.size() && shared.back() > keep; ++k) {
       shared.push_back(std::min(shared.back(), common_prefix(prepared[order[k - 1]].tokens, prepared[order[k]].tokens)));
     }
     // Position p's row predicts token p + 1 of every request k whose tokens 0..p are these and

@@ -31,6 +31,9 @@ struct ScoringLimits {
   // `piece` tokens; false: packed side by side as llama.cpp's tools do.
   bool batch_invariant = true;
   int piece = 512;
+  // Batch-invariant scoring: a prefix that neighbouring requests share is decoded once; false:
+  // every request decodes its whole sequence (the same numbers, at their full cost).
+  bool share_prefixes = true;
 };
 
 // One request as the model sees it.

@@ -61,6 +61,26 @@ TEST(Loglikelihood, PackedEqualsEachAlone) {
   }
 }
 
+// --prefix-sharing off decodes every request's whole sequence: the same numbers, bit for bit.
+TEST(Loglikelihood, PrefixSharingOffScoresTheSame) {
+  for (const bool tinystories : {false, true}) {
+    LlamaBackendOptions options;
+    options.share_prefixes = false;
+    auto unshared = tinystories ? testing::tinystories656k(options) : testing::stories260k(options);
+    auto shared = with_batches(tinystories, 2048, 512, 0);
+    if (!unshared || !shared) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+    const auto requests = multiple_choice_requests();
+    const auto a = shared->loglikelihood(requests);
+    const auto b = unshared->loglikelihood(requests);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(a[i].tokens, b[i].tokens) << i;
+      EXPECT_EQ(a[i].logprobs, b[i].logprobs) << i;
+      EXPECT_EQ(a[i].is_greedy, b[i].is_greedy) << i;
+    }
+  }
+}
+
 // Nor do they depend on the batch, the micro-batch or the threads. A budget of fewer tokens
 // than sequence ids per decode (-b 64 -c 64) once aborted in llama.cpp.
 TEST(Loglikelihood, SmallBudgetScoresTheSame) {
