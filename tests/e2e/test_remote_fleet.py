@@ -2,7 +2,8 @@
 base_urls spreads its requests over three llama-servers with stories260K on loopback ports,
 one of them killed mid-run. No record is lost or written twice, none is an error, greedy
 outputs equal a run on one server, every record names the server that answered, and the
-manifest counts what each served. base_url and base_urls together is a configuration error."""
+manifest counts what each served. Multiple choice through two vLLM-shaped loopback servers
+scores as in-process. base_url and base_urls together is a configuration error."""
 
 import json
 import os
@@ -15,7 +16,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from qualm_e2e import QUALM, assert_no_library_text, llama_tool, run  # noqa: E402
-from remote_servers import RemoteCase, free_port, records  # noqa: E402
+from remote_servers import LoopbackServer, RemoteCase, choice_table, free_port, records, vllm_completions  # noqa: E402
 
 # 96 prompts: enough that a kill after a few requests lands mid-run.
 FLEET_TASK = "{name: prompt_suite_96, max_new_tokens: 48}"
@@ -121,6 +122,39 @@ class RemoteFleetTest(RemoteCase):
         self.assertEqual(sum(c["served"] for c in counts), 96)
         self.assertGreaterEqual(counts[2]["failed"], 1, counts)  # a try found it gone
         self.assertEqual(counts[0]["failed"] + counts[1]["failed"], 0, counts)
+
+    def test_multiple_choice_through_a_fleet_equals_in_process(self):
+        """Two vLLM-shaped servers (llama-server returns no prompt log-probs) whose numbers are the
+        in-process backend's: the same scores, and each record names the servers of its requests."""
+        local = self.run_dir("mc-local")
+        run([QUALM, "eval", "-m", self.model, "--tasks", "arc_easy", "--limit", "3", "-t", "1", "--out", local])
+        fakes = [LoopbackServer(vllm_completions(choice_table(local))) for _ in range(2)]
+        urls = [f.url for f in fakes]
+        out = self.run_dir("mc-fleet")
+        try:
+            run([QUALM, "run", self.experiment("mcfleet", [self.fleet_backend(urls)], "{name: arc_easy, limit: 3}"),
+                 "--out", out])
+        finally:
+            for f in fakes:
+                f.close()
+        want = {r["sample_id"]: r for r in records(local)}
+        got = {r["sample_id"]: r for r in records(out)}
+        self.assertEqual(want.keys(), got.keys())
+        seen = set()
+        for k, r in got.items():
+            self.assertIsNone(r["error"], r)
+            self.assertEqual(r["correct"], want[k]["correct"])
+            for x, y in zip(want[k]["choices"], r["choices"]):
+                self.assertAlmostEqual(x["loglikelihood"], y["loglikelihood"], delta=1e-9 * abs(x["loglikelihood"]))
+            named = r["endpoint"].split(", ")
+            self.assertLessEqual(set(named), set(urls), r["endpoint"])
+            seen.update(named)
+        self.assertEqual(seen, set(urls))
+        manifest = json.loads((out / "manifest.json").read_text())
+        counts = [b for b in manifest["backends"] if b["name"] == "srv"][0]["server"]["endpoints"]
+        # Each choice is scored twice (lm-eval's split and the shared-prefix one), plus the probe.
+        choices = sum(len(r["choices"]) for r in got.values())
+        self.assertEqual(sum(c["served"] for c in counts), 2 * choices + 1, counts)
 
     def test_every_server_down_is_one_error_naming_each(self):
         ports = [free_port(), free_port()]
