@@ -125,6 +125,10 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
 
 }  // namespace
 
+std::vector<std::string> BackendSpec::servers() const {
+  return base_urls.empty() ? std::vector<std::string>{base_url} : base_urls;
+}
+
 std::string BackendSpec::servers_text() const {
   std::string out;
   for (const std::string& url : servers()) out += (out.empty() ? "" : ", ") + redact_urls(url);

@@ -57,7 +57,7 @@ struct BackendSpec {
   int retries = 3;              // further tries on connection errors, 429, 5xx, bad bodies
   bool remote() const { return type != "llama"; }
   // Every server as given, and as messages and labels show them (credentials redacted, ", " between).
-  std::vector<std::string> servers() const { return base_urls.empty() ? std::vector<std::string>{base_url} : base_urls; }
+  std::vector<std::string> servers() const;
   std::string servers_text() const;
   std::string where;
 };

@@ -53,8 +53,8 @@ std::vector<std::string> llama_only_keys() {
   }
   return keys;
 }
-const std::vector<std::string> kRemoteKeys = {"base_url", "base_urls", "model", "api_key_env", "chat", "concurrency", "timeout_s",
-                                              "retries"};
+const std::vector<std::string> kRemoteKeys = {"base_url", "base_urls", "model", "api_key_env",
+                                              "chat", "concurrency", "timeout_s", "retries"};
 
 // A problem unless `url` is an http:// or https:// URL; `key` names it in the message.
 bool check_url(const YAML::Node& at, const std::string& key, const std::string& url, ExperimentReader& r) {

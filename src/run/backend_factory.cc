@@ -73,7 +73,9 @@ void add_endpoint_counts(nlohmann::json& server, const Backend& backend) {
       total.push_back(e);
       continue;
     }
-    for (const char* key : {"served", "refused", "failed"}) (*same)[key] = (*same)[key].get<int64_t>() + e[key].get<int64_t>();
+    for (const char* key : {"served", "refused", "failed"}) {
+      (*same)[key] = (*same)[key].get<int64_t>() + e[key].get<int64_t>();
+    }
   }
 }
 

@@ -4,7 +4,8 @@
 
 namespace qualm::remote {
 
-EndpointPool::EndpointPool(size_t endpoints, int slots) : states_(std::max<size_t>(1, endpoints)), slots_(std::max(1, slots)) {}
+EndpointPool::EndpointPool(size_t endpoints, int slots)
+    : states_(std::max<size_t>(1, endpoints)), slots_(std::max(1, slots)) {}
 
 std::optional<size_t> EndpointPool::acquire(const std::vector<bool>& tried) {
   std::unique_lock lock(mutex_);
