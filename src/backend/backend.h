@@ -43,6 +43,7 @@ struct GenerateRequest {
 struct RequestOutcome {
   std::string error;       // empty: served
   int unknown_tokens = 0;  // unknown tokens standing for characters the vocabulary cannot encode
+  std::string endpoint;    // a server backend: the server that answered (credentials redacted)
   bool ok() const { return error.empty(); }
 };
 
@@ -165,6 +166,9 @@ class Backend {
   // Whether the backend tokenizes these texts as the model's source tokenizer does (a
   // tokenizer.json beside a GGUF): {path, texts, differing, example}; null where it cannot tell.
   virtual nlohmann::json check_tokenizer(std::span<const std::string> /*texts*/) const { return nullptr; }
+  // A server backend: per endpoint, what its requests came to so far ([{url, served, refused,
+  // failed}], URLs redacted); null in-process.
+  virtual nlohmann::json endpoints() const { return nullptr; }
 
   virtual std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) = 0;
   virtual std::vector<LoglikelihoodResult> loglikelihood(

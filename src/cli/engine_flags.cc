@@ -60,7 +60,7 @@ void add_server_flags(CLI::App& app, ServerFlags& flags) {
       ->capture_default_str();
   app.add_option("--base-url", flags.spec.base_url, "the server of --backend openai|ollama (http://host:port)");
   app.add_option("--api-key-env", flags.spec.api_key_env, "openai: the environment variable holding the API key");
-  app.add_option("--concurrency", flags.spec.concurrency, "remote: requests in flight")
+  app.add_option("--concurrency", flags.spec.concurrency, "remote: requests in flight, per server")
       ->capture_default_str()
       ->check(CLI::Range(bounds::kConcurrency.min, bounds::kConcurrency.max));
   app.add_option("--timeout", flags.spec.timeout_s, "remote: seconds per request")

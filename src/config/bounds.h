@@ -20,7 +20,7 @@ inline constexpr Range kWarmup{"warmup", 0, 100};
 inline constexpr Range kMaxNewTokens{"max_new_tokens", 1, 1 << 16};
 inline constexpr Range kNumFewshot{"num_fewshot", 0, 1000};
 inline constexpr Range kEmbeddingLayer{"embedding layer", 0, 1000};
-inline constexpr Range kConcurrency{"concurrency (requests in flight)", 1, 256};
+inline constexpr Range kConcurrency{"concurrency (requests in flight, per server)", 1, 256};
 inline constexpr Range kRetries{"retries", 0, 100};
 inline constexpr Range kNameBytes{"names of experiments, models, variants, backends (bytes)", 1, 128};
 inline constexpr double kTemperatureMax = 100;

@@ -12,6 +12,7 @@
 #include "config/yaml_text.h"
 #include "core/data_dir.h"
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace qualm {
 namespace {
@@ -123,6 +124,16 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
 }
 
 }  // namespace
+
+std::vector<std::string> BackendSpec::servers() const {
+  return base_urls.empty() ? std::vector<std::string>{base_url} : base_urls;
+}
+
+std::string BackendSpec::servers_text() const {
+  std::string out;
+  for (const std::string& url : servers()) out += (out.empty() ? "" : ", ") + redact_urls(url);
+  return out;
+}
 
 std::string ConfigProblem::message() const { return InputError::compose(where, problem, fix); }
 

@@ -47,14 +47,18 @@ struct BackendSpec {
   std::string device = "cpu";   // cpu | cuda (gpu_layers: -1 = all on cuda, none on cpu)
   EngineSettings engine;        // llama: the engine options (config/engine_options.h)
   // openai and ollama: the server and the model it serves (README "Remote backends").
-  std::string base_url;
+  std::string base_url;                // base_urls' first, when several are given
+  std::vector<std::string> base_urls;  // several servers of the same model (a fleet); empty: base_url alone
   std::string model;
   std::string api_key_env;      // openai: the NAME of the variable holding the key, never the key
   bool chat = false;            // openai: /v1/chat/completions instead of /v1/completions
-  int concurrency = 4;          // requests in flight
+  int concurrency = 4;          // requests in flight, per server
   double timeout_s = 120;
   int retries = 3;              // further tries on connection errors, 429, 5xx, bad bodies
   bool remote() const { return type != "llama"; }
+  // Every server as given, and as messages and labels show them (credentials redacted, ", " between).
+  std::vector<std::string> servers() const;
+  std::string servers_text() const;
   std::string where;
 };
 

@@ -1,5 +1,6 @@
 // backends: llama ones with their engine options, openai and ollama ones with their server.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,38 @@ std::vector<std::string> llama_only_keys() {
   }
   return keys;
 }
-const std::vector<std::string> kRemoteKeys = {"base_url", "model", "api_key_env", "chat", "concurrency", "timeout_s",
-                                              "retries"};
+const std::vector<std::string> kRemoteKeys = {"base_url", "base_urls", "model", "api_key_env",
+                                              "chat", "concurrency", "timeout_s", "retries"};
+
+// A problem unless `url` is an http:// or https:// URL; `key` names it in the message.
+bool check_url(const YAML::Node& at, const std::string& key, const std::string& url, ExperimentReader& r) {
+  if (url.starts_with("http://") || url.starts_with("https://")) return true;
+  r.add(at, key + ": '" + redact_urls(url) + "' is not an http:// or https:// URL", "write http://host:port");
+  return false;
+}
+
+// base_urls: several servers of the same model, each checked; base_url becomes the first.
+void read_base_urls(const YAML::Node& node, ExperimentReader& r, BackendSpec& b) {
+  if (!r.is_list(node, "base_urls", "base_urls: [http://127.0.0.1:8080, http://127.0.0.1:8081]")) return;
+  if (node.size() == 0) {
+    r.add(node, "base_urls: is empty", "list the servers, or write base_url: URL for one");
+    return;
+  }
+  std::vector<std::string> urls;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string key = "base_urls[" + std::to_string(i) + "]";
+    const auto v = r.text(node[i], key);
+    if (!v || !check_url(node[i], key, *v, r)) continue;
+    if (std::find(urls.begin(), urls.end(), *v) != urls.end()) {
+      r.add(node[i], key + ": '" + redact_urls(*v) + "' is listed twice", "list each server once");
+      continue;
+    }
+    urls.push_back(*v);
+  }
+  if (urls.size() != node.size()) return;
+  b.base_urls = urls;
+  b.base_url = urls.front();
+}
 
 // The keys of openai and ollama backends; each type's keys are a problem on the others.
 void read_remote(const YAML::Node& item, ExperimentReader& r, BackendSpec& b) {
@@ -67,12 +98,16 @@ void read_remote(const YAML::Node& item, ExperimentReader& r, BackendSpec& b) {
       if (item[key]) r.add(item[key], std::string(key) + ": is not a key of ollama backends", "drop it");
     }
   }
-  if (!item["base_url"]) r.add(item, "a backend of type " + b.type + " needs base_url", "write base_url: http://127.0.0.1:8080");
-  else if (const auto v = r.text(item["base_url"], "base_url")) {
-    if (!v->starts_with("http://") && !v->starts_with("https://")) {
-      r.add(item["base_url"], "base_url: '" + redact_urls(*v) + "' is not an http:// or https:// URL", "write http://host:port");
-    }
-    b.base_url = *v;
+  if (item["base_url"] && item["base_urls"]) {
+    r.add(item["base_urls"], "base_url and base_urls are both given",
+          "keep one: base_url for one server, base_urls: [URL, URL] for several servers of the same model");
+  } else if (item["base_urls"]) {
+    read_base_urls(item["base_urls"], r, b);
+  } else if (!item["base_url"]) {
+    r.add(item, "a backend of type " + b.type + " needs base_url",
+          "write base_url: http://127.0.0.1:8080 (or base_urls: [URL, URL] for several servers)");
+  } else if (const auto v = r.text(item["base_url"], "base_url")) {
+    if (check_url(item["base_url"], "base_url", *v, r)) b.base_url = *v;
   }
   if (!item["model"]) r.add(item, "a backend of type " + b.type + " needs model (the name the server serves)", "write model: NAME");
   else if (const auto v = r.text(item["model"], "model")) b.model = *v;

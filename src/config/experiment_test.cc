@@ -372,6 +372,38 @@ TEST_F(ExperimentTest, RemoteBackends) {
   EXPECT_EQ(v.retries, 1);
 }
 
+TEST_F(ExperimentTest, RemoteBackendFleets) {
+  const ExperimentLoad load = this->load(
+      "experiment: r\n"
+      "models: [{name: m, remote: true}]\n"
+      "backends:\n"
+      "  - {name: fleet, type: openai, base_urls: ['http://u:pw@a:8080', 'http://b:8080/'], model: m}\n"  // 5
+      "  - {name: both, type: openai, base_url: 'http://a:1', base_urls: ['http://b:1'], model: m}\n"  // 6
+      "  - {name: empty, type: ollama, base_urls: [], model: m}\n"                                    // 7
+      "  - name: bad\n"                                                                             // 8
+      "    type: openai\n"
+      "    model: m\n"
+      "    base_urls:\n"
+      "      - http://ok:1\n"
+      "      - 'ftp://u:pw@x'\n"  // 13
+      "      - http://ok:1\n"     // 14
+      "  - {name: scalar, type: openai, base_urls: 'http://a:1', model: m}\n"  // 15
+      "  - {name: cpu, base_urls: ['http://a:1']}\n"                          // 16
+      "tasks: [qa]\n");
+  EXPECT_EQ(load.problems.size(), 6u) << all_messages(load);
+  EXPECT_NE(find_problem(load, where(6), "base_url and base_urls are both given"), nullptr);
+  EXPECT_NE(find_problem(load, where(7), "base_urls: is empty"), nullptr);
+  EXPECT_NE(find_problem(load, where(13), "base_urls[1]: 'ftp://***@x' is not an http:// or https:// URL"), nullptr);
+  EXPECT_NE(find_problem(load, where(14), "base_urls[2]: 'http://ok:1' is listed twice"), nullptr);
+  EXPECT_NE(find_problem(load, where(15), "base_urls"), nullptr);
+  EXPECT_NE(find_problem(load, where(16), "base_urls: is not a key of llama backends"), nullptr);
+  const BackendSpec& f = load.experiment.backends.at(0);
+  EXPECT_EQ(f.base_urls, (std::vector<std::string>{"http://u:pw@a:8080", "http://b:8080/"}));
+  EXPECT_EQ(f.base_url, "http://u:pw@a:8080");
+  EXPECT_EQ(f.servers_text(), "http://***@a:8080, http://b:8080/");
+  for (const ConfigProblem& p : load.problems) EXPECT_EQ(p.message().find("pw"), std::string::npos) << p.message();
+}
+
 TEST_F(ExperimentTest, RemoteModelHasNoFile) {
   const ExperimentLoad load = this->load(
       "experiment: r\n"

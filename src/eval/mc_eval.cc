@@ -1,8 +1,25 @@
 #include "eval/mc_eval.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace qualm {
+namespace {
+
+// The servers that answered these requests, each once, in order of first answer.
+std::string endpoints_of(std::span<const LoglikelihoodResult> results) {
+  std::vector<std::string> seen;
+  std::string out;
+  for (const LoglikelihoodResult& r : results) {
+    if (r.endpoint.empty() || std::find(seen.begin(), seen.end(), r.endpoint) != seen.end()) continue;
+    seen.push_back(r.endpoint);
+    out += (out.empty() ? "" : ", ") + r.endpoint;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTask> tasks) {
   std::vector<LoglikelihoodRequest> requests;
@@ -14,7 +31,8 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
       }
     }
   }
-  const std::vector<LoglikelihoodResult> results = backend.loglikelihood(requests);
+  const std::vector<LoglikelihoodResult> all = backend.loglikelihood(requests);
+  const std::span<const LoglikelihoodResult> results(all);
 
   std::vector<McTaskScores> out;
   size_t next = 0;
@@ -39,6 +57,7 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
       s.choices.push_back(std::move(choices));
       s.prompt_tokens.push_back(score.error.empty() ? static_cast<int>(mine[0].sequence.size() - mine[0].tokens.size()) : 0);
       s.truncated.push_back(truncated);
+      s.endpoints.push_back(endpoints_of(results.subspan(next - 2 * n, 2 * n)));
       s.n_truncated += truncated ? 1 : 0;
       s.n_errors += score.error.empty() ? 0 : 1;
       s.unknown_tokens += score.unknown_tokens;

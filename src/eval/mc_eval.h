@@ -24,6 +24,7 @@ struct McTaskScores {
   std::vector<std::vector<ChoiceOutcome>> choices;  // per document, per choice
   std::vector<int> prompt_tokens;                   // per document: tokens before the first choice's
   std::vector<bool> truncated;                      // per document: a request lost tokens on the left
+  std::vector<std::string> endpoints;               // per document: the servers that scored it, ", " between
   McMetrics metrics;
   int n_truncated = 0;
   int n_errors = 0;           // documents that could not be scored (McDocScore::error)

@@ -34,6 +34,7 @@ SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& confi
   }
   r.truncated = o.generated.truncated;
   r.unknown_tokens = o.generated.unknown_tokens;
+  if (!o.generated.endpoint.empty()) r.endpoint = o.generated.endpoint;
   r.metrics = o.metrics;
   r.source = d.where;
   if (!d.id.empty()) r.doc_key = d.id;

@@ -58,6 +58,7 @@ SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config
   r.continuation = d.continuation;
   for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = *r.chose_gold(name) ? 1.0 : 0.0;
   r.source = task.wheres[doc];
+  if (doc < scores.endpoints.size() && !scores.endpoints[doc].empty()) r.endpoint = scores.endpoints[doc];
   return r;
 }
 

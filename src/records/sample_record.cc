@@ -220,6 +220,7 @@ json SampleRecord::to_json() const {
   if (tokens) r["tokens"] = *tokens;
   if (token_logprobs) r["token_logprobs"] = *token_logprobs;
   if (engine) r["engine"] = *engine;
+  if (endpoint) r["endpoint"] = *endpoint;
   return r;
 }
 
@@ -278,6 +279,7 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
   if (const json* t = f.find("tokens")) r.tokens = f.array_of("tokens", *t, &Fields::as_integer);
   if (const json* t = f.find("token_logprobs")) r.token_logprobs = f.array_of("token_logprobs", *t, &Fields::as_number);
   r.engine = f.optional_text("engine");
+  r.endpoint = f.optional_text("endpoint");
   return r;
 }
 

@@ -86,6 +86,7 @@ struct SampleRecord {
   std::optional<std::vector<int64_t>> tokens;  // rolling, --log-tokens: every token scored
   std::optional<std::vector<double>> token_logprobs;  // rolling, --log-tokens: one per token
   std::optional<std::string> engine;                  // the backend's engine options
+  std::optional<std::string> endpoint;  // a server backend: the server(s) that answered, ", " between
 
   bool ok() const { return !error.has_value(); }
   RecordKey key() const { return {config, task_name, sample_id, rep}; }

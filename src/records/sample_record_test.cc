@@ -50,6 +50,12 @@ const char* const kLines[] = {
     R"("prompt":" = Robert =","prompt_tokens":2,"reference":null,"rep":0,"run_id":"r1","sample_id":0,"seed":null,)"
     R"("source":"datasets/wikitext-2/wiki.test.raw:2","task_name":"wikitext","task_type":"perplexity","temperature":null,)"
     R"("token_logprobs":[-0.5,-7.125],"tokens":[4,8],"truncated":false,"unknown_tokens":0,"variant":"f32"})",
+    // generate, served by one server of a fleet
+    R"({"backend":"srv","candidate":"x","choices":null,"correct":null,"endpoint":"http://***@10.0.0.2:8080",)"
+    R"("engine":"openai http://***@10.0.0.1:8080, http://***@10.0.0.2:8080 model=m","error":null,"gen_time_ms":12.5,)"
+    R"("metrics":{},"model":"m","output_tokens":null,"prompt":"p","prompt_tokens":null,"raw_output":"x","reference":"r",)"
+    R"("rep":0,"run_id":"r1","sample_id":4,"seed":42,"stop_reason":"stop","task_name":"qa","task_type":"qa",)"
+    R"("temperature":0.0,"truncated":false,"unknown_tokens":0,"variant":"remote"})",
 };
 
 TEST(SampleRecordTest, RoundTripsEveryKindKeyForKey) {

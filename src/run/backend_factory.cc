@@ -15,6 +15,7 @@ namespace {
 remote::HttpOptions http_options(const BackendSpec& b) {
   remote::HttpOptions o;
   o.base_url = b.base_url;
+  o.base_urls = b.base_urls;
   o.timeout_s = b.timeout_s;
   o.retries = b.retries;
   o.concurrency = b.concurrency;
@@ -54,7 +55,27 @@ nlohmann::json describe_remote(const BackendSpec& b, Backend& backend) {
   try {
     return backend.describe();
   } catch (const std::exception& err) {
-    return {{"type", b.type}, {"base_url", redact_urls(b.base_url)}, {"model", b.model}, {"error", user_message(err)}};
+    nlohmann::json out = {{"type", b.type}, {"model", b.model}, {"error", user_message(err)}};
+    if (b.base_urls.empty()) out["base_url"] = redact_urls(b.base_url);
+    else for (const std::string& url : b.base_urls) out["base_urls"].push_back(redact_urls(url));
+    return out;
+  }
+}
+
+void add_endpoint_counts(nlohmann::json& server, const Backend& backend) {
+  const nlohmann::json now = backend.endpoints();
+  if (!now.is_array()) return;
+  nlohmann::json& total = server["endpoints"];
+  if (!total.is_array()) total = nlohmann::json::array();
+  for (const nlohmann::json& e : now) {
+    auto same = std::find_if(total.begin(), total.end(), [&](const nlohmann::json& t) { return t["url"] == e["url"]; });
+    if (same == total.end()) {
+      total.push_back(e);
+      continue;
+    }
+    for (const char* key : {"served", "refused", "failed"}) {
+      (*same)[key] = (*same)[key].get<int64_t>() + e[key].get<int64_t>();
+    }
   }
 }
 

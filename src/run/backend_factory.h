@@ -24,6 +24,10 @@ Capabilities remote_capabilities(const BackendSpec& spec, bool probe);
 // quantization; never the API key). On a server that cannot be reached: {error}.
 nlohmann::json describe_remote(const BackendSpec& spec, Backend& backend);
 
+// Adds what backend.endpoints() counted to server["endpoints"] (describe_remote's JSON), summed
+// per URL: one backend name serves several cells, each with a backend of its own.
+void add_endpoint_counts(nlohmann::json& server, const Backend& backend);
+
 // The experiment's embedding model: the backend serving it (m.backend names one of `backends`),
 // or its GGUF in-process, cut to its layer (cached under cache_dir; *file_used says which file).
 std::unique_ptr<Backend> make_embedder(const EmbeddingModelSpec& m, const std::vector<BackendSpec>& backends,

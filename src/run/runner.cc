@@ -372,7 +372,7 @@ void check_variant(const Backend& backend, const std::vector<const PlannedTask*>
 }  // namespace
 
 std::string engine_label(const BackendSpec& b) {
-  if (b.remote()) return b.type + " " + redact_urls(b.base_url) + " model=" + b.model + (b.chat ? " chat" : "");
+  if (b.remote()) return b.type + " " + b.servers_text() + " model=" + b.model + (b.chat ? " chat" : "");
   return b.type + " " + b.device + " " + engine_label(b.engine);
 }
 
@@ -492,6 +492,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             out.failed_cells.push_back({config, t->name, failed});
           }
         }
+        if (backend && spec.remote()) add_endpoint_counts(out.remote_backends[spec.name], *backend);
       }
       j = k;
     }

@@ -82,6 +82,49 @@ def ok(obj):
     return 200, json.dumps(obj).encode(), None
 
 
+def choice_table(run_dir):
+    """prompt + " " + choice -> (context length, the choice's record, its prompt's tokens), from
+    the records of an in-process multiple-choice run."""
+    table = {}
+    for r in records(run_dir):
+        for c in r["choices"]:
+            table[r["prompt"] + " " + c["text"]] = (len(r["prompt"]), c, r["prompt_tokens"])
+    return table
+
+
+def vllm_completions(table):
+    """A LoopbackServer answer function shaped as vLLM's /v1/completions with echo + logprobs,
+    whose numbers come from `table` (choice_table): see answer."""
+
+    def answer(path, body):
+        """Answers as vLLM's /v1/completions documents for echo + logprobs: the prompt's
+        tokens, the first with a null log-prob, then one generated token. The continuation's
+        log-probs split the in-process backend's score over its token count."""
+        if path != "/v1/completions" or not body.get("echo"):
+            return 404, b"{}", None
+        prompt = body["prompt"]
+        if prompt not in table:  # the probe
+            return ok({"choices": [{"text": prompt + " x", "logprobs": {
+                "tokens": [prompt[:4], prompt[4:], " x"], "token_logprobs": [None, -2.0, -1.0],
+                "top_logprobs": [None, {prompt[4:]: -2.0}, {" x": -1.0}], "text_offset": [0, 4, len(prompt)]}}]})
+        start, c, context_tokens = table[prompt]
+        n = c["n_tokens"]
+        each = [c["loglikelihood"] / n] * n
+        tokens = [prompt[:start]] + [f"t{i}" for i in range(n)] + ["<gen>"]
+        offsets = [0] + [min(start + i, len(prompt) - 1) for i in range(n)] + [len(prompt)]
+        top = [None] + [{f"t{i}": each[i]} if c["is_greedy"] else {"other": 0.0, f"t{i}": each[i]}
+                        for i in range(n)] + [{"<gen>": -0.1}]
+        # usage counts the whole prompt; the echoed tokens here (one for the context) do not.
+        return ok({"object": "text_completion", "model": body["model"], "choices": [{
+            "index": 0, "text": prompt + "<gen>", "finish_reason": "length",
+            "logprobs": {"tokens": tokens, "token_logprobs": [None] + each + [-0.1],
+                         "top_logprobs": top, "text_offset": offsets}}],
+            "usage": {"prompt_tokens": context_tokens + n, "completion_tokens": 1,
+                      "total_tokens": context_tokens + n + 1}})
+
+    return answer
+
+
 def qualm_lines(args):
     return [json.loads(line) for line in run(args).stdout.splitlines()]
 

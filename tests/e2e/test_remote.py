@@ -18,7 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from qualm_e2e import QUALM, assert_no_library_text, run  # noqa: E402
-from remote_servers import GEN_TASK, LoopbackServer, RemoteCase, ok, post, qualm_lines, records  # noqa: E402
+from remote_servers import (GEN_TASK, LoopbackServer, RemoteCase, choice_table, ok, post, qualm_lines,  # noqa: E402
+                            records, vllm_completions)
 
 SECRET = "sk-qualm-test-secret-4711"
 
@@ -74,38 +75,9 @@ class RemoteTest(RemoteCase):
     def test_vllm_shaped_echo_logprobs_equal_in_process_scores(self):
         local = self.run_dir("mc-local")
         run([QUALM, "eval", "-m", self.model, "--tasks", "arc_easy", "--limit", "3", "-t", "1", "--out", local])
-        table = {}  # prompt -> (context length, the in-process choice record, its prompt's tokens)
-        for r in records(local):
-            for c in r["choices"]:
-                table[r["prompt"] + " " + c["text"]] = (len(r["prompt"]), c, r["prompt_tokens"])
+        table = choice_table(local)
 
-        def vllm_completions(path, body):
-            """Answers as vLLM's /v1/completions documents for echo + logprobs: the prompt's
-            tokens, the first with a null log-prob, then one generated token. The continuation's
-            log-probs split the in-process backend's score over its token count."""
-            if path != "/v1/completions" or not body.get("echo"):
-                return 404, b"{}", None
-            prompt = body["prompt"]
-            if prompt not in table:  # the probe
-                return ok({"choices": [{"text": prompt + " x", "logprobs": {
-                    "tokens": [prompt[:4], prompt[4:], " x"], "token_logprobs": [None, -2.0, -1.0],
-                    "top_logprobs": [None, {prompt[4:]: -2.0}, {" x": -1.0}], "text_offset": [0, 4, len(prompt)]}}]})
-            start, c, context_tokens = table[prompt]
-            n = c["n_tokens"]
-            each = [c["loglikelihood"] / n] * n
-            tokens = [prompt[:start]] + [f"t{i}" for i in range(n)] + ["<gen>"]
-            offsets = [0] + [min(start + i, len(prompt) - 1) for i in range(n)] + [len(prompt)]
-            top = [None] + [{f"t{i}": each[i]} if c["is_greedy"] else {"other": 0.0, f"t{i}": each[i]}
-                            for i in range(n)] + [{"<gen>": -0.1}]
-            # usage counts the whole prompt; the echoed tokens here (one for the context) do not.
-            return ok({"object": "text_completion", "model": body["model"], "choices": [{
-                "index": 0, "text": prompt + "<gen>", "finish_reason": "length",
-                "logprobs": {"tokens": tokens, "token_logprobs": [None] + each + [-0.1],
-                             "top_logprobs": top, "text_offset": offsets}}],
-                "usage": {"prompt_tokens": context_tokens + n, "completion_tokens": 1,
-                          "total_tokens": context_tokens + n + 1}})
-
-        fake = LoopbackServer(vllm_completions)
+        fake = LoopbackServer(vllm_completions(table))
         try:
             remote = self.run_dir("mc-remote")
             run([QUALM, "eval", "--backend", "openai", "--base-url", fake.url, "--model", "stories",

@@ -147,6 +147,38 @@ TEST(RetryAfter, SecondsAndHttpDates) {
   EXPECT_EQ(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT trailing", now), std::nullopt);
 }
 
+TEST(HttpClient, AFleetMovesOnFromADeadEndpointAndNamesEveryFailure) {
+  HttpOptions o;
+  o.backoff_s = 0.01;
+  o.timeout_s = 5;
+  o.retries = 1;
+  CannedServer server({reply(200, "", R"({"ok": 1})"), reply(500, "", R"({"error": "boom"})"),
+                       reply(500, "", R"({"error": "boom"})")});
+  o.base_urls = {"http://user:pw-secret-9@127.0.0.1:9", server.url()};  // discard: nothing listens
+  const HttpClient client(o);
+  std::string served_by;
+  EXPECT_EQ(client.post("/v1/completions", json{{"prompt", "x"}}, &served_by), json({{"ok", 1}}));
+  EXPECT_EQ(served_by, server.url());
+  json counts = client.endpoints();
+  EXPECT_EQ(counts[0]["url"], "http://***@127.0.0.1:9");
+  EXPECT_EQ(counts[0]["failed"], 1);
+  EXPECT_EQ(counts[1]["served"], 1);
+  // Both fail, twice each: one error naming each endpoint's last failure, never the password.
+  try {
+    client.post("/v1/completions", json{{"prompt", "x"}});
+    FAIL() << "expected RunError";
+  } catch (const RunError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("failed on every one of the 2 servers after 2 tries each"), std::string::npos) << what;
+    EXPECT_NE(what.find("http://127.0.0.1:9/v1/completions: could not connect"), std::string::npos) << what;
+    EXPECT_NE(what.find(server.url() + "/v1/completions: HTTP 500: boom"), std::string::npos) << what;
+    EXPECT_EQ(what.find("pw-secret"), std::string::npos) << what;
+  }
+  counts = client.endpoints();
+  EXPECT_EQ(counts[0]["failed"], 3);
+  EXPECT_EQ(counts[1]["failed"], 2);
+}
+
 TEST(HttpClient, BaseUrlNeedsAScheme) {
   HttpOptions options;
   options.base_url = "localhost:8080";

@@ -39,7 +39,9 @@ Capabilities OllamaBackend::capabilities() const {
 }
 
 json OllamaBackend::describe() const {
-  json out = {{"type", "ollama"}, {"base_url", redact_urls(options_.http.base_url)}, {"model", options_.model}};
+  json out = {{"type", "ollama"}, {"model", options_.model}};
+  if (options_.http.base_urls.empty()) out["base_url"] = redact_urls(options_.http.base_url);
+  else out["base_urls"] = http_.urls();
   const json show = http_.post("/api/show", {{"model", options_.model}});
   const json details = show.value("details", json::object());
   out["quantization"] = text_or(details, "quantization_level");
@@ -67,11 +69,11 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
   // raw: the prompt goes to the model as written, as the other backends send it.
   const json body = {
       {"model", options_.model}, {"prompt", r.prompt}, {"stream", false}, {"raw", !o.chat}, {"options", opts}};
-  const json reply = http_.post("/api/generate", body);
+  GenerateResult out;
+  const json reply = http_.post("/api/generate", body, &out.endpoint);
   if (!reply.contains("response") || !reply["response"].is_string()) {
     throw RunError("Ollama's /api/generate reply has no response: " + reply.dump().substr(0, 200));
   }
-  GenerateResult out;
   out.text = reply["response"].get<std::string>();
   // Ollama's own counts; a reply without them (prompt_eval_count is left out when the prompt
   // was cached) leaves them empty.

@@ -22,9 +22,10 @@ class OllamaBackend : public Backend {
 
   std::string name() const override { return "ollama"; }
   Capabilities capabilities() const override;
-  // {type, base_url, model, digest, quantization, format, family, parameter_size}; throws
+  // {type, base_url (or base_urls), model, digest, quantization, format, family, parameter_size}; throws
   // RunError when the server cannot be reached.
   nlohmann::json describe() const override;
+  nlohmann::json endpoints() const override { return http_.endpoints(); }
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;

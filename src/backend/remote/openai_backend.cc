@@ -42,11 +42,14 @@ const json& choice0(const json& reply) {
 // The server's root: the OpenAI SDK's base URL (ending in /v1) and lm-eval's local-completions
 // URL (ending in /v1/completions) name the same server as http://host:port.
 OpenAiOptions at_server_root(OpenAiOptions options) {
-  std::string& url = options.http.base_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  for (const char* tail : {"/chat/completions", "/completions", "/v1"}) {
-    if (url.ends_with(tail)) url.resize(url.size() - std::string(tail).size());
-  }
+  const auto root = [](std::string& url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    for (const char* tail : {"/chat/completions", "/completions", "/v1"}) {
+      if (url.ends_with(tail)) url.resize(url.size() - std::string(tail).size());
+    }
+  };
+  root(options.http.base_url);
+  for (std::string& url : options.http.base_urls) root(url);
   return options;
 }
 
@@ -89,12 +92,15 @@ void OpenAiBackend::probe() {
 }
 
 json OpenAiBackend::describe() const {
-  return {{"type", "openai"},
-          {"base_url", redact_urls(options_.http.base_url)},
-          {"model", options_.model},
-          {"chat", options_.chat},
-          {"api_key_env", options_.api_key_env.empty() ? json(nullptr) : json(options_.api_key_env)},
-          {"loglikelihood", echo_refused_ ? json(*echo_refused_) : json(probed_ ? "supported" : "not probed")}};
+  json out = {{"type", "openai"},
+              {"model", options_.model},
+              {"chat", options_.chat},
+              {"api_key_env", options_.api_key_env.empty() ? json(nullptr) : json(options_.api_key_env)},
+              {"loglikelihood", echo_refused_ ? json(*echo_refused_) : json(probed_ ? "supported" : "not probed")}};
+  const std::vector<std::string> urls = http_.urls();
+  if (options_.http.base_urls.empty()) out["base_url"] = urls.front();
+  else out["base_urls"] = urls;
+  return out;
 }
 
 GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
@@ -112,8 +118,8 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   else
     body["prompt"] = r.prompt;
   const auto start = std::chrono::steady_clock::now();
-  const json reply = http_.post(chat ? "/v1/chat/completions" : "/v1/completions", body);
   GenerateResult out;
+  const json reply = http_.post(chat ? "/v1/chat/completions" : "/v1/completions", body, &out.endpoint);
   out.generate_ms = ms_since(start);
   const json& c = choice0(reply);
   const json& text = chat ? c.value("message", json::object()).value("content", json()) : c.value("text", json());
@@ -179,7 +185,11 @@ LoglikelihoodResult OpenAiBackend::score_one(const LoglikelihoodRequest& r) cons
   const std::string prompt = r.context + r.continuation;
   const json body = {{"model", options_.model}, {"prompt", prompt}, {"max_tokens", 1},
                      {"temperature", 0},        {"echo", true},     {"logprobs", 1}};
-  return echo_logprobs(http_.post("/v1/completions", body), r.context.size(), prompt.size());
+  std::string endpoint;
+  const json reply = http_.post("/v1/completions", body, &endpoint);
+  LoglikelihoodResult out = echo_logprobs(reply, r.context.size(), prompt.size());
+  out.endpoint = std::move(endpoint);
+  return out;
 }
 
 std::vector<LoglikelihoodResult> OpenAiBackend::loglikelihood(std::span<const LoglikelihoodRequest> requests) {

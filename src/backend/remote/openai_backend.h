@@ -33,6 +33,7 @@ class OpenAiBackend : public Backend {
   void probe();
   // What the manifest records (never the key).
   nlohmann::json describe() const override;
+  nlohmann::json endpoints() const override { return http_.endpoints(); }
 
   std::vector<GenerateResult> generate(std::span<const GenerateRequest> requests) override;
   std::vector<LoglikelihoodResult> loglikelihood(std::span<const LoglikelihoodRequest> requests) override;
