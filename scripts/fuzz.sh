@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer harness for a given time: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]
-# TARGET: gguf, experiment, task_file, template, dataset, samples (or "all", each for SECONDS).
+# TARGET: gguf, experiment, task_file, template, dataset, samples, remote_reply (or "all", each for SECONDS).
 # Builds build-fuzz/ with clang (-fsanitize=fuzzer,address,undefined) the first time. The seeds
 # in fuzz/corpus/TARGET are read, never written: new inputs go to build-fuzz/corpus/TARGET, and a
 # crash is saved as build-fuzz/crash-TARGET-*. Exit 0 when nothing was found.
 # A long run: scripts/fuzz.sh all 600
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(gguf experiment task_file template dataset samples)
+TARGETS=(gguf experiment task_file template dataset samples remote_reply)
 if [[ $# -lt 2 ]]; then
   echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]   (TARGET: ${TARGETS[*]} or all)" >&2
   exit 2

@@ -1,5 +1,7 @@
 #include "backend/remote/http_client.h"
 
+#include "core/utf8.h"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -24,11 +26,25 @@ using nlohmann::json;
 
 bool retryable(int status) { return status == 429 || status >= 500; }
 
-std::string excerpt(const std::string& body) {
-  std::string s = body.substr(0, 200);
+}  // namespace
+
+std::string reply_excerpt(std::string_view body) {
+  constexpr size_t kBytes = 200;
+  size_t end = std::min(body.size(), kBytes);
+  // Whole characters only: never cut a multi-byte one.
+  while (end > 0 && end < body.size() && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
+  std::string s = utf8_replacing_invalid(body.substr(0, end));
   std::replace(s.begin(), s.end(), '\n', ' ');
   return s;
 }
+
+std::string json_excerpt(const json& reply) {
+  return reply_excerpt(std::string_view(reply.dump(-1, ' ', false, json::error_handler_t::replace)));
+}
+
+namespace {
+
+std::string excerpt(const std::string& body) { return reply_excerpt(std::string_view(body)); }
 
 // The server's own error message, when the body carries one.
 std::string server_message(const std::string& body) {

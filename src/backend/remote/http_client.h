@@ -24,6 +24,11 @@
 
 namespace qualm::remote {
 
+// At most 200 bytes of a server's reply, for an error message: whole characters, any byte
+// that is not UTF-8 as U+FFFD (a message goes into records as JSON), on one line.
+std::string reply_excerpt(std::string_view body);
+std::string json_excerpt(const nlohmann::json& reply);  // its compact JSON, cut the same way
+
 struct HttpOptions {
   std::string base_url;  // http://host:port, with an optional path prefix
   std::vector<std::string> base_urls;  // servers of the same model, in preference order; empty: base_url alone

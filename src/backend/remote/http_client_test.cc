@@ -222,5 +222,32 @@ TEST(EchoLogprobs, ReadsTheContinuationsTokens) {
   EXPECT_THROW(echo_logprobs(json::parse(R"({"choices": [{"text": "x"}]})"), 0, 1), RunError);
 }
 
+// Found by the remote_reply fuzzer's seeds: replies of the wrong shape are RunErrors (error
+// records), never a JSON library exception; the messages quoting them are valid UTF-8.
+TEST(RemoteReplies, MalformedRepliesAreRunErrors) {
+  for (const char* text : {R"([1, 2])", R"({"choices": [3]})", R"({"choices": [{"message": "hi"}]})",
+                           R"({"choices": [{"text": 5}]})"}) {
+    EXPECT_THROW(read_completion_reply(json::parse(text), true), RunError) << text;
+    EXPECT_THROW(read_completion_reply(json::parse(text), false), RunError) << text;
+  }
+  EXPECT_EQ(read_completion_reply(json::parse(R"({"choices": [{"text": "ok"}], "usage": 7})"), false).text, "ok");
+  const char* bad_offsets = R"({"choices": [{"logprobs": {"tokens": ["a"], "token_logprobs": [-1], "text_offset": ["x"]}}]})";
+  EXPECT_THROW(echo_logprobs(json::parse(bad_offsets), 0, 1), RunError);
+  const char* negative = R"({"choices": [{"logprobs": {"tokens": ["a"], "token_logprobs": [-1], "text_offset": [-3]}}]})";
+  EXPECT_THROW(echo_logprobs(json::parse(negative), 0, 1), RunError);
+  const char* tokens_not_text = R"({"choices": [{"logprobs": {"tokens": [1], "token_logprobs": [-1], "text_offset": [0],
+                                    "top_logprobs": [{"a": -1}]}}]})";
+  EXPECT_FALSE(echo_logprobs(json::parse(tokens_not_text), 0, 1).is_greedy);
+}
+
+TEST(RemoteReplies, ExcerptsKeepWholeCharactersAndReplaceBadBytes) {
+  std::string body(199, 'x');
+  body += "\xC3\xA9 tail";  // an é across the 200-byte cut
+  EXPECT_EQ(reply_excerpt(std::string_view(body)), std::string(199, 'x'));
+  EXPECT_EQ(reply_excerpt(std::string_view("a\xFF\nb")), "a\xEF\xBF\xBD b");
+  std::string quoted(198, 'y');
+  EXPECT_EQ(json_excerpt(json(quoted + "\xC3\xA9")), "\"" + quoted);  // the é would end at byte 201
+}
+
 }  // namespace
 }  // namespace qualm::remote

@@ -1,7 +1,9 @@
 #include "backend/remote/ollama_backend.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "backend/remote/http_client.h"
 #include "core/errors.h"
 #include "core/redact.h"
 
@@ -15,12 +17,14 @@ std::string text_or(const json& j, const char* key, const std::string& fallback 
 }
 
 double number_or(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
 }
 
 std::optional<int> count_or_none(const json& j, const char* key) {
-  if (j.contains(key) && j[key].is_number()) return static_cast<int>(j[key].get<double>());
-  return std::nullopt;
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return std::nullopt;
+  const double n = j[key].get<double>();
+  if (!(n >= 0 && n <= 1e9)) return std::nullopt;  // not a count (negative, NaN or absurd)
+  return static_cast<int>(n);
 }
 
 }  // namespace
@@ -43,18 +47,8 @@ json OllamaBackend::describe() const {
   if (options_.http.base_urls.empty()) out["base_url"] = redact_urls(options_.http.base_url);
   else out["base_urls"] = http_.urls();
   const json show = http_.post("/api/show", {{"model", options_.model}});
-  const json details = show.value("details", json::object());
-  out["quantization"] = text_or(details, "quantization_level");
-  out["format"] = text_or(details, "format");
-  out["family"] = text_or(details, "family");
-  out["parameter_size"] = text_or(details, "parameter_size");
-  out["digest"] = nullptr;
-  // /api/show carries no digest; /api/tags lists it per installed model.
   const json tags = http_.get("/api/tags");
-  for (const json& m : tags.value("models", json::array())) {
-    const std::string name = text_or(m, "name", text_or(m, "model"));
-    if (name == options_.model || name == options_.model + ":latest") out["digest"] = text_or(m, "digest");
-  }
+  out.update(read_model_facts(show, tags, options_.model));
   return out;
 }
 
@@ -69,11 +63,35 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
   // raw: the prompt goes to the model as written, as the other backends send it.
   const json body = {
       {"model", options_.model}, {"prompt", r.prompt}, {"stream", false}, {"raw", !o.chat}, {"options", opts}};
-  GenerateResult out;
-  const json reply = http_.post("/api/generate", body, &out.endpoint);
-  if (!reply.contains("response") || !reply["response"].is_string()) {
-    throw RunError("Ollama's /api/generate reply has no response: " + reply.dump().substr(0, 200));
+  std::string endpoint;
+  const json reply = http_.post("/api/generate", body, &endpoint);
+  GenerateResult out = read_generate_reply(reply);
+  out.endpoint = std::move(endpoint);
+  return out;
+}
+
+json read_model_facts(const json& show, const json& tags, const std::string& model) {
+  const json& details = show.is_object() && show.contains("details") ? show["details"] : json();
+  json out = {{"quantization", text_or(details, "quantization_level")},
+              {"format", text_or(details, "format")},
+              {"family", text_or(details, "family")},
+              {"parameter_size", text_or(details, "parameter_size")},
+              {"digest", nullptr}};
+  // /api/show carries no digest; /api/tags lists it per installed model.
+  const json& models = tags.is_object() && tags.contains("models") ? tags["models"] : json();
+  if (!models.is_array()) return out;
+  for (const json& m : models) {
+    const std::string name = text_or(m, "name", text_or(m, "model"));
+    if (name == model || name == model + ":latest") out["digest"] = text_or(m, "digest");
   }
+  return out;
+}
+
+GenerateResult read_generate_reply(const json& reply) {
+  if (!reply.is_object() || !reply.contains("response") || !reply["response"].is_string()) {
+    throw RunError("Ollama's /api/generate reply has no response: " + json_excerpt(reply));
+  }
+  GenerateResult out;
   out.text = reply["response"].get<std::string>();
   // Ollama's own counts; a reply without them (prompt_eval_count is left out when the prompt
   // was cached) leaves them empty.
@@ -108,23 +126,36 @@ std::vector<EmbedResult> OllamaBackend::embed(std::span<const EmbedRequest> requ
     json input = json::array();
     for (size_t i = begin; i < end; ++i) input.push_back(requests[i].text);
     const json reply = http_.post("/api/embed", {{"model", options_.model}, {"input", input}});
-    const json rows = reply.value("embeddings", json());
-    if (!rows.is_array() || rows.size() != end - begin) {
-      const std::string got = rows.is_array() ? std::to_string(rows.size()) : "no";
-      throw RunError("Ollama's /api/embed reply has " + got + " embeddings for " + std::to_string(end - begin) +
-                     " texts: " + reply.dump().substr(0, 200));
-    }
-    for (size_t i = begin; i < end; ++i) {
-      const json& row = rows[i - begin];
-      const auto number = [](const json& v) { return v.is_number(); };
-      if (!row.is_array() || row.empty() || !std::all_of(row.begin(), row.end(), number)) {
-        throw RunError("Ollama's /api/embed reply has a malformed embedding: " + row.dump().substr(0, 200));
-      }
-      out[i].values = row.get<std::vector<float>>();
-      out[i].dim = static_cast<int>(out[i].values.size());
-    }
+    std::vector<EmbedResult> rows = read_embed_reply(reply, end - begin);
+    std::move(rows.begin(), rows.end(), out.begin() + static_cast<std::ptrdiff_t>(begin));
   });
   report_progress(static_cast<int64_t>(requests.size()), static_cast<int64_t>(requests.size()));
+  return out;
+}
+
+std::vector<EmbedResult> read_embed_reply(const json& reply, size_t texts) {
+  const json& rows = reply.is_object() && reply.contains("embeddings") ? reply["embeddings"] : json();
+  if (!rows.is_array() || rows.size() != texts) {
+    const std::string got = rows.is_array() ? std::to_string(rows.size()) : "no";
+    throw RunError("Ollama's /api/embed reply has " + got + " embeddings for " + std::to_string(texts) +
+                   " texts: " + json_excerpt(reply));
+  }
+  std::vector<EmbedResult> out(texts);
+  for (size_t i = 0; i < texts; ++i) {
+    const json& row = rows[i];
+    const auto finite = [](const json& v) {
+      return v.is_number() && std::isfinite(v.get<double>()) && std::fabs(v.get<double>()) <= 3.4e38;
+    };
+    if (!row.is_array() || row.empty() || !std::all_of(row.begin(), row.end(), finite)) {
+      throw RunError("Ollama's /api/embed reply has a malformed embedding: " + json_excerpt(row));
+    }
+    if (i > 0 && row.size() != out[0].values.size()) {
+      throw RunError("Ollama's /api/embed reply has embeddings of " + std::to_string(out[0].values.size()) + " and " +
+                     std::to_string(row.size()) + " numbers");
+    }
+    out[i].values = row.get<std::vector<float>>();
+    out[i].dim = static_cast<int>(out[i].values.size());
+  }
   return out;
 }
 

@@ -40,4 +40,17 @@ class OllamaBackend : public Backend {
   HttpClient http_;
 };
 
+// What /api/show (details: quantization, format, family, parameter size) and /api/tags (the
+// model's digest) say of `model`; empty strings and a null digest where they say nothing.
+nlohmann::json read_model_facts(const nlohmann::json& show, const nlohmann::json& tags, const std::string& model);
+
+// The text, counts, times and done reason of an /api/generate reply; throws RunError, quoting
+// the reply, when it has no response.
+GenerateResult read_generate_reply(const nlohmann::json& reply);
+
+// The vectors of an /api/embed reply for `texts` texts; throws RunError when it has another
+// count, a row that is not all finite numbers, or rows of different lengths.
+std::vector<EmbedResult> read_embed_reply(const nlohmann::json& reply, size_t texts);
+
+
 }  // namespace qualm::remote

@@ -33,10 +33,17 @@ std::optional<int> count_in(const json& j, const char* key) {
 }
 
 const json& choice0(const json& reply) {
-  if (!reply.contains("choices") || !reply["choices"].is_array() || reply["choices"].empty()) {
-    throw RunError("the server's reply has no choices: " + reply.dump().substr(0, 200));
+  if (!reply.is_object() || !reply.contains("choices") || !reply["choices"].is_array() || reply["choices"].empty() ||
+      !reply["choices"][0].is_object()) {
+    throw RunError("the server's reply has no choices: " + json_excerpt(reply));
   }
   return reply["choices"][0];
+}
+
+// j[key] when j is an object holding it, else null.
+const json& member(const json& j, const char* key) {
+  static const json kNull;
+  return j.is_object() && j.contains(key) ? j[key] : kNull;
 }
 
 // The server's root: the OpenAI SDK's base URL (ending in /v1) and lm-eval's local-completions
@@ -118,17 +125,24 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   else
     body["prompt"] = r.prompt;
   const auto start = std::chrono::steady_clock::now();
-  GenerateResult out;
-  const json reply = http_.post(chat ? "/v1/chat/completions" : "/v1/completions", body, &out.endpoint);
+  std::string endpoint;
+  const json reply = http_.post(chat ? "/v1/chat/completions" : "/v1/completions", body, &endpoint);
+  GenerateResult out = read_completion_reply(reply, chat);
   out.generate_ms = ms_since(start);
+  out.endpoint = std::move(endpoint);
+  return out;
+}
+
+GenerateResult read_completion_reply(const json& reply, bool chat) {
   const json& c = choice0(reply);
-  const json& text = chat ? c.value("message", json::object()).value("content", json()) : c.value("text", json());
-  if (!text.is_string()) throw RunError("the server's reply has no text: " + reply.dump().substr(0, 200));
+  const json& text = chat ? member(member(c, "message"), "content") : member(c, "text");
+  if (!text.is_string()) throw RunError("the server's reply has no text: " + json_excerpt(reply));
+  GenerateResult out;
   out.text = text.get<std::string>();
-  const json reason = c.value("finish_reason", json());
+  const json& reason = member(c, "finish_reason");
   out.stop_reason = reason.is_string() ? reason.get<std::string>() : "stop";
   // Token counts are the server's usage; a server that reports none leaves them empty.
-  const json usage = reply.value("usage", json());
+  const json& usage = member(reply, "usage");
   out.prompt_tokens = count_in(usage, "prompt_tokens");
   out.output_tokens = count_in(usage, "completion_tokens");
   return out;
@@ -142,12 +156,15 @@ std::vector<GenerateResult> OpenAiBackend::generate(std::span<const GenerateRequ
 }
 
 LoglikelihoodResult echo_logprobs(const json& reply, size_t from, size_t to) {
-  const json& lp = choice0(reply).value("logprobs", json());
-  if (!lp.is_object() || !lp.contains("token_logprobs") || !lp.contains("text_offset") || !lp.contains("tokens")) {
+  const json& lp = member(choice0(reply), "logprobs");
+  const json &offsets = member(lp, "text_offset"), &values = member(lp, "token_logprobs"), &tokens = member(lp, "tokens");
+  if (!offsets.is_array() || !values.is_array() || !tokens.is_array()) {
     throw RunError("the reply has no prompt log-probs (logprobs.tokens, token_logprobs, text_offset)");
   }
-  const json &offsets = lp["text_offset"], &values = lp["token_logprobs"], &tokens = lp["tokens"];
-  const json top = lp.value("top_logprobs", json());
+  for (const json& o : offsets) {
+    if (!o.is_number_unsigned()) throw RunError("the reply's logprobs.text_offset holds " + json_excerpt(o) + ", not an offset");
+  }
+  const json& top = member(lp, "top_logprobs");
   LoglikelihoodResult r;
   r.is_greedy = true;
   for (size_t i = 0; i < offsets.size() && i < values.size(); ++i) {
@@ -163,7 +180,7 @@ LoglikelihoodResult echo_logprobs(const json& reply, size_t from, size_t to) {
       for (const auto& [tok, v] : top[i].items()) {
         if (v.is_number() && v.get<double>() > best) best = v.get<double>(), argmax = tok;
       }
-      if (argmax != tokens[i].get<std::string>()) r.is_greedy = false;
+      if (!tokens[i].is_string() || argmax != tokens[i].get<std::string>()) r.is_greedy = false;
     } else {
       r.is_greedy = false;
     }
@@ -173,7 +190,7 @@ LoglikelihoodResult echo_logprobs(const json& reply, size_t from, size_t to) {
   // else the echoed tokens before `from`. Ids stay -1: the format gives token text only.
   int context = 0;
   for (size_t i = 0; i < offsets.size() && offsets[i].get<size_t>() < from; ++i) ++context;
-  if (const int prompt = count_in(reply.value("usage", json()), "prompt_tokens").value_or(0); prompt > 0) {
+  if (const int prompt = count_in(member(reply, "usage"), "prompt_tokens").value_or(0); prompt > 0) {
     context = std::max(0, prompt - static_cast<int>(r.tokens.size()));
   }
   r.sequence.assign(static_cast<size_t>(context), -1);

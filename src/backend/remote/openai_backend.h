@@ -57,4 +57,8 @@ class OpenAiBackend : public Backend {
 // reports it), then the continuation's; ids are -1. Throws RunError when the reply has none.
 LoglikelihoodResult echo_logprobs(const nlohmann::json& reply, size_t from, size_t to);
 
+// The text, finish reason and usage counts of a /v1/completions reply (chat: of a
+// /v1/chat/completions reply). Throws RunError, quoting the reply, when it has no text.
+GenerateResult read_completion_reply(const nlohmann::json& reply, bool chat);
+
 }  // namespace qualm::remote
