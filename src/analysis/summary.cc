@@ -2,6 +2,7 @@
 
 #include "analysis/benchmarks.h"
 #include "analysis/compare.h"
+#include "analysis/disagreements.h"
 #include "analysis/equivalence.h"
 #include "analysis/examples.h"
 #include "analysis/invariants.h"
@@ -59,6 +60,7 @@ json make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   s["kld"] = kld_summary(run);
   s["sampling_variance"] = sampling_variance(run);
   s["examples"] = side_by_side_examples(run);
+  s["disagreements"] = disagreements(run);
   s["task_router"] = task_router(run);
   s["scaling_fit"] = scaling_fit(run, s["composite"]);
   s["pareto"] = pareto(run, s["composite"]);

@@ -10,6 +10,7 @@
 #include "report/html_report.h"
 #include "report/markdown_compare.h"
 #include "report/markdown_cost.h"
+#include "report/markdown_disagreements.h"
 #include "report/markdown_harm.h"
 #include "report/markdown_report.h"
 
@@ -44,6 +45,7 @@ std::string render_markdown_report(const json& s, const json& m) {
   write_composite_markdown(out, s);
   write_tasks_markdown(out, s);
   write_benchmarks_markdown(out, s);
+  write_disagreements_markdown(out, s);
   write_rankings_markdown(out, s);
   write_equivalence_markdown(out, s);
   write_power_markdown(out, s);

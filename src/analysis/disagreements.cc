@@ -1,0 +1,148 @@
+#include "analysis/disagreements.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "core/utf8.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kShown = 20;
+constexpr size_t kContext = 40;  // characters of shared text shown before a divergence, and after it per side
+
+using SampleKey = std::tuple<std::string, int64_t, int>;  // task, sample, rep
+
+// Where two texts part: the byte offset of the first character that differs (whole characters).
+size_t divergence(std::string_view a, std::string_view b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  while (i > 0 && i < std::max(a.size(), b.size()) &&
+         (static_cast<unsigned char>(i < a.size() ? a[i] : b[i]) & 0xC0) == 0x80) {
+    --i;  // back to the start of the character that differs
+  }
+  return i;
+}
+
+// At most n characters of text from byte `from` (forward) or ending at it (backward).
+std::string chars_after(std::string_view text, size_t from, size_t n) {
+  size_t end = from;
+  for (size_t k = 0; k < n && end < text.size(); ++k) end += std::max<size_t>(1, utf8_char_bytes(static_cast<unsigned char>(text[end])));
+  return utf8_replacing_invalid(text.substr(from, std::min(end, text.size()) - from));
+}
+std::string chars_before(std::string_view text, size_t to, size_t n) {
+  size_t begin = to;
+  for (size_t k = 0; k < n && begin > 0; ++k) {
+    --begin;
+    while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+  }
+  return utf8_replacing_invalid(text.substr(begin, to - begin));
+}
+
+std::string output_of(const SampleRecord& r) {
+  if (r.raw_output && *r.raw_output) return **r.raw_output;
+  return r.candidate.value_or("");
+}
+
+json loglikelihoods(const SampleRecord& r) {
+  json out = json::array();
+  for (const ChoiceRecord& c : *r.choices) out.push_back(c.loglikelihood);
+  return out;
+}
+
+struct Side {
+  std::map<SampleKey, const SampleRecord*> mc, greedy;
+};
+
+}  // namespace
+
+json disagreements(const RunData& run) {
+  std::vector<ConfigKey> order;
+  std::map<ConfigKey, Side> sides;
+  for (const SampleRecord* r : run.ok_records()) {
+    const TaskKind kind = run.kind_of(*r);
+    auto [it, fresh] = sides.try_emplace(r->config);
+    if (fresh) order.push_back(r->config);
+    const SampleKey key{r->task_name, r->sample_id, r->rep};
+    if (kind == TaskKind::kMultipleChoice && r->pred && r->choices && !r->choices->empty()) {
+      it->second.mc[key] = r;
+    } else if (kind == TaskKind::kGenerate && r->temperature.value_or(0) == 0) {
+      it->second.greedy[key] = r;
+    }
+  }
+  json pairs = json::array();
+  for (size_t i = 0; i < order.size(); ++i) {
+    for (size_t j = i + 1; j < order.size(); ++j) {
+      const Side &a = sides[order[i]], &b = sides[order[j]];
+      int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0;
+      std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
+      std::vector<std::pair<size_t, json>> gen_items;  // divergence, item
+      for (const auto& [key, ra] : a.mc) {
+        const auto it = b.mc.find(key);
+        if (it == b.mc.end() || it->second->choices->size() != ra->choices->size()) continue;
+        const SampleRecord* rb = it->second;
+        ++mc_compared;
+        if (ra->pred->acc == rb->pred->acc) continue;
+        ++mc_differing;
+        double max_dll = 0;
+        for (size_t c = 0; c < ra->choices->size(); ++c) {
+          max_dll = std::max(max_dll, std::fabs((*ra->choices)[c].loglikelihood - (*rb->choices)[c].loglikelihood));
+        }
+        json item = {{"kind", "multiple_choice"},
+                     {"task", std::get<0>(key)},
+                     {"sample_id", std::get<1>(key)},
+                     {"rep", std::get<2>(key)},
+                     {"gold", ra->gold ? json(*ra->gold) : json(nullptr)},
+                     {"pred_a", ra->pred->acc},
+                     {"pred_b", rb->pred->acc},
+                     {"loglikelihoods_a", loglikelihoods(*ra)},
+                     {"loglikelihoods_b", loglikelihoods(*rb)},
+                     {"max_abs_dll", max_dll}};
+        mc_items.emplace_back(max_dll, std::move(item));
+      }
+      for (const auto& [key, ra] : a.greedy) {
+        const auto it = b.greedy.find(key);
+        if (it == b.greedy.end()) continue;
+        ++gen_compared;
+        const std::string x = output_of(*ra), y = output_of(*it->second);
+        if (x == y) continue;
+        ++gen_differing;
+        const size_t at = divergence(x, y);
+        json item = {{"kind", "generate"},
+                     {"task", std::get<0>(key)},
+                     {"sample_id", std::get<1>(key)},
+                     {"rep", std::get<2>(key)},
+                     {"diverges_at_char", utf8_length(std::string_view(x).substr(0, at))},
+                     {"shared", chars_before(x, at, kContext)},
+                     {"a_then", chars_after(x, at, kContext)},
+                     {"b_then", chars_after(y, at, kContext)}};
+        gen_items.emplace_back(at, std::move(item));
+      }
+      if (mc_compared == 0 && gen_compared == 0) continue;
+      std::stable_sort(mc_items.begin(), mc_items.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
+      std::stable_sort(gen_items.begin(), gen_items.end(), [](const auto& p, const auto& q) { return p.first < q.first; });
+      json top = json::array();
+      for (auto& [_, item] : mc_items) {
+        if (top.size() < kShown) top.push_back(std::move(item));
+      }
+      for (auto& [_, item] : gen_items) {
+        if (top.size() < kShown) top.push_back(std::move(item));
+      }
+      pairs.push_back({{"a", config_json(order[i])},
+                       {"b", config_json(order[j])},
+                       {"multiple_choice", {{"compared", mc_compared}, {"differing", mc_differing}}},
+                       {"generate", {{"compared", gen_compared}, {"differing", gen_differing}}},
+                       {"top", std::move(top)}});
+    }
+  }
+  return {{"shown_per_pair", kShown}, {"pairs", std::move(pairs)}};
+}
+
+}  // namespace qualm::analysis

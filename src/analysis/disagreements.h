@@ -1,0 +1,23 @@
+#pragma once
+// Where configurations disagree (issue 19): for every pair of configurations, the samples
+// both scored whose decision or greedy output differs.
+// - Multiple choice: the chosen answer (acc) differs; ranked by the largest |Δ log-likelihood|
+//   over the choices, with both configurations' log-likelihood of every choice.
+// - Generation at temperature 0: the outputs differ; ranked by how early they part (the
+//   first character where they do), with the shared text before it and each side's next
+//   characters.
+// Accuracy can stay put while many answers flip; this is where a reader sees them.
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/run_data.h"
+
+namespace qualm::analysis {
+
+// {shown_per_pair, pairs: [{a {model, variant, backend}, b {...}, multiple_choice {compared,
+//  differing}, generate {compared, differing}, top: [...]}]}; pairs with nothing in common are
+// left out. top holds at most shown_per_pair items: multiple choice ones first (largest
+// |Δ log-likelihood| first), then generation ones (earliest divergence first).
+nlohmann::json disagreements(const RunData& run);
+
+}  // namespace qualm::analysis

@@ -1,0 +1,66 @@
+#include "analysis/disagreements.h"
+
+#include <gtest/gtest.h>
+
+#include "analysis/test_records.h"
+
+namespace qualm::analysis {
+namespace {
+
+using nlohmann::json;
+using testing::record;
+
+json mc(const std::string& variant, int sample, int pred, std::vector<double> lls) {
+  json r = record(variant, "cpu", "arc", sample, {{"acc", pred == 1 ? 1.0 : 0.0}}, "multiple_choice");
+  json choices = json::array();
+  for (double ll : lls) choices.push_back({{"text", "x"}, {"loglikelihood", ll}, {"n_tokens", 1}, {"is_greedy", false}, {"token_mean", ll}});
+  r["choices"] = choices;
+  r["gold"] = 1;
+  r["pred"] = {{"acc", pred}, {"acc_norm", pred}, {"acc_bytes", pred}, {"acc_token_mean", pred}};
+  r["correct"] = pred == 1;
+  return r;
+}
+
+json gen(const std::string& variant, int sample, const std::string& output, double temperature = 0) {
+  json r = record(variant, "cpu", "qa", sample, {{"rouge_l", 0.5}}, "qa");
+  r["candidate"] = output;
+  r["raw_output"] = output;
+  r["temperature"] = temperature;
+  return r;
+}
+
+TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
+  const std::vector<json> records = {
+      mc("f16", 0, 1, {-2.0, -1.0}), mc("q4", 0, 0, {-1.5, -1.6}),  // flips; |ΔLL| 0.5 and 0.6 -> 0.6
+      mc("f16", 1, 1, {-3.0, -1.0}), mc("q4", 1, 0, {-1.0, -4.0}),  // flips; max |ΔLL| 3.0
+      mc("f16", 2, 1, {-3.0, -1.0}), mc("q4", 2, 1, {-2.9, -1.1}),  // agrees
+      gen("f16", 0, "The cat sat."), gen("q4", 0, "The cat ran."),  // parts at char 8
+      gen("f16", 1, "Once upon"), gen("q4", 1, "Once upon"),        // equal
+      gen("f16", 2, "Hé said"), gen("q4", 2, "Hë said"),            // parts inside a 2-byte character: at char 1
+      gen("f16", 3, "sampled", 0.7), gen("q4", 3, "other", 0.7),     // not greedy: not compared
+  };
+  const json d = disagreements(testing::run_of(json(), records));
+  ASSERT_EQ(d["pairs"].size(), 1u);
+  const json& p = d["pairs"][0];
+  EXPECT_EQ(p["a"]["variant"], "f16");
+  EXPECT_EQ(p["multiple_choice"], (json{{"compared", 3}, {"differing", 2}}));
+  EXPECT_EQ(p["generate"], (json{{"compared", 3}, {"differing", 2}}));
+  const json& top = p["top"];
+  ASSERT_EQ(top.size(), 4u);
+  EXPECT_EQ(top[0]["sample_id"], 1);
+  EXPECT_DOUBLE_EQ(top[0]["max_abs_dll"].get<double>(), 3.0);
+  EXPECT_EQ(top[0]["loglikelihoods_b"], json::array({-1.0, -4.0}));
+  EXPECT_EQ(top[1]["sample_id"], 0);
+  EXPECT_NEAR(top[1]["max_abs_dll"].get<double>(), 0.6, 1e-12);
+  EXPECT_EQ(top[2]["sample_id"], 2);  // parts at char 1, before sample 0's char 8
+  EXPECT_EQ(top[2]["diverges_at_char"], 1);
+  EXPECT_EQ(top[2]["shared"], "H");
+  EXPECT_EQ(top[2]["a_then"], "é said");
+  EXPECT_EQ(top[2]["b_then"], "ë said");
+  EXPECT_EQ(top[3]["diverges_at_char"], 8);
+  EXPECT_EQ(top[3]["shared"], "The cat ");
+  EXPECT_EQ(top[3]["a_then"], "sat.");
+}
+
+}  // namespace
+}  // namespace qualm::analysis
