@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "stats/mcnemar.h"
 
 namespace qualm::analysis {
 namespace {
@@ -82,6 +83,7 @@ json disagreements(const RunData& run) {
     for (size_t j = i + 1; j < order.size(); ++j) {
       const Side &a = sides[order[i]], &b = sides[order[j]];
       int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0;
+      int64_t only_a_right = 0, only_b_right = 0;  // McNemar's discordant pairs
       std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
       std::vector<std::pair<size_t, json>> gen_items;  // divergence, item
       for (const auto& [key, ra] : a.mc) {
@@ -89,6 +91,9 @@ json disagreements(const RunData& run) {
         if (it == b.mc.end() || it->second->choices->size() != ra->choices->size()) continue;
         const SampleRecord* rb = it->second;
         ++mc_compared;
+        const bool a_right = ra->chose_gold("acc").value_or(false), b_right = rb->chose_gold("acc").value_or(false);
+        only_a_right += a_right && !b_right ? 1 : 0;
+        only_b_right += b_right && !a_right ? 1 : 0;
         if (ra->pred->acc == rb->pred->acc) continue;
         ++mc_differing;
         double max_dll = 0;
@@ -137,7 +142,11 @@ json disagreements(const RunData& run) {
       }
       pairs.push_back({{"a", config_json(order[i])},
                        {"b", config_json(order[j])},
-                       {"multiple_choice", {{"compared", mc_compared}, {"differing", mc_differing}}},
+                       {"multiple_choice", {{"compared", mc_compared},
+                                            {"differing", mc_differing},
+                                            {"only_a_right", only_a_right},
+                                            {"only_b_right", only_b_right},
+                                            {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p}}},
                        {"generate", {{"compared", gen_compared}, {"differing", gen_differing}}},
                        {"top", std::move(top)}});
     }

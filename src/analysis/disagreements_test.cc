@@ -43,7 +43,13 @@ TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
   ASSERT_EQ(d["pairs"].size(), 1u);
   const json& p = d["pairs"][0];
   EXPECT_EQ(p["a"]["variant"], "f16");
-  EXPECT_EQ(p["multiple_choice"], (json{{"compared", 3}, {"differing", 2}}));
+  EXPECT_EQ(p["multiple_choice"]["compared"], 3);
+  EXPECT_EQ(p["multiple_choice"]["differing"], 2);
+  // Gold is 1: f16 right on samples 0, 1 and 2, q4 on 2 only. Exact McNemar with b = 2, c = 0:
+  // p = 2 * P(Binomial(2, 1/2) <= 0) = 0.5.
+  EXPECT_EQ(p["multiple_choice"]["only_a_right"], 2);
+  EXPECT_EQ(p["multiple_choice"]["only_b_right"], 0);
+  EXPECT_DOUBLE_EQ(p["multiple_choice"]["mcnemar_p"].get<double>(), 0.5);
   EXPECT_EQ(p["generate"], (json{{"compared", 3}, {"differing", 2}}));
   const json& top = p["top"];
   ASSERT_EQ(top.size(), 4u);

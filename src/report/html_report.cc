@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "report/html_forest.h"
 #include "report/markdown_html.h"
 #include "report/svg_chart.h"
 
@@ -93,17 +94,6 @@ std::pair<std::string, double> legend(double x0, double y0, double width, const 
   return {out, y - y0 + 18};
 }
 
-// The figure's id is "chart-NAME" whether it holds the chart or the note.
-std::string note(const std::string& chart, const std::string& why) {
-  return "<p id=\"chart-" + chart + "\" class=\"chart-note\" data-chart=\"" + chart + "\">" + escape_xml(why) +
-         "</p>\n";
-}
-
-std::string figure(const std::string& chart, const std::string& title, const std::string& svg,
-                   const std::string& caption) {
-  return "<figure id=\"chart-" + chart + "\">\n<h3>" + escape_xml(title) + "</h3>\n" + svg + "<figcaption>" +
-         escape_xml(caption) + "</figcaption>\n</figure>\n";
-}
 
 // ---- 1. Quality against cost, the frontier joined by a step line.
 
@@ -118,8 +108,8 @@ std::string pareto_chart(const json& summary, Colors& colors) {
   }
   if (points.empty()) {
     // With a cost table the analysis lists a frontier (maybe empty); without one its note says so.
-    if (p.contains("frontier")) return note("pareto", "No configuration has both a cost and a composite quality score.");
-    return note("pareto", !str(p, "note").empty() ? str(p, "note")
+    if (p.contains("frontier")) return chart_note("pareto", "No configuration has both a cost and a composite quality score.");
+    return chart_note("pareto", !str(p, "note").empty() ? str(p, "note")
                           : "No cost table: add cost: costs.csv (model, variant, backend, usd_per_million_tokens) "
                             "to the experiment to see the quality-cost frontier.");
   }
@@ -174,7 +164,7 @@ std::string pareto_chart(const json& summary, Colors& colors) {
   if (points.size() < rows.size()) {
     caption += " " + std::to_string(rows.size() - points.size()) + " point(s) without a quality or cost are not drawn.";
   }
-  return figure("pareto", "Quality-cost Pareto frontier", svg, caption);
+  return chart_figure("pareto", "Quality-cost Pareto frontier", svg, caption);
 }
 
 // ---- 2. Per-task means with 95 % CI whiskers, one panel per (task, metric).
@@ -231,7 +221,7 @@ std::string draw_panel(const Panel& p, double x0, double y0, double w, double h,
 
 std::string task_chart(const json& summary, Colors& colors) {
   const std::vector<const json*> rows = objects(member(summary, "tasks"));
-  if (rows.empty()) return note("task-bars", "No per-task rows: no record finished without an error.");
+  if (rows.empty()) return chart_note("task-bars", "No per-task rows: no record finished without an error.");
   std::map<std::string, std::string> group_of;  // mmlu_<subject> -> mmlu
   for (const json* b : objects(member(summary, "benchmarks"))) {
     if (!str(*b, "group").empty()) group_of[str(*b, "task")] = str(*b, "group");
@@ -266,7 +256,7 @@ std::string task_chart(const json& summary, Colors& colors) {
     top += wide_h;
   }
   svg = svg_open(W, top + 8, "chart task-bars", "per-task means with 95% confidence intervals") + svg + svg_close();
-  return figure("task-bars", "Per-task means with 95 % CIs", svg,
+  return chart_figure("task-bars", "Per-task means with 95 % CIs", svg,
                 "One panel per task and metric (benchmark subjects share a panel per metric). Bars are means, "
                 "whiskers the 95 % bootstrap CI (absent where n < 2).");
 }
@@ -277,7 +267,7 @@ std::string cv_chart(const json& summary, Colors& colors) {
   const json& sv = member(summary, "sampling_variance");
   const std::vector<const json*> cells = objects(member(sv, "cells"));
   if (cells.empty()) {
-    return note("cv-distribution", !str(sv, "note").empty() ? str(sv, "note")
+    return chart_note("cv-distribution", !str(sv, "note").empty() ? str(sv, "note")
                                    : "No sampling variance: no generate task ran with repetitions of 2 or more "
                                      "(set repetitions: and a temperature above 0 on a task to measure it).");
   }
@@ -333,7 +323,7 @@ std::string cv_chart(const json& summary, Colors& colors) {
     }
   }
   svg += svg_close();
-  return figure("cv-distribution", "Sampling variance: CV per sample across repetitions", svg,
+  return chart_figure("cv-distribution", "Sampling variance: CV per sample across repetitions", svg,
                 "Histogram of every sample's coefficient of variation (top) and each cell's samples (below); "
                 "reference lines at 5, 10 and 20 %. " + str(sv, "note"));
 }
@@ -344,7 +334,7 @@ std::string kld_chart(const json& summary, Colors& colors) {
   const json& k = member(summary, "kld");
   const std::vector<const json*> rows = objects(k.is_object() ? member(k, "rows") : k);
   if (rows.empty()) {
-    return note("kld-percentiles", "No KLD rows: add a kld task (e.g. prompt_suite_96_kld) and a quantized variant "
+    return chart_note("kld-percentiles", "No KLD rows: add a kld task (e.g. prompt_suite_96_kld) and a quantized variant "
                                    "to compare against its base.");
   }
   static const std::vector<std::string> kKeys = {"p50", "p90", "p95", "p99", "max"};
@@ -395,7 +385,7 @@ std::string kld_chart(const json& summary, Colors& colors) {
                                      (same ? percent(*same) : "-"), "tick");
   }
   svg += svg_close();
-  return figure("kld-percentiles", "KL divergence from the base model: percentiles", svg,
+  return chart_figure("kld-percentiles", "KL divergence from the base model: percentiles", svg,
                 "Per-token KLD of each variant against its base, log scale; values of 0 sit on the bottom edge. " +
                     str(k, "note") + (rows[0]->contains("percentiles_note") ? "; " + str(*rows[0], "percentiles_note") : ""));
 }
@@ -467,12 +457,21 @@ std::string render_html_report(const json& summary, const json& manifest, const 
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                     "<title>qualm report: " + escape_xml(experiment) + "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
                     "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n";
-  // report.md's title and opening paragraphs lead; the charts follow, then its sections.
+  // report.md's title and opening paragraphs lead, then its verdict and the forest plot that
+  // draws it; the other charts follow, then the rest of its sections.
   const size_t cut = first_section(markdown);
   const std::string intro = markdown_to_html(markdown.substr(0, cut));
-  const std::string sections = cut < markdown.size() ? markdown_to_html(markdown.substr(cut)) : "";
+  size_t rest = cut;
+  std::string verdict;
+  if (markdown.compare(cut, 10, "## Verdict") == 0) {
+    const size_t next = markdown.find("\n## ", cut + 1);
+    rest = next == std::string::npos ? markdown.size() : next + 1;
+    verdict = markdown_to_html(markdown.substr(cut, rest - cut)) + forest_chart(summary);
+  }
+  const std::string sections = rest < markdown.size() ? markdown_to_html(markdown.substr(rest)) : "";
   if (intro.find("<h1") == std::string::npos) out += "<h1>qualm report: " + escape_xml(experiment) + "</h1>\n";
   out += intro.find("<p>") == std::string::npos ? intro + meta_table(summary, manifest) : intro;
+  out += "<section id=\"verdict\" class=\"markdown\">\n" + verdict + "</section>\n";
   out += "<nav><b>Charts:</b> <a href=\"#chart-pareto\">Pareto</a><a href=\"#chart-task-bars\">Per task</a><a href=\"#chart-cv-"
          "distribution\">Sampling variance</a><a href=\"#chart-kld-percentiles\">KLD</a>";
   if (sections.find("<h2 id=\"") != std::string::npos) out += "<br><b>Sections:</b> ";

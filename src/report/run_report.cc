@@ -13,6 +13,7 @@
 #include "report/markdown_disagreements.h"
 #include "report/markdown_harm.h"
 #include "report/markdown_report.h"
+#include "report/markdown_verdict.h"
 
 namespace qualm::report {
 
@@ -42,6 +43,7 @@ std::string render_markdown_report(const json& s, const json& m) {
     out << c.value("samples_with_unknown_tokens", 0) << " samples hold characters the model's vocabulary cannot encode; "
         << c.value("unknown_tokens", 0) << " unknown tokens stand for them (`unknown_tokens` in samples.jsonl).\n\n";
   }
+  write_verdict_markdown(out, s);
   write_composite_markdown(out, s);
   write_tasks_markdown(out, s);
   write_benchmarks_markdown(out, s);

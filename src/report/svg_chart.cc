@@ -279,4 +279,15 @@ std::vector<std::pair<double, double>> step_points(std::span<const std::pair<dou
   return out;
 }
 
+std::string chart_note(const std::string& chart, const std::string& why) {
+  return "<p id=\"chart-" + chart + "\" class=\"chart-note\" data-chart=\"" + chart + "\">" + escape_xml(why) +
+         "</p>\n";
+}
+
+std::string chart_figure(const std::string& chart, const std::string& title, const std::string& svg,
+                         const std::string& caption) {
+  return "<figure id=\"chart-" + chart + "\">\n<h3>" + escape_xml(title) + "</h3>\n" + svg + "<figcaption>" +
+         escape_xml(caption) + "</figcaption>\n</figure>\n";
+}
+
 }  // namespace qualm::report

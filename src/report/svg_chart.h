@@ -100,4 +100,9 @@ std::string histogram(const Scale& x, const Scale& y, double lo, double width,
 // The staircase through points sorted by x: (x0,y0) (x1,y0) (x1,y1) (x2,y1) ...
 std::vector<std::pair<double, double>> step_points(std::span<const std::pair<double, double>> points);
 
+// report.html's figures: id "chart-NAME" whether it holds the chart or the note that says why not.
+std::string chart_note(const std::string& chart, const std::string& why);
+std::string chart_figure(const std::string& chart, const std::string& title, const std::string& svg,
+                         const std::string& caption);
+
 }  // namespace qualm::report

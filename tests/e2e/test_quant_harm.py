@@ -215,6 +215,28 @@ class QuantHarmTest(unittest.TestCase):
         self.assertIn("### KLD by category", section)
         self.assertIn("### Generation by category", section)
 
+    def test_verdict_leads_and_names_failures(self):
+        """report.md opens with the verdict; each variant's paragraph names its failed thresholds."""
+        first = self.report.index("\n## ")
+        self.assertTrue(self.report[first:].startswith("\n## Verdict\n"), self.report[first:first + 40])
+        verdict = self.report[first + 1:self.report.index("\n## ", first + 1)]
+        failed = defaultdict(list)
+        for t in self.harm["thresholds"]:
+            if t["status"] == "FAIL":
+                failed[t["variant"]].append(t["name"])
+        words = {"ppl_delta_pct": "ΔPPL", "max_category_kld": "worst-category KLD", "same_top": "same top token"}
+        for v in ("Q8_0", "Q4_K_M", "Q4_0"):
+            head = f"### stories260k/{v}/cpu vs stories260k/f32/cpu"
+            self.assertIn(head, verdict)
+            part = verdict[verdict.index(head):]
+            part = part[:part.index("\n### ")] if "\n### " in part else part
+            harm = [line for line in part.splitlines() if line.startswith("- Quantization harm:")]
+            self.assertEqual(len(harm), 1, part)
+            self.assertEqual("**FAIL**" in harm[0], bool(failed[v]), harm[0])
+            for name in failed[v]:
+                fail_part = harm[0].split("; pass ")[0]
+                self.assertIn(words[name], fail_part, harm[0])
+
     def test_continuation_is_the_base_greedy_output(self):
         records = self.of(KLD_TASK, "Q8_0")
         self.assertEqual(len(records), int(LIMIT))

@@ -20,7 +20,12 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(__file__))
 from qualm_e2e import FIXTURES, QUALM, SKIP, SOURCE, require_data, run  # noqa: E402
 
-CHARTS = ("pareto", "task-bars", "cv-distribution", "kld-percentiles")
+CHARTS = ("forest", "pareto", "task-bars", "cv-distribution", "kld-percentiles")
+# Scores on a bounded 0-1 or -1-1 scale: the forest plot draws their deltas (the harm
+# thresholds judge perplexity and KLD).
+BOUNDED = {"rouge_l", "rouge_lsum", "bleu", "sacrebleu", "chrf", "exact_match", "output_length", "repetition",
+           "bertscore", "coherence", "acc", "acc_norm", "acc_bytes", "acc_token_mean", "same_top", "dp_mean", "rms_dp",
+           "logprob_correlation"}
 KLD_KEYS = ("p50", "p90", "p95", "p99", "max")
 BACKGROUND = (255, 255, 255)
 FIRST_SERIES = (0x4E, 0x79, 0xA7)  # the palette's first colour: the first model's marks
@@ -48,6 +53,8 @@ def expected_marks(summary):
 
     kld = summary.get("kld")
     return {
+        "forest": sum(t.get("metric") in BOUNDED and all(is_number(t.get(k)) for k in ("delta", "delta_ci_low", "delta_ci_high"))
+                      for p in rows("quantization_impact", "pairs") for t in p.get("tasks") or []),
         "pareto": sum(is_number(p.get("quality")) and is_number(p.get("usd_per_million_tokens"))
                       for p in rows("pareto", "points")),
         "task-bars": len(rows("tasks")),
@@ -159,6 +166,10 @@ class ReportHtmlTest(unittest.TestCase):
         cls.dom, cls.log = cls.chrome("--dump-dom")
         cls.shot = tmp / "shot.png"
         cls.chrome(f"--screenshot={cls.shot}", "--window-size=1280,4000")
+        # The first screen, kept where QUALM_SCREENSHOT_DIR says (for a look by eye).
+        cls.top = Path(os.environ.get("QUALM_SCREENSHOT_DIR", tmp)) / "report-top.png"
+        cls.top.parent.mkdir(parents=True, exist_ok=True)
+        cls.chrome(f"--screenshot={cls.top}", "--window-size=1280,900")
 
     @classmethod
     def tearDownClass(cls):
@@ -196,6 +207,16 @@ class ReportHtmlTest(unittest.TestCase):
                 self.assertIn(chart, counter.notes, f"{chart}: no data, so a note is expected")
                 self.assertNotIn(chart, counter.marks)
         self.assertGreater(want["task-bars"], 0)
+
+    def test_verdict_comes_first(self):
+        """The verdict and its forest plot come before every other section and chart."""
+        verdict, charts = self.dom.find('<section id="verdict"'), self.dom.find('<section id="charts"')
+        self.assertGreater(verdict, 0)
+        self.assertLess(verdict, charts)
+        self.assertIn(">Verdict</h2>", self.dom[verdict:charts])
+        self.assertIn('id="chart-forest"', self.dom[verdict:charts])
+        width, height, rows = png_pixels(self.top)
+        self.assertEqual((width, height), (1280, 900))
 
     def test_screenshot_is_not_blank(self):
         width, height, rows = png_pixels(self.shot)

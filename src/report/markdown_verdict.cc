@@ -1,0 +1,162 @@
+#include "report/markdown_verdict.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "records/config_key.h"
+#include "report/markdown_report.h"
+#include "report/verdict_rule.h"
+
+namespace qualm::report {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kListed = 5;  // rows named per kind of finding
+
+double num(const json& row, const char* key) {
+  const json& v = row.is_object() && row.contains(key) ? row[key] : json();
+  return v.is_number() ? v.get<double>() : NAN;
+}
+
+std::string fixed(double x, int decimals, bool sign = false) {
+  if (!std::isfinite(x)) return "—";
+  char text[64];
+  std::snprintf(text, sizeof text, sign ? "%+.*f" : "%.*f", decimals, x);
+  std::string s = text;
+  if (sign && s[0] == '-') s.replace(0, 1, "−");
+  return s;
+}
+
+// "rouge_l@summarization −0.061 [−0.102, −0.020] (−14.2 %)"
+std::string delta_text(const json& r) {
+  std::string s = r.value("metric", "") + "@" + r.value("task_name", "") + " " + fixed(num(r, "delta"), 3, true) + " [" +
+                  fixed(num(r, "delta_ci_low"), 3, true) + ", " + fixed(num(r, "delta_ci_high"), 3, true) + "]";
+  if (std::isfinite(num(r, "delta_pct"))) s += " (" + fixed(num(r, "delta_pct"), 1, true) + " %)";
+  if (r.value("small_n", false)) s += " n=" + std::to_string(r.value("n_paired", 0));
+  return s;
+}
+
+std::string list(const std::vector<const json*>& rows) {
+  std::string out;
+  for (size_t i = 0; i < rows.size() && i < kListed; ++i) out += (i ? "; " : "") + delta_text(*rows[i]);
+  if (rows.size() > kListed) out += "; and " + std::to_string(rows.size() - kListed) + " more";
+  return out;
+}
+
+bool same(const json& a, const json& b) { return config_of(a) == config_of(b); }
+
+// The disagreements pair of two configurations, in either order; null when none.
+const json* flips_of(const json& s, const json& a, const json& b, bool& swapped) {
+  if (!s.contains("disagreements") || !s["disagreements"].contains("pairs")) return nullptr;
+  for (const json& p : s["disagreements"]["pairs"]) {  // by reference: the pair returned points into s
+    if (same(p["a"], a) && same(p["b"], b)) return swapped = false, &p;
+    if (same(p["a"], b) && same(p["b"], a)) return swapped = true, &p;
+  }
+  return nullptr;
+}
+
+void write_flips(std::ostream& out, const json& s, const json& base, const json& cand) {
+  bool swapped = false;
+  const json* p = flips_of(s, base, cand, swapped);
+  if (p == nullptr) return;
+  const json &mc = (*p)["multiple_choice"], &gen = (*p)["generate"];
+  if (mc.value("compared", 0) > 0) {
+    const int64_t base_only = mc.value(swapped ? "only_b_right" : "only_a_right", int64_t{0});
+    const int64_t cand_only = mc.value(swapped ? "only_a_right" : "only_b_right", int64_t{0});
+    out << "- Answers: " << mc.value("differing", 0) << " of " << mc.value("compared", 0)
+        << " multiple-choice answers flip; right only with the baseline " << base_only << ", only with the candidate "
+        << cand_only << " (McNemar p = " << md_p(mc["mcnemar_p"]) << ")"
+        << (mc.value("mcnemar_p", 1.0) < 0.05 ? ": **a real change in accuracy**" : "") << ".\n";
+  }
+  if (gen.value("compared", 0) > 0) {
+    out << "- Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0)
+        << " differ (where they part: \"Where configurations disagree\").\n";
+  }
+}
+
+void write_errors(std::ostream& out, const json& s, const json& cand) {
+  int64_t n = 0;
+  for (const json& e : s.value("errors", json::array())) n += same(e, cand) ? 1 : 0;
+  if (n > 0) {
+    out << "- **" << n << (n == 1 ? " error record" : " error records")
+        << "**: missing from every figure here (summary.json's errors says why).\n";
+  }
+}
+
+void write_harm(std::ostream& out, const json& s, const json& cand) {
+  std::vector<std::string> pass, fail;
+  for (const json& t : s.value("quantization_harm", json::object()).value("thresholds", json::array())) {
+    if (!same(t, cand)) continue;
+    const std::string name = t.value("name", "");
+    const double v = num(t, "value"), limit = num(t, "limit");
+    std::string text = name == "ppl_delta_pct"    ? "ΔPPL " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
+                       : name == "same_top"       ? "same top token " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
+                       : name == "max_category_kld" ? "worst-category KLD " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
+                                                    : name + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
+    (t.value("status", "") == "PASS" ? pass : fail).push_back(text);
+  }
+  if (pass.empty() && fail.empty()) return;
+  out << "- Quantization harm: ";
+  if (!fail.empty()) {
+    out << "**FAIL** ";
+    for (size_t i = 0; i < fail.size(); ++i) out << (i ? ", " : "") << fail[i];
+    out << (pass.empty() ? "" : "; ");
+  }
+  if (!pass.empty()) {
+    out << "pass ";
+    for (size_t i = 0; i < pass.size(); ++i) out << (i ? ", " : "") << pass[i];
+  }
+  out << ".\n";
+}
+
+}  // namespace
+
+void write_verdict_markdown(std::ostream& out, const json& s) {
+  out << "## Verdict\n\n";
+  const json& pairs = s.value("quantization_impact", json::object()).value("pairs", json::array());
+  const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
+  if (pairs.empty()) {
+    out << "One configuration per model and backend: no candidate to hold against a baseline.\n\n";
+    return;
+  }
+  out << "Each candidate against its baseline (the model's first variant on the same backend), on the samples both "
+         "scored. A score is **equivalent** when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
+      << " (analysis: tost_margin), **worse** or **better** when the CI excludes 0 beyond that, **inconclusive** "
+         "when the CI is wider than the margin (more samples would tell). Perplexities and KLD are judged by the "
+         "harm thresholds.\n\n";
+  for (const json& p : pairs) {
+    const json &base = p["baseline"], &cand = p["candidate"];
+    std::vector<const json*> equivalent, worse, better, unclear;
+    const json tasks = p.value("tasks", json::array());  // the rows below point into it
+    for (const json& r : tasks) {
+      const std::optional<Finding> f = judge(r, margin);
+      if (!f) continue;
+      (*f == Finding::kEquivalent ? equivalent : *f == Finding::kWorse ? worse : *f == Finding::kBetter ? better : unclear)
+          .push_back(&r);
+    }
+    const size_t judged = equivalent.size() + worse.size() + better.size() + unclear.size();
+    out << "### " << md_label(cand) << " vs " << md_label(base) << "\n\n";
+    const char* headline = !worse.empty()   ? "Worse"
+                           : !unclear.empty() ? "Not shown equivalent"
+                           : !better.empty()  ? "Equivalent or better"
+                                              : "Equivalent";
+    out << "- **" << headline << "**: equivalent on " << equivalent.size() << " of " << judged << " task metrics";
+    if (!worse.empty()) out << ", worse on " << worse.size();
+    if (!better.empty()) out << ", better on " << better.size();
+    if (!unclear.empty()) out << ", inconclusive on " << unclear.size();
+    out << ".\n";
+    if (!worse.empty()) out << "- Worse: " << list(worse) << ".\n";
+    if (!better.empty()) out << "- Better: " << list(better) << ".\n";
+    if (!unclear.empty()) out << "- Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".\n";
+    write_harm(out, s, cand);
+    write_flips(out, s, base, cand);
+    write_errors(out, s, cand);
+    out << "\n";
+  }
+}
+
+}  // namespace qualm::report

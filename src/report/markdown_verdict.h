@@ -1,0 +1,17 @@
+#pragma once
+// "## Verdict", the first section of report.md (and so of report.html): for each candidate
+// against its baseline, sentences a reader can act on. Quality per task and metric (Δ with
+// its 95 % CI: equivalent inside the ±tost_margin, worse or better where the CI excludes 0,
+// inconclusive otherwise), the quantization-harm thresholds' PASS/FAIL, answers that flip
+// (with McNemar) and greedy outputs that differ, and error records. Renders from summary.json
+// alone (quantization_impact, quantization_harm, disagreements, errors).
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+namespace qualm::report {
+
+void write_verdict_markdown(std::ostream& out, const nlohmann::json& summary);
+
+}  // namespace qualm::report
