@@ -1,7 +1,11 @@
 #include "core/python_regex.h"
 
+#include <pthread.h>
+
 #include <cctype>
+#include <functional>
 #include <map>
+#include <stdexcept>
 
 namespace qualm {
 namespace {
@@ -372,6 +376,44 @@ std::string regex_error_words(std::regex_constants::error_type code) {
   }
 }
 
+// libstdc++'s regex matcher recurses about once per character: 8 MB of stack ends near 30,000
+// characters of `.*`. Long texts are matched on a thread whose stack holds ~1,000,000.
+constexpr size_t kLongText = 8192;
+constexpr size_t kLargeStack = size_t{256} << 20;
+
+void on_large_stack(const std::function<void()>& work) {
+  struct Job {
+    const std::function<void()>* work;
+    std::exception_ptr error;
+  } job{&work, nullptr};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kLargeStack);
+  pthread_t thread;
+  const auto body = [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    try {
+      (*j->work)();
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  const int rc = pthread_create(&thread, &attr, body, &job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    work();  // no thread to be had: the caller's stack, as for short texts
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void run_sized(size_t text_size, const std::function<void()>& work) {
+  if (text_size < kLongText) work();
+  else on_large_stack(work);
+}
+
 }  // namespace
 
 PythonRegex::Compiled PythonRegex::compile(std::string_view pattern) {
@@ -392,6 +434,18 @@ PythonRegex::Compiled PythonRegex::compile(std::string_view pattern) {
 
 std::vector<PythonMatch> PythonRegex::findall(const std::string& text) const {
   std::vector<PythonMatch> out;
+  run_sized(text.size(), [&] { out = findall_here(text); });
+  return out;
+}
+
+std::string PythonRegex::remove_all(const std::string& text) const {
+  std::string out;
+  run_sized(text.size(), [&] { out = std::regex_replace(text, regex_, ""); });
+  return out;
+}
+
+std::vector<PythonMatch> PythonRegex::findall_here(const std::string& text) const {
+  std::vector<PythonMatch> out;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), regex_); it != std::sregex_iterator(); ++it) {
     const std::smatch& m = *it;
     PythonMatch match{m[0].str(), {}};
@@ -401,6 +455,5 @@ std::vector<PythonMatch> PythonRegex::findall(const std::string& text) const {
   return out;
 }
 
-std::string PythonRegex::remove_all(const std::string& text) const { return std::regex_replace(text, regex_, ""); }
 
 }  // namespace qualm

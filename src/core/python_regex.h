@@ -13,6 +13,8 @@
 // Refused, with the reason: `(?m)`, `(?x)` and other flags, flags that do not start the
 // pattern, scoped flags `(?s:...)`, lookbehind, `(?>...)`, conditionals, possessive repeats,
 // non-ASCII characters inside a class or escaped beyond \x7f, and escapes Python rejects.
+// Texts of 8 KiB and more are matched on a thread with a 256 MiB stack (libstdc++'s matcher
+// recurses once per character), so texts up to about a million characters match.
 // Text is matched as UTF-8 bytes: `\d`, `\w`, `\s` and `\b` are ASCII-only, and `.` or a
 // negated class matches one byte of a non-ASCII character (the same spans for `.*`, `.+`).
 
@@ -46,6 +48,8 @@ class PythonRegex {
   size_t groups() const { return regex_.mark_count(); }
 
  private:
+  std::vector<PythonMatch> findall_here(const std::string& text) const;
+
   std::string pattern_, translated_;
   std::regex regex_;
 };
