@@ -101,7 +101,8 @@ MetricReport score_best_reference_mean(const TextCorpus& c, PairFn pair) {
 
 MetricReport score_exact_match(const TextCorpus& c) {
   return score_best_reference_mean(c, [](std::string_view p, std::string_view ref, const ScoreOptions& o) {
-    return exact_match(p, ref, ExactMatchOptions{o.ignore_punctuation});
+    if (o.exact_match) return exact_match(p, ref, *o.exact_match);
+    return exact_match(p, ref, ExactMatchOptions{.ignore_punctuation = o.ignore_punctuation});
   });
 }
 
