@@ -188,6 +188,16 @@ const TextMetric* find_text_metric(std::string_view name) {
   return nullptr;
 }
 
+PipelineMetricName split_pipeline_metric(std::string_view name) {
+  const size_t comma = name.find(',');
+  if (comma == std::string_view::npos) return {name, {}};
+  return {name.substr(0, comma), name.substr(comma + 1)};
+}
+
+std::string pipeline_metric(std::string_view base, std::string_view pipeline) {
+  return std::string(base) + "," + std::string(pipeline);
+}
+
 std::vector<std::string> text_metric_names() {
   std::vector<std::string> names;
   for (const TextMetric& m : text_metrics()) names.emplace_back(m.name);

@@ -66,4 +66,14 @@ const TextMetric* find_text_metric(std::string_view name);
 
 std::vector<std::string> text_metric_names();
 
+// A metric of one of a task's filter pipelines is named "METRIC,PIPELINE" (lm-eval's
+// "exact_match,strict-match"); it is the base metric on the pipeline's output, and its range,
+// direction and aggregation are the base metric's.
+struct PipelineMetricName {
+  std::string_view base;
+  std::string_view pipeline;  // empty for a plain metric name
+};
+PipelineMetricName split_pipeline_metric(std::string_view name);
+std::string pipeline_metric(std::string_view base, std::string_view pipeline);
+
 }  // namespace qualm::metrics
