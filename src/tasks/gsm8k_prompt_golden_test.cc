@@ -78,5 +78,18 @@ TEST(Gsm8kPromptGolden, Gsm8kCotFormatAsLmEval) {
   expect_golden("gsm8k_cot", build_gen_task(spec, "", *find_data_dir(), 20));
 }
 
+// lm-eval's self-consistency variant: 64 samples, first-sample and majority pipelines, the prompt gsm8k_cot's.
+TEST(Gsm8kPromptGolden, SelfConsistencyVariant) {
+  const TaskSpec spec = spec_of("gsm8k_cot_self_consistency");
+  EXPECT_EQ(spec.repeats, 64);
+  ASSERT_EQ(spec.filter_list.size(), 3u);
+  EXPECT_EQ(spec.filter_list[0].name, "score-first");
+  EXPECT_EQ(spec.filter_list[1].name, "maj64");
+  EXPECT_EQ(spec.filter_list[2].steps[0].k, 8);
+  EXPECT_EQ(spec.generation.temperature, 0.2);
+  EXPECT_EQ(spec.doc_to_text.text, spec_of("gsm8k_cot").doc_to_text.text);
+  EXPECT_EQ(spec.num_fewshot, 8);
+}
+
 }  // namespace
 }  // namespace qualm
