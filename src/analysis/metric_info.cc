@@ -8,7 +8,8 @@
 
 namespace qualm::analysis {
 
-std::optional<std::pair<double, double>> metric_range(const std::string& name) {
+std::optional<std::pair<double, double>> metric_range(const std::string& metric) {
+  const std::string name(metrics::split_pipeline_metric(metric).base);  // "exact_match,strict-match": exact_match's
   constexpr double kInf = std::numeric_limits<double>::infinity();
   static const std::map<std::string, std::pair<double, double>> kRanges = {
       {"coherence", {-1, 1}},          {"acc", {0, 1}},           {"acc_norm", {0, 1}},
@@ -24,7 +25,8 @@ std::optional<std::pair<double, double>> metric_range(const std::string& name) {
   return std::nullopt;
 }
 
-bool higher_is_better(const std::string& name) {
+bool higher_is_better(const std::string& metric) {
+  const std::string name(metrics::split_pipeline_metric(metric).base);
   static const std::set<std::string> kLower = {
       "word_perplexity", "byte_perplexity", "token_perplexity", "bits_per_byte", "kld_mean", "kld_median",
       "kld_p90",         "kld_p95",         "kld_p99",          "kld_max",       "rms_dp",   "ppl_ratio",

@@ -82,9 +82,14 @@ std::optional<GateProblem> read_target(const std::string& lhs, const std::string
   }
   if (g.is_harm()) {
     if (auto p = read_harm_target(g, at != std::string::npos)) return p;
-  } else if (!is_name(g.metric, "")) {
-    return GateProblem{"metric name '" + g.metric + "' may hold only letters, digits and '_'",
-                       "metric names are like rouge_l, bertscore, acc; " + std::string(kForm)};
+  } else if (const size_t comma = g.metric.find(','); comma == std::string::npos ? !is_name(g.metric, "")
+                                                      : (!is_name(g.metric.substr(0, comma), "") || comma == 0 ||
+                                                         comma + 1 == g.metric.size() ||
+                                                         !is_name(g.metric.substr(comma + 1), "-."))) {
+    return GateProblem{"metric name '" + g.metric +
+                           "' may hold only letters, digits and '_', then ',' and a filter pipeline's name "
+                           "(letters, digits, '_', '-', '.')",
+                       "metric names are like rouge_l, acc, exact_match,strict-match; " + std::string(kForm)};
   }
   if (at != std::string::npos) {
     g.task = trim(lhs.substr(at + 1, colon == std::string::npos ? std::string::npos : colon - at - 1));

@@ -44,6 +44,14 @@ TEST(GateTest, MetricOnly) {
   EXPECT_FALSE(g.needs_baseline());
 }
 
+TEST(GateTest, FilterPipelineMetrics) {  // lm-eval's "METRIC,PIPELINE"
+  const Gate g = parse_gate("exact_match,strict-match@gsm8k:stories >= 0.1", "--gate");
+  EXPECT_EQ(g.metric, "exact_match,strict-match");
+  EXPECT_EQ(g.task, "gsm8k");
+  EXPECT_EQ(g.model, "stories");
+  EXPECT_EQ(parse_gate("exact_match,flexible-extract.v2 > 0", "--gate").metric, "exact_match,flexible-extract.v2");
+}
+
 TEST(GateTest, TaskModelAndBaseline) {
   const Gate g = ok("  rouge_l@summarization:stories260k >= baseline.ci_low ");
   EXPECT_EQ(g.text, "rouge_l@summarization:stories260k >= baseline.ci_low");
@@ -118,6 +126,9 @@ TEST(GateTest, InvalidForms) {
   const std::string form = "write METRIC[@TASK][:MODEL] OP VALUE, e.g. rouge_l@summarization >= 0.3";
   const std::string values = "compare with a number or baseline.mean, baseline.ci_low, baseline.ci_high";
   const std::string ops = "use one of >= <= > <";
+  const std::string pipeline_names =
+      "may hold only letters, digits and '_', then ',' and a filter pipeline's name (letters, digits, '_', '-', '.')";
+  const std::string metric_names = "metric names are like rouge_l, acc, exact_match,strict-match; " + form;
   expect_problems({
       {"", "the gate is empty", form},
       {"   ", "the gate is empty", form},
@@ -134,10 +145,11 @@ TEST(GateTest, InvalidForms) {
       {">= 0.3", "no metric before '>='", "name the metric first, e.g. rouge_l@summarization >= 0.3"},
       {"@qa >= 0.3", "no metric before '@'", "name the metric first, e.g. rouge_l@summarization >= 0.3"},
       {":m >= 0.3", "no metric before ':'", "name the metric first, e.g. rouge_l@summarization >= 0.3"},
-      {"rouge l >= 0.3", "metric name 'rouge l' may hold only letters, digits and '_'",
-       "metric names are like rouge_l, bertscore, acc; " + form},
-      {"rouge-l >= 0.3", "metric name 'rouge-l' may hold only letters, digits and '_'",
-       "metric names are like rouge_l, bertscore, acc; " + form},
+      {"rouge l >= 0.3", "metric name 'rouge l' " + pipeline_names, metric_names},
+      {"rouge-l >= 0.3", "metric name 'rouge-l' " + pipeline_names, metric_names},
+      {"exact_match, >= 0.3", "metric name 'exact_match,' " + pipeline_names, metric_names},
+      {",strict >= 0.3", "metric name ',strict' " + pipeline_names, metric_names},
+      {"exact_match,a,b >= 0.3", "metric name 'exact_match,a,b' " + pipeline_names, metric_names},
       {"rouge_l@ >= 0.3", "'@' is not followed by a task name",
        "write METRIC@TASK, e.g. rouge_l@summarization, or drop the '@'"},
       {"rouge_l@:m >= 0.3", "'@' is not followed by a task name",

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "config/task_lists.h"
 #include "config/yaml_text.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
@@ -175,7 +176,7 @@ const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
     "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
-    "continuation", "multiple_inputs"};
+    "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
@@ -326,12 +327,28 @@ TaskSpec load_task_spec(const fs::path& file) {
   } else if (choice != nullptr) {
     t.doc_to_choice = sourced(*choice, "doc_to_choice");
   }
-  for (const char* key : {"generation_kwargs", "filters"}) {
+  for (const char* key : {"generation_kwargs", "filters", "filter_list", "repeats"}) {
     const Entry* v = find(root, key);
     if (v == nullptr) continue;
     if (!generate) throw InputError(where_of(*v), std::string(key) + " is for generate tasks");
-    if (std::string(key) == "filters") t.filters = read_filters(*v);
-    else t.generation = read_generation(*v);
+    const std::string k = key;
+    if (k == "filters") {
+      t.filters = read_filters(*v);
+    } else if (k == "filter_list") {
+      t.filter_list = read_filter_list(v->node, v->file);
+    } else if (k == "repeats") {
+      const long long n = integer(*v, "repeats");
+      if (n < 1 || n > 1000) throw InputError(where_of(*v), "repeats: must be 1 to 1000, got " + std::to_string(n));
+      t.repeats = static_cast<int>(n);
+      t.repeats_where = where_of(*v);
+    } else {
+      t.generation = read_generation(*v);
+    }
+  }
+  check_pipelines(t.filter_list, t.repeats, t.repeats_where);
+  if (t.repeats > 1 && t.filter_list.empty()) {
+    throw InputError(t.repeats_where, "repeats: " + std::to_string(t.repeats) + " needs a filter_list to choose among the responses",
+                     "add a pipeline ending in take_first or majority_vote");
   }
   if (const Entry* v = find(root, "continuation")) {
     if (t.output_type.text != "kld") throw InputError(where_of(*v), "continuation is for kld tasks");
@@ -355,6 +372,13 @@ TaskSpec load_task_spec(const fs::path& file) {
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");
   if (const Entry* v = find(root, "metrics")) {
     t.metrics = strings(*v, "metrics");
+    t.metrics_where = where_of(*v);
+  }
+  if (const Entry* v = find(root, "metric_list")) {
+    if (find(root, "metrics") != nullptr) {
+      throw InputError(where_of(*v), "metric_list and metrics both name the metrics", "keep one of them");
+    }
+    t.metrics = read_metric_list(v->node, v->file, t.metric_options);
     t.metrics_where = where_of(*v);
   }
   return t;

@@ -42,6 +42,51 @@ struct TextFilter {
   std::string where;
 };
 
+// One function of an lm-evaluation-harness filter pipeline (`filter_list`), as lm-eval's
+// lm_eval/filters define it. Each maps a document's list of responses (one per repeat) to a list.
+struct PipelineStep {
+  enum class Function {
+    kRegex,             // each response: findall(regex_pattern)[group_select], else fallback
+    kTakeFirst,         // the first response
+    kTakeFirstK,        // the first k responses
+    kMajorityVote,      // the most frequent response (the first seen among ties)
+    kLowercase,         // each response lowered
+    kUppercase,         // each response uppered
+    kRemoveWhitespace,  // one leading space dropped from each response
+    kStripThink,        // the text after the first think_end_token; "" for an unclosed leading <think>
+  };
+  Function function = Function::kTakeFirst;
+  std::string regex_pattern = "#### (\\-?[0-9\\.\\,]+)";  // kRegex: Python re syntax (lm-eval's default)
+  long group_select = 0;              // kRegex: which match, negative from the end
+  std::string fallback = "[invalid]";  // kRegex: when nothing matches
+  long k = 0;                         // kTakeFirstK
+  std::string think_end_token = "</think>";  // kStripThink
+  std::string where;  // file:line
+  std::string key;    // e.g. filter_list[0].filter[1]
+};
+
+// A named pipeline of `filter_list`: the task's metrics are reported for each pipeline's output
+// as "METRIC,NAME" (lm-eval's "exact_match,strict-match").
+struct FilterPipeline {
+  std::string name;
+  std::vector<PipelineStep> steps;
+  std::string where;
+  std::string key;  // filter_list[i]
+};
+
+// A metric's options from lm-eval's `metric_list` form.
+struct MetricOptionsSpec {
+  // exact_match, as lm-eval's exact_match (HF evaluate's): regexes removed with re.sub, then
+  // case and punctuation and digits as asked; nothing stripped.
+  bool ignore_case = false;
+  bool ignore_punctuation = false;
+  bool ignore_numbers = false;
+  std::vector<Sourced> regexes_to_ignore;
+  Sourced aggregation;       // as written, checked against the metric's own
+  Sourced higher_is_better;  // as written, checked against the metric's own
+  std::string where;
+};
+
 struct GenerationSpec {
   std::optional<int> max_new_tokens;  // absent: the experiment's (256, TR124's default, for qualm eval)
   std::optional<double> temperature;  // absent: the experiment's (0 for qualm eval)
@@ -75,6 +120,12 @@ struct TaskSpec {
   std::string metrics_where;           // file:line of metrics:, when written
   GenerationSpec generation;           // generate only
   std::vector<TextFilter> filters;     // generate only
+  // generate only, lm-eval's filter_list: pipelines run on the output after `filters`; each
+  // reports every metric as "METRIC,NAME". Empty: the metrics score the output after `filters`.
+  std::vector<FilterPipeline> filter_list;
+  int repeats = 1;                     // generate only: samples per document (lm-eval's repeats)
+  std::string repeats_where;
+  std::map<std::string, MetricOptionsSpec> metric_options;  // from metric_list
   // kld only, `continuation: {max_new_tokens: N}`: the base model greedily continues each text
   // by up to N tokens and only those tokens are scored (the text is the context).
   std::optional<int> continuation_tokens;

@@ -6,34 +6,78 @@
 #include "eval/embedding_scores.h"
 #include "metrics/registry.h"
 #include "stats/moments.h"
+#include "core/python_regex.h"
+#include "tasks/filter_pipeline.h"
 #include "tasks/text_filters.h"
 
 namespace qualm {
 namespace {
 
-void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<std::string>& wanted,
-                      Backend& embedder) {
-  std::vector<std::string> candidates, references;
-  std::vector<size_t> docs;
-  for (size_t i = 0; i < task.docs.size(); ++i) {
-    if (!task.docs[i].reference || !s.outcomes[i].generated.ok()) continue;
-    docs.push_back(i);
-    candidates.push_back(s.outcomes[i].candidate);
-    references.push_back(*task.docs[i].reference);
+// One reported metric: the base metric on the output of a pipeline ("" for the candidate).
+struct Reported {
+  std::string name, base, pipeline;
+};
+
+std::vector<Reported> reported(const TaskSpec& spec) {
+  std::vector<Reported> out;
+  for (const std::string& m : generation_metrics(spec)) {
+    if (spec.filter_list.empty()) out.push_back({m, m, ""});
+    for (const FilterPipeline& p : spec.filter_list) out.push_back({metrics::pipeline_metric(m, p.name), m, p.name});
   }
-  if (docs.empty()) return;
-  for (const std::string& name : wanted) {
-    const std::vector<double> values = embedding_scores(embedder, name, candidates, references);
-    for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[name] = values[k];
+  return out;
+}
+
+const std::string& prediction(const GenOutcome& o, const std::string& pipeline) {
+  return pipeline.empty() ? o.candidate : o.filtered.at(pipeline);
+}
+
+// The options a task's metric_list gives a metric: exact_match as lm-eval's.
+metrics::ScoreOptions score_options(const TaskSpec& spec, const std::string& metric) {
+  metrics::ScoreOptions o;
+  const auto it = spec.metric_options.find(metric);
+  if (it == spec.metric_options.end() || metric != "exact_match") return o;
+  metrics::ExactMatchOptions em = metrics::lm_eval_exact_match_options();
+  em.ignore_case = it->second.ignore_case;
+  em.ignore_punctuation = it->second.ignore_punctuation;
+  em.ignore_numbers = it->second.ignore_numbers;
+  for (const Sourced& r : it->second.regexes_to_ignore) {
+    PythonRegex::Compiled c = PythonRegex::compile(r.text);
+    if (!c.regex) throw InputError(r.where, "regexes_to_ignore: pattern '" + r.text + "' cannot run: " + c.problem, c.fix);
+    em.regexes_to_ignore.push_back(std::move(*c.regex));
+  }
+  o.exact_match = std::move(em);
+  return o;
+}
+
+void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<Reported>& wanted, Backend& embedder) {
+  for (const Reported& m : wanted) {
+    std::vector<std::string> candidates, references;
+    std::vector<size_t> docs;
+    for (size_t i = 0; i < task.docs.size(); ++i) {
+      if (!task.docs[i].reference || !s.outcomes[i].generated.ok()) continue;
+      docs.push_back(i);
+      candidates.push_back(prediction(s.outcomes[i], m.pipeline));
+      references.push_back(*task.docs[i].reference);
+    }
+    if (docs.empty()) continue;
+    const std::vector<double> values = embedding_scores(embedder, m.base, candidates, references);
+    for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[m.name] = values[k];
   }
 }
 
 }  // namespace
 
-uint64_t sample_key(const std::string& task, int doc_id, int rep) {
+std::vector<std::string> reported_metrics(const TaskSpec& spec) {
+  std::vector<std::string> out;
+  for (const Reported& r : reported(spec)) out.push_back(r.name);
+  return out;
+}
+
+uint64_t sample_key(const std::string& task, int doc_id, int rep, int repeat) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a
   for (unsigned char c : task) h = (h ^ c) * 1099511628211ULL;
-  return h ^ (static_cast<uint64_t>(doc_id) * 0x9E3779B97F4A7C15ULL) ^ (static_cast<uint64_t>(rep) * 0xD1B54A32D192ED03ULL);
+  h ^= (static_cast<uint64_t>(doc_id) * 0x9E3779B97F4A7C15ULL) ^ (static_cast<uint64_t>(rep) * 0xD1B54A32D192ED03ULL);
+  return repeat == 0 ? h : h ^ (static_cast<uint64_t>(repeat) * 0x8CB92BA72F3D8DD7ULL);
 }
 
 bool needs_embeddings(std::span<const GenTask> tasks) {
@@ -57,16 +101,30 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
     o.stop = t.spec.generation.stop;
     o.chat = t.spec.generation.chat;
     o.seed = options.seed;
-    for (const GenDoc& d : t.docs) requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id, options.rep)});
+    for (const GenDoc& d : t.docs) {
+      for (int k = 0; k < t.spec.repeats; ++k) requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id, options.rep, k)});
+    }
   }
   const std::vector<GenerateResult> generated = backend.generate(requests);
   std::vector<GenTaskScores> out;
   size_t next = 0;
   for (const GenTask& t : tasks) {
     GenTaskScores s;
+    std::vector<PipelineRunner> pipelines;
+    for (const FilterPipeline& p : t.spec.filter_list) pipelines.emplace_back(p);
     for (size_t i = 0; i < t.docs.size(); ++i) {
-      GenOutcome o{generated[next++], "", {}};
-      if (o.generated.ok()) o.candidate = apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop);
+      GenOutcome o;
+      o.generated = generated[next++];
+      for (int k = 1; k < t.spec.repeats; ++k) o.more.push_back(generated[next++]);
+      for (const GenerateResult& r : o.more) {  // a document is scored on all its samples or not at all
+        if (o.generated.ok() && !r.ok()) o.generated.error = r.error;
+      }
+      if (o.generated.ok()) {
+        std::vector<std::string> outputs{apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop)};
+        for (const GenerateResult& r : o.more) outputs.push_back(apply_filters(r.text, t.spec.filters, t.spec.generation.stop));
+        o.candidate = outputs[0];
+        for (const PipelineRunner& p : pipelines) o.filtered[p.name()] = p.run(outputs, "document " + t.docs[i].where);
+      }
       s.n_truncated += o.generated.truncated ? 1 : 0;
       s.n_errors += o.generated.ok() ? 0 : 1;
       s.unknown_tokens += o.generated.unknown_tokens;
@@ -82,13 +140,13 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
     const GenTask& t = tasks[ti];
     GenTaskScores& s = scores[ti];
-    std::vector<std::string> embedding_metrics;
-    for (const std::string& name : generation_metrics(t.spec)) {
-      const metrics::TextMetric* metric = metrics::find_text_metric(name);
-      if (metric == nullptr) throw InputError(t.spec.file.string(), "unknown metric '" + name + "'");
+    std::vector<Reported> embedding_metrics;
+    for (const Reported& r : reported(t.spec)) {
+      const metrics::TextMetric* metric = metrics::find_text_metric(r.base);
+      if (metric == nullptr) throw InputError(t.spec.file.string(), "unknown metric '" + r.base + "'");
       if (metric->score == nullptr) {
-        if (embedder != nullptr) embedding_metrics.push_back(name);
-        else s.skipped[name] = "needs an embedding model (--embedding-model)";
+        if (embedder != nullptr) embedding_metrics.push_back(r);
+        else s.skipped[r.name] = "needs an embedding model (--embedding-model)";
         continue;
       }
       std::vector<std::string> predictions;
@@ -98,16 +156,17 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
         if (!s.outcomes[i].generated.ok()) continue;
         if (metric->needs_references && !t.docs[i].reference) continue;
         docs.push_back(i);
-        predictions.push_back(s.outcomes[i].candidate);
+        predictions.push_back(prediction(s.outcomes[i], r.pipeline));
         references.push_back(t.docs[i].reference ? std::vector<std::string>{*t.docs[i].reference}
                                                  : std::vector<std::string>{});
       }
       if (docs.empty()) {
-        s.skipped[name] = s.n_errors > 0 ? "no document was generated" : "no document has a reference";
+        s.skipped[r.name] = s.n_errors > 0 ? "no document was generated" : "no document has a reference";
         continue;
       }
-      const metrics::MetricReport report = metric->score(metrics::TextCorpus{predictions, references, {}});
-      for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[name] = report.per_sample[k];
+      const metrics::MetricReport report =
+          metric->score(metrics::TextCorpus{predictions, references, score_options(t.spec, r.base)});
+      for (size_t k = 0; k < docs.size(); ++k) s.outcomes[docs[k]].metrics[r.name] = report.per_sample[k];
       MetricSummary m;
       m.n = static_cast<int>(docs.size());
       m.aggregation = metric->aggregation == metrics::Aggregation::kCorpus ? "corpus" : "mean";
@@ -117,20 +176,20 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
         for (double v : report.per_sample) sums.add(v);
         m.stderr_ = sums.stderr_of_mean();
       }
-      s.summary[name] = m;
+      s.summary[r.name] = m;
     }
     if (!embedding_metrics.empty()) {
       score_embeddings(t, s, embedding_metrics, *embedder);
-      for (const std::string& name : embedding_metrics) {
+      for (const Reported& r : embedding_metrics) {
         stats::MomentSums sums;
         for (const GenOutcome& o : s.outcomes) {
-          if (auto it = o.metrics.find(name); it != o.metrics.end()) sums.add(it->second);
+          if (auto it = o.metrics.find(r.name); it != o.metrics.end()) sums.add(it->second);
         }
         if (sums.n == 0) {
-          s.skipped[name] = "no document has a reference";
+          s.skipped[r.name] = "no document has a reference";
           continue;
         }
-        s.summary[name] = MetricSummary{sums.mean(), sums.stderr_of_mean(), static_cast<int>(sums.n), "mean"};
+        s.summary[r.name] = MetricSummary{sums.mean(), sums.stderr_of_mean(), static_cast<int>(sums.n), "mean"};
       }
     }
   }

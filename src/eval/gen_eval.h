@@ -23,9 +23,11 @@ struct GenRunOptions {
 };
 
 struct GenOutcome {
-  GenerateResult generated;
-  std::string candidate;                  // after the task's filters
-  std::map<std::string, double> metrics;  // per-sample values
+  GenerateResult generated;                     // the first sample
+  std::vector<GenerateResult> more;             // repeats > 1: samples 2..K
+  std::string candidate;                        // the first sample after the task's filters
+  std::map<std::string, std::string> filtered;  // filter_list: each pipeline's output, by name
+  std::map<std::string, double> metrics;        // per-sample values
 };
 
 struct MetricSummary {
@@ -55,7 +57,12 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
 // Whether any task asks for a metric that needs an embedding model.
 bool needs_embeddings(std::span<const GenTask> tasks);
 
-// The sampler key of one document: stable across runs, limits and task order.
-uint64_t sample_key(const std::string& task, int doc_id, int rep = 0);
+// The sampler key of one document: stable across runs, limits and task order. Repeat k > 0 of
+// a task's `repeats` mixes k in; repeat 0 is the document's own key.
+uint64_t sample_key(const std::string& task, int doc_id, int rep = 0, int repeat = 0);
+
+// The names a task reports its metrics under: each metric as it is, or with a filter_list,
+// "METRIC,PIPELINE" for every pipeline (metric-major).
+std::vector<std::string> reported_metrics(const TaskSpec& spec);
 
 }  // namespace qualm

@@ -101,7 +101,8 @@ MetricReport score_best_reference_mean(const TextCorpus& c, PairFn pair) {
 
 MetricReport score_exact_match(const TextCorpus& c) {
   return score_best_reference_mean(c, [](std::string_view p, std::string_view ref, const ScoreOptions& o) {
-    return exact_match(p, ref, ExactMatchOptions{o.ignore_punctuation});
+    if (o.exact_match) return exact_match(p, ref, *o.exact_match);
+    return exact_match(p, ref, ExactMatchOptions{.ignore_punctuation = o.ignore_punctuation});
   });
 }
 
@@ -185,6 +186,16 @@ const TextMetric* find_text_metric(std::string_view name) {
     if (m.name == name) return &m;
   }
   return nullptr;
+}
+
+PipelineMetricName split_pipeline_metric(std::string_view name) {
+  const size_t comma = name.find(',');
+  if (comma == std::string_view::npos) return {name, {}};
+  return {name.substr(0, comma), name.substr(comma + 1)};
+}
+
+std::string pipeline_metric(std::string_view base, std::string_view pipeline) {
+  return std::string(base) + "," + std::string(pipeline);
 }
 
 std::vector<std::string> text_metric_names() {

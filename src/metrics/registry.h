@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metrics/bleu.h"
+#include "metrics/exact_match.h"
 #include "metrics/prf.h"
 
 namespace qualm::metrics {
@@ -21,6 +22,7 @@ std::string_view aggregation_name(Aggregation a);
 struct ScoreOptions {
   bool use_stemmer = false;         // rouge_l, rouge_lsum
   bool ignore_punctuation = false;  // exact_match
+  std::optional<ExactMatchOptions> exact_match;  // a task's metric_list options: replace ignore_punctuation
 };
 
 // predictions[i] against references[i] (one or more texts each; empty for metrics that read
@@ -63,5 +65,15 @@ const std::vector<TextMetric>& text_metrics();
 const TextMetric* find_text_metric(std::string_view name);
 
 std::vector<std::string> text_metric_names();
+
+// A metric of one of a task's filter pipelines is named "METRIC,PIPELINE" (lm-eval's
+// "exact_match,strict-match"); it is the base metric on the pipeline's output, and its range,
+// direction and aggregation are the base metric's.
+struct PipelineMetricName {
+  std::string_view base;
+  std::string_view pipeline;  // empty for a plain metric name
+};
+PipelineMetricName split_pipeline_metric(std::string_view name);
+std::string pipeline_metric(std::string_view base, std::string_view pipeline);
 
 }  // namespace qualm::metrics

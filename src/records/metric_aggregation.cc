@@ -24,14 +24,21 @@ MetricAggregation mean_of(const std::string& metric) {
           [](std::span<const double> s) -> double { return s[1] > 0 ? s[0] / s[1] : NAN; }};
 }
 
-// A text metric over its corpus: the generate record's candidate against its reference.
-MetricAggregation corpus_of(const metrics::TextMetric& m) {
+// A text metric over its corpus: the generate record's candidate (or, for "METRIC,PIPELINE", the
+// pipeline's output) against its reference.
+MetricAggregation corpus_of(const metrics::TextMetric& m, const std::string& pipeline = "") {
   const metrics::TextMetric* metric = &m;
+  const std::string name = pipeline.empty() ? std::string(m.name) : metrics::pipeline_metric(m.name, pipeline);
   return {AggregationKind::kCorpus,
-          [metric](const SampleRecord& r) -> std::optional<std::vector<double>> {
-            if (!value_of(r, std::string(metric->name))) return std::nullopt;  // not scored: not counted
-            if (!r.candidate || !r.reference) return std::nullopt;
-            return metric->corpus_stats(*r.candidate, {*r.reference});
+          [metric, name, pipeline](const SampleRecord& r) -> std::optional<std::vector<double>> {
+            if (!value_of(r, name)) return std::nullopt;  // not scored: not counted
+            if (!r.reference) return std::nullopt;
+            if (pipeline.empty()) {
+              if (!r.candidate) return std::nullopt;
+              return metric->corpus_stats(*r.candidate, {*r.reference});
+            }
+            if (!r.filtered || !r.filtered->contains(pipeline)) return std::nullopt;
+            return metric->corpus_stats(r.filtered->at(pipeline), {*r.reference});
           },
           [metric](std::span<const double> s) { return metric->from_corpus_stats(s); }};
 }
@@ -108,10 +115,16 @@ const MetricAggregation& metric_aggregation(const std::string& metric) {
     for (const char* p : {"ppl_base", "ppl_model", "ppl_ratio", "ppl_diff"}) m[p] = ppl_pair(p);
     return m;
   }();
-  static thread_local std::map<std::string, MetricAggregation> means;
+  static thread_local std::map<std::string, MetricAggregation> derived;
   if (const auto it = kDeclared.find(metric); it != kDeclared.end()) return it->second;
-  auto it = means.find(metric);
-  if (it == means.end()) it = means.emplace(metric, mean_of(metric)).first;
+  auto it = derived.find(metric);
+  if (it == derived.end()) {
+    // "METRIC,PIPELINE" aggregates as METRIC does, over the pipeline's outputs.
+    const auto [base, pipeline] = metrics::split_pipeline_metric(metric);
+    const metrics::TextMetric* t = pipeline.empty() ? nullptr : metrics::find_text_metric(base);
+    const bool corpus = t != nullptr && t->aggregation == metrics::Aggregation::kCorpus && t->corpus_stats != nullptr;
+    it = derived.emplace(metric, corpus ? corpus_of(*t, std::string(pipeline)) : mean_of(metric)).first;
+  }
   return it->second;
 }
 

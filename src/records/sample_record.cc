@@ -211,6 +211,8 @@ json SampleRecord::to_json() const {
   if (unknown_tokens) r["unknown_tokens"] = *unknown_tokens;
   if (split_differs) r["split_differs"] = *split_differs;
   if (continuation) r["continuation"] = *continuation;
+  if (filtered) r["filtered"] = *filtered;
+  if (raw_outputs) r["raw_outputs"] = *raw_outputs;
   if (!metrics_skipped.empty()) r["metrics_skipped"] = metrics_skipped;
   if (source) r["source"] = *source;
   if (doc_key) r["doc_key"] = *doc_key;
@@ -257,6 +259,12 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
   r.unknown_tokens = f.optional_integer("unknown_tokens");
   r.split_differs = f.optional_boolean("split_differs");
   r.continuation = f.optional_text("continuation");
+  if (const json* p = f.find("filtered")) {
+    if (!p->is_object()) f.wrong("filtered", *p, "an object");
+    r.filtered.emplace();
+    for (const auto& [name, text] : p->items()) (*r.filtered)[name] = f.as_text("filtered." + name, text);
+  }
+  if (const json* o = f.find("raw_outputs")) r.raw_outputs = f.array_of("raw_outputs", *o, &Fields::as_text);
   const json& m = f.required("metrics");
   if (!m.is_object()) f.wrong("metrics", m, "an object");
   for (const auto& [name, value] : m.items()) {

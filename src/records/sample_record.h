@@ -76,6 +76,10 @@ struct SampleRecord {
   // multiple choice with multiple_inputs (winogrande): the text scored after each choice, whose
   // text is then its context
   std::optional<std::string> continuation;
+  // generate with a filter_list: each pipeline's output, by pipeline name (metrics "METRIC,NAME")
+  std::optional<std::map<std::string, std::string>> filtered;
+  // generate with repeats > 1: every sample's raw output, the first being raw_output
+  std::optional<std::vector<std::string>> raw_outputs;
   std::map<std::string, double> metrics;  // NaN: null in the file
   std::map<std::string, std::string> metrics_skipped;  // metric -> why; the key is left out when empty
   std::optional<std::string> source;                   // the dataset row: file:line

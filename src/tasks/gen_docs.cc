@@ -23,6 +23,35 @@ std::vector<std::string> generation_metrics(const TaskSpec& spec) {
   return it != kGroups.end() ? it->second : std::vector<std::string>{"rouge_l", "output_length", "repetition"};
 }
 
+namespace {
+
+// metric_list's aggregation and higher_is_better restate what qualm declares once per metric.
+void check_metric_list(const TaskSpec& spec) {
+  for (const auto& [name, o] : spec.metric_options) {
+    const metrics::TextMetric* m = metrics::find_text_metric(name);
+    if (m == nullptr) continue;  // named as unknown by the caller
+    const std::string declared(metrics::aggregation_name(m->aggregation));
+    if (!o.aggregation.text.empty() && o.aggregation.text != declared) {
+      throw InputError(o.aggregation.where, "aggregation: " + name + " aggregates by " + declared + ", not " + o.aggregation.text,
+                       "drop the key or write aggregation: " + declared);
+    }
+    const std::string direction = m->higher_is_better ? "true" : "false";
+    if (!o.higher_is_better.text.empty() && o.higher_is_better.text != direction) {
+      throw InputError(o.higher_is_better.where, "higher_is_better: " + name + "'s is " + direction,
+                       "drop the key or write higher_is_better: " + direction);
+    }
+  }
+  for (const std::string& name : generation_metrics(spec)) {
+    const metrics::TextMetric* m = metrics::find_text_metric(name);
+    if (m != nullptr && m->score == nullptr && !spec.filter_list.empty()) {
+      throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
+                       name + " with a filter_list is not supported yet", "score it in a task without filter_list");
+    }
+  }
+}
+
+}  // namespace
+
 GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
                        int limit) {
   if (spec.output_type.text != "generate") {
@@ -34,6 +63,7 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
     throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
                      "unknown metric '" + m + "'", close ? "did you mean '" + *close + "'?" : "see qualm score --help");
   }
+  check_metric_list(spec);
   GenTask task{spec, group, 0, "", {}};
   const Template description = Template::parse(spec.description.text, spec.description.where);
   const Template text = Template::parse(spec.doc_to_text.text, spec.doc_to_text.where);
@@ -41,12 +71,37 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
   const Template target = Template::parse(spec.doc_to_target.text, spec.doc_to_target.where);
   const std::vector<Doc> docs = load_docs(spec.dataset, spec, data_dir, task.dataset_file);
   task.total_docs = docs.size();
+
+  // Few-shot as for multiple choice: each shot is doc_to_text + target_delimiter + doc_to_target.
+  std::vector<Doc> shot_docs;
+  std::string shot_file = task.dataset_file;
+  const bool own_split = !spec.fewshot.dataset.has_value();
+  if (spec.num_fewshot > 0 && !has_target) {
+    throw InputError(spec.file.string(), "num_fewshot needs doc_to_target", "a shot shows its answer: write doc_to_target");
+  }
+  if (spec.num_fewshot > 0 && !own_split) shot_docs = load_docs(*spec.fewshot.dataset, spec, data_dir, shot_file);
+  const std::vector<Doc>& pool = own_split ? docs : shot_docs;
+  if (spec.num_fewshot > 0 && pool.size() < static_cast<size_t>(spec.num_fewshot) + (own_split ? 1 : 0)) {
+    throw InputError(shot_file, "has " + std::to_string(pool.size()) + " documents, too few for " +
+                                    std::to_string(spec.num_fewshot) + " shots",
+                     "lower --num-fewshot");
+  }
+
   const size_t n = limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(limit));
   for (size_t i = 0; i < n; ++i) {
     GenDoc d;
     d.where = doc_where(task.dataset_file, docs[i], i);
     d.doc_id = static_cast<int>(i);
-    d.prompt = description.render(docs[i].fields, d.where) + text.render(docs[i].fields, d.where);
+    d.prompt = description.render(docs[i].fields, d.where);
+    if (spec.num_fewshot > 0) {
+      const long self = own_split ? static_cast<long>(i) : -1;
+      for (size_t s : pick_fewshot(spec.fewshot, pool.size(), spec.num_fewshot, self, static_cast<int>(i))) {
+        const std::string shot_where = doc_where(shot_file, pool[s], s);
+        d.prompt += text.render(pool[s].fields, shot_where) + spec.target_delimiter +
+                    to_text(target.render_value(pool[s].fields, shot_where)) + spec.fewshot_delimiter;
+      }
+    }
+    d.prompt += text.render(docs[i].fields, d.where);
     if (has_target) {  // an empty reference means none: only reference-free metrics score it
       std::string reference = to_text(target.render_value(docs[i].fields, d.where));
       if (!reference.empty()) d.reference = std::move(reference);

@@ -1,5 +1,9 @@
 #include "tasks/task_data.h"
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+
 #include "core/errors.h"
 #include "tasks/template.h"
 
@@ -60,6 +64,22 @@ std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs:
     }
   }
   return docs;
+}
+
+std::vector<size_t> pick_fewshot(const FewshotSpec& f, size_t pool, int k, long self, int doc_id) {
+  std::vector<size_t> order(pool);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (f.sampler.text == "seeded") {
+    std::mt19937_64 rng(f.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(doc_id));
+    std::shuffle(order.begin(), order.end(), rng);
+  }
+  std::vector<size_t> out;
+  for (size_t i : order) {
+    if (static_cast<int>(out.size()) == k) break;
+    if (static_cast<long>(i) == self) continue;
+    out.push_back(i);
+  }
+  return out;
 }
 
 }  // namespace qualm

@@ -29,4 +29,10 @@ std::filesystem::path resolve_dataset(const std::string& path, const std::filesy
 std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const std::filesystem::path& data_dir,
                            std::string& display_name);
 
+// Shots for one document: first_n takes the split's first documents; seeded draws them
+// with a generator seeded from (seed, doc id), so a document's shots do not depend on which
+// other documents run. self: the document's index in the pool when shots come from the task's
+// own split (never its own shot), else -1.
+std::vector<size_t> pick_fewshot(const FewshotSpec& f, size_t pool, int k, long self, int doc_id);
+
 }  // namespace qualm

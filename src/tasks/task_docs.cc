@@ -96,27 +96,6 @@ Rendered render_doc(const Templates& t, const TaskSpec& spec, const Doc& doc, co
   return r;
 }
 
-// Shots for one document: first_n takes the split's first documents; seeded draws them
-// with a generator seeded from (seed, doc id), so a document's shots do not depend on which
-// other documents run. When shots come from the task's own split, the document itself is
-// never its own shot.
-// self: the document's index in the pool, or -1 when the pool is another split.
-std::vector<size_t> pick_shots(const FewshotSpec& f, size_t pool, int k, long self, int doc_id) {
-  std::vector<size_t> order(pool);
-  std::iota(order.begin(), order.end(), size_t{0});
-  if (f.sampler.text == "seeded") {
-    std::mt19937_64 rng(f.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(doc_id));
-    std::shuffle(order.begin(), order.end(), rng);
-  }
-  std::vector<size_t> out;
-  for (size_t i : order) {
-    if (static_cast<int>(out.size()) == k) break;
-    if (static_cast<long>(i) == self) continue;
-    out.push_back(i);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string dataset_relative_path(const TaskSpec& spec) { return fill_vars(spec.dataset.path, spec); }
@@ -170,7 +149,7 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
     std::string context = t.has_description ? t.description.render(docs[i].fields, where) : "";
     if (task.num_fewshot > 0) {
       const long self = own_split ? static_cast<long>(i) : -1;
-      for (size_t s : pick_shots(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
+      for (size_t s : pick_fewshot(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
         const std::string shot_where = doc_where(shot_file, pool[s], s);
         const Rendered shot = render_doc(t, spec, pool[s], shot_where);
         context += spec.multiple_inputs ? shot.choices[shot.gold] + spec.target_delimiter + shot.text
