@@ -15,7 +15,7 @@ namespace {
 int64_t tokens(const std::string& text) { return static_cast<int64_t>(text.size() / 4 + 1); }
 
 // The tokens one document costs to score: its context and every choice, its prompt and what
-// it may generate (a generated token costs a decode step of its own), its text (twice for
+// it may generate (a generated token costs a decode step of its own), once per repeat, its text (twice for
 // kld: the base and the candidate).
 int64_t document_cost(const PlannedTask& t, size_t doc) {
   switch (t.kind) {
@@ -24,7 +24,8 @@ int64_t document_cost(const PlannedTask& t, size_t doc) {
       for (const std::string& c : t.mc->docs[doc].choices) n += tokens(c);
       return n;
     }
-    case TaskKind::kGenerate: return tokens(t.text(doc)) + 4 * static_cast<int64_t>(t.max_new_tokens);
+    case TaskKind::kGenerate:  // each of lm-eval's repeats generates again
+      return static_cast<int64_t>(std::max(1, t.spec().repeats)) * (tokens(t.text(doc)) + 4 * static_cast<int64_t>(t.max_new_tokens));
     case TaskKind::kRolling: return tokens(t.text(doc));
     case TaskKind::kKld: return 2 * tokens(t.text(doc));
   }

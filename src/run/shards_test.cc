@@ -54,6 +54,12 @@ TEST(Shards, WorkUnitsAreTheRunnersChunks) {
   EXPECT_EQ(samples, 80 + 20 + 80);  // the plan's samples in cells that run
 }
 
+TEST(Shards, RepeatsCostTheirGenerations) {
+  Plan plan = two_task_plan();
+  plan.tasks[0].gen->spec.repeats = 3;  // lm-eval's repeats: three generations per document
+  EXPECT_EQ(work_units(plan)[0].cost, 3 * 16 * (26 + 40));
+}
+
 TEST(Shards, EveryUnitGoesToExactlyOneShardLargestFirst) {
   // Costs 10, 9, 8, 7, 6, 5 over 3 shards, largest first to the least loaded (ties: the lowest):
   // 10->0, 9->1, 8->2, 7->2 (8), 6->1 (9), 5->0 (10): loads 15, 15, 15.
