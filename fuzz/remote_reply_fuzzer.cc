@@ -2,9 +2,8 @@
 // a result or refused with RunError, and every message about it (they go into error records
 // as JSON) is well-formed UTF-8. The first two bytes pick the prompt offsets echo_logprobs
 // reads and the number of texts an /api/embed reply must hold.
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 

@@ -35,7 +35,8 @@ size_t divergence(std::string_view a, std::string_view b) {
 // At most n characters of text from byte `from` (forward) or ending at it (backward).
 std::string chars_after(std::string_view text, size_t from, size_t n) {
   size_t end = from;
-  for (size_t k = 0; k < n && end < text.size(); ++k) end += std::max<size_t>(1, utf8_char_bytes(static_cast<unsigned char>(text[end])));
+  for (size_t k = 0; k < n && end < text.size(); ++k)
+    end += std::max<size_t>(1, utf8_char_bytes(static_cast<unsigned char>(text[end])));
   return utf8_replacing_invalid(text.substr(from, std::min(end, text.size()) - from));
 }
 std::string chars_before(std::string_view text, size_t to, size_t n) {
@@ -83,7 +84,7 @@ json disagreements(const RunData& run) {
     for (size_t j = i + 1; j < order.size(); ++j) {
       const Side &a = sides[order[i]], &b = sides[order[j]];
       int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0;
-      int64_t only_a_right = 0, only_b_right = 0;  // McNemar's discordant pairs
+      int64_t only_a_right = 0, only_b_right = 0;      // McNemar's discordant pairs
       std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
       std::vector<std::pair<size_t, json>> gen_items;  // divergence, item
       for (const auto& [key, ra] : a.mc) {
@@ -131,8 +132,10 @@ json disagreements(const RunData& run) {
         gen_items.emplace_back(at, std::move(item));
       }
       if (mc_compared == 0 && gen_compared == 0) continue;
-      std::stable_sort(mc_items.begin(), mc_items.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
-      std::stable_sort(gen_items.begin(), gen_items.end(), [](const auto& p, const auto& q) { return p.first < q.first; });
+      std::stable_sort(mc_items.begin(), mc_items.end(),
+                       [](const auto& p, const auto& q) { return p.first > q.first; });
+      std::stable_sort(gen_items.begin(), gen_items.end(),
+                       [](const auto& p, const auto& q) { return p.first < q.first; });
       json top = json::array();
       for (auto& [_, item] : mc_items) {
         if (top.size() < kShown) top.push_back(std::move(item));
@@ -142,11 +145,12 @@ json disagreements(const RunData& run) {
       }
       pairs.push_back({{"a", config_json(order[i])},
                        {"b", config_json(order[j])},
-                       {"multiple_choice", {{"compared", mc_compared},
-                                            {"differing", mc_differing},
-                                            {"only_a_right", only_a_right},
-                                            {"only_b_right", only_b_right},
-                                            {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p}}},
+                       {"multiple_choice",
+                        {{"compared", mc_compared},
+                         {"differing", mc_differing},
+                         {"only_a_right", only_a_right},
+                         {"only_b_right", only_b_right},
+                         {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p}}},
                        {"generate", {{"compared", gen_compared}, {"differing", gen_differing}}},
                        {"top", std::move(top)}});
     }

@@ -13,7 +13,9 @@ using testing::record;
 json mc(const std::string& variant, int sample, int pred, std::vector<double> lls) {
   json r = record(variant, "cpu", "arc", sample, {{"acc", pred == 1 ? 1.0 : 0.0}}, "multiple_choice");
   json choices = json::array();
-  for (double ll : lls) choices.push_back({{"text", "x"}, {"loglikelihood", ll}, {"n_tokens", 1}, {"is_greedy", false}, {"token_mean", ll}});
+  for (double ll : lls)
+    choices.push_back(
+        {{"text", "x"}, {"loglikelihood", ll}, {"n_tokens", 1}, {"is_greedy", false}, {"token_mean", ll}});
   r["choices"] = choices;
   r["gold"] = 1;
   r["pred"] = {{"acc", pred}, {"acc_norm", pred}, {"acc_bytes", pred}, {"acc_token_mean", pred}};
@@ -35,9 +37,9 @@ TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
       mc("f16", 1, 1, {-3.0, -1.0}), mc("q4", 1, 0, {-1.0, -4.0}),  // flips; max |ΔLL| 3.0
       mc("f16", 2, 1, {-3.0, -1.0}), mc("q4", 2, 1, {-2.9, -1.1}),  // agrees
       gen("f16", 0, "The cat sat."), gen("q4", 0, "The cat ran."),  // parts at char 8
-      gen("f16", 1, "Once upon"), gen("q4", 1, "Once upon"),        // equal
-      gen("f16", 2, "Hé said"), gen("q4", 2, "Hë said"),            // parts inside a 2-byte character: at char 1
-      gen("f16", 3, "sampled", 0.7), gen("q4", 3, "other", 0.7),     // not greedy: not compared
+      gen("f16", 1, "Once upon"),    gen("q4", 1, "Once upon"),     // equal
+      gen("f16", 2, "Hé said"),      gen("q4", 2, "Hë said"),       // parts inside a 2-byte character: at char 1
+      gen("f16", 3, "sampled", 0.7), gen("q4", 3, "other", 0.7),    // not greedy: not compared
   };
   const json d = disagreements(testing::run_of(json(), records));
   ASSERT_EQ(d["pairs"].size(), 1u);

@@ -52,7 +52,8 @@ void add_merge_command(CLI::App& app, Action& run) {
   CLI::App* cmd = app.add_subcommand(
       "merge", "check and combine the shards of qualm run --shard I/N --out DIR into DIR's records and reports");
   cmd->add_option("run_dir", flags->dir, "the --out folder the shards ran into")->required();
-  cmd->add_option("--gate", flags->gates, "quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable); a failure exits 3");
+  cmd->add_option("--gate", flags->gates,
+                  "quality gate METRIC[@TASK][:MODEL] OP VALUE (repeatable); a failure exits 3");
   cmd->callback([flags, &run] { run = [flags] { return run_merge(*flags); }; });
 }
 

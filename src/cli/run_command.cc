@@ -131,7 +131,8 @@ json shard_json(const ShardSpec& spec, const ShardDeal& deal, size_t units) {
 
 int run_run(const RunFlags& f) {
   for (const std::string& g : f.gates) (void)parse_gate(g, "--gate");  // bad text: exit 2 before anything runs
-  const std::optional<ShardSpec> shard = resolve_shard(f.shard, f.shard_count, [](const char* name) -> const char* { return std::getenv(name); });
+  const auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+  const std::optional<ShardSpec> shard = resolve_shard(f.shard, f.shard_count, getenv);
   if (shard && f.out.empty()) {
     throw InputError("--shard", "needs --out DIR, the same folder for every shard",
                      "e.g. --out runs/big on every shard, then qualm merge runs/big");

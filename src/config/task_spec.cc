@@ -11,6 +11,7 @@
 #include "config/yaml_text.h"
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "core/python_regex.h"
 
 namespace qualm {
 namespace {
@@ -156,18 +157,7 @@ std::optional<std::string> regex_problem(const std::string& pattern) {
   try {
     std::regex re(pattern, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
-    switch (e.code()) {
-      case std::regex_constants::error_paren: return "its ( and ) do not match";
-      case std::regex_constants::error_brack: return "its [ and ] do not match";
-      case std::regex_constants::error_brace: return "its { and } do not match";
-      case std::regex_constants::error_badbrace: return "a {m,n} repeat is not valid";
-      case std::regex_constants::error_range: return "a character range [a-z] is not valid";
-      case std::regex_constants::error_escape: return "an escape \\ is not valid";
-      case std::regex_constants::error_badrepeat: return "a *, +, ? or { follows nothing it can repeat";
-      case std::regex_constants::error_complexity:
-      case std::regex_constants::error_stack: return "it is too complex";
-      default: return "it is not an ECMAScript regular expression";
-    }
+    return regex_error_words(e.code());
   }
   return std::nullopt;
 }

@@ -360,22 +360,6 @@ class Translator {
   std::map<std::string, int> names_;
 };
 
-std::string regex_error_words(std::regex_constants::error_type code) {
-  switch (code) {
-    case std::regex_constants::error_paren: return "its ( and ) do not match";
-    case std::regex_constants::error_brack: return "its [ and ] do not match";
-    case std::regex_constants::error_brace: return "its { and } do not match";
-    case std::regex_constants::error_badbrace: return "a {m,n} repeat is not valid";
-    case std::regex_constants::error_range: return "a character range [a-z] is not valid";
-    case std::regex_constants::error_escape: return "an escape \\ is not valid";
-    case std::regex_constants::error_backref: return "a back reference names no group";
-    case std::regex_constants::error_badrepeat: return "a *, +, ? or { follows nothing it can repeat";
-    case std::regex_constants::error_complexity:
-    case std::regex_constants::error_stack: return "it is too complex";
-    default: return "it is not a regular expression";
-  }
-}
-
 // libstdc++'s regex matcher recurses about once per character: 8 MB of stack ends near 30,000
 // characters of `.*`. Long texts are matched on a thread whose stack holds ~1,000,000.
 constexpr size_t kLongText = 8192;
@@ -415,6 +399,22 @@ void run_sized(size_t text_size, const std::function<void()>& work) {
 }
 
 }  // namespace
+
+std::string regex_error_words(std::regex_constants::error_type code) {
+  switch (code) {
+    case std::regex_constants::error_paren: return "its ( and ) do not match";
+    case std::regex_constants::error_brack: return "its [ and ] do not match";
+    case std::regex_constants::error_brace: return "its { and } do not match";
+    case std::regex_constants::error_badbrace: return "a {m,n} repeat is not valid";
+    case std::regex_constants::error_range: return "a character range [a-z] is not valid";
+    case std::regex_constants::error_escape: return "an escape \\ is not valid";
+    case std::regex_constants::error_backref: return "a back reference names no group";
+    case std::regex_constants::error_badrepeat: return "a *, +, ? or { follows nothing it can repeat";
+    case std::regex_constants::error_complexity:
+    case std::regex_constants::error_stack: return "it is too complex";
+    default: return "it is not a regular expression";
+  }
+}
 
 PythonRegex::Compiled PythonRegex::compile(std::string_view pattern) {
   Translator t(pattern);

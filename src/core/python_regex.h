@@ -26,6 +26,9 @@
 
 namespace qualm {
 
+// Why std::regex refused a pattern, in words for a task file's author ("its ( and ) do not match").
+std::string regex_error_words(std::regex_constants::error_type code);
+
 // One match of findall(): the whole match and each group ("" for a group that did not take part).
 struct PythonMatch {
   std::string whole;

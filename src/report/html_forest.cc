@@ -31,10 +31,14 @@ std::string config_label(const json& c) {
 
 const char* color(Finding f) {
   switch (f) {
-    case Finding::kEquivalent: return "#4c78a8";
-    case Finding::kWorse: return "#d62728";
-    case Finding::kBetter: return "#2ca02c";
-    case Finding::kInconclusive: return "#ff7f0e";
+    case Finding::kEquivalent:
+      return "#4c78a8";
+    case Finding::kWorse:
+      return "#d62728";
+    case Finding::kBetter:
+      return "#2ca02c";
+    case Finding::kInconclusive:
+      return "#ff7f0e";
   }
   return "#777";
 }
@@ -47,7 +51,9 @@ std::string forest_chart(const json& s) {
   std::vector<Group> groups;
   double lo = -margin, hi = margin;
   for (const json& p : qi.value("pairs", json::array())) {
-    Group g{config_label(p.value("candidate", json::object())) + " vs " + config_label(p.value("baseline", json::object())), {}};
+    Group g{
+        config_label(p.value("candidate", json::object())) + " vs " + config_label(p.value("baseline", json::object())),
+        {}};
     for (const json& r : p.value("tasks", json::array())) {
       const std::optional<Finding> f = judge(r, margin);
       if (!f || !r.value("delta", json()).is_number()) continue;
@@ -60,8 +66,9 @@ std::string forest_chart(const json& s) {
     if (!g.rows.empty()) groups.push_back(std::move(g));
   }
   if (groups.empty()) {
-    return chart_note("forest", "No candidate has a baseline on a bounded score: a forest plot needs a model with two "
-                                "or more variants (its first is the baseline).");
+    return chart_note("forest",
+                      "No candidate has a baseline on a bounded score: a forest plot needs a model with two "
+                      "or more variants (its first is the baseline).");
   }
   const double W = 1000, L = 300, R = 880, T = 30, rowH = 18, groupH = 26;
   double H = T + 40;
@@ -71,7 +78,8 @@ std::string forest_chart(const json& s) {
   std::string svg = svg_open(W, H, "chart forest", "difference from the baseline with 95 % CI, per task and metric");
   const double bottom = H - 36;
   svg += x_axis(x, bottom, T, "Δ against the baseline (candidate − baseline), 95 % CI");
-  svg += rect(x(-margin), T, x(margin) - x(-margin), bottom - T, {{"class", "margin-band"}, {"fill", "#4c78a8"}, {"fill-opacity", "0.08"}});
+  svg += rect(x(-margin), T, x(margin) - x(-margin), bottom - T,
+              {{"class", "margin-band"}, {"fill", "#4c78a8"}, {"fill-opacity", "0.08"}});
   svg += line(x(0), T, x(0), bottom, "axis");
   svg += text(x(-margin), T - 6, "−" + format_value(margin), "tick", "middle");
   svg += text(x(margin), T - 6, "+" + format_value(margin), "tick", "middle");
@@ -88,17 +96,18 @@ std::string forest_chart(const json& s) {
                        {"data-finding", finding_name(r.finding)},
                        {"data-label", r.label}};
       svg += circle(x(r.delta), cy, 4, a,
-                    tooltip(g.title + " · " + r.label + ": Δ " + format_value(r.delta) + " [" + format_value(r.lo) + ", " +
-                            format_value(r.hi) + "], " + finding_name(r.finding)));
+                    tooltip(g.title + " · " + r.label + ": Δ " + format_value(r.delta) + " [" + format_value(r.lo) +
+                            ", " + format_value(r.hi) + "], " + finding_name(r.finding)));
       y += rowH;
     }
   }
   svg += svg_close();
-  return chart_figure("forest", "Difference from the baseline",
-                      svg, "Each candidate's Δ per task and metric with its 95 % paired bootstrap CI; the band is the ±" +
-                               format_value(margin) + " equivalence margin (analysis: tost_margin). Blue: equivalent; red: "
-                               "worse; green: better; orange: inconclusive. Perplexity and KLD are judged by the harm "
-                               "thresholds (Verdict).");
+  return chart_figure("forest", "Difference from the baseline", svg,
+                      "Each candidate's Δ per task and metric with its 95 % paired bootstrap CI; the band is the ±" +
+                          format_value(margin) +
+                          " equivalence margin (analysis: tost_margin). Blue: equivalent; red: "
+                          "worse; green: better; orange: inconclusive. Perplexity and KLD are judged by the harm "
+                          "thresholds (Verdict).");
 }
 
 }  // namespace qualm::report

@@ -16,8 +16,8 @@ constexpr int64_t kContextChars = 40;  // analysis/disagreements.cc shows this m
 std::string share(int64_t part, int64_t whole) {
   if (whole == 0) return "none compared";
   char text[64];
-  std::snprintf(text, sizeof text, "%lld of %lld (%.1f %%)", static_cast<long long>(part), static_cast<long long>(whole),
-                100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  std::snprintf(text, sizeof text, "%lld of %lld (%.1f %%)", static_cast<long long>(part),
+                static_cast<long long>(whole), 100.0 * static_cast<double>(part) / static_cast<double>(whole));
   return text;
 }
 
@@ -39,7 +39,9 @@ void write_disagreements_markdown(std::ostream& out, const json& s) {
   }
   out << "For each pair of configurations: the multiple-choice items whose chosen answer differs, largest "
          "|Δ log-likelihood| first, with both sides' log-likelihood of every choice; then the greedy outputs that "
-         "differ, earliest divergence first. Up to " << d.value("shown_per_pair", 0) << " per pair (all in "
+         "differ, earliest divergence first. Up to "
+      << d.value("shown_per_pair", 0)
+      << " per pair (all in "
          "summary.json's `disagreements`).\n\n";
   for (const json& p : pairs) {
     const json &mc = p["multiple_choice"], &gen = p["generate"];
@@ -52,24 +54,26 @@ void write_disagreements_markdown(std::ostream& out, const json& s) {
     for (const json& x : top) {
       if (x.value("kind", "") == "multiple_choice") {
         if (!mc_header) {
-          out << "| task | sample | gold | A chose | B chose | max \\|ΔLL\\| | A's log-likelihoods | B's log-likelihoods |\n"
+          out << "| task | sample | gold | A chose | B chose | max \\|ΔLL\\| | A's log-likelihoods | B's "
+                 "log-likelihoods |\n"
               << "|---|---:|---:|---:|---:|---:|---|---|\n";
           mc_header = true;
         }
         out << "| " << md_cell(x.value("task", "")) << " | " << x.value("sample_id", int64_t{0}) << " | "
-            << md_num(x["gold"], 0) << " | " << x.value("pred_a", int64_t{0}) << " | " << x.value("pred_b", int64_t{0}) << " | "
-            << md_num(x["max_abs_dll"], 4) << " | " << lls(x["loglikelihoods_a"]) << " | " << lls(x["loglikelihoods_b"])
-            << " |\n";
+            << md_num(x["gold"], 0) << " | " << x.value("pred_a", int64_t{0}) << " | " << x.value("pred_b", int64_t{0})
+            << " | " << md_num(x["max_abs_dll"], 4) << " | " << lls(x["loglikelihoods_a"]) << " | "
+            << lls(x["loglikelihoods_b"]) << " |\n";
       } else {
         if (!gen_header) {
-          out << (mc_header ? "\n" : "") << "| task | sample | rep | parts at char | shared text before | A then | B then |\n"
+          out << (mc_header ? "\n" : "")
+              << "| task | sample | rep | parts at char | shared text before | A then | B then |\n"
               << "|---|---:|---:|---:|---|---|---|\n";
           gen_header = true;
         }
         out << "| " << md_cell(x.value("task", "")) << " | " << x.value("sample_id", int64_t{0}) << " | "
             << x.value("rep", 0) << " | " << x.value("diverges_at_char", int64_t{0}) << " | "
-            << md_cell((x.value("diverges_at_char", int64_t{0}) > kContextChars ? "…" : "") + x.value("shared", "")) << " | " << md_cell(x.value("a_then", "")) << " | "
-            << md_cell(x.value("b_then", "")) << " |\n";
+            << md_cell((x.value("diverges_at_char", int64_t{0}) > kContextChars ? "…" : "") + x.value("shared", ""))
+            << " | " << md_cell(x.value("a_then", "")) << " | " << md_cell(x.value("b_then", "")) << " |\n";
       }
     }
     out << "\n";

@@ -33,8 +33,8 @@ std::string fixed(double x, int decimals, bool sign = false) {
 
 // "rouge_l@summarization −0.061 [−0.102, −0.020] (−14.2 %)"
 std::string delta_text(const json& r) {
-  std::string s = r.value("metric", "") + "@" + r.value("task_name", "") + " " + fixed(num(r, "delta"), 3, true) + " [" +
-                  fixed(num(r, "delta_ci_low"), 3, true) + ", " + fixed(num(r, "delta_ci_high"), 3, true) + "]";
+  std::string s = r.value("metric", "") + "@" + r.value("task_name", "") + " " + fixed(num(r, "delta"), 3, true) +
+                  " [" + fixed(num(r, "delta_ci_low"), 3, true) + ", " + fixed(num(r, "delta_ci_high"), 3, true) + "]";
   if (std::isfinite(num(r, "delta_pct"))) s += " (" + fixed(num(r, "delta_pct"), 1, true) + " %)";
   if (r.value("small_n", false)) s += " n=" + std::to_string(r.value("n_paired", 0));
   return s;
@@ -93,10 +93,12 @@ void write_harm(std::ostream& out, const json& s, const json& cand) {
     if (!same(t, cand)) continue;
     const std::string name = t.value("name", "");
     const double v = num(t, "value"), limit = num(t, "limit");
-    std::string text = name == "ppl_delta_pct"    ? "ΔPPL " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
-                       : name == "same_top"       ? "same top token " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
-                       : name == "max_category_kld" ? "worst-category KLD " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
-                                                    : name + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
+    std::string text = name == "ppl_delta_pct" ? "ΔPPL " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
+                       : name == "same_top"
+                           ? "same top token " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
+                       : name == "max_category_kld"
+                           ? "worst-category KLD " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
+                           : name + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
     (t.value("status", "") == "PASS" ? pass : fail).push_back(text);
   }
   if (pass.empty() && fail.empty()) return;
@@ -124,7 +126,8 @@ void write_verdict_markdown(std::ostream& out, const json& s) {
     return;
   }
   out << "Each candidate against its baseline (the model's first variant on the same backend), on the samples both "
-         "scored. A score is **equivalent** when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
+         "scored. A score is **equivalent** when its Δ's 95 % CI lies inside ±"
+      << fixed(margin, 2)
       << " (analysis: tost_margin), **worse** or **better** when the CI excludes 0 beyond that, **inconclusive** "
          "when the CI is wider than the margin (more samples would tell). Perplexities and KLD are judged by the "
          "harm thresholds.\n\n";
@@ -135,12 +138,15 @@ void write_verdict_markdown(std::ostream& out, const json& s) {
     for (const json& r : tasks) {
       const std::optional<Finding> f = judge(r, margin);
       if (!f) continue;
-      (*f == Finding::kEquivalent ? equivalent : *f == Finding::kWorse ? worse : *f == Finding::kBetter ? better : unclear)
+      (*f == Finding::kEquivalent ? equivalent
+       : *f == Finding::kWorse    ? worse
+       : *f == Finding::kBetter   ? better
+                                  : unclear)
           .push_back(&r);
     }
     const size_t judged = equivalent.size() + worse.size() + better.size() + unclear.size();
     out << "### " << md_label(cand) << " vs " << md_label(base) << "\n\n";
-    const char* headline = !worse.empty()   ? "Worse"
+    const char* headline = !worse.empty()     ? "Worse"
                            : !unclear.empty() ? "Not shown equivalent"
                            : !better.empty()  ? "Equivalent or better"
                                               : "Equivalent";
@@ -151,7 +157,8 @@ void write_verdict_markdown(std::ostream& out, const json& s) {
     out << ".\n";
     if (!worse.empty()) out << "- Worse: " << list(worse) << ".\n";
     if (!better.empty()) out << "- Better: " << list(better) << ".\n";
-    if (!unclear.empty()) out << "- Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".\n";
+    if (!unclear.empty())
+      out << "- Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".\n";
     write_harm(out, s, cand);
     write_flips(out, s, base, cand);
     write_errors(out, s, cand);

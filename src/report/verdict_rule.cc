@@ -14,7 +14,8 @@ std::optional<Finding> judge(const nlohmann::json& r, double margin) {
   if (!range || !std::isfinite(range->first) || !std::isfinite(range->second) || range->second - range->first > 2) {
     return std::nullopt;
   }
-  const nlohmann::json lo_j = r.value("delta_ci_low", nlohmann::json()), hi_j = r.value("delta_ci_high", nlohmann::json());
+  const nlohmann::json lo_j = r.value("delta_ci_low", nlohmann::json()),
+                       hi_j = r.value("delta_ci_high", nlohmann::json());
   if (!lo_j.is_number() || !hi_j.is_number()) return std::nullopt;
   const double lo = lo_j.get<double>(), hi = hi_j.get<double>();
   const bool up = analysis::higher_is_better(metric);
@@ -26,10 +27,14 @@ std::optional<Finding> judge(const nlohmann::json& r, double margin) {
 
 const char* finding_name(Finding f) {
   switch (f) {
-    case Finding::kEquivalent: return "equivalent";
-    case Finding::kWorse: return "worse";
-    case Finding::kBetter: return "better";
-    case Finding::kInconclusive: return "inconclusive";
+    case Finding::kEquivalent:
+      return "equivalent";
+    case Finding::kWorse:
+      return "worse";
+    case Finding::kBetter:
+      return "better";
+    case Finding::kInconclusive:
+      return "inconclusive";
   }
   return "";
 }

@@ -31,7 +31,8 @@ std::optional<std::pair<int, int>> parse_dir_name(const std::string& name) {
   const char* a = name.data();
   const auto [end_i, ec_i] = std::from_chars(a, a + of, i);
   const auto [end_n, ec_n] = std::from_chars(a + of + 4, a + name.size(), n);
-  if (ec_i != std::errc() || end_i != a + of || ec_n != std::errc() || end_n != a + name.size() || n < 1 || i < 0 || i >= n) {
+  if (ec_i != std::errc() || end_i != a + of || ec_n != std::errc() || end_n != a + name.size() || n < 1 || i < 0 ||
+      i >= n) {
     return std::nullopt;
   }
   return std::pair(i, n);
@@ -54,7 +55,8 @@ constexpr SameField kSame[] = {
 };
 
 std::string describe(const RecordKey& k) {
-  return k.config.str() + " " + k.task_name + " sample " + std::to_string(k.sample_id) + " rep " + std::to_string(k.rep);
+  return k.config.str() + " " + k.task_name + " sample " + std::to_string(k.sample_id) + " rep " +
+         std::to_string(k.rep);
 }
 
 class Merger {
@@ -75,14 +77,16 @@ class Merger {
   void problem(std::string text) { out_.problems.push_back(std::move(text)); }
 
   std::string rerun(int index) const {
-    return "qualm run " + experiment_ + " --shard " + std::to_string(index) + "/" + std::to_string(count_) + " --out " + dir_.string();
+    return "qualm run " + experiment_ + " --shard " + std::to_string(index) + "/" + std::to_string(count_) + " --out " +
+           dir_.string();
   }
 
   void find_shards() {
     const fs::path root = dir_ / "shards";
     std::error_code ec;
     if (!fs::is_directory(root, ec)) {
-      problem(root.string() + ": no shards here (qualm run EXPERIMENT --shard I/N --out " + dir_.string() + " writes them)");
+      problem(root.string() + ": no shards here (qualm run EXPERIMENT --shard I/N --out " + dir_.string() +
+              " writes them)");
       return;
     }
     std::map<int, int> counts;  // N -> shards of it
@@ -101,7 +105,8 @@ class Merger {
       problem(root.string() + ": no shard folders (I-of-N) in it");
       return;
     }
-    count_ = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+    count_ =
+        std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
     if (counts.size() > 1) {
       for (const auto& [n, k] : counts) {
         if (n != count_) {
@@ -165,15 +170,16 @@ class Merger {
         const json a = first->value(f.key, json()), b = s.manifest.value(f.key, json());
         if (a != b) {
           problem("shard " + std::to_string(s.index) + " ran " + f.what + " " + short_sha(b) + ", shard " +
-                  std::to_string(first_index) + " " + short_sha(a) + "): every shard must run the same; run it again with " +
-                  "the others' file and build");
+                  std::to_string(first_index) + " " + short_sha(a) +
+                  "): every shard must run the same; run it again with " + "the others' file and build");
         }
       }
       const std::string pa = first->value("shard", json::object()).value("partition_sha256", "");
       const std::string pb = shard.value("partition_sha256", "");
       if (pa != pb && first->value("config_sha256", json()) == s.manifest.value("config_sha256", json())) {
-        problem("shard " + std::to_string(s.index) + " dealt the work differently from shard " + std::to_string(first_index) +
-                " (partition " + pb.substr(0, 12) + " vs " + pa.substr(0, 12) + "): run it again with the others' build");
+        problem("shard " + std::to_string(s.index) + " dealt the work differently from shard " +
+                std::to_string(first_index) + " (partition " + pb.substr(0, 12) + " vs " + pa.substr(0, 12) +
+                "): run it again with the others' build");
       }
     }
   }
@@ -186,7 +192,8 @@ class Merger {
       if (s.manifest.is_null()) continue;
       const std::string name = "shard " + std::to_string(s.index);
       try {
-        s.records = fs::exists(s.dir / "samples.jsonl") ? read_samples(s.dir / "samples.jsonl") : std::vector<SampleRecord>{};
+        s.records =
+            fs::exists(s.dir / "samples.jsonl") ? read_samples(s.dir / "samples.jsonl") : std::vector<SampleRecord>{};
       } catch (const std::exception& e) {
         problem(name + ": " + user_message(e));
         continue;
@@ -194,8 +201,9 @@ class Merger {
       const int64_t owned = s.manifest["shard"].value("samples", int64_t{0});
       const bool finished = s.manifest.value("finished_at", json()).is_string();
       if (!finished || static_cast<int64_t>(s.records.size()) < owned) {
-        problem(name + " is partial: " + std::to_string(s.records.size()) + " of " + std::to_string(owned) + " samples" +
-                (finished ? "" : ", not finished") + " (killed, or still running): resume it with " + rerun(s.index));
+        problem(name + " is partial: " + std::to_string(s.records.size()) + " of " + std::to_string(owned) +
+                " samples" + (finished ? "" : ", not finished") + " (killed, or still running): resume it with " +
+                rerun(s.index));
       }
       for (const SampleRecord& r : s.records) {
         const auto [it, fresh] = seen.emplace(r.key(), s.index);
@@ -252,7 +260,8 @@ class Merger {
       for (const json& e : sm.value("errors", json::array())) {
         if (error_seen.insert(e.dump()).second) errors.push_back(e);
       }
-      const std::string a = sm.value("started_at", ""), z = sm.value("finished_at", json()).is_string() ? sm["finished_at"].get<std::string>() : "";
+      const std::string a = sm.value("started_at", ""),
+                        z = sm.value("finished_at", json()).is_string() ? sm["finished_at"].get<std::string>() : "";
       if (started.empty() || (!a.empty() && a < started)) started = a;
       if (z > finished) finished = z;
       shards.push_back({{"index", s.index},

@@ -4,9 +4,8 @@
 // Every problem is named at once: a missing shard and its index, a shard of another
 // experiment, partition, data set or build, a partial shard, a duplicated record.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -25,9 +25,12 @@ int64_t document_cost(const PlannedTask& t, size_t doc) {
       return n;
     }
     case TaskKind::kGenerate:  // each of lm-eval's repeats generates again
-      return static_cast<int64_t>(std::max(1, t.spec().repeats)) * (tokens(t.text(doc)) + 4 * static_cast<int64_t>(t.max_new_tokens));
-    case TaskKind::kRolling: return tokens(t.text(doc));
-    case TaskKind::kKld: return 2 * tokens(t.text(doc));
+      return static_cast<int64_t>(std::max(1, t.spec().repeats)) *
+             (tokens(t.text(doc)) + 4 * static_cast<int64_t>(t.max_new_tokens));
+    case TaskKind::kRolling:
+      return tokens(t.text(doc));
+    case TaskKind::kKld:
+      return 2 * tokens(t.text(doc));
   }
   return 1;
 }
@@ -41,10 +44,13 @@ bool parse_int(std::string_view s, int& out) {
 
 size_t chunk_documents(TaskKind kind) {
   switch (kind) {
-    case TaskKind::kMultipleChoice: return 64;
-    case TaskKind::kGenerate: return 16;  // the llama backend's parallel sequences
+    case TaskKind::kMultipleChoice:
+      return 64;
+    case TaskKind::kGenerate:
+      return 16;  // the llama backend's parallel sequences
     case TaskKind::kRolling:
-    case TaskKind::kKld: return 8;
+    case TaskKind::kKld:
+      return 8;
   }
   return 8;
 }
@@ -85,14 +91,19 @@ std::optional<ShardSpec> resolve_shard(const std::string& shard_flag, int shard_
     const char* v = getenv(name);
     int n = 0;
     if (v == nullptr || *v == '\0') return std::nullopt;
-    if (!parse_int(v, n) || n < 0) throw InputError(std::string("$") + name, std::string("'") + v + "' is not a number", "unset it or set a job array index");
+    if (!parse_int(v, n) || n < 0)
+      throw InputError(std::string("$") + name, std::string("'") + v + "' is not a number",
+                       "unset it or set a job array index");
     return n;
   };
   if (!shard_flag.empty() && shard_flag != "env") {
     const std::optional<ShardSpec> s = parse_shard(shard_flag);
-    if (!s) throw InputError("--shard " + shard_flag, "not I/N with 0 <= I < N", "e.g. --shard 0/4 for the first of four shards, or --shard env in a job array");
+    if (!s)
+      throw InputError("--shard " + shard_flag, "not I/N with 0 <= I < N",
+                       "e.g. --shard 0/4 for the first of four shards, or --shard env in a job array");
     if (shard_count_flag > 0 && shard_count_flag != s->count) {
-      throw InputError("--shard-count " + std::to_string(shard_count_flag), "differs from --shard " + shard_flag, "give one of them");
+      throw InputError("--shard-count " + std::to_string(shard_count_flag), "differs from --shard " + shard_flag,
+                       "give one of them");
     }
     return s;
   }

@@ -107,7 +107,8 @@ TEST(Shards, ParsesIndexOfCount) {
   EXPECT_EQ(parse_shard("0/4")->count, 4);
   EXPECT_EQ(parse_shard("3/4")->index, 3);
   EXPECT_EQ(parse_shard("0/4")->dir_name(), "0-of-4");
-  for (const char* bad : {"4/4", "-1/4", "1/0", "1", "a/b", "1/4/5", " 1/4", "1/4 "}) EXPECT_FALSE(parse_shard(bad)) << bad;
+  for (const char* bad : {"4/4", "-1/4", "1/0", "1", "a/b", "1/4/5", " 1/4", "1/4 "})
+    EXPECT_FALSE(parse_shard(bad)) << bad;
 }
 
 TEST(Shards, IndexFromTheJobArraysEnvironment) {
