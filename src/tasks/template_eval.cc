@@ -61,7 +61,12 @@ json binary(const TemplateNode& n, const Env& env) {
   if (op == "/") return l.get<double>() / r.get<double>();
   if (l.is_number_integer() && r.is_number_integer()) {
     const int64_t a = l.get<int64_t>(), b = r.get<int64_t>();
-    return op == "+" ? a + b : op == "-" ? a - b : a * b;
+    int64_t out = 0;
+    const bool overflow = op == "+"   ? __builtin_add_overflow(a, b, &out)
+                          : op == "-" ? __builtin_sub_overflow(a, b, &out)
+                                      : __builtin_mul_overflow(a, b, &out);
+    if (!overflow) return out;
+    // Past 64 bits (Python's ints have no bound): computed as floats below. Found by fuzzing.
   }
   const double a = l.get<double>(), b = r.get<double>();
   return op == "+" ? a + b : op == "-" ? a - b : a * b;

@@ -37,6 +37,15 @@ const json kMmluDoc = {{"question", "  Which planet is largest?\n"},
                        {"choices", {"Mars", "Jupiter", "Venus", "Earth"}},
                        {"answer", 1}};
 
+// Integer arithmetic past 64 bits goes on as floats, as Python's unbounded ints would give the
+// value (an int64 overflow was undefined behaviour; found by the template fuzzer).
+TEST(Template, IntegerOverflowBecomesAFloat) {
+  EXPECT_EQ(render("{{ 3 * 4 }}", json::object()), "12");
+  EXPECT_EQ(render("{{ 9223372036854775807 + 1 }}", json::object()), render("{{ 9223372036854775808.0 }}", json::object()));
+  EXPECT_EQ(render("{{ 61200020000000000 * 82 }}", json::object()), "5018401640000000000");  // still fits
+  EXPECT_EQ(render("{{ 9223372036854775807 * 2 }}", json::object()), render("{{ 18446744073709551614.0 }}", json::object()));
+}
+
 TEST(Template, MmluPrompt) {
   const std::string mmlu =
       "{{question.strip()}}\nA. {{choices[0]}}\nB. {{choices[1]}}\nC. {{choices[2]}}\nD. {{choices[3]}}\nAnswer:";
