@@ -51,6 +51,9 @@ struct EvalFlags {
   double temperature = 0.0;
   std::optional<int> max_new_tokens;  // over every generate task's own
   EngineSettings engine;
+  bool allow_code_execution = false;
+  std::string code_isolation = "namespaces";
+  double code_timeout_s = exec::Limits{}.timeout_s;
 };
 
 constexpr const char* kBaseVariant = "base";
@@ -105,6 +108,13 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
     TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, f.max_new_tokens, std::nullopt, "--tasks"};
     if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
     e.tasks.push_back(entry);
+  }
+  if (f.allow_code_execution) {
+    exec::Policy code;
+    code.isolation = f.code_isolation == "none" ? exec::Isolation::kNone : exec::Isolation::kNamespaces;
+    code.limits.timeout_s = f.code_timeout_s;
+    e.code_execution = code;
+    e.code_execution_where = "--allow-code-execution";
   }
   if (!f.embedding_model.empty()) {
     (void)llama::read_model_file(f.embedding_model);  // missing, not a GGUF, no weights: exit 2 now
@@ -179,6 +189,8 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
           {"max_new_tokens", f.max_new_tokens ? json(*f.max_new_tokens) : json(nullptr)},
           {"embedding_model", or_null(f.embedding_model)},
           {"embedding_layer", f.embedding_layer > 0 ? json(f.embedding_layer) : json("last")},
+          {"code_execution", f.allow_code_execution ? json{{"isolation", f.code_isolation}, {"timeout_s", f.code_timeout_s}}
+                                                    : json(nullptr)},
           {"add_bos", model != nullptr && model->add_bos ? json(*model->add_bos) : json(nullptr)},
           {"source_tokenizer", model != nullptr ? model->source_tokenizer : json()},
           {"engine", engine_json(f.engine, kRequestCommands)},
@@ -312,6 +324,16 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--temperature", flags->temperature, "generate tasks whose file sets none (0 = greedy)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, bounds::kTemperatureMax));
+  cmd->add_flag("--allow-code-execution", flags->allow_code_execution,
+                "run the model's code against the task's tests (humaneval, mbpp: pass@k), each program in its own "
+                "process with no network, rlimits and a timeout");
+  cmd->add_option("--code-isolation", flags->code_isolation,
+                  "namespaces (no network; needs unprivileged user namespaces) or none (rlimits and timeout only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"namespaces", "none"}));
+  cmd->add_option("--code-timeout", flags->code_timeout_s, "seconds each program may run (HF code_eval's 3)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   add_engine_flags(*cmd, flags->engine, kRequestCommands);
   cmd->callback([flags, &run] { run = [flags] { return run_eval(*flags); }; });
 }

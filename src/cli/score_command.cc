@@ -87,6 +87,10 @@ const TextMetric& metric_or_throw(const std::string& name) {
 
 void check_flags(const ScoreFlags& f, const TextMetric& m) {
   const std::string where = "qualm score --metric " + f.metric;
+  if (m.runs_code) {
+    throw InputError(where, f.metric + " runs code against tests, and qualm score scores texts",
+                     "run a code task: qualm eval --tasks humaneval --allow-code-execution");
+  }
   if (!m.score && f.embedding_model.empty()) {
     throw InputError(where, f.metric + " needs an embedding model to turn texts into vectors",
                      "give --embedding-model EMBEDDING.gguf (a BERT-family GGUF; --embedding-layer L for BERTScore's layer)");

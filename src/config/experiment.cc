@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kTopKeys = {"experiment", "data_dir", "defaults",        "models", "backends",
                                            "tasks",      "skip",     "embedding_model", "cost",   "gates",
-                                           "analysis"};
+                                           "analysis",   "code_execution"};
 const std::vector<std::string> kAnalysisKeys = {"tost_margin", "detect_difference", "max_ppl_delta_pct",
                                                  "max_category_kld", "min_same_top", "non_degenerate_repetition"};
 
@@ -36,6 +36,34 @@ void read_gates(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
       continue;
     }
     e.gates.push_back({*gate, r.where(item)});
+  }
+}
+
+// code_execution: {allow: true, isolation: namespaces|none, timeout_s: 3, memory_mb: 2048}.
+void read_code_execution(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
+  const char* example = "code_execution: {allow: true}";
+  if (!r.is_map(node, "code_execution", example)) return;
+  r.check_keys(node, {"allow", "isolation", "timeout_s", "memory_mb"}, "code_execution");
+  exec::Policy policy;
+  if (node["isolation"]) {
+    const auto v = r.text(node["isolation"], "code_execution.isolation");
+    if (v && *v == "none") policy.isolation = exec::Isolation::kNone;
+    else if (v && *v != "namespaces") {
+      r.add(node["isolation"], "code_execution.isolation: '" + *v + "' is not namespaces or none",
+            "namespaces (no network, the default) or none (rlimits and a timeout only)");
+    }
+  }
+  if (node["timeout_s"]) {
+    if (const auto t = r.number(node["timeout_s"], "code_execution.timeout_s", 0.1, 3600)) policy.limits.timeout_s = *t;
+  }
+  if (node["memory_mb"]) {
+    if (const auto m = r.integer(node["memory_mb"], "code_execution.memory_mb", 64, 1 << 20)) policy.limits.memory_mb = *m;
+  }
+  const std::optional<bool> allow = node["allow"] ? r.boolean(node["allow"], "code_execution.allow") : std::nullopt;
+  if (!node["allow"]) r.add(node, "code_execution: missing allow", "write code_execution: {allow: true} to run the model's code");
+  if (allow.value_or(false)) {
+    e.code_execution = policy;
+    e.code_execution_where = r.where(node);
   }
 }
 
@@ -98,6 +126,7 @@ void read_experiment(const YAML::Node& root, ExperimentReader& r, Experiment& e)
     }
   }
   if (root["gates"]) read_gates(root["gates"], r, e);
+  if (root["code_execution"]) read_code_execution(root["code_execution"], r, e);
   if (const YAML::Node a = root["analysis"]) {
     if (r.is_map(a, "analysis", "analysis: {tost_margin: 0.05}")) {
       r.check_keys(a, kAnalysisKeys, "analysis");

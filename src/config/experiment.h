@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "exec/sandbox.h"
+
 #include "config/engine_options.h"
 #include "config/task_spec.h"
 
@@ -116,6 +118,10 @@ struct Experiment {
   double max_category_kld = 0.05;       // mean KLD in every category
   double min_same_top = 0.9;            // top-1 agreement
   double non_degenerate_repetition = 0.5;  // repetition (distinct/all word 4-grams) at or above: not degenerate
+  // code_execution: {allow: true, isolation: namespaces|none, timeout_s, memory_mb}: set only
+  // when allowed. Tasks with code metrics (pass@K) run the model's code under it.
+  std::optional<exec::Policy> code_execution;
+  std::string code_execution_where;  // file:line, or the flag
 };
 
 struct ConfigProblem {

@@ -223,6 +223,23 @@ TEST_F(ExperimentTest, QuantizationHarmThresholds) {
   EXPECT_NE(find_problem(bad, where(5), "analysis.min_same_top"), nullptr) << all_messages(bad);
 }
 
+TEST_F(ExperimentTest, CodeExecutionIsOptIn) {
+  EXPECT_FALSE(this->load(kMinimal).experiment.code_execution.has_value());
+  const ExperimentLoad set =
+      this->load(std::string(kMinimal) + "code_execution: {allow: true, isolation: none, timeout_s: 10, memory_mb: 512}\n");
+  ASSERT_TRUE(set.problems.empty()) << set.problems[0].message();
+  ASSERT_TRUE(set.experiment.code_execution.has_value());
+  EXPECT_EQ(set.experiment.code_execution->isolation, exec::Isolation::kNone);
+  EXPECT_EQ(set.experiment.code_execution->limits.timeout_s, 10);
+  EXPECT_EQ(set.experiment.code_execution->limits.memory_mb, 512);
+  EXPECT_FALSE(this->load(std::string(kMinimal) + "code_execution: {allow: false}\n").experiment.code_execution);
+  const ExperimentLoad bad = this->load(std::string(kMinimal) + "code_execution: {allow: true, isolation: chroot}\n");
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_NE(bad.problems[0].message().find("code_execution.isolation: 'chroot' is not namespaces or none"), std::string::npos)
+      << bad.problems[0].message();
+  EXPECT_EQ(this->load(std::string(kMinimal) + "code_execution: {isolation: none}\n").problems.size(), 1u);
+}
+
 TEST_F(ExperimentTest, ExpandsEnvironmentVariables) {
   ::setenv("QUALM_TEST_EXP_DIR", dir_.c_str(), 1);
   ::setenv("QUALM_TEST_EXP_MODEL", "m", 1);

@@ -31,6 +31,7 @@ const std::map<std::string, FunctionInfo>& functions() {
       {"uppercase", {Function::kUppercase, {}}},
       {"remove_whitespace", {Function::kRemoveWhitespace, {}}},
       {"strip_think", {Function::kStripThink, {"think_end_token"}}},
+      {"prepend_prompt", {Function::kPrependPrompt, {}}},
   };
   return kFunctions;
 }
@@ -214,7 +215,8 @@ std::vector<std::string> read_metric_list(const YAML::Node& node, const std::str
   return names;
 }
 
-void check_pipelines(const std::vector<FilterPipeline>& pipelines, int repeats, const std::string& repeats_where) {
+void check_pipelines(const std::vector<FilterPipeline>& pipelines, int repeats, const std::string& repeats_where,
+                     std::optional<int> code_k) {
   for (const FilterPipeline& p : pipelines) {
     long n = repeats;
     for (const PipelineStep& s : p.steps) {
@@ -229,10 +231,16 @@ void check_pipelines(const std::vector<FilterPipeline>& pipelines, int repeats, 
         n = s.k;
       }
     }
-    if (n != 1) {
+    if (code_k && n < *code_k) {
+      throw InputError(p.where, p.key + " ('" + p.name + "') leaves " + std::to_string(n) + " responses per document and pass@" +
+                                    std::to_string(*code_k) + " draws " + std::to_string(*code_k),
+                       "raise repeats to at least " + std::to_string(*code_k) + ", and drop take_first from the pipeline");
+    }
+    if (n != 1 && !code_k) {
       throw InputError(p.where, p.key + " ('" + p.name + "') ends with " + std::to_string(n) +
                                     " responses per document; a metric scores one",
-                       "end the pipeline with {function: take_first} or majority_vote then take_first");
+                       "end the pipeline with {function: take_first} or majority_vote then take_first (only code "
+                       "metrics, pass@K, score several)");
     }
   }
 }

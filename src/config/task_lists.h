@@ -23,9 +23,11 @@ std::vector<FilterPipeline> read_filter_list(const YAML::Node& node, const std::
 std::vector<std::string> read_metric_list(const YAML::Node& node, const std::string& file,
                                           std::map<std::string, MetricOptionsSpec>& options);
 
-// Each pipeline must leave one response per document out of `repeats`; take_first_k must not
-// ask for more than there are. Throws InputError naming the pipeline.
-void check_pipelines(const std::vector<FilterPipeline>& pipelines, int repeats, const std::string& repeats_where);
+// Each pipeline must leave one response per document out of `repeats` - or, when every metric
+// runs code (pass@K, the largest K in `code_k`), at least K; take_first_k must not ask for more
+// than there are. Throws InputError naming the pipeline.
+void check_pipelines(const std::vector<FilterPipeline>& pipelines, int repeats, const std::string& repeats_where,
+                     std::optional<int> code_k = std::nullopt);
 
 // The characters a pipeline name may hold: letters, digits, '_', '-', '.'.
 bool is_pipeline_name(const std::string& name);

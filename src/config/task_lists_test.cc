@@ -109,13 +109,29 @@ TEST_F(TaskListsTest, RepeatsAndWhatPipelinesLeave) {
   EXPECT_EQ(t.filter_list[1].steps[0].k, 2);
   EXPECT_EQ(error_of("repeats: 4\nfilter_list:\n  - {name: all, filter: [{function: lowercase}]}\n"),
             ":8: filter_list[0] ('all') ends with 4 responses per document; a metric scores one (end the pipeline "
-            "with {function: take_first} or majority_vote then take_first)");
+            "with {function: take_first} or majority_vote then take_first (only code metrics, pass@K, score several))");
   EXPECT_EQ(error_of("filter_list:\n  - {name: m, filter: [{function: take_first_k, k: 8}, {function: take_first}]}\n"),
             ":7: filter_list[0].filter[0].k: take_first_k takes 8 responses but there are 1 per document (raise "
             "repeats to at least 8)");
   EXPECT_EQ(error_of("repeats: 3\n"),
             ":6: repeats: 3 needs a filter_list to choose among the responses (add a pipeline ending in take_first or "
             "majority_vote)");
+}
+
+// Code metrics score every sample a pipeline leaves: at least K of them, and no other metric beside.
+TEST_F(TaskListsTest, CodeMetricsScoreEverySample) {
+  const TaskSpec t = load_task_spec(write(
+      "repeats: 8\nmetrics: [pass@1, pass@8]\nfilter_list:\n  - {name: create_test, filter: [{function: prepend_prompt}]}\n"));
+  EXPECT_EQ(t.filter_list[0].steps[0].function, PipelineStep::Function::kPrependPrompt);
+  EXPECT_NO_THROW(load_task_spec(write("repeats: 4\nmetrics: [pass_at_4]\n")));
+  EXPECT_EQ(error_of("repeats: 4\nmetrics: [pass@8]\nfilter_list:\n  - {name: c, filter: [{function: prepend_prompt}]}\n"),
+            ":9: filter_list[0] ('c') leaves 4 responses per document and pass@8 draws 8 (raise repeats to at least 8, "
+            "and drop take_first from the pipeline)");
+  EXPECT_EQ(error_of("metrics: [pass@2]\n"),
+            ":6: pass@2 draws 2 samples per document and repeats is 1 (set repeats: 2 or more)");
+  EXPECT_EQ(error_of("metrics: [pass@1, exact_match]\n"),
+            ":6: pass@1 scores every sample of a document and the other metrics one (score the code metrics in a task "
+            "of their own)");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "core/python_regex.h"
+#include "metrics/pass_at_k.h"
 
 namespace qualm {
 namespace {
@@ -150,6 +151,22 @@ void read_dataset_keys(const Entry& e, DatasetSpec& d, const std::string& key) {
       d.field_is_list[name] = source.node.IsSequence();
     }
   }
+  if (const Entry* v = find(e, "rows")) {
+    const std::string example = "write " + key + ".rows: {field: task_id, from: 11, to: 510}";
+    if (!v->is_map) throw InputError(where_of(*v), key + ".rows: expected a mapping", example);
+    check_keys(*v, {"field", "from", "to"}, key + ".rows");
+    RowRange r;
+    r.where = where_of(*v);
+    const Entry* field = find(*v, "field");
+    const Entry* from = find(*v, "from");
+    const Entry* to = find(*v, "to");
+    if (field == nullptr || from == nullptr || to == nullptr) throw InputError(r.where, key + ".rows: needs field, from and to", example);
+    r.field = scalar(*field, key + ".rows.field");
+    r.from = integer(*from, key + ".rows.from");
+    r.to = integer(*to, key + ".rows.to");
+    if (r.from > r.to) throw InputError(r.where, key + ".rows: from is after to", example);
+    d.rows = r;
+  }
 }
 
 // Why std::regex (ECMAScript, as text filters run it) refuses a pattern, in words.
@@ -168,8 +185,8 @@ const std::vector<std::string> kTaskKeys = {
     "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
     "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
-const std::vector<std::string> kDatasetKeys = {"path", "format", "fields"};
-const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "sampler", "seed"};
+const std::vector<std::string> kDatasetKeys = {"path", "format", "fields", "rows"};
+const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "rows", "sampler", "seed", "doc_to_target"};
 const std::vector<std::string> kOutputTypes = {"multiple_choice", "generate", "loglikelihood_rolling", "kld"};
 
 double real(const Entry& e, const std::string& key) {
@@ -234,6 +251,32 @@ std::vector<TextFilter> read_filters(const Entry& e) {
   return out;
 }
 
+// Code metrics (pass@K) score all of a document's samples, every other metric one: the
+// pipelines and repeats must leave what they score.
+void check_samples(const TaskSpec& t) {
+  std::optional<int> code_k;
+  bool other = t.metrics.empty();
+  for (const std::string& m : t.metrics) {
+    const auto k = metrics::pass_at_k_of(m);
+    if (k) code_k = std::max(code_k.value_or(0), *k);
+    else other = true;
+  }
+  if (code_k && other) {
+    throw InputError(t.metrics_where, "pass@" + std::to_string(*code_k) + " scores every sample of a document and the other metrics one",
+                     "score the code metrics in a task of their own");
+  }
+  check_pipelines(t.filter_list, t.repeats, t.repeats_where, code_k);
+  if (code_k && t.filter_list.empty() && t.repeats < *code_k) {
+    throw InputError(t.metrics_where, "pass@" + std::to_string(*code_k) + " draws " + std::to_string(*code_k) +
+                                          " samples per document and repeats is " + std::to_string(t.repeats),
+                     "set repeats: " + std::to_string(*code_k) + " or more");
+  }
+  if (t.repeats > 1 && t.filter_list.empty() && !code_k) {
+    throw InputError(t.repeats_where, "repeats: " + std::to_string(t.repeats) + " needs a filter_list to choose among the responses",
+                     "add a pipeline ending in take_first or majority_vote");
+  }
+}
+
 }  // namespace
 
 TaskSpec load_task_spec(const fs::path& file) {
@@ -287,6 +330,10 @@ TaskSpec load_task_spec(const fs::path& file) {
                        "use first_n or seeded");
     }
     if (const Entry* s = find(*v, "seed")) t.fewshot.seed = static_cast<uint64_t>(integer(*s, "fewshot.seed"));
+    if (const Entry* s = find(*v, "doc_to_target")) {
+      if (t.output_type.text != "generate") throw InputError(where_of(*s), "fewshot.doc_to_target is for generate tasks");
+      t.fewshot.doc_to_target = sourced(*s, "fewshot.doc_to_target");
+    }
   }
   if (const Entry* v = find(root, "num_fewshot")) {
     const long long n = integer(*v, "num_fewshot");
@@ -335,11 +382,6 @@ TaskSpec load_task_spec(const fs::path& file) {
       t.generation = read_generation(*v);
     }
   }
-  check_pipelines(t.filter_list, t.repeats, t.repeats_where);
-  if (t.repeats > 1 && t.filter_list.empty()) {
-    throw InputError(t.repeats_where, "repeats: " + std::to_string(t.repeats) + " needs a filter_list to choose among the responses",
-                     "add a pipeline ending in take_first or majority_vote");
-  }
   if (const Entry* v = find(root, "continuation")) {
     if (t.output_type.text != "kld") throw InputError(where_of(*v), "continuation is for kld tasks");
     if (!v->is_map) throw InputError(where_of(*v), "continuation: expected a mapping", "write continuation: {max_new_tokens: 64}");
@@ -371,6 +413,7 @@ TaskSpec load_task_spec(const fs::path& file) {
     t.metrics = read_metric_list(v->node, v->file, t.metric_options);
     t.metrics_where = where_of(*v);
   }
+  check_samples(t);
   return t;
 }
 

@@ -18,6 +18,14 @@ struct Sourced {
   std::string where;
 };
 
+// rows: {field: F, from: A, to: B}: only the rows whose integer field F is in [A, B] (a split
+// held in one file, as mbpp's test split is task_id 11-510).
+struct RowRange {
+  std::string field;
+  long long from = 0, to = 0;
+  std::string where;
+};
+
 struct DatasetSpec {
   Sourced path;    // relative to the data directory, or to base_dir when it starts with "./"; may use {{vars}}
   std::filesystem::path base_dir;  // the folder of the file that wrote the path
@@ -26,12 +34,14 @@ struct DatasetSpec {
   std::map<std::string, std::vector<std::string>> fields;
   std::map<std::string, bool> field_is_list;
   std::string fields_where;
+  std::optional<RowRange> rows;
 };
 
 struct FewshotSpec {
   std::optional<DatasetSpec> dataset;  // the split shots come from; absent: the task's own
   Sourced sampler{"first_n", ""};      // first_n | seeded
   uint64_t seed = 1234;                // lm-evaluation-harness's default
+  Sourced doc_to_target;               // generate: a shot's answer, when not the task's doc_to_target
 };
 
 // A text filter applied to generated output, in order (SPEC S3).
@@ -54,6 +64,7 @@ struct PipelineStep {
     kUppercase,         // each response uppered
     kRemoveWhitespace,  // one leading space dropped from each response
     kStripThink,        // the text after the first think_end_token; "" for an unclosed leading <think>
+    kPrependPrompt,     // the document's prompt + each response (lm-eval humaneval's build_predictions)
   };
   Function function = Function::kTakeFirst;
   std::string regex_pattern = "#### (\\-?[0-9\\.\\,]+)";  // kRegex: Python re syntax (lm-eval's default)

@@ -1,9 +1,11 @@
 #include "eval/gen_eval.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
 #include "eval/embedding_scores.h"
+#include "metrics/pass_at_k.h"
 #include "metrics/registry.h"
 #include "stats/moments.h"
 #include "core/python_regex.h"
@@ -65,7 +67,58 @@ void score_embeddings(const GenTask& task, GenTaskScores& s, const std::vector<R
   }
 }
 
+// Records name the samples of a task without filter_list "none", as lm-eval names its filter.
+std::string results_key(const std::string& pipeline) { return pipeline.empty() ? "none" : pipeline; }
+
+// pass@K of every pass@K metric in `wanted` (one pipeline each): each document's samples run
+// once per pipeline, with the reference's tests appended (HF code_eval's candidate + "\n" + test).
+void score_code(const GenTask& task, GenTaskScores& s, const std::vector<Reported>& wanted, const exec::Policy& policy) {
+  std::map<std::string, std::vector<size_t>> docs_of;  // pipeline -> documents whose samples ran
+  for (const Reported& m : wanted) {
+    if (docs_of.count(m.pipeline) != 0) continue;
+    std::vector<std::string> programs;
+    std::vector<size_t>& docs = docs_of[m.pipeline];
+    for (size_t i = 0; i < task.docs.size(); ++i) {
+      if (!task.docs[i].reference || !s.outcomes[i].generated.ok()) continue;
+      docs.push_back(i);
+      for (const std::string& sample : s.outcomes[i].samples.at(m.pipeline)) {
+        programs.push_back(sample + "\n" + *task.docs[i].reference);
+      }
+    }
+    const std::vector<exec::Outcome> ran = exec::run_all(programs, policy);
+    size_t next = 0;
+    for (size_t i : docs) {
+      std::vector<std::string>& results = s.outcomes[i].code_results[results_key(m.pipeline)];
+      for (size_t k = 0; k < s.outcomes[i].samples.at(m.pipeline).size(); ++k) results.push_back(ran[next++].detail);
+    }
+  }
+  for (const Reported& m : wanted) {
+    const int k = *metrics::pass_at_k_of(m.base);
+    stats::MomentSums sums;
+    for (size_t i : docs_of[m.pipeline]) {
+      const std::vector<std::string>& results = s.outcomes[i].code_results.at(results_key(m.pipeline));
+      const int n = static_cast<int>(results.size());
+      const int c = static_cast<int>(std::count(results.begin(), results.end(), "passed"));
+      const double value = metrics::pass_at_k(n, c, k);
+      s.outcomes[i].metrics[m.name] = value;
+      sums.add(value);
+    }
+    if (sums.n == 0) {
+      s.skipped[m.name] = s.n_errors > 0 ? "no document was generated" : "no document has a reference";
+      continue;
+    }
+    s.summary[m.name] = MetricSummary{sums.mean(), sums.stderr_of_mean(), static_cast<int>(sums.n), "mean"};
+  }
+}
+
 }  // namespace
+
+bool runs_code(const TaskSpec& spec) {
+  for (const std::string& m : generation_metrics(spec)) {
+    if (metrics::pass_at_k_of(m)) return true;
+  }
+  return false;
+}
 
 std::vector<std::string> reported_metrics(const TaskSpec& spec) {
   std::vector<std::string> out;
@@ -112,6 +165,7 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
     GenTaskScores s;
     std::vector<PipelineRunner> pipelines;
     for (const FilterPipeline& p : t.spec.filter_list) pipelines.emplace_back(p);
+    const bool keep_samples = runs_code(t.spec);
     for (size_t i = 0; i < t.docs.size(); ++i) {
       GenOutcome o;
       o.generated = generated[next++];
@@ -123,7 +177,12 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
         std::vector<std::string> outputs{apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop)};
         for (const GenerateResult& r : o.more) outputs.push_back(apply_filters(r.text, t.spec.filters, t.spec.generation.stop));
         o.candidate = outputs[0];
-        for (const PipelineRunner& p : pipelines) o.filtered[p.name()] = p.run(outputs, "document " + t.docs[i].where);
+        for (const PipelineRunner& p : pipelines) {
+          std::vector<std::string> left = p.run(outputs, "document " + t.docs[i].where, t.docs[i].prompt);
+          o.filtered[p.name()] = left.empty() ? "" : left[0];
+          if (keep_samples) o.samples[p.name()] = std::move(left);
+        }
+        if (keep_samples && pipelines.empty()) o.samples[""] = std::move(outputs);
       }
       s.n_truncated += o.generated.truncated ? 1 : 0;
       s.n_errors += o.generated.ok() ? 0 : 1;
@@ -136,14 +195,20 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
   return out;
 }
 
-void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder) {
+void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder,
+                   const exec::Policy* code) {
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
     const GenTask& t = tasks[ti];
     GenTaskScores& s = scores[ti];
-    std::vector<Reported> embedding_metrics;
+    std::vector<Reported> embedding_metrics, code_metrics;
     for (const Reported& r : reported(t.spec)) {
       const metrics::TextMetric* metric = metrics::find_text_metric(r.base);
       if (metric == nullptr) throw InputError(t.spec.file.string(), "unknown metric '" + r.base + "'");
+      if (metric->runs_code) {
+        if (code != nullptr) code_metrics.push_back(r);
+        else s.skipped[r.name] = "runs the model's code, which this run does not allow (--allow-code-execution)";
+        continue;
+      }
       if (metric->score == nullptr) {
         if (embedder != nullptr) embedding_metrics.push_back(r);
         else s.skipped[r.name] = "needs an embedding model (--embedding-model)";
@@ -178,6 +243,7 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
       }
       s.summary[r.name] = m;
     }
+    if (!code_metrics.empty()) score_code(t, s, code_metrics, *code);
     if (!embedding_metrics.empty()) {
       score_embeddings(t, s, embedding_metrics, *embedder);
       for (const Reported& r : embedding_metrics) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "exec/sandbox.h"
 #include "tasks/gen_docs.h"
 
 namespace qualm {
@@ -27,6 +28,11 @@ struct GenOutcome {
   std::vector<GenerateResult> more;             // repeats > 1: samples 2..K
   std::string candidate;                        // the first sample after the task's filters
   std::map<std::string, std::string> filtered;  // filter_list: each pipeline's output, by name
+  // Tasks with code metrics (pass@K): every response each pipeline leaves, by name ("" without
+  // a filter_list: every sample after `filters`), and how each ran ("passed", "failed: ...";
+  // "none" without a filter_list, lm-eval's name for no filter).
+  std::map<std::string, std::vector<std::string>> samples;
+  std::map<std::string, std::vector<std::string>> code_results;
   std::map<std::string, double> metrics;        // per-sample values
 };
 
@@ -51,8 +57,13 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
                                            const GenRunOptions& options);
 
 // Fills each task's per-sample metrics and summaries. Without an embedder, bertscore and
-// coherence are listed as skipped with the reason.
-void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder);
+// coherence are listed as skipped with the reason; without a code policy, so are code metrics
+// (pass@K: each sample, with the reference's tests after it, runs in exec/sandbox.h).
+void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scores, Backend* embedder,
+                   const exec::Policy* code = nullptr);
+
+// Whether a task scores code by running it (pass@K).
+bool runs_code(const TaskSpec& spec);
 
 // Whether any task asks for a metric that needs an embedding model.
 bool needs_embeddings(std::span<const GenTask> tasks);

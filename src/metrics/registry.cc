@@ -7,6 +7,7 @@
 #include "metrics/chrf.h"
 #include "metrics/exact_match.h"
 #include "metrics/output_length.h"
+#include "metrics/pass_at_k.h"
 #include "metrics/repetition.h"
 #include "metrics/rouge.h"
 #include "metrics/sacrebleu.h"
@@ -177,11 +178,15 @@ const std::vector<TextMetric>& text_metrics() {
       {"repetition", 0, 1, true, A::kMean, false, 1, "distinct / all word 4-grams of the prediction", score_repetition},
       {"bertscore", -1, 1, true, A::kMean, true, 1, "greedy cosine matching of token embeddings (F1)", nullptr},
       {"coherence", -1, 1, true, A::kMean, true, 1, "cosine of sentence embeddings (SemScore)", nullptr},
+      {"pass@k", 0, 1, true, A::kMean, true, 1,
+       "the code passes the reference's tests (pass@K or pass_at_K: of a document's samples, unbiased)", nullptr,
+       nullptr, nullptr, true},
   };
   return kMetrics;
 }
 
 const TextMetric* find_text_metric(std::string_view name) {
+  if (pass_at_k_of(name)) name = "pass@k";
   for (const TextMetric& m : text_metrics()) {
     if (m.name == name) return &m;
   }

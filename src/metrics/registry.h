@@ -57,11 +57,14 @@ struct TextMetric {
   // of samples (aggregates, bootstrap intervals, comparisons).
   std::vector<double> (*corpus_stats)(std::string_view prediction, const std::vector<std::string>& references) = nullptr;
   double (*from_corpus_stats)(std::span<const double> summed) = nullptr;
+  // Runs the prediction with the reference (its tests) appended, in exec/sandbox.h: pass@K and
+  // pass_at_K (metrics/pass_at_k.h) name it with their K; scored in eval/code_scores.h.
+  bool runs_code = false;
 };
 
 const std::vector<TextMetric>& text_metrics();
 
-// Null when no metric has that name.
+// Null when no metric has that name. "pass@K" and "pass_at_K" find the entry "pass@k".
 const TextMetric* find_text_metric(std::string_view name);
 
 std::vector<std::string> text_metric_names();

@@ -30,6 +30,7 @@ SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& confi
     if (o.generated.output_tokens) r.output_tokens = *o.generated.output_tokens;
     r.stop_reason->emplace(o.generated.stop_reason);
     if (!task.spec.filter_list.empty()) r.filtered = o.filtered;
+    if (!o.code_results.empty()) r.code_results = o.code_results;
     if (!o.more.empty()) {
       r.raw_outputs.emplace(1, o.generated.text);
       for (const GenerateResult& g : o.more) r.raw_outputs->push_back(g.text);

@@ -213,6 +213,7 @@ json SampleRecord::to_json() const {
   if (continuation) r["continuation"] = *continuation;
   if (filtered) r["filtered"] = *filtered;
   if (raw_outputs) r["raw_outputs"] = *raw_outputs;
+  if (code_results) r["code_results"] = *code_results;
   if (!metrics_skipped.empty()) r["metrics_skipped"] = metrics_skipped;
   if (source) r["source"] = *source;
   if (doc_key) r["doc_key"] = *doc_key;
@@ -265,6 +266,13 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
     for (const auto& [name, text] : p->items()) (*r.filtered)[name] = f.as_text("filtered." + name, text);
   }
   if (const json* o = f.find("raw_outputs")) r.raw_outputs = f.array_of("raw_outputs", *o, &Fields::as_text);
+  if (const json* c = f.find("code_results")) {
+    if (!c->is_object()) f.wrong("code_results", *c, "an object");
+    r.code_results.emplace();
+    for (const auto& [name, list] : c->items()) {
+      (*r.code_results)[name] = f.array_of("code_results." + name, list, &Fields::as_text);
+    }
+  }
   const json& m = f.required("metrics");
   if (!m.is_object()) f.wrong("metrics", m, "an object");
   for (const auto& [name, value] : m.items()) {

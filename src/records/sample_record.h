@@ -80,6 +80,9 @@ struct SampleRecord {
   std::optional<std::map<std::string, std::string>> filtered;
   // generate with repeats > 1: every sample's raw output, the first being raw_output
   std::optional<std::vector<std::string>> raw_outputs;
+  // code metrics (pass@K): how each sample ran against the reference's tests, by pipeline ("none"
+  // without a filter_list): "passed", "timed out" or "failed: " and the error
+  std::optional<std::map<std::string, std::vector<std::string>>> code_results;
   std::map<std::string, double> metrics;  // NaN: null in the file
   std::map<std::string, std::string> metrics_skipped;  // metric -> why; the key is left out when empty
   std::optional<std::string> source;                   // the dataset row: file:line

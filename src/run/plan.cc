@@ -225,6 +225,7 @@ Plan make_plan(const Experiment& e, int limit) {
     }
   }
   check_cells(e, files, plan);
+  check_code_execution(e, plan);
   return plan;
 }
 

@@ -5,6 +5,8 @@
 #include "backend/llama/model.h"
 #include "core/errors.h"
 #include "core/utf8.h"
+#include "eval/gen_eval.h"
+#include "exec/sandbox.h"
 #include "run/plan.h"
 
 namespace qualm {
@@ -117,6 +119,34 @@ void check_cells(const Experiment& e, const ModelFiles& files, Plan& plan) {
   if (plan.problems.empty() && !e.models.empty() && !e.tasks.empty() && plan.samples() == 0) {
     plan.problems.push_back({e.file.string(), "the experiment evaluates nothing: every cell is skipped",
                              "drop the skip rules that cover every cell, or add models, backends or tasks that run"});
+  }
+}
+
+void check_code_execution(const Experiment& e, Plan& plan) {
+  std::string first;  // the first task that runs code
+  for (const PlannedTask& t : plan.tasks) {
+    if (!t.gen || !runs_code(t.gen->spec)) continue;
+    if (first.empty()) first = t.name;
+    if (!e.code_execution) {
+      plan.problems.push_back({e.file.string(), "task " + t.name + " runs the model's code against its tests (pass@k), and "
+                                                "the experiment does not allow that",
+                               "add code_execution: {allow: true} to the experiment (qualm eval: --allow-code-execution); "
+                               "each program runs in its own process with no network, rlimits and a timeout"});
+    }
+  }
+  if (first.empty() || !e.code_execution) return;
+  if (!exec::python_interpreter()) {
+    plan.problems.push_back({e.code_execution_where, "task " + first + " runs Python and there is no python3 on PATH",
+                             "install python3 (apt-get install python3)"});
+  }
+  if (e.code_execution->isolation == exec::Isolation::kNamespaces) {
+    if (const auto why = exec::isolation_problem()) {
+      plan.problems.push_back(
+          {e.code_execution_where, "this machine does not let qualm cut the model's code off the network: " + *why,
+           "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu also "
+           "kernel.apparmor_restrict_unprivileged_userns=0), or run it with the network reachable: isolation: none "
+           "(qualm eval: --code-isolation none)"});
+    }
   }
 }
 

@@ -38,4 +38,8 @@ void check_text_inputs(const Experiment& e, std::vector<ConfigProblem>& problems
 // matrix that runs nothing.
 void check_cells(const Experiment& e, const ModelFiles& files, Plan& plan);
 
+// Tasks that run the model's code (pass@K): the experiment must allow it (code_execution), and
+// the machine must have python3 and - unless isolation is none - unprivileged namespaces.
+void check_code_execution(const Experiment& e, Plan& plan);
+
 }  // namespace qualm

@@ -185,7 +185,7 @@ class CellRunner {
     const GenTask sub = slice(task, begin, end);
     std::vector<GenTaskScores> scores =
         generate_outputs(backend, std::span(&sub, 1), GenRunOptions{e_.defaults.seed, t.temperature, rep});
-    score_outputs(std::span(&sub, 1), scores, nullptr);
+    score_outputs(std::span(&sub, 1), scores, nullptr, e_.code_execution ? &*e_.code_execution : nullptr);
     std::vector<SampleRecord> records;
     for (size_t i = 0; i < sub.docs.size(); ++i) {
       if (logged(t.name, sub.docs[i].doc_id, rep)) continue;

@@ -61,7 +61,7 @@ std::string strip_think(const std::string& response, const std::string& end) {
 }  // namespace
 
 std::vector<std::string> apply_step(const PipelineStep& step, const PythonRegex* regex, std::vector<std::string> responses,
-                                    const std::string& doc) {
+                                    const std::string& doc, const std::string& prompt) {
   switch (step.function) {
     case Function::kRegex:
       for (std::string& r : responses) r = regex_extract(step, *regex, r, doc);
@@ -94,6 +94,9 @@ std::vector<std::string> apply_step(const PipelineStep& step, const PythonRegex*
     case Function::kStripThink:
       for (std::string& r : responses) r = strip_think(r, step.think_end_token);
       return responses;
+    case Function::kPrependPrompt:
+      for (std::string& r : responses) r = prompt + r;
+      return responses;
   }
   return responses;
 }
@@ -110,11 +113,12 @@ PipelineRunner::PipelineRunner(const FilterPipeline& pipeline) : pipeline_(pipel
   }
 }
 
-std::string PipelineRunner::run(std::vector<std::string> responses, const std::string& doc) const {
+std::vector<std::string> PipelineRunner::run(std::vector<std::string> responses, const std::string& doc,
+                                             const std::string& prompt) const {
   for (size_t i = 0; i < pipeline_.steps.size(); ++i) {
-    responses = apply_step(pipeline_.steps[i], regexes_[i] ? &*regexes_[i] : nullptr, std::move(responses), doc);
+    responses = apply_step(pipeline_.steps[i], regexes_[i] ? &*regexes_[i] : nullptr, std::move(responses), doc, prompt);
   }
-  return responses.empty() ? "" : responses[0];
+  return responses;
 }
 
 }  // namespace qualm

@@ -16,10 +16,12 @@ class PipelineRunner {
   // Compiles the pipeline's patterns (checked when the task file was read).
   explicit PipelineRunner(const FilterPipeline& pipeline);
 
-  // The response the pipeline leaves (its first, when it leaves several). `doc` names the
-  // document in the error thrown when regex's group_select selects no match of a response
-  // (lm-eval raises IndexError there): InputError naming the task file and key.
-  std::string run(std::vector<std::string> responses, const std::string& doc) const;
+  // The responses the pipeline leaves: one, or for code metrics (pass@K) several. `doc` names
+  // the document in the error thrown when regex's group_select selects no match of a response
+  // (lm-eval raises IndexError there): InputError naming the task file and key. `prompt` is
+  // what prepend_prompt puts before each response.
+  std::vector<std::string> run(std::vector<std::string> responses, const std::string& doc,
+                               const std::string& prompt = "") const;
 
   const std::string& name() const { return pipeline_.name; }
 
@@ -30,6 +32,6 @@ class PipelineRunner {
 
 // One step on a list of responses (exposed for tests).
 std::vector<std::string> apply_step(const PipelineStep& step, const PythonRegex* regex, std::vector<std::string> responses,
-                                    const std::string& doc);
+                                    const std::string& doc, const std::string& prompt = "");
 
 }  // namespace qualm

@@ -90,9 +90,17 @@ TEST(FilterPipeline, StripThinkAsLmEval) {
 
 TEST(FilterPipeline, RunnerChainsStepsAndLeavesOneResponse) {
   FilterPipeline maj{"maj", {regex(R"(The answer is (\d+))"), step(F::kMajorityVote), step(F::kTakeFirst)}, "t.yaml:8", "filter_list[0]"};
-  EXPECT_EQ(PipelineRunner(maj).run({"The answer is 3", "The answer is 4", "The answer is 4", "nothing"}, "doc 0"), "4");
+  EXPECT_EQ(PipelineRunner(maj).run({"The answer is 3", "The answer is 4", "The answer is 4", "nothing"}, "doc 0"),
+            std::vector<std::string>{"4"});
   FilterPipeline first{"first", {regex(R"(The answer is (\d+))"), step(F::kTakeFirst)}, "t.yaml:8", "filter_list[1]"};
-  EXPECT_EQ(PipelineRunner(first).run({"The answer is 3", "The answer is 4"}, "doc 0"), "3");
+  EXPECT_EQ(PipelineRunner(first).run({"The answer is 3", "The answer is 4"}, "doc 0"), std::vector<std::string>{"3"});
+}
+
+// lm-eval humaneval's build_predictions: the prompt before every response, all of them kept.
+TEST(FilterPipeline, PrependPromptKeepsEveryResponse) {
+  FilterPipeline create{"create_test", {step(F::kPrependPrompt)}, "t.yaml:8", "filter_list[0]"};
+  EXPECT_EQ(PipelineRunner(create).run({"    return 1\n", "    return 2\n"}, "doc 0", "def f():\n"),
+            (std::vector<std::string>{"def f():\n    return 1\n", "def f():\n    return 2\n"}));
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ void check_metric_list(const TaskSpec& spec) {
   }
   for (const std::string& name : generation_metrics(spec)) {
     const metrics::TextMetric* m = metrics::find_text_metric(name);
-    if (m != nullptr && m->score == nullptr && !spec.filter_list.empty()) {
+    if (m != nullptr && m->score == nullptr && !m->runs_code && !spec.filter_list.empty()) {
       throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
                        name + " with a filter_list is not supported yet", "score it in a task without filter_list");
     }
@@ -69,6 +69,8 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
   const Template text = Template::parse(spec.doc_to_text.text, spec.doc_to_text.where);
   const bool has_target = !spec.doc_to_target.text.empty();
   const Template target = Template::parse(spec.doc_to_target.text, spec.doc_to_target.where);
+  const Sourced& shot_answer = spec.fewshot.doc_to_target.text.empty() ? spec.doc_to_target : spec.fewshot.doc_to_target;
+  const Template shot_target = Template::parse(shot_answer.text, shot_answer.where);
   const std::vector<Doc> docs = load_docs(spec.dataset, spec, data_dir, task.dataset_file);
   task.total_docs = docs.size();
 
@@ -98,7 +100,7 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
       for (size_t s : pick_fewshot(spec.fewshot, pool.size(), spec.num_fewshot, self, static_cast<int>(i))) {
         const std::string shot_where = doc_where(shot_file, pool[s], s);
         d.prompt += text.render(pool[s].fields, shot_where) + spec.target_delimiter +
-                    to_text(target.render_value(pool[s].fields, shot_where)) + spec.fewshot_delimiter;
+                    to_text(shot_target.render_value(pool[s].fields, shot_where)) + spec.fewshot_delimiter;
       }
     }
     d.prompt += text.render(docs[i].fields, d.where);

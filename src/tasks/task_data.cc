@@ -44,6 +44,21 @@ std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs:
   else format = guess_data_format(file);
   if (!format) throw InputError(d.path.where, "cannot tell the format of '" + display_name + "'", "add dataset.format");
   std::vector<Doc> docs = read_dataset(file, *format, display_name);
+  if (d.rows) {
+    std::vector<Doc> kept;
+    for (size_t index = 0; index < docs.size(); ++index) {
+      const json* v = docs[index].fields.contains(d.rows->field) ? &docs[index].fields[d.rows->field] : nullptr;
+      if (v == nullptr || !v->is_number_integer()) {
+        throw InputError(doc_where(display_name, docs[index], index),
+                         "field '" + d.rows->field + "' is " + (v == nullptr ? "missing" : "not an integer") + " (rows, " +
+                             d.rows->where + ")",
+                         "fix the row or rows.field");
+      }
+      const long long id = v->get<long long>();
+      if (id >= d.rows->from && id <= d.rows->to) kept.push_back(std::move(docs[index]));
+    }
+    docs = std::move(kept);
+  }
   const json vars = vars_scope(spec);
   for (size_t index = 0; index < docs.size(); ++index) {
     Doc& doc = docs[index];

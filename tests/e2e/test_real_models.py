@@ -20,7 +20,7 @@ MODELS = {
 CONFIG = SOURCE / "configs" / "real-models.yaml"
 # Every built-in task but hellaswag_original (its JSONL is not in the shared data).
 TASKS = ["mmlu", "arc_easy", "arc_challenge", "hellaswag", "boolq", "sst2", "winogrande", "summarization", "qa", "code_generation",
-         "creative_writing", "classification", "prompt_suite_96", "xsum", "xquad", "mbpp", "sst2_generate", "tinystories",
+         "creative_writing", "classification", "prompt_suite_96", "xsum", "xquad", "mbpp_bleu", "sst2_generate", "tinystories",
          "wikitext", "wikitext_kld", "prompt_suite_96_kld", "prompt_suite_96_continuation_kld"]
 
 
