@@ -54,6 +54,68 @@ constexpr SameField kSame[] = {
     {"llama_cpp_commit", "another llama.cpp (commit"},
 };
 
+// The fields merge reads from a shard's manifest and the JSON type each must have: a damaged or
+// hand-edited manifest is named here rather than stopping the merge with a library's message.
+std::optional<std::string> manifest_shape_problem(const json& m) {
+  enum Kind { kObject, kArray, kInt, kText, kTextOrNull };
+  const auto fits = [](const json& v, Kind k) {
+    switch (k) {
+      case kObject:
+        return v.is_object();
+      case kArray:
+        return v.is_array();
+      case kInt:
+        return v.is_number_integer();
+      case kText:
+        return v.is_string();
+      case kTextOrNull:
+        return v.is_string() || v.is_null();
+    }
+    return false;
+  };
+  const auto name = [](Kind k) {
+    return k == kObject ? "an object" : k == kArray ? "a list" : k == kInt ? "an integer" : "a string";
+  };
+  const auto dotted = [](const char* path) {  // "/plan/planned" -> "plan.planned"
+    std::string out(path + 1);
+    std::replace(out.begin(), out.end(), '/', '.');
+    return out;
+  };
+  const std::pair<const char*, Kind> required[] = {{"/shard", kObject}, {"/shard/index", kInt}, {"/shard/count", kInt}};
+  for (const auto& [path, kind] : required) {
+    const json::json_pointer p(path);
+    if (!m.contains(p) || !fits(m.at(p), kind)) return dotted(path) + " must be " + name(kind);
+  }
+  const std::pair<const char*, Kind> optional[] = {
+      {"/shard/samples", kInt},      {"/shard/units", kInt}, {"/shard/partition_sha256", kText},
+      {"/config_file", kText},       {"/run_id", kText},     {"/started_at", kText},
+      {"/finished_at", kTextOrNull}, {"/machine", kObject},  {"/models", kArray},
+      {"/add_bos", kObject},         {"/backends", kArray},  {"/noise_floor", kArray},
+      {"/errors", kArray},           {"/plan", kObject},     {"/plan/planned", kInt},
+      {"/plan/configs", kArray}};
+  for (const auto& [path, kind] : optional) {
+    const json::json_pointer p(path);
+    if (m.contains(p) && !fits(m.at(p), kind)) return dotted(path) + " must be " + name(kind);
+  }
+  // Rows of the lists: objects whose names are strings.
+  for (const char* list : {"models", "backends", "noise_floor"}) {
+    for (const json& row : m.value(list, json::array())) {
+      if (!row.is_object()) return std::string(list) + " must hold objects";
+      for (const char* key : {"name", "variant", "model", "backend", "task"}) {
+        if (row.contains(key) && !row[key].is_string()) return std::string(list) + "[]." + key + " must be a string";
+      }
+    }
+  }
+  for (const json& row :
+       m.contains(json::json_pointer("/plan/configs")) ? m.at(json::json_pointer("/plan/configs")) : json::array()) {
+    if (!row.is_object()) return "plan.configs must hold objects";
+    for (const char* key : {"model", "variant", "backend"}) {
+      if (row.contains(key) && !row[key].is_string()) return std::string("plan.configs[].") + key + " must be a string";
+    }
+  }
+  return std::nullopt;
+}
+
 std::string describe(const RecordKey& k) {
   return k.config.str() + " " + k.task_name + " sample " + std::to_string(k.sample_id) + " rep " +
          std::to_string(k.rep);
@@ -150,6 +212,12 @@ class Merger {
       if (!in || s.manifest.is_discarded() || !s.manifest.is_object()) {
         problem("shard " + std::to_string(s.index) + ": " + m.string() + (in ? " is not valid JSON" : " is missing") +
                 ": it never started or was damaged; run " + rerun(s.index));
+        s.manifest = json();
+        continue;
+      }
+      if (const auto shape = manifest_shape_problem(s.manifest)) {
+        problem("shard " + std::to_string(s.index) + ": " + m.string() + " is damaged (" + *shape + "); run " +
+                rerun(s.index) + " into an empty folder");
         s.manifest = json();
         continue;
       }

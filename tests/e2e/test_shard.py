@@ -16,7 +16,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, TempDirCase, require_data, run, smoke_config  # noqa: E402
+from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, require_data, run, smoke_config  # noqa: E402
 
 N = 3
 RECORD_TIMES = {"gen_time_ms", "run_id"}
@@ -184,6 +184,18 @@ class ShardTest(TempDirCase):
             f"--shard 2/{N} --out {out}",
             f"shard 0 is partial: {len(lines) // 2} of {len(lines)} samples",
             f"sample {dup['sample_id']} rep {dup['rep']} is in shard 1 twice")
+
+    def test_merge_names_a_damaged_manifest(self):
+        out = self.damaged_copy("damaged-manifest")
+        for i, change in enumerate([{"shard": "0-of-3"}, {"plan": {"planned": "all"}}]):
+            path = out / "shards" / f"{i}-of-{N}" / "manifest.json"
+            manifest = json.loads(path.read_text())
+            manifest.update(change)
+            path.write_text(json.dumps(manifest))
+        proc = run([QUALM, "merge", out], check=False)
+        assert_no_library_text(["qualm", "merge"], proc)
+        self.assert_merge_refused(out, "manifest.json is damaged (shard must be an object)",
+                                  "manifest.json is damaged (plan.planned must be an integer)", f"--shard 1/{N}")
 
     def test_merge_names_a_foreign_config_and_a_record_in_two_shards(self):
         out = self.damaged_copy("damaged2")
