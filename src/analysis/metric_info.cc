@@ -19,6 +19,7 @@ std::optional<std::pair<double, double>> metric_range(const std::string& metric)
       {"kld_p90", {0, kInf}},          {"kld_p95", {0, kInf}},
       {"kld_p99", {0, kInf}},          {"kld_max", {0, kInf}},    {"same_top", {0, 1}},
       {"dp_mean", {-1, 1}},            {"rms_dp", {0, 1}},        {"ppl_ratio", {0, kInf}},
+      {"perplexity", {1, kInf}},
       {"logprob_correlation", {-1, 1}}};
   if (const auto it = kRanges.find(name); it != kRanges.end()) return it->second;
   if (const metrics::TextMetric* m = metrics::find_text_metric(name)) return std::make_pair(m->min, m->max);
@@ -30,7 +31,7 @@ bool higher_is_better(const std::string& metric) {
   static const std::set<std::string> kLower = {
       "word_perplexity", "byte_perplexity", "token_perplexity", "bits_per_byte", "kld_mean", "kld_median",
       "kld_p90",         "kld_p95",         "kld_p99",          "kld_max",       "rms_dp",   "ppl_ratio",
-      "ppl_diff",        "ln_ppl_ratio",    "kld_stderr",       "dp_stderr"};
+      "ppl_diff",        "ln_ppl_ratio",    "kld_stderr",       "dp_stderr",     "perplexity"};
   if (kLower.count(name)) return false;
   if (const metrics::TextMetric* m = metrics::find_text_metric(name)) return m->higher_is_better;
   return true;

@@ -187,7 +187,8 @@ const std::vector<std::string> kTaskKeys = {
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields", "rows"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "rows", "sampler", "seed", "doc_to_target"};
-const std::vector<std::string> kOutputTypes = {"multiple_choice", "generate", "loglikelihood_rolling", "kld"};
+const std::vector<std::string> kOutputTypes = {"multiple_choice", "generate", "loglikelihood", "loglikelihood_rolling",
+                                               "kld"};
 
 double real(const Entry& e, const std::string& key) {
   try {
@@ -350,7 +351,14 @@ TaskSpec load_task_spec(const fs::path& file) {
   if (const Entry* v = find(root, "doc_to_target")) t.doc_to_target = sourced(*v, "doc_to_target");
   else if (!generate && !text_only) throw InputError(top, "missing key 'doc_to_target'", "write the template of the gold choice");
   const Entry* choice = find(root, "doc_to_choice");
-  if (choice == nullptr && !generate && !text_only) {
+  // loglikelihood (lm-eval's): one continuation, doc_to_target, scored after the context.
+  const bool single = t.output_type.text == "loglikelihood";
+  if (choice != nullptr && single) {
+    throw InputError(where_of(*choice), "doc_to_choice is for multiple_choice tasks; a loglikelihood task scores doc_to_target",
+                     "drop it, or use output_type: multiple_choice");
+  }
+  if (single && t.multiple_inputs) throw InputError(top, "multiple_inputs is for multiple_choice tasks");
+  if (choice == nullptr && !generate && !text_only && !single) {
     throw InputError(top, "missing key 'doc_to_choice'", "a multiple_choice task lists its choices");
   }
   if (choice != nullptr && (generate || text_only)) {
@@ -420,10 +428,16 @@ TaskSpec load_task_spec(const fs::path& file) {
 TaskKind task_kind(const TaskSpec& spec) { return parse_task_kind(spec.output_type.text); }
 
 TaskKind parse_task_kind(std::string_view name) {
-  if (name == "multiple_choice") return TaskKind::kMultipleChoice;
+  if (name == "multiple_choice" || name == "loglikelihood") return TaskKind::kMultipleChoice;
   if (name == "loglikelihood_rolling" || name == "perplexity") return TaskKind::kRolling;
   if (name == "kld") return TaskKind::kKld;
   return TaskKind::kGenerate;
+}
+
+bool scores_one_continuation(const TaskSpec& spec) { return spec.output_type.text == "loglikelihood"; }
+
+std::string continuation_delimiter(const TaskSpec& spec) {
+  return scores_one_continuation(spec) ? "" : spec.target_delimiter;
 }
 
 const char* task_kind_name(TaskKind kind) {

@@ -111,7 +111,7 @@ struct TaskSpec {
   std::string name;
   std::filesystem::path file;  // the file that names the task
   std::vector<std::string> groups;
-  Sourced output_type;  // multiple_choice, generate, loglikelihood_rolling or kld
+  Sourced output_type;  // multiple_choice, loglikelihood, generate, loglikelihood_rolling or kld
   std::string task_type;
   std::map<std::string, std::string> vars;  // names every template can use
   DatasetSpec dataset;
@@ -143,8 +143,15 @@ struct TaskSpec {
 };
 
 // A task's kind: its output_type. kKld compares a variant with its model's base variant.
+// loglikelihood is kMultipleChoice with one choice, doc_to_target (scores_one_continuation).
 enum class TaskKind { kMultipleChoice, kGenerate, kRolling, kKld };
 TaskKind task_kind(const TaskSpec& spec);
+// lm-eval's output_type: loglikelihood: the log-likelihood of doc_to_target after the context,
+// whether it is the greedy continuation (acc) and the documents' perplexity, exp(-mean ll).
+bool scores_one_continuation(const TaskSpec& spec);
+// What goes between the context and a choice: target_delimiter, or nothing for loglikelihood
+// (lm-eval requests (context, doc_to_target) as written).
+std::string continuation_delimiter(const TaskSpec& spec);
 // The output_type that names the kind: multiple_choice, generate, loglikelihood_rolling, kld.
 const char* task_kind_name(TaskKind kind);
 // The kind a name stands for: an output_type or a manifest's task kind (task_kind_name), or a

@@ -26,7 +26,7 @@ std::vector<McTaskScores> score_mc_tasks(Backend& backend, std::span<const McTas
   int64_t group = 0;
   for (const McTask& task : tasks) {
     for (const McDoc& doc : task.docs) {
-      for (LoglikelihoodRequest& r : mc_requests(doc, task.spec.target_delimiter, group++)) {
+      for (LoglikelihoodRequest& r : mc_requests(doc, continuation_delimiter(task.spec), group++)) {
         requests.push_back(std::move(r));
       }
     }

@@ -1,15 +1,22 @@
 #include "records/mc_results.h"
 
+#include <cmath>
+#include <map>
+
 #include "records/error_record.h"
 
 namespace qualm {
 namespace {
 
 const std::vector<std::string> kAllMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
+const std::vector<std::string> kLoglikelihoodMetrics = {"perplexity", "acc"};
 
 }  // namespace
 
-std::vector<std::string> task_metrics(const TaskSpec& spec) { return spec.metrics.empty() ? kAllMetrics : spec.metrics; }
+std::vector<std::string> task_metrics(const TaskSpec& spec) {
+  if (!spec.metrics.empty()) return spec.metrics;
+  return scores_one_continuation(spec) ? kLoglikelihoodMetrics : kAllMetrics;
+}
 
 SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config, const McTask& task,
                               const McTaskScores& scores, size_t doc, bool with_tokens) {
@@ -48,15 +55,27 @@ SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config
     output_tokens += o.n_tokens;
   }
   r.gold = d.gold;
-  r.pred = McPredictions{s.pred_acc, s.pred_norm, s.pred_bytes, s.pred_token_mean};
-  r.correct = s.pred_acc == d.gold;
+  if (scores_one_continuation(task.spec)) {
+    // lm-eval's loglikelihood: acc is whether the continuation is the greedy one; a record's
+    // perplexity is exp(-ll), and the task's exp(-mean ll) (metric_aggregation.h).
+    const ChoiceOutcome& o = scores.choices[doc][0];
+    r.correct = o.is_greedy;
+    const std::map<std::string, double> values = {{"acc", o.is_greedy ? 1.0 : 0.0},
+                                                  {"perplexity", std::exp(-o.loglikelihood)}};
+    for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = values.at(name);
+  } else {
+    r.pred = McPredictions{s.pred_acc, s.pred_norm, s.pred_bytes, s.pred_token_mean};
+    r.correct = s.pred_acc == d.gold;
+  }
   r.prompt_tokens = scores.prompt_tokens[doc];
   r.output_tokens = output_tokens;
   r.truncated = static_cast<bool>(scores.truncated[doc]);
   r.unknown_tokens = s.unknown_tokens;
   r.split_differs = s.split_differs;
   r.continuation = d.continuation;
-  for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = *r.chose_gold(name) ? 1.0 : 0.0;
+  if (r.pred) {
+    for (const std::string& name : task_metrics(task.spec)) r.metrics[name] = *r.chose_gold(name) ? 1.0 : 0.0;
+  }
   r.source = task.wheres[doc];
   if (doc < scores.endpoints.size() && !scores.endpoints[doc].empty()) r.endpoint = scores.endpoints[doc];
   return r;

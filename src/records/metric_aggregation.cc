@@ -72,6 +72,18 @@ MetricAggregation token_weighted(const std::string& metric, double (*transform)(
           [back](std::span<const double> s) -> double { return s[1] > 0 ? back(s[0] / s[1]) : NAN; }};
 }
 
+// lm-eval's perplexity aggregation (loglikelihood tasks: lambada_openai): exp(-mean ll) over the
+// documents, from each record's exp(-ll).
+MetricAggregation perplexity_of() {
+  return {AggregationKind::kWeighted,
+          [](const SampleRecord& r) -> std::optional<std::vector<double>> {
+            const auto v = value_of(r, "perplexity");
+            if (!v || *v <= 0) return std::nullopt;
+            return std::vector<double>{std::log(*v), 1.0};
+          },
+          [](std::span<const double> s) -> double { return s[1] > 0 ? std::exp(s[0] / s[1]) : NAN; }};
+}
+
 double identity(double x) { return x; }
 double square(double x) { return x * x; }
 
@@ -113,6 +125,7 @@ const MetricAggregation& metric_aggregation(const std::string& metric) {
     for (const char* k : {"kld_mean", "same_top", "dp_mean", "ln_ppl_ratio"}) m[k] = token_weighted(k, identity, identity);
     m["rms_dp"] = token_weighted("rms_dp", square, [](double x) { return std::sqrt(x); });
     for (const char* p : {"ppl_base", "ppl_model", "ppl_ratio", "ppl_diff"}) m[p] = ppl_pair(p);
+    m["perplexity"] = perplexity_of();
     return m;
   }();
   static thread_local std::map<std::string, MetricAggregation> derived;

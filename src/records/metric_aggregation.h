@@ -8,7 +8,8 @@
 //   chrf, as HF evaluate and sacrebleu define them); each record keeps its sentence-level value;
 // - weighted: over the samples' summed log-likelihoods and counts: lm-eval's word_perplexity
 //   = exp(-Σ loglikelihood / Σ words), byte_perplexity, bits_per_byte, token_perplexity, and
-//   KL-divergence figures weighted by each document's scored tokens (kld_mean, same_top, ...).
+//   KL-divergence figures weighted by each document's scored tokens (kld_mean, same_top, ...),
+//   and lm-eval's loglikelihood perplexity = exp(-mean loglikelihood) over the documents.
 //
 // Each sample contributes a state (a few sums); the value finishes the sum of the states, so a
 // bootstrap over samples recomputes it exactly on every resample.

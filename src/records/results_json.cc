@@ -152,7 +152,7 @@ json row_json(const std::vector<MetricResult>& metrics, int64_t n, bool with_std
 
 json details_json(const TaskResult& t) {
   const TaskOutline& o = *t.outline;
-  json d = {{"output_type", o.kind == TaskKind::kMultipleChoice ? "multiple_choice" : o.spec->output_type.text},
+  json d = {{"output_type", o.spec->output_type.text},
             {"task_type", o.spec->task_type},
             {"num_fewshot", o.num_fewshot},
             {"dataset", o.dataset},

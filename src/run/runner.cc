@@ -352,7 +352,7 @@ void check_variant(const Backend& backend, const std::vector<const PlannedTask*>
   for (const PlannedTask* t : tasks) {
     for (size_t d = 0; d < t->n_docs && texts.size() < kTexts; ++d) {
       if (t->mc && !t->mc->docs[d].choices.empty()) {
-        texts.push_back(t->mc->docs[d].context + t->spec().target_delimiter + t->mc->docs[d].choices[0]);
+        texts.push_back(t->mc->docs[d].context + continuation_delimiter(t->spec()) + t->mc->docs[d].choices[0]);
       } else {
         texts.push_back(t->text(d).substr(0, 2000));
       }

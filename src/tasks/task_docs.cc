@@ -90,6 +90,11 @@ struct Rendered {
 Rendered render_doc(const Templates& t, const TaskSpec& spec, const Doc& doc, const std::string& where) {
   Rendered r;
   r.text = t.text.render(doc.fields, where);
+  if (scores_one_continuation(spec)) {  // the one continuation is the target's text
+    r.choices = {t.target.render(doc.fields, where)};  // as written: " {{word}}" keeps its space
+    if (r.choices[0].empty()) throw InputError(where, "doc_to_target gave an empty continuation", "fix the row");
+    return r;
+  }
   r.choices = render_choices(t, spec, doc, where);
   if (r.choices.empty()) throw InputError(where, "the document has no choices", "check doc_to_choice");
   r.gold = render_target(t, spec, doc, r.choices, where);
@@ -111,16 +116,20 @@ size_t count_task_docs(const TaskSpec& spec, const fs::path& data_dir) {
 
 McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::path& data_dir,
                      const BuildOptions& options) {
-  if (spec.output_type.text != "multiple_choice") {
+  if (task_kind(spec) != TaskKind::kMultipleChoice) {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not supported here");
   }
+  const bool single = scores_one_continuation(spec);
   static const std::vector<std::string> kMcMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
+  static const std::vector<std::string> kSingleMetrics = {"perplexity", "acc"};
+  const std::vector<std::string>& allowed = single ? kSingleMetrics : kMcMetrics;
   for (const std::string& m : spec.metrics) {
-    if (std::find(kMcMetrics.begin(), kMcMetrics.end(), m) != kMcMetrics.end()) continue;
-    const auto close = closest_match(m, kMcMetrics);
+    if (std::find(allowed.begin(), allowed.end(), m) != allowed.end()) continue;
+    const auto close = closest_match(m, allowed);
     throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
-                     "metric '" + m + "' is not a multiple-choice metric",
-                     close ? "did you mean '" + *close + "'?" : "use acc, acc_norm, acc_bytes, acc_token_mean");
+                     "metric '" + m + "' is not a " + (single ? "loglikelihood" : "multiple-choice") + " metric",
+                     close ? "did you mean '" + *close + "'?"
+                           : single ? "use perplexity, acc" : "use acc, acc_norm, acc_bytes, acc_token_mean");
   }
   McTask task;
   task.spec = spec;

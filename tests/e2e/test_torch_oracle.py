@@ -3,8 +3,8 @@ pass of the llama architecture (tests/oracle/llama_reference.py, its own GGUF an
 readers), run on the token ids qualm reports with --log-tokens.
 
 - stories260K (F32) and TinyStories-656K (an F32 copy made by `qualm quantize ... F32`): every
-  scored token of TinyStories documents (a loglikelihood_rolling task file), of ARC-Easy and of
-  HellaSwag choices equals the reference within 1e-4 (qualm with an F32 KV cache), and the
+  scored token of TinyStories documents (a loglikelihood_rolling task file), of ARC-Easy and
+  HellaSwag choices and of LAMBADA's last words equals the reference within 1e-4 (qualm with an F32 KV cache), and the
   documents' token perplexity within 1e-4 relative;
 - TinyStories-656K's transformers checkpoint (hf/model.safetensors, read with transformers'
   RoPE convention) gives the GGUF-loaded reference's numbers: the q/k permutation of
@@ -39,6 +39,7 @@ TS656K_DIR = DATA / "models" / "tinystories-656k"
 TS656K_GGUF = TS656K_DIR / "TinyStories-656K.f16.gguf"
 TS656K_HF = TS656K_DIR / "hf"
 TINYSTORIES = DATA / "datasets" / "tinystories" / "tinystories_valid_prefix.txt"
+LAMBADA = DATA / "datasets" / "lambada" / "lambada_openai.jsonl"
 for _p in (STORIES260K, TS656K_GGUF, TS656K_HF / "model.safetensors", TS656K_HF / "tokenizer.json", TINYSTORIES):
     if not _p.exists():
         print(f"SKIPPED: {_p} not found")
@@ -157,12 +158,13 @@ class TorchOracle(TempDirCase):
         # qualm's task figure is its own tokens' exp(-mean logprob)
         self.assertAlmostEqual(ppl_q, math.exp(-ll_q / n_tok), delta=1e-9 * ppl_q)
 
-    def check_multiple_choice(self, label, key, records):
+    def check_multiple_choice(self, label, key, records, results):
         bos = self.reference(key).hp["bos"]
         by_task = {}
         for r in records:
             by_task.setdefault(r["task_name"], []).append(r)
-        self.assertEqual(sorted(by_task), ["arc_easy", "hellaswag"])
+        self.assertEqual(sorted(by_task), ["arc_easy", "hellaswag", "lambada_openai"])
+        self.check_loglikelihood(label, key, by_task["lambada_openai"], results["results"]["lambada_openai"])
         for task, recs in sorted(by_task.items()):
             with self.subTest(model=label, task=task):
                 diffs, errors, seqs, greedy, unsure = [], 0, set(), 0, 0
@@ -194,18 +196,41 @@ class TorchOracle(TempDirCase):
                 self.assertGreater(n, 0)
                 self.assertLess(mx, TOL, f"{label} {task}")
 
+    def check_loglikelihood(self, label, key, recs, result):
+        """lambada_openai (output_type loglikelihood): a record's perplexity is exp(-ll) and its acc
+        is_greedy; the task's perplexity is exp(-mean ll), here of the reference's lls. The
+        prompts are lm-eval's: its Jinja on the passage, context + " " + last word."""
+        rows = [json.loads(line) for line in LAMBADA.read_text().splitlines()[:len(recs)]]
+        for r in sorted(recs, key=lambda r: r["sample_id"]):
+            text = rows[r["sample_id"]]["context"] + " " + rows[r["sample_id"]]["continuation"]
+            self.assertEqual(r["prompt"], " ".join(text.split(" ")[:-1]))  # doc_to_text
+            self.assertEqual(r["choices"][0]["text"], " " + text.split(" ")[-1])  # doc_to_target
+        ref_ll, max_tokens = [], 1
+        for r in recs:
+            (c,) = r["choices"]
+            self.assertEqual(r["metrics"]["acc"], 1.0 if c["is_greedy"] else 0.0)
+            self.assertAlmostEqual(r["metrics"]["perplexity"], math.exp(-c["loglikelihood"]),
+                                   delta=1e-9 * r["metrics"]["perplexity"])
+            lps = c["token_logprobs"]
+            ref_ll.append(sum(self.ref_logprobs(key, c["sequence"])[-len(lps):]))
+            max_tokens = max(max_tokens, len(lps))
+        ppl_r = math.exp(-sum(ref_ll) / len(ref_ll))
+        print(f"{label} lambada_openai ({len(recs)} docs): perplexity qualm {result['perplexity']:.6g} "
+              f"reference {ppl_r:.6g}; acc {result['acc']}")
+        self.assertLess(abs(math.log(result["perplexity"]) - math.log(ppl_r)), TOL * max_tokens, label)
+
     def test_stories260k_equals_reference(self):
         records, results = self.samples("roll260k", STORIES260K, self.rolling_task, "--limit", str(N_ORACLE_DOCS))
         self.check_rolling("stories260K", "260k", records, results, N_ORACLE_DOCS)
-        records, _ = self.samples("mc260k", STORIES260K, "arc_easy,hellaswag", "--limit", "20")
-        self.check_multiple_choice("stories260K", "260k", records)
+        records, results = self.samples("mc260k", STORIES260K, "arc_easy,hellaswag,lambada_openai", "--limit", "20")
+        self.check_multiple_choice("stories260K", "260k", records, results)
 
     def test_tinystories656k_equals_reference(self):
         label = "TinyStories-656K" + (" (F16 GGUF)" if self.quantize_note else " (F32 copy)")
         records, results = self.samples("roll656k", self.ts_model, self.rolling_task)
         self.check_rolling(label, "656k", records, results, N_AGREEMENT_DOCS + len(PROBES))
-        records, _ = self.samples("mc656k", self.ts_model, "arc_easy,hellaswag", "--limit", "20")
-        self.check_multiple_choice(label, "656k", records)
+        records, results = self.samples("mc656k", self.ts_model, "arc_easy,hellaswag,lambada_openai", "--limit", "20")
+        self.check_multiple_choice(label, "656k", records, results)
 
     def test_tinystories656k_f32_copy_is_lossless(self):
         if self.quantize_note:
@@ -243,7 +268,7 @@ class TorchOracle(TempDirCase):
         self.assertNotIn("output.weight", g.infos)  # tied, as tie_word_embeddings says
 
         records, _ = self.samples("roll656k", self.ts_model, self.rolling_task)
-        mc, _ = self.samples("mc656k", self.ts_model, "arc_easy,hellaswag", "--limit", "20")
+        mc, _ = self.samples("mc656k", self.ts_model, "arc_easy,hellaswag,lambada_openai", "--limit", "20")
         seqs = [[1] + r["tokens"] for r in records[:40]]
         seqs += [c["sequence"] for r in mc[:10] if r["error"] is None for c in r["choices"][:1]]
         diffs = [np.abs(np.array(self.ref_logprobs("656k", s)) - np.array(hf_ref.token_logprobs(s))) for s in seqs]
