@@ -46,9 +46,13 @@ json index_into(const TemplateNode& n, const json& obj, const json& key, const E
 json binary(const TemplateNode& n, const Env& env) {
   const json l = evaluate(*n.args[0], env), r = evaluate(*n.args[1], env);
   const std::string& op = n.name;
-  if (op == "~") return to_text(l) + to_text(r);
-  if (op == "+" && l.is_string() && r.is_string()) return l.get<std::string>() + r.get<std::string>();
+  if (op == "~" || (op == "+" && l.is_string() && r.is_string())) {
+    const std::string a = to_text(l), b = to_text(r);
+    env.check_text(a.size() + b.size(), env.text(n));
+    return a + b;
+  }
   if (op == "+" && l.is_array() && r.is_array()) {
+    env.check_items(l.size() + r.size(), env.text(n));
     json out = l;
     out.insert(out.end(), r.begin(), r.end());
     return out;

@@ -37,6 +37,19 @@ struct Env {
   [[noreturn]] void undefined(const std::string& problem, const std::string& fix = "") const {
     throw UndefinedError(where, problem + " in " + tag, fix);
   }
+  // What one value may hold: a prompt is at most a few MiB of text, so a filter that would make
+  // more (a join or replace over a join, repeated) is refused before it allocates.
+  static constexpr size_t kMaxTextBytes = size_t{16} << 20;
+  static constexpr size_t kMaxItems = size_t{1} << 20;
+  void check_text(size_t bytes, const std::string& what) const {
+    if (bytes > kMaxTextBytes) {
+      fail(what + " would make " + std::to_string(bytes >> 20) + " MiB of text, more than a template may (16 MiB)",
+           "check the filters that multiply text (join, replace)");
+    }
+  }
+  void check_items(size_t items, const std::string& what) const {
+    if (items > kMaxItems) fail(what + " would make a list of " + std::to_string(items) + " items, more than a template may (1,048,576)");
+  }
 };
 
 nlohmann::json evaluate(const TemplateNode& n, const Env& env);

@@ -23,10 +23,35 @@ namespace {
 // A list's items, a string's characters, an object's keys: what Python iterates over.
 json items_of(const json& v, const std::string& what, const Env& env) {
   if (v.is_array()) return v;
-  if (v.is_string()) return code_points(v.get<std::string>());
+  if (v.is_string()) {
+    env.check_items(v.get_ref<const std::string&>().size(), "the characters of " + what);
+    return code_points(v.get<std::string>());
+  }
   if (!v.is_object()) env.fail(what + " is " + type_name(v) + ", not a list");
   json out = json::array();
   for (auto it = v.begin(); it != v.end(); ++it) out.push_back(it.key());
+  return out;
+}
+
+// The size of s with every `old` replaced by `rep`.
+size_t replaced_size(std::string_view s, std::string_view old, std::string_view rep) {
+  size_t n = 0;
+  for (size_t at = s.find(old); at != std::string_view::npos; at = s.find(old, at + old.size())) ++n;
+  return s.size() - n * old.size() + n * rep.size();
+}
+
+// items joined by sep, refused past Env::kMaxTextBytes before it is built.
+std::string joined(const json& items, const std::string& sep, const std::string& what, const Env& env) {
+  size_t bytes = items.empty() ? 0 : sep.size() * (items.size() - 1);
+  std::vector<std::string> texts;
+  for (const json& item : items) {
+    texts.push_back(to_text(item));
+    bytes += texts.back().size();
+  }
+  env.check_text(bytes, what);
+  std::string out;
+  out.reserve(bytes);
+  for (size_t i = 0; i < texts.size(); ++i) out.append(i ? sep : "").append(texts[i]);
   return out;
 }
 
@@ -51,10 +76,12 @@ json call_method(const TemplateNode& n, const Env& env) {
     if (m == "title") return python_title(s);
     if (m == "replace") {
       if (str(0).empty()) env.fail("replace() needs a non-empty string to find");
+      env.check_text(replaced_size(s, str(0), str(1)), what + ".replace()");
       return replace(s, str(0), str(1));
     }
     if (m == "split") {
       if (optional_str(0) && str(0).empty()) env.fail("split() separator is empty");
+      env.check_items(s.size(), what + ".split()");  // at most one item per byte
       return split(s, optional_str(0));
     }
     if (m == "startswith") return s.rfind(str(0), 0) == 0;
@@ -66,14 +93,12 @@ json call_method(const TemplateNode& n, const Env& env) {
     }
     if (m == "join") {
       if (!a[0].is_array()) env.fail("join() needs a list, not " + type_name(a[0]));
-      std::string out;
       for (size_t i = 0; i < a[0].size(); ++i) {
         if (!a[0][i].is_string()) {
           env.fail("join() needs a list of strings; item " + std::to_string(i) + " is " + repr(a[0][i]));
         }
-        out += (i ? s : "") + a[0][i].get<std::string>();
       }
-      return out;
+      return joined(a[0], s, what + ".join()", env);
     }
   } else if (self.is_array() && (m == "index" || m == "count")) {
     if (m == "count") return std::count(self.begin(), self.end(), a[0]);
@@ -111,7 +136,9 @@ json apply_filter(const TemplateNode& n, const Env& env) {
   if (f == "replace") {
     const std::string old = to_text(*arg(1));
     if (old.empty()) env.fail("replace needs a non-empty string to find");
-    return replace(to_text(v), old, to_text(*arg(2)));
+    const std::string text = to_text(v), rep = to_text(*arg(2));
+    env.check_text(replaced_size(text, old, rep), what + " | replace");
+    return replace(text, old, rep);
   }
   if (f == "regex_replace") {
     std::shared_ptr<const std::regex> re = n.regex;
@@ -123,17 +150,17 @@ json apply_filter(const TemplateNode& n, const Env& env) {
     return std::regex_replace(to_text(v), *re, ecma_replacement(to_text(*arg(2))));
   }
   if (f == "join") {
-    const json items = items_of(v, what, env);
-    std::string out, sep = to_text(arg(1).value_or(""));
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + to_text(items[i]);
-    return out;
+    return joined(items_of(v, what, env), to_text(arg(1).value_or("")), what + " | join", env);
   }
   if (f == "first" || f == "last") {
     const json items = items_of(v, what, env);
     if (items.empty()) env.undefined(what + " is empty; it has no " + f + " item");
     return f == "first" ? items.front() : items.back();
   }
-  if (f == "length" || f == "count") return v.is_object() ? v.size() : items_of(v, what, env).size();
+  if (f == "length" || f == "count") {
+    if (v.is_string()) return length_of(v.get_ref<const std::string&>());
+    return v.is_object() ? v.size() : items_of(v, what, env).size();
+  }
   if (f == "string") return to_text(v);
   if (f == "list") return items_of(v, what, env);
   // int and float. Jinja falls back to 0 silently; here only when default= is given.

@@ -149,6 +149,16 @@ TEST(Template, Filters) {
 }
 
 // Found by fuzzing: 'o[[[[...' recursed until the stack overflowed.
+// A join over a join multiplies text (fuzz-found: a few KiB of template asked for gigabytes).
+TEST(Template, TextPastTheLimitIsRefusedBeforeItIsMade) {
+  const json doc = {{"x", std::string(4096, 'a')}, {"sep", std::string(2048, '-')}};
+  EXPECT_EQ(render("{{ x | join(sep) | length }}", doc), std::to_string(4096 + 4095 * 2048));
+  EXPECT_THAT(error_of("{{ x | join(sep) | join(sep) }}", doc), HasSubstr("more than a template may (1,048,576)"));
+  EXPECT_THAT(error_of("{{ sep.join([x | join(sep), x | join(sep)]) }}", doc), HasSubstr("more than a template may (16 MiB)"));
+  EXPECT_THAT(error_of("{{ (x | join(sep)) | replace('-', x) }}", doc), HasSubstr("more than a template may (16 MiB)"));
+  EXPECT_THAT(error_of("{{ (x | join(sep)) | list }}", doc), HasSubstr("more than a template may (1,048,576)"));
+}
+
 TEST(Template, DeepNestingIsRefusedNotRecursedInto) {
   EXPECT_NE(error_of("{{ o" + std::string(100000, '[') + " }}").find("nests deeper than 100 levels"), std::string::npos);
   EXPECT_NE(error_of("{{ " + std::string(100000, '-') + "1 }}").find("nests deeper than 100 levels"), std::string::npos);
