@@ -109,6 +109,20 @@ TEST(Sandbox, TheNetworkIsUnreachable) {
   ::close(server);
 }
 
+// A file qualm holds open (its sample log) is not the program's to write.
+TEST(Sandbox, TheParentsFilesAreClosed) {
+  SKIP_WITHOUT_NAMESPACES();
+  const fs::path file = fs::temp_directory_path() / ("qualm-sandbox-fd-" + std::to_string(::getpid()));
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);  // inheritable, as an ofstream's is
+  ASSERT_GE(fd, 3);
+  const Outcome o =
+      run_python("import os\nos.write(" + std::to_string(fd) + ", b'written by the program')\n", quick(), Isolation::kNamespaces);
+  ::close(fd);
+  EXPECT_EQ(o.detail, "failed: OSError: [Errno 9] Bad file descriptor");
+  EXPECT_EQ(fs::file_size(file), 0u);
+  fs::remove(file);
+}
+
 TEST(Sandbox, MemoryIsLimited) {
   SKIP_WITHOUT_NAMESPACES();
   Limits l = quick();
