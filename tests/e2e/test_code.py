@@ -6,6 +6,7 @@ experiment key, on both real models."""
 
 import gzip
 import json
+import math
 import os
 import sys
 import time
@@ -28,7 +29,7 @@ def mbpp_prompt_end(r):
             f"tests:\n\n" + "\n".join(r["test_list"]) + "\n[BEGIN]\n")
 
 
-def completions(answer_of, problems=None):
+def completions(answer_of, problems=None, by_seed=None):
     """/v1/completions answering each problem's prompt with answer_of(problem): a HumanEval
     prompt is the problem's own; an mbpp prompt ends with the problem's text."""
     by_prompt = {p["prompt"]: p for p in PROBLEMS}
@@ -43,7 +44,10 @@ def completions(answer_of, problems=None):
         problem = by_prompt.get(prompt)
         if problem is None:
             problem = next((r for end, r in by_end.items() if prompt.endswith(end)), None)
-        text = answer_of(problem) if problem is not None else ""
+        if by_seed is not None and problem is not None:
+            text = by_seed(problem, body.get("seed", 0))
+        else:
+            text = answer_of(problem) if problem is not None else ""
         return ok({"object": "text_completion", "model": body.get("model", "fake"),
                    "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
@@ -52,8 +56,8 @@ def completions(answer_of, problems=None):
 
 
 class HumanEvalCase(TempDirCase):
-    def eval_with(self, name, answer_of, *extra, check=True, task="humaneval"):
-        server = LoopbackServer(completions(answer_of, MBPP if task == "mbpp" else None))
+    def eval_with(self, name, answer_of, *extra, check=True, task="humaneval", by_seed=None):
+        server = LoopbackServer(completions(answer_of, MBPP if task == "mbpp" else None, by_seed))
         out = self.dir / name
         try:
             proc = run([QUALM, "eval", "--backend", "openai", "--base-url", server.url, "--model", "fake",
@@ -93,6 +97,29 @@ class HumanEvalCase(TempDirCase):
         self.assertEqual(MBPP[356]["task_id"], 367)
         self.assertTrue(MBPP[356]["test_setup_code"])
         self.assertEqual(failed, {356: "failed: NameError: name 'root' is not defined"})
+
+    def test_humaneval_64_pass_at_k_is_chen_et_al(self):
+        """64 samples per problem, each sampled with its own seed; the server answers with the
+        canonical solution for about a third of the seeds. pass@k per problem must be
+        1 - C(n-c, k) / C(n, k) over the samples that passed (math.comb, exact)."""
+        def by_seed(p, seed):
+            return p["canonical_solution"] if seed % 3 == 0 else "    return None\n"
+        proc, out = self.eval_with("he64", None, "--allow-code-execution", "--limit", "3", task="humaneval_64",
+                                   by_seed=by_seed)
+        result = json.loads(proc.stdout)["results"]["humaneval_64"]
+        ks = [1, 2, 8, 16, 32, 64]
+        expected = {k: [] for k in ks}
+        for r in records(out):
+            ran = r["code_results"]["create_test"]
+            self.assertEqual(len(ran), 64)
+            n, c = len(ran), ran.count("passed")
+            self.assertTrue(0 < c < n, c)  # the seeds differ per sample: some pass, some fail
+            for k in ks:
+                want = 1.0 if n - c < k else 1 - math.comb(n - c, k) / math.comb(n, k)
+                self.assertAlmostEqual(r["metrics"][f"pass@{k},create_test"], want, delta=1e-12)
+                expected[k].append(want)
+        for k in ks:
+            self.assertAlmostEqual(result[f"pass@{k},create_test"], sum(expected[k]) / 3, delta=1e-12)
 
     def test_wrong_solutions_fail(self):
         proc, out = self.eval_with("wrong", lambda p: "    return None\n", "--allow-code-execution", "--limit", "20")
