@@ -1,6 +1,8 @@
 #include "tasks/task_data.h"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <numeric>
 #include <random>
 
@@ -30,6 +32,21 @@ fs::path resolve_dataset(const std::string& path, const fs::path& base_dir, cons
   return path.starts_with("./") ? base_dir / path.substr(2) : data_dir / path;
 }
 
+namespace {
+
+// A row's integer: a JSON integer, or text of digits (CSV and TSV fields are text).
+std::optional<long long> integer_of(const json& v) {
+  if (v.is_number_integer()) return v.get<long long>();
+  if (!v.is_string()) return std::nullopt;
+  const std::string& s = v.get_ref<const std::string&>();
+  long long out = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs::path& data_dir,
                            std::string& display_name) {
   display_name = fill_vars(d.path, spec);
@@ -48,14 +65,14 @@ std::vector<Doc> load_docs(const DatasetSpec& d, const TaskSpec& spec, const fs:
     std::vector<Doc> kept;
     for (size_t index = 0; index < docs.size(); ++index) {
       const json* v = docs[index].fields.contains(d.rows->field) ? &docs[index].fields[d.rows->field] : nullptr;
-      if (v == nullptr || !v->is_number_integer()) {
+      const std::optional<long long> id = v == nullptr ? std::nullopt : integer_of(*v);
+      if (!id) {
         throw InputError(doc_where(display_name, docs[index], index),
                          "field '" + d.rows->field + "' is " + (v == nullptr ? "missing" : "not an integer") + " (rows, " +
                              d.rows->where + ")",
                          "fix the row or rows.field");
       }
-      const long long id = v->get<long long>();
-      if (id >= d.rows->from && id <= d.rows->to) kept.push_back(std::move(docs[index]));
+      if (*id >= d.rows->from && *id <= d.rows->to) kept.push_back(std::move(docs[index]));
     }
     docs = std::move(kept);
   }

@@ -51,6 +51,27 @@ const char* kGood =
     "\"3+3, in words\",five,six,seven,1\n"
     "4+4,7,8,9,1\n";
 
+// dataset.rows keeps a split held in one file (mbpp's test split is task_id 11-510); a CSV's
+// fields are text, read as integers.
+TEST_F(TaskDocsTest, RowsSelectARangeOfAnIntegerField) {
+  write("data/q.csv", kGood);
+  write("r.yaml",
+        "task: r\noutput_type: multiple_choice\n"
+        "dataset: {path: data/q.csv, fields: {choices: [c0, c1, c2]}, rows: {field: answer, from: 1, to: 1}}\n"
+        "doc_to_text: \"{{question}} =\"\ndoc_to_choice: \"{{choices}}\"\ndoc_to_target: \"{{answer}}\"\n");
+  const McTask t = build_mc_task(load_task_spec(dir_ / "r.yaml"), "", dir_, BuildOptions{});
+  ASSERT_EQ(t.docs.size(), 3u);
+  EXPECT_EQ(t.docs[0].context, "2+2 =");
+  EXPECT_EQ(t.wheres[0], "data/q.csv:3");
+  write("data/q.csv", std::string(kGood) + "5+5,9,10,11,ten\n");
+  try {
+    build_mc_task(load_task_spec(dir_ / "r.yaml"), "", dir_, BuildOptions{});
+    ADD_FAILURE() << "no error for a row whose field is not an integer";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("data/q.csv:6: field 'answer' is not an integer (rows, "));
+  }
+}
+
 TEST_F(TaskDocsTest, RendersWithDescriptionAndOwnSplitShots) {
   write("data/q.csv", kGood);
   const McTask t = build_mc_task(task("num_fewshot: 2\n"), "", dir_, BuildOptions{});
