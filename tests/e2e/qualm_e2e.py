@@ -103,6 +103,33 @@ def llama_perplexity(model, text_file, ctx, *extra):
     return m.group(1), m.group(2)
 
 
+def record_key(r):
+    """A record's identity (SPEC S5): at most one record per key in a samples.jsonl."""
+    return (r["model"], r["variant"], r["backend"], r["task_name"], r["sample_id"], r["rep"])
+
+
+def without(value, keys):
+    """value with every dict key in `keys` dropped, at any depth (times, run ids)."""
+    if isinstance(value, dict):
+        return {k: without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [without(v, keys) for v in value]
+    return value
+
+
+def keyed_records(run_dir, drop=()):
+    """A run directory's samples.jsonl by record_key, each without the keys in `drop`; a key
+    logged twice fails."""
+    out = {}
+    with open(Path(run_dir) / "samples.jsonl") as f:
+        for line in f:
+            r = json.loads(line)
+            k = record_key(r)
+            assert k not in out, f"{run_dir}: record {k} logged twice"
+            out[k] = without(r, drop)
+    return out
+
+
 class TempDirCase(unittest.TestCase):
     """A test class with one temporary directory, self.dir, removed after its tests."""
 

@@ -16,21 +16,14 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import FIXTURES, QUALM, TempDirCase, require_data, run, smoke_config  # noqa: E402
+from qualm_e2e import FIXTURES, QUALM, TempDirCase, keyed_records, require_data, run, smoke_config  # noqa: E402
 
 TIMING_FIELDS = {"gen_time_ms", "run_id"}  # run_id names the run directory
 LIMIT = "3"
 
 
 def records(run_dir):
-    out = {}
-    with open(Path(run_dir) / "samples.jsonl") as f:
-        for line in f:
-            r = json.loads(line)
-            key = (r["model"], r["variant"], r["backend"], r["task_name"], r["sample_id"], r["rep"])
-            assert key not in out, f"record {key} logged twice"
-            out[key] = r
-    return out
+    return keyed_records(run_dir)
 
 
 def close(a, b):

@@ -16,7 +16,8 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, require_data, run, smoke_config  # noqa: E402
+from qualm_e2e import (QUALM, TempDirCase, assert_no_library_text, keyed_records, record_key, require_data,  # noqa: E402
+                       run, smoke_config, without)
 
 N = 3
 RECORD_TIMES = {"gen_time_ms", "run_id"}
@@ -25,24 +26,14 @@ SUMMARY_TIMES = {"run_id", "tokens_per_s", "mean_time_s", "speed_ratio"}
 
 
 def records(run_dir):
-    out = []
-    with open(Path(run_dir) / "samples.jsonl") as f:
-        for line in f:
-            r = json.loads(line)
-            out.append({k: v for k, v in r.items() if k not in RECORD_TIMES})
-    return out
+    return list(keyed_records(run_dir, RECORD_TIMES).values())
 
 
-def key(r):
-    return (r["model"], r["variant"], r["backend"], r["task_name"], r["sample_id"], r["rep"])
+key = record_key
 
 
 def without_times(x):
-    if isinstance(x, dict):
-        return {k: without_times(v) for k, v in x.items() if k not in SUMMARY_TIMES}
-    if isinstance(x, list):
-        return [without_times(v) for v in x]
-    return x
+    return without(x, SUMMARY_TIMES)
 
 
 def shard_env(**extra):

@@ -16,7 +16,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qualm_e2e import QUALM, SKIP, SOURCE, require_data, run, smoke_config  # noqa: E402
+from qualm_e2e import QUALM, SKIP, SOURCE, keyed_records, require_data, run, smoke_config, without  # noqa: E402
 from slurm_cluster import LoopbackCluster, missing_programs  # noqa: E402
 
 SHARDS = 4
@@ -39,11 +39,7 @@ def require_slurm():
 
 
 def without_unstable(value):
-    if isinstance(value, dict):
-        return {k: without_unstable(v) for k, v in value.items() if k not in UNSTABLE}
-    if isinstance(value, list):
-        return [without_unstable(v) for v in value]
-    return value
+    return without(value, UNSTABLE)
 
 
 def difference(a, b, path=""):
@@ -61,14 +57,7 @@ def difference(a, b, path=""):
 
 
 def records(run_dir):
-    out = {}
-    with open(Path(run_dir) / "samples.jsonl") as f:
-        for line in f:
-            r = json.loads(line)
-            key = (r["model"], r["variant"], r["backend"], r["task_name"], r["sample_id"], r["rep"])
-            assert key not in out, f"{run_dir}: record {key} twice"
-            out[key] = without_unstable(r)
-    return out
+    return keyed_records(run_dir, UNSTABLE)
 
 
 class SlurmArrayTest(unittest.TestCase):
