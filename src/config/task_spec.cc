@@ -357,7 +357,6 @@ TaskSpec load_task_spec(const fs::path& file) {
     throw InputError(where_of(*choice), "doc_to_choice is for multiple_choice tasks; a loglikelihood task scores doc_to_target",
                      "drop it, or use output_type: multiple_choice");
   }
-  if (single && t.multiple_inputs) throw InputError(top, "multiple_inputs is for multiple_choice tasks");
   if (choice == nullptr && !generate && !text_only && !single) {
     throw InputError(top, "missing key 'doc_to_choice'", "a multiple_choice task lists its choices");
   }
@@ -401,7 +400,7 @@ TaskSpec load_task_spec(const fs::path& file) {
     t.continuation_tokens = static_cast<int>(tokens);
   }
   if (const Entry* v = find(root, "multiple_inputs")) {
-    if (generate || text_only) throw InputError(where_of(*v), "multiple_inputs is for multiple_choice tasks");
+    if (generate || text_only || single) throw InputError(where_of(*v), "multiple_inputs is for multiple_choice tasks");
     const std::string flag = scalar(*v, "multiple_inputs");
     if (flag != "true" && flag != "false") {
       throw InputError(where_of(*v), "multiple_inputs: expected true or false, got '" + flag + "'");

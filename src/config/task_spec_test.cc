@@ -110,6 +110,20 @@ TEST_F(TaskSpecTest, RollingAndKldTasksNeedOnlyAText) {
   EXPECT_THAT(error_of(bad), HasSubstr("doc_to_choice is for multiple_choice tasks"));
 }
 
+// lm-eval's output_type loglikelihood: doc_to_target is the one continuation; no choices.
+TEST_F(TaskSpecTest, LoglikelihoodScoresDocToTarget) {
+  const std::string text = "task: l\noutput_type: loglikelihood\ndataset: {path: d.jsonl}\ndoc_to_text: \"{{context}}\"\n";
+  const TaskSpec t = load_task_spec(write("l.yaml", text + "doc_to_target: \" {{continuation}}\"\n"));
+  EXPECT_EQ(task_kind(t), TaskKind::kMultipleChoice);
+  EXPECT_TRUE(scores_one_continuation(t));
+  EXPECT_EQ(continuation_delimiter(t), "");
+  EXPECT_THAT(error_of(write("n.yaml", text)), HasSubstr("missing key 'doc_to_target'"));
+  EXPECT_THAT(error_of(write("c.yaml", text + "doc_to_target: x\ndoc_to_choice: [a]\n")),
+              HasSubstr("a loglikelihood task scores doc_to_target"));
+  EXPECT_THAT(error_of(write("m.yaml", text + "doc_to_target: x\nmultiple_inputs: true\n")),
+              HasSubstr("multiple_inputs is for multiple_choice tasks"));
+}
+
 TEST_F(TaskSpecTest, KldContinuation) {
   const std::string text = "dataset: {path: d.jsonl}\ndoc_to_text: \"{{prompt}}\"\n";
   const std::string kld = "task: k\noutput_type: kld\n" + text;
