@@ -4,19 +4,10 @@
 #include <map>
 
 #include "records/error_record.h"
+#include "tasks/task_docs.h"
 
 namespace qualm {
-namespace {
-
-const std::vector<std::string> kAllMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
-const std::vector<std::string> kLoglikelihoodMetrics = {"perplexity", "acc"};
-
-}  // namespace
-
-std::vector<std::string> task_metrics(const TaskSpec& spec) {
-  if (!spec.metrics.empty()) return spec.metrics;
-  return scores_one_continuation(spec) ? kLoglikelihoodMetrics : kAllMetrics;
-}
+std::vector<std::string> task_metrics(const TaskSpec& spec) { return spec.metrics.empty() ? mc_metrics_of(spec) : spec.metrics; }
 
 SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config, const McTask& task,
                               const McTaskScores& scores, size_t doc, bool with_tokens) {

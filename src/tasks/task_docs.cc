@@ -114,22 +114,27 @@ size_t count_task_docs(const TaskSpec& spec, const fs::path& data_dir) {
   return load_docs(spec.dataset, spec, data_dir, name).size();
 }
 
+const std::vector<std::string>& mc_metrics_of(const TaskSpec& spec) {
+  static const std::vector<std::string> kChoices = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
+  static const std::vector<std::string> kOneContinuation = {"perplexity", "acc"};
+  return scores_one_continuation(spec) ? kOneContinuation : kChoices;
+}
+
 McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::path& data_dir,
                      const BuildOptions& options) {
   if (task_kind(spec) != TaskKind::kMultipleChoice) {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not supported here");
   }
   const bool single = scores_one_continuation(spec);
-  static const std::vector<std::string> kMcMetrics = {"acc", "acc_norm", "acc_bytes", "acc_token_mean"};
-  static const std::vector<std::string> kSingleMetrics = {"perplexity", "acc"};
-  const std::vector<std::string>& allowed = single ? kSingleMetrics : kMcMetrics;
+  const std::vector<std::string>& allowed = mc_metrics_of(spec);
   for (const std::string& m : spec.metrics) {
     if (std::find(allowed.begin(), allowed.end(), m) != allowed.end()) continue;
     const auto close = closest_match(m, allowed);
+    std::string names;
+    for (const std::string& a : allowed) names += (names.empty() ? "" : ", ") + a;
     throw InputError(spec.metrics_where.empty() ? spec.file.string() : spec.metrics_where,
                      "metric '" + m + "' is not a " + (single ? "loglikelihood" : "multiple-choice") + " metric",
-                     close ? "did you mean '" + *close + "'?"
-                           : single ? "use perplexity, acc" : "use acc, acc_norm, acc_bytes, acc_token_mean");
+                     close ? "did you mean '" + *close + "'?" : "use " + names);
   }
   McTask task;
   task.spec = spec;

@@ -30,6 +30,10 @@ struct McTask {
   std::vector<std::string> wheres; // file:line of each document
 };
 
+// The metrics a multiple_choice task may name, all of which it reports when it names none:
+// acc, acc_norm, acc_bytes, acc_token_mean; for output_type loglikelihood, perplexity and acc.
+const std::vector<std::string>& mc_metrics_of(const TaskSpec& spec);
+
 // Throws InputError naming file:line and the field for a missing field, an answer out of
 // range, a template error, or a missing dataset; UnsupportedError for an output_type other
 // than multiple_choice.
