@@ -136,7 +136,7 @@ void check_code_execution(const Experiment& e, Plan& plan) {
   }
   if (first.empty() || !e.code_execution) return;
   if (!exec::python_interpreter()) {
-    plan.problems.push_back({e.code_execution_where, "task " + first + " runs Python and there is no python3 on PATH",
+    plan.problems.push_back({e.code_execution_where, "task " + first + " runs Python and there is no python3 (QUALM_PYTHON, /usr/bin/python3 or PATH)",
                              "install python3 (apt-get install python3)"});
   }
   if (e.code_execution->isolation == exec::Isolation::kNamespaces) {
