@@ -52,7 +52,7 @@ struct EvalFlags {
   std::optional<int> max_new_tokens;  // over every generate task's own
   EngineSettings engine;
   bool allow_code_execution = false;
-  std::string code_isolation = "namespaces";
+  std::string code_isolation = exec::isolation_name(exec::Isolation::kNamespaces);
   double code_timeout_s = exec::Limits{}.timeout_s;
 };
 
@@ -111,7 +111,7 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
   }
   if (f.allow_code_execution) {
     exec::Policy code;
-    code.isolation = f.code_isolation == "none" ? exec::Isolation::kNone : exec::Isolation::kNamespaces;
+    code.isolation = exec::parse_isolation(f.code_isolation).value_or(exec::Isolation::kNamespaces);
     code.limits.timeout_s = f.code_timeout_s;
     e.code_execution = code;
     e.code_execution_where = "--allow-code-execution";
@@ -330,7 +330,8 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--code-isolation", flags->code_isolation,
                   "namespaces (no network; needs unprivileged user namespaces) or none (rlimits and timeout only)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"namespaces", "none"}));
+      ->check(CLI::IsMember(
+          {exec::isolation_name(exec::Isolation::kNamespaces), exec::isolation_name(exec::Isolation::kNone)}));
   cmd->add_option("--code-timeout", flags->code_timeout_s, "seconds each program may run (HF code_eval's 3)")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));

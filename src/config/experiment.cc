@@ -47,8 +47,9 @@ void read_code_execution(const YAML::Node& node, ExperimentReader& r, Experiment
   exec::Policy policy;
   if (node["isolation"]) {
     const auto v = r.text(node["isolation"], "code_execution.isolation");
-    if (v && *v == "none") policy.isolation = exec::Isolation::kNone;
-    else if (v && *v != "namespaces") {
+    const auto isolation = v ? exec::parse_isolation(*v) : std::nullopt;
+    if (isolation) policy.isolation = *isolation;
+    else if (v) {
       r.add(node["isolation"], "code_execution.isolation: '" + *v + "' is not namespaces or none",
             "namespaces (no network, the default) or none (rlimits and a timeout only)");
     }

@@ -352,7 +352,7 @@ TaskSpec load_task_spec(const fs::path& file) {
   else if (!generate && !text_only) throw InputError(top, "missing key 'doc_to_target'", "write the template of the gold choice");
   const Entry* choice = find(root, "doc_to_choice");
   // loglikelihood (lm-eval's): one continuation, doc_to_target, scored after the context.
-  const bool single = t.output_type.text == "loglikelihood";
+  const bool single = scores_one_continuation(t);
   if (choice != nullptr && single) {
     throw InputError(where_of(*choice), "doc_to_choice is for multiple_choice tasks; a loglikelihood task scores doc_to_target",
                      "drop it, or use output_type: multiple_choice");

@@ -81,7 +81,7 @@ void score_code(const GenTask& task, GenTaskScores& s, const std::vector<Reporte
     for (size_t i = 0; i < task.docs.size(); ++i) {
       if (!task.docs[i].reference || !s.outcomes[i].generated.ok()) continue;
       docs.push_back(i);
-      for (const std::string& sample : s.outcomes[i].samples.at(m.pipeline)) {
+      for (const std::string& sample : s.outcomes[i].samples.at(results_key(m.pipeline))) {
         programs.push_back(sample + "\n" + *task.docs[i].reference);
       }
     }
@@ -89,7 +89,9 @@ void score_code(const GenTask& task, GenTaskScores& s, const std::vector<Reporte
     size_t next = 0;
     for (size_t i : docs) {
       std::vector<std::string>& results = s.outcomes[i].code_results[results_key(m.pipeline)];
-      for (size_t k = 0; k < s.outcomes[i].samples.at(m.pipeline).size(); ++k) results.push_back(ran[next++].detail);
+      for (size_t k = 0; k < s.outcomes[i].samples.at(results_key(m.pipeline)).size(); ++k) {
+        results.push_back(ran[next++].detail);
+      }
     }
   }
   for (const Reported& m : wanted) {
@@ -98,7 +100,7 @@ void score_code(const GenTask& task, GenTaskScores& s, const std::vector<Reporte
     for (size_t i : docs_of[m.pipeline]) {
       const std::vector<std::string>& results = s.outcomes[i].code_results.at(results_key(m.pipeline));
       const int n = static_cast<int>(results.size());
-      const int c = static_cast<int>(std::count(results.begin(), results.end(), "passed"));
+      const int c = static_cast<int>(std::count(results.begin(), results.end(), exec::kPassed));
       const double value = metrics::pass_at_k(n, c, k);
       s.outcomes[i].metrics[m.name] = value;
       sums.add(value);
@@ -182,7 +184,7 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
           o.filtered[p.name()] = left.empty() ? "" : left[0];
           if (keep_samples) o.samples[p.name()] = std::move(left);
         }
-        if (keep_samples && pipelines.empty()) o.samples[""] = std::move(outputs);
+        if (keep_samples && pipelines.empty()) o.samples[results_key("")] = std::move(outputs);
       }
       s.n_truncated += o.generated.truncated ? 1 : 0;
       s.n_errors += o.generated.ok() ? 0 : 1;

@@ -28,9 +28,9 @@ struct GenOutcome {
   std::vector<GenerateResult> more;             // repeats > 1: samples 2..K
   std::string candidate;                        // the first sample after the task's filters
   std::map<std::string, std::string> filtered;  // filter_list: each pipeline's output, by name
-  // Tasks with code metrics (pass@K): every response each pipeline leaves, by name ("" without
-  // a filter_list: every sample after `filters`), and how each ran ("passed", "failed: ...";
-  // "none" without a filter_list, lm-eval's name for no filter).
+  // Tasks with code metrics (pass@K): every response each pipeline leaves, by name ("none"
+  // without a filter_list, lm-eval's name for no filter: every sample after `filters`), and how
+  // each ran ("passed", "timed out", "failed: ...").
   std::map<std::string, std::vector<std::string>> samples;
   std::map<std::string, std::vector<std::string>> code_results;
   std::map<std::string, double> metrics;        // per-sample values

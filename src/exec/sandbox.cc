@@ -43,6 +43,9 @@ constexpr const char* kRunner =
     "sys.stdout.flush()\n"
     "os._exit(0)\n";
 
+// The namespaces the sandbox makes (and isolation_problem probes for).
+constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID;
+
 // Exit codes of the intermediate child that are qualm's own, not the program's.
 constexpr int kUnshareFailed = 250;
 constexpr int kForkFailed = 251;
@@ -60,7 +63,7 @@ void write_all(int fd, const char* data, size_t n) {
 // In the child, before the program's process exists: user namespace with our uid mapped to
 // itself, then network and PID namespaces. Only async-signal-safe calls (a threaded parent).
 bool enter_namespaces(const char* uid_map) {
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID) != 0) return false;
+  if (::unshare(kNamespaceFlags) != 0) return false;
   const int fd = ::open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   write_all(fd, uid_map, std::strlen(uid_map));
@@ -73,11 +76,12 @@ void set_limit(int resource, rlim_t value) {
   ::setrlimit(resource, &r);
 }
 
+// The last max_bytes of a file (a program's output may reach the file-size limit).
 std::string tail_of_file(const fs::path& file, size_t max_bytes) {
-  std::ifstream in(file, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > max_bytes) text = text.substr(text.size() - max_bytes);
-  return text;
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+  in.seekg(std::max<std::streamoff>(0, size - static_cast<std::streamoff>(max_bytes)));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // The last non-empty line of the program's output: its error.
@@ -112,6 +116,14 @@ struct TempDir {
 
 }  // namespace
 
+std::optional<Isolation> parse_isolation(std::string_view name) {
+  if (name == "namespaces") return Isolation::kNamespaces;
+  if (name == "none") return Isolation::kNone;
+  return std::nullopt;
+}
+
+const char* isolation_name(Isolation isolation) { return isolation == Isolation::kNone ? "none" : "namespaces"; }
+
 std::optional<std::string> python_interpreter() {
   // QUALM_PYTHON, else the system's interpreter, else python3 on PATH (a pyenv shim there needs
   // the environment the sandbox does not pass on).
@@ -145,7 +157,7 @@ std::optional<std::string> isolation_problem() {
     if (child == 0) {
       ::close(pipe_fds[0]);
       int err = 0;
-      if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID) != 0) err = errno;
+      if (::unshare(kNamespaceFlags) != 0) err = errno;
       write_all(pipe_fds[1], reinterpret_cast<const char*>(&err), sizeof err);
       ::_exit(0);
     }
@@ -165,7 +177,7 @@ std::optional<std::string> isolation_problem() {
 
 Outcome run_python(const std::string& program, const Limits& limits, Isolation isolation) {
   const std::optional<std::string> python = python_interpreter();
-  if (!python) throw RunError("code execution needs python3 on PATH");
+  if (!python) throw RunError("code execution needs python3 (QUALM_PYTHON, /usr/bin/python3 or PATH)");
   TempDir dir;
   {
     std::ofstream out(dir.path / "program.py", std::ios::binary);
@@ -276,7 +288,7 @@ Outcome run_python(const std::string& program, const Limits& limits, Isolation i
     o.detail = "timed out";
   } else if (code == 0) {
     o.status = Outcome::Status::kPassed;
-    o.detail = "passed";
+    o.detail = kPassed;
   } else if (code == kUnshareFailed) {
     throw RunError("code execution: cannot make the user, network and PID namespaces the sandbox needs");
   } else if (code == kForkFailed || code == kExecFailed) {

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qualm::exec {
@@ -25,6 +26,12 @@ enum class Isolation {
   kNamespaces,  // user + network + PID namespaces (no network; killing its init kills all)
   kNone,        // rlimits, process group and timeout only: the network is reachable
 };
+// "namespaces" or "none", as experiments and qualm eval write it; nothing for another name.
+std::optional<Isolation> parse_isolation(std::string_view name);
+const char* isolation_name(Isolation isolation);
+
+// Outcome::detail of a program that passed.
+inline constexpr std::string_view kPassed = "passed";
 
 struct Outcome {
   enum class Status { kPassed, kFailed, kTimedOut };

@@ -98,19 +98,14 @@ std::optional<std::string> manifest_shape_problem(const json& m) {
     if (m.contains(p) && !fits(m.at(p), kind)) return dotted(path) + " must be " + name(kind);
   }
   // Rows of the lists: objects whose names are strings.
-  for (const char* list : {"models", "backends", "noise_floor"}) {
-    for (const json& row : m.value(list, json::array())) {
-      if (!row.is_object()) return std::string(list) + " must hold objects";
+  for (const char* list : {"/models", "/backends", "/noise_floor", "/plan/configs"}) {
+    const json::json_pointer p(list);
+    if (!m.contains(p)) continue;
+    for (const json& row : m.at(p)) {
+      if (!row.is_object()) return dotted(list) + " must hold objects";
       for (const char* key : {"name", "variant", "model", "backend", "task"}) {
-        if (row.contains(key) && !row[key].is_string()) return std::string(list) + "[]." + key + " must be a string";
+        if (row.contains(key) && !row[key].is_string()) return dotted(list) + "[]." + key + " must be a string";
       }
-    }
-  }
-  for (const json& row :
-       m.contains(json::json_pointer("/plan/configs")) ? m.at(json::json_pointer("/plan/configs")) : json::array()) {
-    if (!row.is_object()) return "plan.configs must hold objects";
-    for (const char* key : {"model", "variant", "backend"}) {
-      if (row.contains(key) && !row[key].is_string()) return std::string("plan.configs[].") + key + " must be a string";
     }
   }
   return std::nullopt;

@@ -40,6 +40,13 @@ size_t replaced_size(std::string_view s, std::string_view old, std::string_view 
   return s.size() - n * old.size() + n * rep.size();
 }
 
+// s with every `old` replaced by `rep`, refused past Env::kMaxTextBytes before it is built.
+std::string replaced(const std::string& s, const std::string& old, const std::string& rep, const std::string& what,
+                     const Env& env) {
+  env.check_text(replaced_size(s, old, rep), what);
+  return replace(s, old, rep);
+}
+
 // items joined by sep, refused past Env::kMaxTextBytes before it is built.
 std::string joined(const json& items, const std::string& sep, const std::string& what, const Env& env) {
   size_t bytes = items.empty() ? 0 : sep.size() * (items.size() - 1);
@@ -76,8 +83,7 @@ json call_method(const TemplateNode& n, const Env& env) {
     if (m == "title") return python_title(s);
     if (m == "replace") {
       if (str(0).empty()) env.fail("replace() needs a non-empty string to find");
-      env.check_text(replaced_size(s, str(0), str(1)), what + ".replace()");
-      return replace(s, str(0), str(1));
+      return replaced(s, str(0), str(1), what + ".replace()", env);
     }
     if (m == "split") {
       if (optional_str(0) && str(0).empty()) env.fail("split() separator is empty");
@@ -136,9 +142,7 @@ json apply_filter(const TemplateNode& n, const Env& env) {
   if (f == "replace") {
     const std::string old = to_text(*arg(1));
     if (old.empty()) env.fail("replace needs a non-empty string to find");
-    const std::string text = to_text(v), rep = to_text(*arg(2));
-    env.check_text(replaced_size(text, old, rep), what + " | replace");
-    return replace(text, old, rep);
+    return replaced(to_text(v), old, to_text(*arg(2)), what + " | replace", env);
   }
   if (f == "regex_replace") {
     std::shared_ptr<const std::regex> re = n.regex;
