@@ -26,7 +26,13 @@ struct GenerationOptions {
   int top_k = 0;  // 0 = off
   uint64_t seed = 42;
   std::vector<std::string> stop;  // the text ends before the first of these
-  bool chat = false;              // wrap the prompt in the model's chat template
+};
+
+// One turn of a conversation. A final assistant turn is a prefix the reply continues.
+struct ChatMessage {
+  std::string role;  // system | user | assistant
+  std::string content;
+  auto operator<=>(const ChatMessage&) const = default;
 };
 
 struct GenerateRequest {
@@ -34,6 +40,9 @@ struct GenerateRequest {
   GenerationOptions options;
   // Distinguishes samplers of one seed: each sequence is seeded from (seed, sample_key).
   uint64_t sample_key = 0;
+  // Not empty: the model's chat template around these messages instead of prompt (in-process:
+  // the GGUF's tokenizer.chat_template through llama.cpp; a server: its chat endpoint).
+  std::vector<ChatMessage> messages;
 };
 
 // What every result carries besides its values. A request that cannot be served (its text
@@ -74,6 +83,9 @@ struct LoglikelihoodRequest {
   std::string continuation;
   TokenSplit split = TokenSplit::kLmEval;
   int64_t group = -1;  // kSharedPrefix: requests scored against one shared prefix (a document's choices)
+  // Not empty: the context is these messages under the model's chat template (then `context` is
+  // ignored), its special tokens parsed as such, as llama-server tokenizes a chat prompt.
+  std::vector<ChatMessage> messages;
 };
 
 struct LoglikelihoodResult : RequestOutcome {

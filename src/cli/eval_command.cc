@@ -54,6 +54,17 @@ struct EvalFlags {
   bool allow_code_execution = false;
   std::string code_isolation = exec::isolation_name(exec::Isolation::kNamespaces);
   double code_timeout_s = exec::Limits{}.timeout_s;
+  bool apply_chat_template = false, fewshot_as_multiturn = false;
+  std::optional<std::string> system_prompt, gen_prefix;
+  // The chat keys the flags set, over every task's own (config/chat_settings.h).
+  ChatOverrides chat() const {
+    ChatOverrides c;
+    if (apply_chat_template) c.apply_chat_template = true;
+    if (fewshot_as_multiturn) c.fewshot_as_multiturn = true;
+    c.system_prompt = system_prompt;
+    c.gen_prefix = gen_prefix;
+    return c;
+  }
 };
 
 constexpr const char* kBaseVariant = "base";
@@ -107,6 +118,7 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
   for (const std::string& name : split_names(f.tasks)) {
     TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, f.max_new_tokens, std::nullopt, "--tasks"};
     if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
+    entry.chat = f.chat();
     e.tasks.push_back(entry);
   }
   if (f.allow_code_execution) {
@@ -184,6 +196,10 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
           {"tasks", f.tasks},
           {"limit", f.limit},
           {"num_fewshot", f.num_fewshot < 0 ? json(nullptr) : json(f.num_fewshot)},
+          {"apply_chat_template", f.apply_chat_template},
+          {"system_prompt", f.system_prompt ? json(*f.system_prompt) : json(nullptr)},
+          {"fewshot_as_multiturn", f.fewshot_as_multiturn},
+          {"gen_prefix", f.gen_prefix ? json(*f.gen_prefix) : json(nullptr)},
           {"seed", f.seed},
           {"temperature", f.temperature},
           {"max_new_tokens", f.max_new_tokens ? json(*f.max_new_tokens) : json(nullptr)},
@@ -307,6 +323,16 @@ void add_eval_command(CLI::App& app, Action& run) {
       ->check(CLI::Range(bounds::kLimit.min, bounds::kLimit.max));
   cmd->add_option("--num-fewshot", flags->num_fewshot, "few-shot examples per prompt (default: the task file's)")
       ->check(CLI::Range(bounds::kNumFewshot.min, bounds::kNumFewshot.max));
+  cmd->add_flag("--apply-chat-template", flags->apply_chat_template,
+                "prompts as chat turns under the GGUF's tokenizer.chat_template (a server: its chat endpoint); "
+                "multiple choice then scores each choice right after the assistant prompt");
+  cmd->add_option("--system-prompt", flags->system_prompt,
+                  "a system prompt before every prompt (a system turn under --apply-chat-template)");
+  cmd->add_flag("--fewshot-as-multiturn", flags->fewshot_as_multiturn,
+                "with --apply-chat-template: each few-shot example as a user turn and its answer as an assistant turn");
+  cmd->add_option("--gen-prefix", flags->gen_prefix,
+                  "text the answer starts with (a template over the document): after the assistant prompt, and before "
+                  "each shot's answer");
   add_json_flag(*cmd, flags->json, "print results.json to stdout");
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
   cmd->add_flag("--log-tokens", flags->log_tokens,

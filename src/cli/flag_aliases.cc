@@ -59,6 +59,9 @@ const std::vector<FlagAlias>& flag_aliases() {
       {"--n-predict", "--max-new-tokens", "llama.cpp"},
       {"--output_path", "--out", "lm-eval"},
       {"--num_fewshot", "--num-fewshot", "lm-eval"},
+      {"--apply_chat_template", "--apply-chat-template", "lm-eval"},
+      {"--system_instruction", "--system-prompt", "lm-eval"},
+      {"--fewshot_as_multiturn", "--fewshot-as-multiturn", "lm-eval"},
       {"--log_samples", "", "lm-eval"},  // samples.jsonl is always written with --out
       {"--model_args", "--model", "lm-eval"},  // pretrained=PATH is -m PATH (model_args())
       {"--device", "--gpu-layers", "lm-eval"},  // cpu is --gpu-layers 0, cuda -1 (device())

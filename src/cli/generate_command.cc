@@ -20,6 +20,8 @@ struct GenerateFlags {
   std::vector<std::string> prompts;
   std::string file;
   GenerationOptions options;
+  bool chat = false;
+  std::string system_prompt;
   int parallel = 16;
   bool json = false;
   EngineSettings engine;
@@ -59,7 +61,12 @@ int run_generate(const GenerateFlags& f) {
     backend = std::make_unique<llama::LlamaBackend>(options);
   }
   std::vector<GenerateRequest> requests;
-  for (size_t i = 0; i < texts.size(); ++i) requests.push_back({texts[i], f.options, i});
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<ChatMessage> messages;
+    if (f.chat && !f.system_prompt.empty()) messages.push_back({"system", f.system_prompt});
+    if (f.chat) messages.push_back({"user", texts[i]});
+    requests.push_back({texts[i], f.options, i, std::move(messages)});
+  }
   ProgressLine progress("generate", "prompts");
   backend->set_progress(progress.callback());
   const std::vector<GenerateResult> results = backend->generate(requests);
@@ -105,8 +112,10 @@ void add_generate_command(CLI::App& app, Action& run) {
   cmd->add_option("--top-k", f->options.top_k, "0 = off")->capture_default_str()->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--seed", f->options.seed, "each prompt's sampler is seeded from (seed, its index)")->capture_default_str();
   cmd->add_option("--stop", f->options.stop, "stop before this text (repeatable)");
-  cmd->add_flag("--chat", f->options.chat,
-                "wrap each prompt in the model's chat template (openai: /v1/chat/completions; ollama: not raw)");
+  cmd->add_flag("--chat,--apply-chat-template", f->chat,
+                "each prompt as a user message under the model's chat template (openai: /v1/chat/completions; "
+                "ollama: /api/chat)");
+  cmd->add_option("--system-prompt", f->system_prompt, "with --chat: a system message before each prompt");
   cmd->add_option("--parallel", f->parallel, "sequences generated at once (llama; a server: --concurrency)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

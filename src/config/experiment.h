@@ -12,6 +12,7 @@
 
 #include "exec/sandbox.h"
 
+#include "config/chat_settings.h"
 #include "config/engine_options.h"
 #include "config/task_spec.h"
 
@@ -23,6 +24,8 @@ struct RunDefaults {
   uint64_t seed = 42;
   int warmup = 2;       // unrecorded generations before each cell's timed work
   int repetitions = 1;  // each sample of a generate task runs this many times (seed varies with rep)
+  ChatOverrides chat;   // apply_chat_template, system_prompt, ...: over every task's own
+  std::string chat_where;
 };
 
 // One precision of a model: an existing GGUF, or a quantization derived from the model's file.
@@ -72,6 +75,7 @@ struct TaskEntry {
   std::optional<int> max_new_tokens;
   std::optional<int> repetitions;
   std::string where;
+  ChatOverrides chat;  // over the defaults'
 };
 
 // A cell (model, variant, backend, task) is skipped when every field the rule sets matches.

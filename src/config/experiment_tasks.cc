@@ -12,9 +12,23 @@
 namespace qualm {
 namespace {
 
-const std::vector<std::string> kDefaultsKeys = {"temperature", "max_new_tokens", "seed", "warmup", "repetitions"};
-const std::vector<std::string> kTaskKeys = {"name", "limit", "num_fewshot", "temperature", "max_new_tokens",
-                                            "repetitions"};
+const std::vector<std::string> kDefaultsKeys = {"temperature",          "max_new_tokens", "seed",
+                                                "warmup",               "repetitions",    "apply_chat_template",
+                                                "system_prompt",        "fewshot_as_multiturn", "gen_prefix"};
+const std::vector<std::string> kTaskKeys = {"name",        "limit",          "num_fewshot",        "temperature",
+                                            "max_new_tokens", "repetitions", "apply_chat_template", "system_prompt",
+                                            "fewshot_as_multiturn", "gen_prefix"};
+
+// The chat keys (config/chat_settings.h) of a defaults: or task mapping.
+void read_chat_keys(const YAML::Node& node, const std::string& prefix, ExperimentReader& r, ChatOverrides& c) {
+  for (const std::string& key : kChatKeys) {
+    if (!node[key]) continue;
+    if (key == "apply_chat_template") c.apply_chat_template = r.boolean(node[key], prefix + key);
+    else if (key == "fewshot_as_multiturn") c.fewshot_as_multiturn = r.boolean(node[key], prefix + key);
+    else if (key == "system_prompt") c.system_prompt = r.text(node[key], prefix + key);
+    else c.gen_prefix = r.text(node[key], prefix + key);
+  }
+}
 const std::vector<std::string> kSkipKeys = {"model", "variant", "backend", "task", "why"};
 
 // A skip rule's name must be one the file defines, else it would silently skip nothing.
@@ -48,6 +62,8 @@ void read_defaults(const YAML::Node& node, ExperimentReader& r, RunDefaults& d) 
   if (node["repetitions"]) {
     if (auto v = r.integer(node["repetitions"], "defaults.repetitions", bounds::kRepetitions.min, bounds::kRepetitions.max)) d.repetitions = as_int(*v);
   }
+  read_chat_keys(node, "defaults.", r, d.chat);
+  d.chat_where = r.where(node);
 }
 
 void read_tasks(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
@@ -76,6 +92,7 @@ void read_tasks(const YAML::Node& node, ExperimentReader& r, Experiment& e) {
       if (item["repetitions"]) {
         if (const auto v = r.integer(item["repetitions"], "repetitions", bounds::kRepetitions.min, bounds::kRepetitions.max)) t.repetitions = as_int(*v);
       }
+      read_chat_keys(item, "", r, t.chat);
     } else {
       r.add(item, "a task is a name or a mapping", "write summarization or {name: mmlu, limit: 5}");
       continue;

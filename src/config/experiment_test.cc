@@ -389,6 +389,31 @@ TEST_F(ExperimentTest, RemoteBackends) {
   EXPECT_EQ(v.retries, 1);
 }
 
+TEST_F(ExperimentTest, ChatKeysInDefaultsAndTasks) {
+  const ExperimentLoad load = this->load(
+      "experiment: c\n"
+      "defaults: {apply_chat_template: true, system_prompt: Be brief.}\n"
+      "models: [{name: m, path: models/m.gguf}]\n"
+      "backends: [{name: cpu, type: llama}]\n"
+      "tasks:\n"
+      "  - {name: qa, fewshot_as_multiturn: true, gen_prefix: 'So'}\n"
+      "  - {name: mmlu, apply_chat_template: sometimes}\n");  // 8
+  ASSERT_EQ(load.problems.size(), 1u) << all_messages(load);
+  EXPECT_NE(find_problem(load, where(8), "apply_chat_template"), nullptr) << all_messages(load);
+  const Experiment& e = load.experiment;
+  EXPECT_EQ(e.defaults.chat.apply_chat_template, true);
+  EXPECT_EQ(e.defaults.chat.system_prompt, "Be brief.");
+  EXPECT_FALSE(e.defaults.chat.fewshot_as_multiturn.has_value());
+  ASSERT_EQ(e.tasks.size(), 2u);
+  EXPECT_EQ(e.tasks[0].chat.fewshot_as_multiturn, true);
+  EXPECT_EQ(e.tasks[0].chat.gen_prefix, "So");
+  ChatSettings s;
+  e.defaults.chat.apply_to(s);
+  e.tasks[0].chat.apply_to(s);
+  EXPECT_TRUE(s.apply_chat_template && s.fewshot_as_multiturn);
+  EXPECT_EQ(s.system_prompt, "Be brief.");
+}
+
 TEST_F(ExperimentTest, RemoteBackendFleets) {
   const ExperimentLoad load = this->load(
       "experiment: r\n"

@@ -183,7 +183,8 @@ const std::vector<std::string> kTaskKeys = {
     "task",        "group",         "include",       "output_type", "task_type",        "vars",
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
     "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
-    "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats"};
+    "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats", "apply_chat_template", "system_prompt",
+    "fewshot_as_multiturn", "gen_prefix"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields", "rows"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "rows", "sampler", "seed", "doc_to_target"};
@@ -198,6 +199,30 @@ double real(const Entry& e, const std::string& key) {
   }
 }
 
+bool boolean(const Entry& e, const std::string& key) {
+  const std::string flag = scalar(e, key);
+  if (flag != "true" && flag != "false") throw InputError(where_of(e), key + ": expected true or false, got '" + flag + "'");
+  return flag == "true";
+}
+
+// The chat keys (config/chat_settings.h), and generation_kwargs.chat, the older name of
+// apply_chat_template.
+void read_chat(const Entry& root, TaskSpec& t) {
+  const Entry* gen = find(root, "generation_kwargs");
+  const Entry* legacy = gen != nullptr && gen->is_map ? find(*gen, "chat") : nullptr;
+  if (legacy != nullptr) t.chat.apply_chat_template = boolean(*legacy, "generation_kwargs.chat");
+  for (const std::string& key : kChatKeys) {
+    const Entry* v = find(root, key);
+    if (v == nullptr) continue;
+    if (t.chat_where.empty()) t.chat_where = where_of(*v);
+    if (key == "apply_chat_template") t.chat.apply_chat_template = boolean(*v, key);
+    else if (key == "fewshot_as_multiturn") t.chat.fewshot_as_multiturn = boolean(*v, key);
+    else if (key == "system_prompt") t.chat.system_prompt = scalar(*v, key);
+    else t.chat.gen_prefix = scalar(*v, key);
+  }
+  if (legacy != nullptr && t.chat_where.empty()) t.chat_where = where_of(*legacy);
+}
+
 GenerationSpec read_generation(const Entry& e) {
   if (!e.is_map) throw InputError(where_of(e), "generation_kwargs: expected a mapping");
   check_keys(e, kGenerationKeys, "generation_kwargs");
@@ -210,13 +235,6 @@ GenerationSpec read_generation(const Entry& e) {
   if (const Entry* v = find(e, "top_p")) g.top_p = real(*v, "generation_kwargs.top_p");
   if (const Entry* v = find(e, "top_k")) g.top_k = static_cast<int>(integer(*v, "generation_kwargs.top_k"));
   if (const Entry* v = find(e, "stop")) g.stop = strings(*v, "generation_kwargs.stop");
-  if (const Entry* v = find(e, "chat")) {
-    const std::string chat = scalar(*v, "generation_kwargs.chat");
-    if (chat != "true" && chat != "false") {
-      throw InputError(where_of(*v), "generation_kwargs.chat: expected true or false, got '" + chat + "'");
-    }
-    g.chat = chat == "true";
-  }
   return g;
 }
 
@@ -401,12 +419,10 @@ TaskSpec load_task_spec(const fs::path& file) {
   }
   if (const Entry* v = find(root, "multiple_inputs")) {
     if (generate || text_only || single) throw InputError(where_of(*v), "multiple_inputs is for multiple_choice tasks");
-    const std::string flag = scalar(*v, "multiple_inputs");
-    if (flag != "true" && flag != "false") {
-      throw InputError(where_of(*v), "multiple_inputs: expected true or false, got '" + flag + "'");
-    }
-    t.multiple_inputs = flag == "true";
+    t.multiple_inputs = boolean(*v, "multiple_inputs");
   }
+  read_chat(root, t);
+  check_chat(t);
   if (const Entry* v = find(root, "target_delimiter")) t.target_delimiter = scalar(*v, "target_delimiter");
   if (const Entry* v = find(root, "fewshot_delimiter")) t.fewshot_delimiter = scalar(*v, "fewshot_delimiter");
   if (const Entry* v = find(root, "metrics")) {
@@ -424,6 +440,19 @@ TaskSpec load_task_spec(const fs::path& file) {
   return t;
 }
 
+void check_chat(const TaskSpec& t) {
+  if (const std::string problem = chat_settings_problem(t.chat); !problem.empty()) {
+    throw InputError(t.chat_where.empty() ? t.file.string() : t.chat_where, problem,
+                     "add apply_chat_template: true (qualm eval: --apply-chat-template), or drop fewshot_as_multiturn");
+  }
+  if (t.multiple_inputs && (t.chat.apply_chat_template || t.chat.gen_prefix)) {
+    throw InputError(t.chat_where.empty() ? t.file.string() : t.chat_where,
+                     "task " + t.name + " is multiple_inputs (each choice is its own context): it takes no chat template "
+                     "and no gen_prefix",
+                     "drop apply_chat_template and gen_prefix for this task");
+  }
+}
+
 TaskKind task_kind(const TaskSpec& spec) { return parse_task_kind(spec.output_type.text); }
 
 TaskKind parse_task_kind(std::string_view name) {
@@ -436,7 +465,9 @@ TaskKind parse_task_kind(std::string_view name) {
 bool scores_one_continuation(const TaskSpec& spec) { return spec.output_type.text == "loglikelihood"; }
 
 std::string continuation_delimiter(const TaskSpec& spec) {
-  return scores_one_continuation(spec) ? "" : spec.target_delimiter;
+  // lm-evaluation-harness drops target_delimiter under a chat template: the choice follows the
+  // assistant's turn directly.
+  return scores_one_continuation(spec) || spec.chat.apply_chat_template ? "" : spec.target_delimiter;
 }
 
 const char* task_kind_name(TaskKind kind) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/chat_settings.h"
+
 namespace qualm {
 
 // A string value and the file:line it came from.
@@ -104,7 +106,6 @@ struct GenerationSpec {
   double top_p = 1.0;
   int top_k = 0;
   std::vector<std::string> stop;
-  bool chat = false;
 };
 
 struct TaskSpec {
@@ -129,6 +130,8 @@ struct TaskSpec {
   std::string fewshot_delimiter = "\n\n";
   std::vector<std::string> metrics;
   std::string metrics_where;           // file:line of metrics:, when written
+  ChatSettings chat;                   // as the task file sets it; experiments and flags override
+  std::string chat_where;              // file:line of its first chat key
   GenerationSpec generation;           // generate only
   std::vector<TextFilter> filters;     // generate only
   // generate only, lm-eval's filter_list: pipelines run on the output after `filters`; each
@@ -152,6 +155,10 @@ bool scores_one_continuation(const TaskSpec& spec);
 // What goes between the context and a choice: target_delimiter, or nothing for loglikelihood
 // (lm-eval requests (context, doc_to_target) as written).
 std::string continuation_delimiter(const TaskSpec& spec);
+
+// Throws InputError, naming where the chat keys were set, for settings the task cannot use
+// (fewshot_as_multiturn without the template; a template or gen_prefix on multiple_inputs).
+void check_chat(const TaskSpec& spec);
 // The output_type that names the kind: multiple_choice, generate, loglikelihood_rolling, kld.
 const char* task_kind_name(TaskKind kind);
 // The kind a name stands for: an output_type or a manifest's task kind (task_kind_name), or a

@@ -135,5 +135,31 @@ TEST_F(TaskSpecTest, KldContinuation) {
               HasSubstr("continuation is for kld tasks"));
 }
 
+TEST_F(TaskSpecTest, ChatKeys) {
+  write("_base.yaml", kBase);
+  const TaskSpec t = load_task_spec(write("t.yaml", "include: _base.yaml\ntask: t\napply_chat_template: true\n"
+                                                    "system_prompt: Be brief.\nfewshot_as_multiturn: true\n"
+                                                    "gen_prefix: \"Answer: {{q}}\"\n"));
+  EXPECT_TRUE(t.chat.apply_chat_template);
+  EXPECT_EQ(t.chat.system_prompt, "Be brief.");
+  EXPECT_TRUE(t.chat.fewshot_as_multiturn);
+  EXPECT_EQ(t.chat.gen_prefix, "Answer: {{q}}");
+  EXPECT_THAT(t.chat_where, HasSubstr("t.yaml:3"));
+  EXPECT_EQ(continuation_delimiter(t), "");  // lm-eval drops target_delimiter under a chat template
+
+  // generation_kwargs.chat is the older spelling of apply_chat_template.
+  const TaskSpec g = load_task_spec(write("g.yaml", "task: g\noutput_type: generate\ndataset: {path: d.jsonl}\n"
+                                                    "doc_to_text: \"{{q}}\"\ngeneration_kwargs: {chat: true}\n"));
+  EXPECT_TRUE(g.chat.apply_chat_template);
+  EXPECT_FALSE(g.chat.fewshot_as_multiturn);
+
+  EXPECT_THAT(error_of(write("m.yaml", "include: _base.yaml\ntask: m\nfewshot_as_multiturn: true\n")),
+              AllOf(HasSubstr("m.yaml:3"), HasSubstr("fewshot_as_multiturn needs apply_chat_template")));
+  EXPECT_THAT(error_of(write("b.yaml", "include: _base.yaml\ntask: b\n\napply_chat_template: yes please\n")),
+              AllOf(HasSubstr("b.yaml:4"), HasSubstr("apply_chat_template: expected true or false")));
+  EXPECT_THAT(error_of(write("w.yaml", "include: _base.yaml\ntask: w\nmultiple_inputs: true\ngen_prefix: x\n")),
+              AllOf(HasSubstr("w.yaml:4"), HasSubstr("multiple_inputs")));
+}
+
 }  // namespace
 }  // namespace qualm

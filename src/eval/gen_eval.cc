@@ -154,10 +154,11 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
     o.top_p = t.spec.generation.top_p;
     o.top_k = t.spec.generation.top_k;
     o.stop = t.spec.generation.stop;
-    o.chat = t.spec.generation.chat;
     o.seed = options.seed;
     for (const GenDoc& d : t.docs) {
-      for (int k = 0; k < t.spec.repeats; ++k) requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id, options.rep, k)});
+      for (int k = 0; k < t.spec.repeats; ++k) {
+        requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id, options.rep, k), d.messages});
+      }
     }
   }
   const std::vector<GenerateResult> generated = backend.generate(requests);

@@ -19,6 +19,8 @@ SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& confi
   r.seed = seed;
   r.temperature = task.spec.generation.temperature.value_or(temperature);
   r.prompt = d.prompt;
+  if (task.spec.chat.any()) r.chat = task.spec.chat;
+  if (!d.messages.empty()) r.messages = d.messages;
   r.reference = d.reference;
   r.raw_output.emplace();
   r.stop_reason.emplace();

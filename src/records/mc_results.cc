@@ -31,6 +31,8 @@ SampleRecord mc_sample_record(const std::string& run_id, const ConfigKey& config
   r.task_type = type;
   r.sample_id = task.doc_ids[doc];
   r.prompt = d.context;
+  if (task.spec.chat.any()) r.chat = task.spec.chat;
+  if (!d.messages.empty()) r.messages = d.messages;
   r.reference = d.choices[d.gold];
   r.candidate = d.choices[s.pred_acc];
   r.choices.emplace();

@@ -222,6 +222,12 @@ json SampleRecord::to_json() const {
   if (kld_state) r["kld_state"] = kld_state->to_json();
   if (tokens) r["tokens"] = *tokens;
   if (token_logprobs) r["token_logprobs"] = *token_logprobs;
+  if (chat) r["chat"] = chat->to_json();
+  if (messages) {
+    json m = json::array();
+    for (const ChatMessage& message : *messages) m.push_back({{"role", message.role}, {"content", message.content}});
+    r["messages"] = std::move(m);
+  }
   if (engine) r["engine"] = *engine;
   if (endpoint) r["endpoint"] = *endpoint;
   return r;
@@ -294,6 +300,19 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
   }
   if (const json* t = f.find("tokens")) r.tokens = f.array_of("tokens", *t, &Fields::as_integer);
   if (const json* t = f.find("token_logprobs")) r.token_logprobs = f.array_of("token_logprobs", *t, &Fields::as_number);
+  if (const json* c = f.find("chat")) {
+    if (!c->is_object()) f.wrong("chat", *c, "an object");
+    r.chat = ChatSettings::from_json(*c);
+  }
+  if (const json* m = f.find("messages")) {
+    if (!m->is_array()) f.wrong("messages", *m, "a list");
+    r.messages.emplace();
+    for (const json& message : *m) {
+      if (!message.is_object()) f.wrong("messages", message, "{role, content} objects");
+      r.messages->push_back({f.as_text("messages.role", message.value("role", json())),
+                             f.as_text("messages.content", message.value("content", json()))});
+    }
+  }
   r.engine = f.optional_text("engine");
   r.endpoint = f.optional_text("endpoint");
   return r;

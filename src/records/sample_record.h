@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/backend.h"
 #include "config/task_spec.h"
 #include "eval/kld.h"
 #include "records/config_key.h"
@@ -92,6 +93,8 @@ struct SampleRecord {
   std::optional<KldAccumulator> kld_state;     // kld, scored: the document's mergeable state
   std::optional<std::vector<int64_t>> tokens;  // rolling, --log-tokens: every token scored
   std::optional<std::vector<double>> token_logprobs;  // rolling, --log-tokens: one per token
+  std::optional<ChatSettings> chat;                   // a task under chat settings: them
+  std::optional<std::vector<ChatMessage>> messages;   // apply_chat_template: the prompt's turns
   std::optional<std::string> engine;                  // the backend's engine options
   std::optional<std::string> endpoint;  // a server backend: the server(s) that answered, ", " between
 

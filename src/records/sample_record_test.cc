@@ -56,6 +56,14 @@ const char* const kLines[] = {
     R"("metrics":{},"model":"m","output_tokens":null,"prompt":"p","prompt_tokens":null,"raw_output":"x","reference":"r",)"
     R"("rep":0,"run_id":"r1","sample_id":4,"seed":42,"stop_reason":"stop","task_name":"qa","task_type":"qa",)"
     R"("temperature":0.0,"truncated":false,"unknown_tokens":0,"variant":"remote"})",
+    // generate under a chat template: the settings and the prompt's turns
+    R"({"backend":"cpu","candidate":"x","chat":{"apply_chat_template":true,"fewshot_as_multiturn":true,)"
+    R"("gen_prefix":"So","system_prompt":null},"choices":null,"correct":null,"error":null,"gen_time_ms":1.5,)"
+    R"("messages":[{"content":"1+1 =","role":"user"},{"content":"So 2","role":"assistant"},)"
+    R"({"content":"3+3 =","role":"user"},{"content":"So","role":"assistant"}],"metrics":{},"model":"m",)"
+    R"("output_tokens":1,"prompt":"1+1 = So 2\n\n3+3 = So","prompt_tokens":12,"raw_output":" x","reference":"6","rep":0,)"
+    R"("run_id":"r1","sample_id":5,"seed":42,"stop_reason":"stop","task_name":"qa","task_type":"qa",)"
+    R"("temperature":0.0,"truncated":false,"unknown_tokens":0,"variant":"f32"})",
 };
 
 TEST(SampleRecordTest, RoundTripsEveryKindKeyForKey) {

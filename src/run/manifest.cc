@@ -66,6 +66,7 @@ static json plan_json(const Experiment& e, const Plan& plan) {
                      {"group", t.mc ? t.mc->group : std::string()},
                      {"repetitions", t.repetitions},
                      {"temperature", t.temperature},
+                     {"chat", t.spec().chat.any() ? t.spec().chat.to_json() : json(nullptr)},
                      {"documents", t.n_docs}});
   }
   json costs = json::array();

@@ -26,6 +26,17 @@ const SkipRule* skip_rule_for(const Experiment& e, const Cell& c, const PlannedT
   return nullptr;
 }
 
+// The task's chat settings under the experiment's defaults: and then its own entry's.
+TaskSpec with_chat(const Experiment& e, const TaskEntry& entry, TaskSpec spec) {
+  const ChatSettings before = spec.chat;
+  e.defaults.chat.apply_to(spec.chat);
+  if (spec.chat != before) spec.chat_where = e.defaults.chat_where;
+  const ChatSettings from_defaults = spec.chat;
+  entry.chat.apply_to(spec.chat);
+  if (spec.chat != from_defaults) spec.chat_where = entry.where;
+  return spec;
+}
+
 std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry, const SelectedTask& s, int limit,
                                      std::vector<ConfigProblem>& problems) {
   PlannedTask t;
@@ -35,14 +46,14 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
   if (limit > 0 && (docs < 0 || docs > limit)) docs = limit;
   try {
     t.kind = task_kind(s.spec);
+    TaskSpec spec = with_chat(e, entry, s.spec);
     if (t.kind == TaskKind::kMultipleChoice) {
       BuildOptions build;
       build.limit = docs;
       build.num_fewshot = entry.num_fewshot;
-      t.mc = build_mc_task(s.spec, s.group, e.data_dir, build);
+      t.mc = build_mc_task(spec, s.group, e.data_dir, build);
       t.n_docs = t.mc->docs.size();
     } else if (t.kind == TaskKind::kGenerate) {
-      TaskSpec spec = s.spec;
       if (entry.num_fewshot) spec.num_fewshot = *entry.num_fewshot;
       t.temperature = entry.temperature.value_or(spec.generation.temperature.value_or(e.defaults.temperature));
       t.max_new_tokens = entry.max_new_tokens.value_or(spec.generation.max_new_tokens.value_or(e.defaults.max_new_tokens));
@@ -206,6 +217,9 @@ Plan make_plan(const Experiment& e, int limit) {
             c.skipped = rule->why;
           } else if (plan.tasks[t].kind == TaskKind::kKld && v == 0) {
             c.skipped = "the base variant: kld compares the other variants with it";
+          } else if (const auto refusal = chat_refusal(e.backends[b], plan.tasks[t])) {
+            if (plan.problems.empty() || plan.problems.back().problem != refusal->problem) plan.problems.push_back(*refusal);
+            c.skipped = refusal->problem;
           } else if (!caps.supports(need)) {
             // One problem per (variant, backend, task entry): mmlu's 57 subjects are one.
             const std::string what = "backend " + e.backends[b].name + " cannot run task " + plan.tasks[t].entry +
@@ -226,6 +240,7 @@ Plan make_plan(const Experiment& e, int limit) {
   }
   check_cells(e, files, plan);
   check_code_execution(e, plan);
+  check_chat_templates(e, files, plan);
   return plan;
 }
 

@@ -151,3 +151,44 @@ void check_code_execution(const Experiment& e, Plan& plan) {
 }
 
 }  // namespace qualm
+
+namespace qualm {
+
+std::optional<ConfigProblem> chat_refusal(const BackendSpec& backend, const PlannedTask& t) {
+  if (!backend.remote() || t.kind != TaskKind::kMultipleChoice || !t.spec().chat.apply_chat_template) return std::nullopt;
+  return ConfigProblem{t.spec().chat_where,
+                       "task " + t.entry + " scores choices under a chat template, and backend " + backend.name +
+                           " is a server: its chat endpoint gives no prompt log-probs",
+                       "score this task in-process (a llama backend), or without apply_chat_template"};
+}
+
+void check_chat_templates(const Experiment& e, const ModelFiles& files, Plan& plan) {
+  std::set<std::pair<fs::path, std::string>> reported;  // (model file, problem)
+  for (const Cell& c : plan.cells) {
+    const PlannedTask& t = plan.tasks[c.task];
+    if (c.skipped || !t.spec().chat.apply_chat_template) continue;
+    const ModelSpec& model = e.models[c.model];
+    const BackendSpec& backend = e.backends[c.backend];
+    if (backend.remote()) continue;  // chat_refusal
+    const llama::GgufSummary* gguf = files.find(ModelFiles::of(model, model.variants[c.variant]));
+    if (gguf == nullptr) continue;
+    const auto it = gguf->metadata.find("tokenizer.chat_template");
+    std::string problem;
+    if (it == gguf->metadata.end()) {
+      problem = "has no chat template (tokenizer.chat_template)";
+    } else {
+      const llama_chat_message probe{"user", "x"};
+      char buf[1];
+      if (llama_chat_apply_template(it->second.c_str(), &probe, 1, true, buf, 0) < 0) {
+        problem = "holds a chat template llama.cpp cannot apply";
+      }
+    }
+    if (problem.empty() || !reported.insert({gguf->path, t.name}).second) continue;
+    plan.problems.push_back({t.spec().chat_where,
+                             "task " + t.name + " applies the model's chat template, and " + gguf->path.string() + " " + problem,
+                             "use an instruct model whose GGUF holds tokenizer.chat_template (one of llama.cpp's known "
+                             "templates), or drop apply_chat_template"});
+  }
+}
+
+}  // namespace qualm

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 namespace qualm {
 
 struct Plan;
+struct PlannedTask;
 
 // Each model file of the experiment read once: its header, or why it cannot be loaded. Files
 // that do not exist are left out: the experiment reader (or the command) names them.
@@ -41,5 +43,13 @@ void check_cells(const Experiment& e, const ModelFiles& files, Plan& plan);
 // Tasks that run the model's code (pass@K): the experiment must allow it (code_execution), and
 // the machine must have python3 and - unless isolation is none - unprivileged namespaces.
 void check_code_execution(const Experiment& e, Plan& plan);
+
+// Tasks under apply_chat_template: each in-process model holds a chat template llama.cpp can
+// apply.
+void check_chat_templates(const Experiment& e, const ModelFiles& files, Plan& plan);
+
+// Why a server cannot run the task (multiple choice under a chat template: its chat endpoint
+// gives no prompt log-probs); nullopt when it can.
+std::optional<ConfigProblem> chat_refusal(const BackendSpec& backend, const PlannedTask& t);
 
 }  // namespace qualm

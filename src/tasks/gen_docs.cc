@@ -5,6 +5,7 @@
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "metrics/registry.h"
+#include "tasks/chat_prompt.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
 
@@ -89,21 +90,26 @@ GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std
                      "lower --num-fewshot");
   }
 
+  const std::optional<Template> prefix = gen_prefix_template(spec);
   const size_t n = limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(limit));
   for (size_t i = 0; i < n; ++i) {
     GenDoc d;
     d.where = doc_where(task.dataset_file, docs[i], i);
     d.doc_id = static_cast<int>(i);
-    d.prompt = description.render(docs[i].fields, d.where);
+    PromptParts parts;
+    parts.description = description.render(docs[i].fields, d.where);
     if (spec.num_fewshot > 0) {
       const long self = own_split ? static_cast<long>(i) : -1;
       for (size_t s : pick_fewshot(spec.fewshot, pool.size(), spec.num_fewshot, self, static_cast<int>(i))) {
         const std::string shot_where = doc_where(shot_file, pool[s], s);
-        d.prompt += text.render(pool[s].fields, shot_where) + spec.target_delimiter +
-                    to_text(shot_target.render_value(pool[s].fields, shot_where)) + spec.fewshot_delimiter;
+        parts.shots.push_back({text.render(pool[s].fields, shot_where),
+                               to_text(shot_target.render_value(pool[s].fields, shot_where))});
       }
     }
-    d.prompt += text.render(docs[i].fields, d.where);
+    parts.question = text.render(docs[i].fields, d.where);
+    if (prefix) parts.gen_prefix = prefix->render(docs[i].fields, d.where);
+    d.prompt = plain_prompt(parts, spec);
+    if (spec.chat.apply_chat_template) d.messages = chat_messages(parts, spec);
     if (has_target) {  // an empty reference means none: only reference-free metrics score it
       std::string reference = to_text(target.render_value(docs[i].fields, d.where));
       if (!reference.empty()) d.reference = std::move(reference);

@@ -50,7 +50,7 @@ std::vector<LoglikelihoodRequest> mc_requests(const McDoc& doc, const std::strin
   out.reserve(2 * doc.choices.size());
   const auto request = [&](const std::string& choice, TokenSplit split, int64_t g) {
     if (doc.continuation) return LoglikelihoodRequest{doc.context + choice, delimiter + *doc.continuation, split, g};
-    return LoglikelihoodRequest{doc.context, delimiter + choice, split, g};
+    return LoglikelihoodRequest{doc.context, delimiter + choice, split, g, doc.messages};
   };
   for (const std::string& c : doc.choices) out.push_back(request(c, TokenSplit::kLmEval, -1));
   if (group >= 0) {

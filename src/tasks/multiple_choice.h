@@ -25,6 +25,8 @@ struct McDoc {
   // lm-eval's multiple_inputs (winogrande): choice i's request is context + choices[i], then the
   // delimiter and this shared continuation; acc_token_mean follows llama-perplexity --winogrande.
   std::optional<std::string> continuation = std::nullopt;
+  // apply_chat_template: the context as chat turns (the requests carry these, not context).
+  std::vector<ChatMessage> messages = {};
 };
 
 // The document's requests: its choices split as lm-eval does, then (group >= 0) the same texts

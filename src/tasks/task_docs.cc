@@ -7,6 +7,7 @@
 #include "core/did_you_mean.h"
 #include "core/errors.h"
 #include "io/dataset.h"
+#include "tasks/chat_prompt.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
 
@@ -156,25 +157,30 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
                      "lower --num-fewshot");
   }
 
+  const std::optional<Template> prefix = gen_prefix_template(spec);
   const size_t n = options.limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(options.limit));
   for (size_t i = 0; i < n; ++i) {
     const std::string where = doc_where(task.dataset_file, docs[i], i);
     const Rendered r = render_doc(t, spec, docs[i], where);
-    std::string context = t.has_description ? t.description.render(docs[i].fields, where) : "";
+    PromptParts parts;
+    if (t.has_description) parts.description = t.description.render(docs[i].fields, where);
     if (task.num_fewshot > 0) {
       const long self = own_split ? static_cast<long>(i) : -1;
       for (size_t s : pick_fewshot(spec.fewshot, pool.size(), task.num_fewshot, self, static_cast<int>(i))) {
         const std::string shot_where = doc_where(shot_file, pool[s], s);
         const Rendered shot = render_doc(t, spec, pool[s], shot_where);
-        context += spec.multiple_inputs ? shot.choices[shot.gold] + spec.target_delimiter + shot.text
-                                        : shot.text + spec.target_delimiter + shot.choices[shot.gold];
-        context += spec.fewshot_delimiter;
+        if (spec.multiple_inputs) parts.shots.push_back({shot.choices[shot.gold], shot.text});
+        else parts.shots.push_back({shot.text, shot.choices[shot.gold]});
       }
     }
     if (spec.multiple_inputs) {  // the choices are contexts, doc_to_text their shared continuation
-      task.docs.push_back(McDoc{std::move(context), r.choices, r.gold, r.text});
+      task.docs.push_back(McDoc{plain_prompt(parts, spec), r.choices, r.gold, r.text});
     } else {
-      task.docs.push_back(McDoc{context + r.text, r.choices, r.gold, std::nullopt});
+      parts.question = r.text;
+      if (prefix) parts.gen_prefix = prefix->render(docs[i].fields, where);
+      McDoc doc{plain_prompt(parts, spec), r.choices, r.gold, std::nullopt};
+      if (spec.chat.apply_chat_template) doc.messages = chat_messages(parts, spec);
+      task.docs.push_back(std::move(doc));
     }
     task.doc_ids.push_back(static_cast<int>(i));
     task.wheres.push_back(where);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "backend/llama/chat_template.h"
 #include "backend/llama/generate_slots.h"
 #include "core/errors.h"
 
@@ -15,22 +16,7 @@ uint32_t sequence_seed(uint64_t seed, uint64_t key) {
 }
 
 std::string prompt_text(const LlamaModel& model, const GenerateRequest& r) {
-  if (!r.options.chat) return r.prompt;
-  const char* tmpl = llama_model_chat_template(model.get(), nullptr);
-  if (tmpl == nullptr) {
-    throw InputError(model.path().string(), "the model has no chat template, but the task asks for chat formatting",
-                     "use a model whose GGUF holds tokenizer.chat_template, or a task without chat: true");
-  }
-  const llama_chat_message message{"user", r.prompt.c_str()};
-  std::string out(r.prompt.size() * 2 + 256, '\0');
-  int n = llama_chat_apply_template(tmpl, &message, 1, true, out.data(), static_cast<int32_t>(out.size()));
-  if (n > static_cast<int>(out.size())) {
-    out.resize(static_cast<size_t>(n));
-    n = llama_chat_apply_template(tmpl, &message, 1, true, out.data(), static_cast<int32_t>(out.size()));
-  }
-  if (n < 0) throw InputError(model.path().string(), "llama.cpp does not support this model's chat template");
-  out.resize(static_cast<size_t>(n));
-  return out;
+  return r.messages.empty() ? r.prompt : apply_chat_template(model, r.messages);
 }
 
 std::vector<PreparedPrompt> prepare_prompts(const LlamaModel& model, std::span<const GenerateRequest> requests,
@@ -40,7 +26,7 @@ std::vector<PreparedPrompt> prepare_prompts(const LlamaModel& model, std::span<c
     PreparedPrompt p;
     const std::string text = prompt_text(model, r);  // a missing chat template fails every request
     try {
-      Tokens t = model.tokenize(text, /*add_special=*/true, /*parse_special=*/r.options.chat);
+      Tokens t = model.tokenize(text, /*add_special=*/true, /*parse_special=*/!r.messages.empty());
       p.tokens = std::move(t.ids);
       p.unknown_tokens = t.unknown;
     } catch (const InputError& e) {

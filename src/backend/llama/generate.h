@@ -54,8 +54,8 @@ std::vector<GenerateResult> generate_batch(const LlamaModel& model, llama_contex
                                            std::span<const PreparedPrompt> prompts, const GenerateLimits& limits,
                                            const ProgressFn& progress = nullptr);
 
-// The prompt as the model is given it: the GGUF's chat template around one user message when
-// options.chat is set (InputError when the model has none).
+// The prompt as the model is given it: the request's messages under the GGUF's chat template
+// when it has messages (InputError when the model has none), else its prompt.
 std::string prompt_text(const LlamaModel& model, const GenerateRequest& request);
 
 // splitmix64 of (seed, key): each sequence's sampler seed.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "backend/llama/chat_template.h"
 #include "backend/llama/loglikelihood_scoring.h"
 #include "backend/llama/sequence_decoder.h"
 #include "backend/logits.h"
@@ -48,7 +49,8 @@ std::vector<size_t> token_order(const std::vector<PreparedRequest>& prepared, co
 }  // namespace
 
 PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequest& request, int window) {
-  std::string context = request.context;
+  const bool chat = !request.messages.empty();
+  std::string context = chat ? apply_chat_template(model, request.messages) : request.context;
   std::string continuation = request.continuation;
   const size_t kept = context.find_last_not_of(" \t\n\r\f\v");
   const size_t n_spaces = kept == std::string::npos ? context.size() : context.size() - kept - 1;
@@ -61,13 +63,13 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
   if (context.empty() || context.find_first_not_of(" \t\n\r\f\v") == std::string::npos) {
     // lm-evaluation-harness: an empty context is the start-of-text token alone.
     context_tokens = {model.bos()};
-    const Tokens cont = model.tokenize(context + continuation, /*add_special=*/false);
+    const Tokens cont = model.tokenize(context + continuation, /*add_special=*/false, chat);
     whole = context_tokens;
     whole.insert(whole.end(), cont.ids.begin(), cont.ids.end());
     p.unknown_tokens = cont.unknown;
   } else {
-    Tokens ctx = model.tokenize(context, /*add_special=*/true);
-    Tokens all = model.tokenize(context + continuation, /*add_special=*/true);
+    Tokens ctx = model.tokenize(context, /*add_special=*/true, /*parse_special=*/chat);
+    Tokens all = model.tokenize(context + continuation, /*add_special=*/true, /*parse_special=*/chat);
     context_tokens = std::move(ctx.ids);
     whole = std::move(all.ids);
     p.unknown_tokens = all.unknown;

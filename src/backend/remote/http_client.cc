@@ -38,6 +38,12 @@ std::string reply_excerpt(std::string_view body) {
   return s;
 }
 
+nlohmann::json chat_json(std::span<const ChatMessage> messages) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ChatMessage& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
+  return out;
+}
+
 std::string json_excerpt(const json& reply) {
   return reply_excerpt(std::string_view(reply.dump(-1, ' ', false, json::error_handler_t::replace)));
 }

@@ -17,8 +17,10 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <span>
 #include <vector>
 
+#include "backend/backend.h"
 #include "backend/remote/endpoint_pool.h"
 #include "core/errors.h"
 
@@ -28,6 +30,9 @@ namespace qualm::remote {
 // that is not UTF-8 as U+FFFD (a message goes into records as JSON), on one line.
 std::string reply_excerpt(std::string_view body);
 std::string json_excerpt(const nlohmann::json& reply);  // its compact JSON, cut the same way
+
+// Messages as chat APIs take them: [{"role": ..., "content": ...}].
+nlohmann::json chat_json(std::span<const ChatMessage> messages);
 
 struct HttpOptions {
   std::string base_url;  // http://host:port, with an optional path prefix

@@ -60,12 +60,19 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
                {"top_p", o.top_p}};
   if (o.top_k > 0) opts["top_k"] = o.top_k;
   if (!o.stop.empty()) opts["stop"] = o.stop;
-  // raw: the prompt goes to the model as written, as the other backends send it.
-  const json body = {
-      {"model", options_.model}, {"prompt", r.prompt}, {"stream", false}, {"raw", !o.chat}, {"options", opts}};
+  // raw: the prompt goes to the model as written, as the other backends send it; messages go
+  // to /api/chat, which applies the model's template.
+  const bool chat = !r.messages.empty();
+  json body = {{"model", options_.model}, {"stream", false}, {"options", opts}};
+  if (chat) {
+    body["messages"] = chat_json(r.messages);
+  } else {
+    body["prompt"] = r.prompt;
+    body["raw"] = true;
+  }
   std::string endpoint;
-  const json reply = http_.post("/api/generate", body, &endpoint);
-  GenerateResult out = read_generate_reply(reply);
+  const json reply = http_.post(chat ? "/api/chat" : "/api/generate", body, &endpoint);
+  GenerateResult out = read_generate_reply(reply, chat);
   out.endpoint = std::move(endpoint);
   return out;
 }
@@ -87,12 +94,18 @@ json read_model_facts(const json& show, const json& tags, const std::string& mod
   return out;
 }
 
-GenerateResult read_generate_reply(const json& reply) {
-  if (!reply.is_object() || !reply.contains("response") || !reply["response"].is_string()) {
-    throw RunError("Ollama's /api/generate reply has no response: " + json_excerpt(reply));
+GenerateResult read_generate_reply(const json& reply, bool chat) {
+  const json* text = !reply.is_object()                          ? nullptr
+                     : !chat && reply.contains("response")       ? &reply["response"]
+                     : chat && reply.contains("message") && reply["message"].is_object() &&
+                             reply["message"].contains("content") ? &reply["message"]["content"]
+                                                                  : nullptr;
+  if (text == nullptr || !text->is_string()) {
+    throw RunError(chat ? "Ollama's /api/chat reply has no message.content: " + json_excerpt(reply)
+                        : "Ollama's /api/generate reply has no response: " + json_excerpt(reply));
   }
   GenerateResult out;
-  out.text = reply["response"].get<std::string>();
+  out.text = text->get<std::string>();
   // Ollama's own counts; a reply without them (prompt_eval_count is left out when the prompt
   // was cached) leaves them empty.
   out.prompt_tokens = count_or_none(reply, "prompt_eval_count");

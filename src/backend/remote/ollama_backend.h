@@ -44,9 +44,9 @@ class OllamaBackend : public Backend {
 // model's digest) say of `model`; empty strings and a null digest where they say nothing.
 nlohmann::json read_model_facts(const nlohmann::json& show, const nlohmann::json& tags, const std::string& model);
 
-// The text, counts, times and done reason of an /api/generate reply; throws RunError, quoting
-// the reply, when it has no response.
-GenerateResult read_generate_reply(const nlohmann::json& reply);
+// The text, counts, times and done reason of an /api/generate reply (chat: of an /api/chat
+// reply, its message.content); throws RunError, quoting the reply, when it has no text.
+GenerateResult read_generate_reply(const nlohmann::json& reply, bool chat = false);
 
 // The vectors of an /api/embed reply for `texts` texts; throws RunError when it has another
 // count, a row that is not all finite numbers, or rows of different lengths.

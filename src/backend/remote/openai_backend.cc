@@ -112,7 +112,7 @@ json OpenAiBackend::describe() const {
 
 GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   const GenerationOptions& o = r.options;
-  const bool chat = options_.chat || o.chat;
+  const bool chat = options_.chat || !r.messages.empty();
   json body = {{"model", options_.model},
                {"max_tokens", o.max_new_tokens},
                {"temperature", o.temperature},
@@ -120,8 +120,10 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
                {"seed", server_seed(o.seed, r.sample_key)}};
   if (o.top_k > 0) body["top_k"] = o.top_k;
   if (!o.stop.empty()) body["stop"] = o.stop;
-  if (chat)
+  if (chat && r.messages.empty())
     body["messages"] = json::array({{{"role", "user"}, {"content", r.prompt}}});
+  else if (chat)
+    body["messages"] = chat_json(r.messages);
   else
     body["prompt"] = r.prompt;
   const auto start = std::chrono::steady_clock::now();

@@ -1,0 +1,42 @@
+#pragma once
+// How a task's prompt reaches an instruct model, as lm-evaluation-harness's switches define it
+// (--apply_chat_template, --system_instruction, --fewshot_as_multiturn and the task key
+// gen_prefix). Declared once: task files, experiments (defaults: and each task) and qualm eval's
+// flags all set the same four keys, and records and the manifest carry them under "chat".
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qualm {
+
+struct ChatSettings {
+  bool apply_chat_template = false;          // the GGUF's tokenizer.chat_template around the messages
+  std::optional<std::string> system_prompt;  // lm-eval's system_instruction
+  bool fewshot_as_multiturn = false;         // shots as user/assistant turns (needs the template)
+  std::optional<std::string> gen_prefix;     // a template: the assistant's reply starts with it
+  bool any() const { return apply_chat_template || system_prompt || fewshot_as_multiturn || gen_prefix; }
+  nlohmann::json to_json() const;
+  static ChatSettings from_json(const nlohmann::json& j);  // what to_json wrote
+  auto operator<=>(const ChatSettings&) const = default;
+};
+
+// The keys, as task files, experiments and records spell them.
+inline const std::vector<std::string> kChatKeys = {"apply_chat_template", "system_prompt", "fewshot_as_multiturn",
+                                                   "gen_prefix"};
+
+// Some of the keys, as one source sets them; applied over another's settings (a task file's,
+// then the experiment's defaults:, then its task entry, then qualm eval's flags).
+struct ChatOverrides {
+  std::optional<bool> apply_chat_template;
+  std::optional<std::string> system_prompt;
+  std::optional<bool> fewshot_as_multiturn;
+  std::optional<std::string> gen_prefix;
+  void apply_to(ChatSettings& s) const;
+};
+
+// Why these settings cannot be used ("" when they can): fewshot_as_multiturn needs the template.
+std::string chat_settings_problem(const ChatSettings& s);
+
+}  // namespace qualm
