@@ -56,6 +56,7 @@ struct EvalFlags {
   double code_timeout_s = exec::Limits{}.timeout_s;
   bool apply_chat_template = false, fewshot_as_multiturn = false;
   std::optional<std::string> system_prompt, gen_prefix;
+  std::string mc_mode;
   // The chat keys the flags set, over every task's own (config/chat_settings.h).
   ChatOverrides chat() const {
     ChatOverrides c;
@@ -63,6 +64,7 @@ struct EvalFlags {
     if (fewshot_as_multiturn) c.fewshot_as_multiturn = true;
     c.system_prompt = system_prompt;
     c.gen_prefix = gen_prefix;
+    if (!mc_mode.empty()) c.mc_mode = parse_mc_mode(mc_mode);
     return c;
   }
 };
@@ -200,6 +202,7 @@ json eval_config(const EvalFlags& f, const Experiment& e, const RunOutcome& outc
           {"system_prompt", f.system_prompt ? json(*f.system_prompt) : json(nullptr)},
           {"fewshot_as_multiturn", f.fewshot_as_multiturn},
           {"gen_prefix", f.gen_prefix ? json(*f.gen_prefix) : json(nullptr)},
+          {"mc_mode", f.mc_mode.empty() ? json(nullptr) : json(f.mc_mode)},
           {"seed", f.seed},
           {"temperature", f.temperature},
           {"max_new_tokens", f.max_new_tokens ? json(*f.max_new_tokens) : json(nullptr)},
@@ -330,6 +333,11 @@ void add_eval_command(CLI::App& app, Action& run) {
                   "a system prompt before every prompt (a system turn under --apply-chat-template)");
   cmd->add_flag("--fewshot-as-multiturn", flags->fewshot_as_multiturn,
                 "with --apply-chat-template: each few-shot example as a user turn and its answer as an assistant turn");
+  cmd->add_option("--mc-mode", flags->mc_mode,
+                  "multiple-choice tasks: loglikelihood (each choice scored, the default) or generate (the question "
+                  "with lettered options answered by generation, for chat APIs without prompt log-probs: metrics "
+                  "acc_generate and refused)")
+      ->check(CLI::IsMember({"loglikelihood", "generate"}));
   cmd->add_option("--gen-prefix", flags->gen_prefix,
                   "text the answer starts with (a template over the document): after the assistant prompt, and before "
                   "each shot's answer");

@@ -2,11 +2,20 @@
 
 namespace qualm {
 
+const char* mc_mode_name(McMode m) { return m == McMode::kGenerate ? "generate" : "loglikelihood"; }
+
+std::optional<McMode> parse_mc_mode(const std::string& name) {
+  if (name == "loglikelihood") return McMode::kLoglikelihood;
+  if (name == "generate") return McMode::kGenerate;
+  return std::nullopt;
+}
+
 nlohmann::json ChatSettings::to_json() const {
   return {{"apply_chat_template", apply_chat_template},
           {"system_prompt", system_prompt ? nlohmann::json(*system_prompt) : nlohmann::json(nullptr)},
           {"fewshot_as_multiturn", fewshot_as_multiturn},
-          {"gen_prefix", gen_prefix ? nlohmann::json(*gen_prefix) : nlohmann::json(nullptr)}};
+          {"gen_prefix", gen_prefix ? nlohmann::json(*gen_prefix) : nlohmann::json(nullptr)},
+          {"mc_mode", mc_mode_name(mc_mode)}};
 }
 
 ChatSettings ChatSettings::from_json(const nlohmann::json& j) {
@@ -20,6 +29,7 @@ ChatSettings ChatSettings::from_json(const nlohmann::json& j) {
   s.system_prompt = text("system_prompt");
   s.fewshot_as_multiturn = j.value("fewshot_as_multiturn", false);
   s.gen_prefix = text("gen_prefix");
+  s.mc_mode = parse_mc_mode(j.value("mc_mode", "loglikelihood")).value_or(McMode::kLoglikelihood);
   return s;
 }
 
@@ -28,6 +38,7 @@ void ChatOverrides::apply_to(ChatSettings& s) const {
   if (system_prompt) s.system_prompt = *system_prompt;
   if (fewshot_as_multiturn) s.fewshot_as_multiturn = *fewshot_as_multiturn;
   if (gen_prefix) s.gen_prefix = *gen_prefix;
+  if (mc_mode) s.mc_mode = *mc_mode;
 }
 
 std::string chat_settings_problem(const ChatSettings& s) {

@@ -14,10 +14,11 @@ namespace {
 
 const std::vector<std::string> kDefaultsKeys = {"temperature",          "max_new_tokens", "seed",
                                                 "warmup",               "repetitions",    "apply_chat_template",
-                                                "system_prompt",        "fewshot_as_multiturn", "gen_prefix"};
+                                                "system_prompt",        "fewshot_as_multiturn", "gen_prefix",
+                                                "mc_mode"};
 const std::vector<std::string> kTaskKeys = {"name",        "limit",          "num_fewshot",        "temperature",
                                             "max_new_tokens", "repetitions", "apply_chat_template", "system_prompt",
-                                            "fewshot_as_multiturn", "gen_prefix"};
+                                            "fewshot_as_multiturn", "gen_prefix", "mc_mode"};
 
 // The chat keys (config/chat_settings.h) of a defaults: or task mapping.
 void read_chat_keys(const YAML::Node& node, const std::string& prefix, ExperimentReader& r, ChatOverrides& c) {
@@ -26,7 +27,11 @@ void read_chat_keys(const YAML::Node& node, const std::string& prefix, Experimen
     if (key == "apply_chat_template") c.apply_chat_template = r.boolean(node[key], prefix + key);
     else if (key == "fewshot_as_multiturn") c.fewshot_as_multiturn = r.boolean(node[key], prefix + key);
     else if (key == "system_prompt") c.system_prompt = r.text(node[key], prefix + key);
-    else c.gen_prefix = r.text(node[key], prefix + key);
+    else if (key == "gen_prefix") c.gen_prefix = r.text(node[key], prefix + key);
+    else if (const auto name = r.text(node[key], prefix + key)) {
+      c.mc_mode = parse_mc_mode(*name);
+      if (!c.mc_mode) r.add(node[key], prefix + key + ": unknown value '" + *name + "'", "use loglikelihood or generate");
+    }
   }
 }
 const std::vector<std::string> kSkipKeys = {"model", "variant", "backend", "task", "why"};

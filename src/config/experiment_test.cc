@@ -397,14 +397,17 @@ TEST_F(ExperimentTest, ChatKeysInDefaultsAndTasks) {
       "backends: [{name: cpu, type: llama}]\n"
       "tasks:\n"
       "  - {name: qa, fewshot_as_multiturn: true, gen_prefix: 'So'}\n"
-      "  - {name: mmlu, apply_chat_template: sometimes}\n");  // 8
-  ASSERT_EQ(load.problems.size(), 1u) << all_messages(load);
+      "  - {name: mmlu, apply_chat_template: sometimes, mc_mode: letters}\n"  // 8
+      "  - {name: arc_easy, mc_mode: generate}\n");
+  ASSERT_EQ(load.problems.size(), 2u) << all_messages(load);
   EXPECT_NE(find_problem(load, where(8), "apply_chat_template"), nullptr) << all_messages(load);
+  EXPECT_NE(find_problem(load, where(8), "mc_mode: unknown value 'letters'"), nullptr) << all_messages(load);
   const Experiment& e = load.experiment;
   EXPECT_EQ(e.defaults.chat.apply_chat_template, true);
   EXPECT_EQ(e.defaults.chat.system_prompt, "Be brief.");
   EXPECT_FALSE(e.defaults.chat.fewshot_as_multiturn.has_value());
-  ASSERT_EQ(e.tasks.size(), 2u);
+  ASSERT_EQ(e.tasks.size(), 3u);
+  EXPECT_EQ(e.tasks[2].chat.mc_mode, McMode::kGenerate);
   EXPECT_EQ(e.tasks[0].chat.fewshot_as_multiturn, true);
   EXPECT_EQ(e.tasks[0].chat.gen_prefix, "So");
   ChatSettings s;

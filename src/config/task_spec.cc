@@ -184,7 +184,7 @@ const std::vector<std::string> kTaskKeys = {
     "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
     "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
     "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats", "apply_chat_template", "system_prompt",
-    "fewshot_as_multiturn", "gen_prefix"};
+    "fewshot_as_multiturn", "gen_prefix", "mc_mode"};
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields", "rows"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "rows", "sampler", "seed", "doc_to_target"};
@@ -205,6 +205,12 @@ bool boolean(const Entry& e, const std::string& key) {
   return flag == "true";
 }
 
+McMode mc_mode(const Entry& e) {
+  const std::string name = scalar(e, "mc_mode");
+  if (const auto m = parse_mc_mode(name)) return *m;
+  throw InputError(where_of(e), "mc_mode: expected loglikelihood or generate, got '" + name + "'");
+}
+
 // The chat keys (config/chat_settings.h), and generation_kwargs.chat, the older name of
 // apply_chat_template.
 void read_chat(const Entry& root, TaskSpec& t) {
@@ -218,7 +224,8 @@ void read_chat(const Entry& root, TaskSpec& t) {
     if (key == "apply_chat_template") t.chat.apply_chat_template = boolean(*v, key);
     else if (key == "fewshot_as_multiturn") t.chat.fewshot_as_multiturn = boolean(*v, key);
     else if (key == "system_prompt") t.chat.system_prompt = scalar(*v, key);
-    else t.chat.gen_prefix = scalar(*v, key);
+    else if (key == "gen_prefix") t.chat.gen_prefix = scalar(*v, key);
+    else t.chat.mc_mode = mc_mode(*v);
   }
   if (legacy != nullptr && t.chat_where.empty()) t.chat_where = where_of(*legacy);
 }
@@ -445,6 +452,13 @@ void check_chat(const TaskSpec& t) {
     throw InputError(t.chat_where.empty() ? t.file.string() : t.chat_where, problem,
                      "add apply_chat_template: true (qualm eval: --apply-chat-template), or drop fewshot_as_multiturn");
   }
+  if (t.chat.mc_mode == McMode::kGenerate && (t.output_type.text != "multiple_choice" || t.multiple_inputs)) {
+    throw InputError(t.chat_where.empty() ? t.file.string() : t.chat_where,
+                     "mc_mode: generate answers a multiple_choice task's lettered options, and task " + t.name +
+                         (t.multiple_inputs ? " is multiple_inputs (each choice is its own context)"
+                                            : " is output_type " + t.output_type.text),
+                     "drop mc_mode for this task");
+  }
   if (t.multiple_inputs && (t.chat.apply_chat_template || t.chat.gen_prefix)) {
     throw InputError(t.chat_where.empty() ? t.file.string() : t.chat_where,
                      "task " + t.name + " is multiple_inputs (each choice is its own context): it takes no chat template "
@@ -453,7 +467,11 @@ void check_chat(const TaskSpec& t) {
   }
 }
 
-TaskKind task_kind(const TaskSpec& spec) { return parse_task_kind(spec.output_type.text); }
+TaskKind task_kind(const TaskSpec& spec) {
+  const TaskKind kind = parse_task_kind(spec.output_type.text);
+  // A multiple-choice task answered by generation runs as a generate task (tasks/gen_docs.h).
+  return kind == TaskKind::kMultipleChoice && spec.chat.mc_mode == McMode::kGenerate ? TaskKind::kGenerate : kind;
+}
 
 TaskKind parse_task_kind(std::string_view name) {
   if (name == "multiple_choice" || name == "loglikelihood") return TaskKind::kMultipleChoice;

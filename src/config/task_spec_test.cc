@@ -159,6 +159,16 @@ TEST_F(TaskSpecTest, ChatKeys) {
               AllOf(HasSubstr("b.yaml:4"), HasSubstr("apply_chat_template: expected true or false")));
   EXPECT_THAT(error_of(write("w.yaml", "include: _base.yaml\ntask: w\nmultiple_inputs: true\ngen_prefix: x\n")),
               AllOf(HasSubstr("w.yaml:4"), HasSubstr("multiple_inputs")));
+
+  // mc_mode: generate turns a multiple-choice task into a generate task; nothing else takes it.
+  const TaskSpec mc = load_task_spec(write("mc.yaml", "include: _base.yaml\ntask: mc\nmc_mode: generate\n"));
+  EXPECT_EQ(mc.chat.mc_mode, McMode::kGenerate);
+  EXPECT_EQ(task_kind(mc), TaskKind::kGenerate);
+  EXPECT_THAT(error_of(write("mm.yaml", "include: _base.yaml\ntask: mm\nmc_mode: letters\n")),
+              AllOf(HasSubstr("mm.yaml:3"), HasSubstr("expected loglikelihood or generate")));
+  EXPECT_THAT(error_of(write("mg.yaml", "task: mg\noutput_type: generate\ndataset: {path: d.jsonl}\n"
+                                        "doc_to_text: \"{{q}}\"\nmc_mode: generate\n")),
+              AllOf(HasSubstr("mg.yaml:5"), HasSubstr("is output_type generate")));
 }
 
 }  // namespace

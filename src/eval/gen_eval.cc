@@ -9,6 +9,7 @@
 #include "metrics/registry.h"
 #include "stats/moments.h"
 #include "core/python_regex.h"
+#include "tasks/choice_answer.h"
 #include "tasks/filter_pipeline.h"
 #include "tasks/text_filters.h"
 
@@ -180,6 +181,10 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
         std::vector<std::string> outputs{apply_filters(o.generated.text, t.spec.filters, t.spec.generation.stop)};
         for (const GenerateResult& r : o.more) outputs.push_back(apply_filters(r.text, t.spec.filters, t.spec.generation.stop));
         o.candidate = outputs[0];
+        if (!t.docs[i].choices.empty()) {  // mc_mode generate: the letter the reply names, "" for none
+          const auto named = extract_choice(o.candidate, t.docs[i].choices);
+          o.candidate = named ? choice_letter(*named) : "";
+        }
         for (const PipelineRunner& p : pipelines) {
           std::vector<std::string> left = p.run(outputs, "document " + t.docs[i].where, t.docs[i].prompt);
           o.filtered[p.name()] = left.empty() ? "" : left[0];

@@ -119,6 +119,26 @@ MetricReport score_repetition(const TextCorpus& c) {
   return r;
 }
 
+// mc_mode generate: the candidate is the letter read from the reply, "" when it named no option
+// (tasks/choice_answer.h), and the reference the gold letter.
+MetricReport score_acc_generate(const TextCorpus& c) {
+  MetricReport r;
+  for (size_t i = 0; i < c.predictions.size(); ++i) {
+    const bool named = !c.predictions[i].empty();
+    const bool gold = std::find(c.references[i].begin(), c.references[i].end(), c.predictions[i]) != c.references[i].end();
+    r.per_sample.push_back(named && gold ? 1.0 : 0.0);
+  }
+  r.score = mean(r.per_sample);
+  return r;
+}
+
+MetricReport score_refused(const TextCorpus& c) {
+  MetricReport r;
+  for (const std::string& p : c.predictions) r.per_sample.push_back(p.empty() ? 1.0 : 0.0);
+  r.score = mean(r.per_sample);
+  return r;
+}
+
 std::vector<double> flatten(const BleuStats& s) {
   std::vector<double> out;
   for (long m : s.matches) out.push_back(static_cast<double>(m));
@@ -176,6 +196,10 @@ const std::vector<TextMetric>& text_metrics() {
       {"exact_match", 0, 1, true, A::kMean, true, 1, "1 if equal after strip and case folding", score_exact_match},
       {"output_length", 0, 1, true, A::kMean, true, 1, "min/max of the word counts", score_output_length},
       {"repetition", 0, 1, true, A::kMean, false, 1, "distinct / all word 4-grams of the prediction", score_repetition},
+      {"acc_generate", 0, 1, true, A::kMean, true, 1,
+       "multiple choice answered by generation (mc_mode generate): the reply named the gold option", score_acc_generate},
+      {"refused", 0, 1, false, A::kMean, false, 1,
+       "multiple choice answered by generation: the reply named no option (a refusal)", score_refused},
       {"bertscore", -1, 1, true, A::kMean, true, 1, "greedy cosine matching of token embeddings (F1)", nullptr},
       {"coherence", -1, 1, true, A::kMean, true, 1, "cosine of sentence embeddings (SemScore)", nullptr},
       {"pass@k", 0, 1, true, A::kMean, true, 1,

@@ -14,6 +14,9 @@ SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& confi
   r.config = config;
   r.task_name = task.spec.name;
   r.task_type = task.spec.task_type.empty() ? task_kind_name(TaskKind::kGenerate) : task.spec.task_type;
+  // A multiple-choice task answered by generation says so: its records are generate records.
+  if (task.spec.chat.mc_mode == McMode::kGenerate) r.task_type = "multiple_choice_generate";
+  if (d.gold >= 0) r.gold = d.gold;
   r.sample_id = d.doc_id;
   r.rep = rep;
   r.seed = seed;

@@ -58,7 +58,7 @@ const char* const kLines[] = {
     R"("temperature":0.0,"truncated":false,"unknown_tokens":0,"variant":"remote"})",
     // generate under a chat template: the settings and the prompt's turns
     R"({"backend":"cpu","candidate":"x","chat":{"apply_chat_template":true,"fewshot_as_multiturn":true,)"
-    R"("gen_prefix":"So","system_prompt":null},"choices":null,"correct":null,"error":null,"gen_time_ms":1.5,)"
+    R"("gen_prefix":"So","mc_mode":"loglikelihood","system_prompt":null},"choices":null,"correct":null,"error":null,"gen_time_ms":1.5,)"
     R"("messages":[{"content":"1+1 =","role":"user"},{"content":"So 2","role":"assistant"},)"
     R"({"content":"3+3 =","role":"user"},{"content":"So","role":"assistant"}],"metrics":{},"model":"m",)"
     R"("output_tokens":1,"prompt":"1+1 = So 2\n\n3+3 = So","prompt_tokens":12,"raw_output":" x","reference":"6","rep":0,)"

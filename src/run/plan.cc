@@ -34,6 +34,8 @@ TaskSpec with_chat(const Experiment& e, const TaskEntry& entry, TaskSpec spec) {
   const ChatSettings from_defaults = spec.chat;
   entry.chat.apply_to(spec.chat);
   if (spec.chat != from_defaults) spec.chat_where = entry.where;
+  // An answer by generation is a letter or an option: a short reply, unless the task says otherwise.
+  if (spec.chat.mc_mode == McMode::kGenerate && !spec.generation.max_new_tokens) spec.generation.max_new_tokens = 32;
   return spec;
 }
 
@@ -45,8 +47,8 @@ std::optional<PlannedTask> plan_task(const Experiment& e, const TaskEntry& entry
   int docs = entry.limit;
   if (limit > 0 && (docs < 0 || docs > limit)) docs = limit;
   try {
-    t.kind = task_kind(s.spec);
     TaskSpec spec = with_chat(e, entry, s.spec);
+    t.kind = task_kind(spec);
     if (t.kind == TaskKind::kMultipleChoice) {
       BuildOptions build;
       build.limit = docs;

@@ -6,12 +6,15 @@
 #include "core/errors.h"
 #include "metrics/registry.h"
 #include "tasks/chat_prompt.h"
+#include "tasks/choice_answer.h"
+#include "tasks/task_docs.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
 
 namespace qualm {
 
 std::vector<std::string> generation_metrics(const TaskSpec& spec) {
+  if (spec.chat.mc_mode == McMode::kGenerate) return {"acc_generate", "refused"};
   if (!spec.metrics.empty()) return spec.metrics;
   static const std::map<std::string, std::vector<std::string>> kGroups = {
       {"summarization", {"rouge_l", "bertscore", "coherence", "output_length"}},
@@ -51,10 +54,34 @@ void check_metric_list(const TaskSpec& spec) {
   }
 }
 
+GenTask choice_generation_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
+                               int limit) {
+  BuildOptions options;
+  options.limit = limit;
+  McTask mc = build_mc_task(spec, group, data_dir, options);
+  GenTask task{spec, group, mc.total_docs, mc.dataset_file, {}};
+  task.spec.num_fewshot = mc.num_fewshot;
+  if (task.spec.num_fewshot > 0) task.spec.generation.stop.push_back(spec.fewshot_delimiter);  // the next shot
+  for (size_t i = 0; i < mc.docs.size(); ++i) {
+    McDoc& d = mc.docs[i];
+    GenDoc g;
+    g.prompt = std::move(d.context);
+    g.reference = choice_letter(d.gold);
+    g.doc_id = mc.doc_ids[i];
+    g.where = mc.wheres[i];
+    g.messages = std::move(d.messages);
+    g.choices = std::move(d.choices);
+    g.gold = d.gold;
+    task.docs.push_back(std::move(g));
+  }
+  return task;
+}
+
 }  // namespace
 
 GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
                        int limit) {
+  if (spec.chat.mc_mode == McMode::kGenerate) return choice_generation_task(spec, group, data_dir, limit);
   if (spec.output_type.text != "generate") {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not a generate task");
   }

@@ -21,6 +21,9 @@ struct GenDoc {
   std::string where;    // file:line
   std::string category; // the document's "category" field when it has one (prompt_suite_96)
   std::vector<ChatMessage> messages = {};  // apply_chat_template: the prompt as chat turns
+  // mc_mode generate: the options, and the gold one's index (the reference is its letter).
+  std::vector<std::string> choices = {};
+  int gold = -1;
 };
 
 struct GenTask {
@@ -32,10 +35,13 @@ struct GenTask {
 };
 
 // Throws InputError naming file:line and the field for a missing field or a template error.
+// A multiple_choice task under mc_mode generate becomes the generate task that asks its
+// lettered questions (tasks/choice_answer.h): metrics acc_generate and refused.
 GenTask build_gen_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
                        int limit);
 
-// The metrics a generate task reports: its metrics: list, else its task_type's group (SPEC S4).
+// The metrics a generate task reports: its metrics: list, else its task_type's group (SPEC S4);
+// a multiple-choice task answered by generation, acc_generate and refused.
 std::vector<std::string> generation_metrics(const TaskSpec& spec);
 
 }  // namespace qualm

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "io/dataset.h"
 #include "tasks/chat_prompt.h"
+#include "tasks/choice_answer.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
 
@@ -123,7 +124,7 @@ const std::vector<std::string>& mc_metrics_of(const TaskSpec& spec) {
 
 McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::path& data_dir,
                      const BuildOptions& options) {
-  if (task_kind(spec) != TaskKind::kMultipleChoice) {
+  if (parse_task_kind(spec.output_type.text) != TaskKind::kMultipleChoice) {
     throw UnsupportedError(spec.output_type.where, "output_type " + spec.output_type.text + " is not supported here");
   }
   const bool single = scores_one_continuation(spec);
@@ -158,6 +159,7 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
   }
 
   const std::optional<Template> prefix = gen_prefix_template(spec);
+  const bool by_generation = spec.chat.mc_mode == McMode::kGenerate;
   const size_t n = options.limit < 0 ? docs.size() : std::min(docs.size(), static_cast<size_t>(options.limit));
   for (size_t i = 0; i < n; ++i) {
     const std::string where = doc_where(task.dataset_file, docs[i], i);
@@ -170,13 +172,16 @@ McTask build_mc_task(const TaskSpec& spec, const std::string& group, const fs::p
         const std::string shot_where = doc_where(shot_file, pool[s], s);
         const Rendered shot = render_doc(t, spec, pool[s], shot_where);
         if (spec.multiple_inputs) parts.shots.push_back({shot.choices[shot.gold], shot.text});
+        else if (by_generation)
+          parts.shots.push_back({lettered_question(shot.text, shot.choices), choice_letter(shot.gold)});
         else parts.shots.push_back({shot.text, shot.choices[shot.gold]});
       }
     }
     if (spec.multiple_inputs) {  // the choices are contexts, doc_to_text their shared continuation
       task.docs.push_back(McDoc{plain_prompt(parts, spec), r.choices, r.gold, r.text});
     } else {
-      parts.question = r.text;
+      if (by_generation) check_choice_count(r.choices.size(), where);
+      parts.question = by_generation ? lettered_question(r.text, r.choices) : r.text;
       if (prefix) parts.gen_prefix = prefix->render(docs[i].fields, where);
       McDoc doc{plain_prompt(parts, spec), r.choices, r.gold, std::nullopt};
       if (spec.chat.apply_chat_template) doc.messages = chat_messages(parts, spec);

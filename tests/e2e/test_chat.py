@@ -7,6 +7,7 @@ then qualm's output. Records and the manifest carry the settings; a model withou
 fewshot_as_multiturn without one, is exit 2 before anything runs."""
 
 import json
+import re
 import subprocess
 import time
 import unittest
@@ -96,7 +97,8 @@ class Chat(TempDirCase):
                     self.assertEqual(r["messages"][0]["content"], SYSTEM)
                     self.assertTrue(r["messages"][-1]["content"].startswith("Continue the children's story."))
                     self.assertEqual(r["chat"], {"apply_chat_template": True, "system_prompt": SYSTEM,
-                                                 "fewshot_as_multiturn": True, "gen_prefix": None})
+                                                 "fewshot_as_multiturn": True, "gen_prefix": None,
+                                                 "mc_mode": "loglikelihood"})
                 self.assert_server_agrees(server, rows, 24)
                 config = json.loads((out / "results.json").read_text())["config"]
                 self.assertTrue(config["apply_chat_template"])
@@ -162,6 +164,87 @@ class Chat(TempDirCase):
         self.assertEqual(proc.returncode, 2)
         self.assertIn("gives no prompt log-probs", proc.stderr)
 
+    def test_multiple_choice_by_generation(self):
+        """mc_mode generate: a chat API's replies are read for a letter or an option's text; refusals are
+        counted. A loopback OpenAI chat server answers each question in one of five ways, chosen by the
+        question's text; the lettered prompts equal ARC's rows written out by hand."""
+        def options_of(prompt):
+            return [m.group(2) for m in re.finditer(r"^([A-Z])\. (.*)$", prompt, re.M)]
+
+        def reply_to(prompt):
+            options = options_of(prompt)
+            way = sum(prompt.encode()) % 5
+            return [("The answer is B.", "B"), ("C", "C"), ("I'm sorry, I cannot help with that.", ""),
+                    (options[3].upper(), "D"), ("**A**", "A")][way]
+
+        bodies = []
+
+        def answer(path, body):
+            if path != "/v1/chat/completions":
+                return 404, b"{}", None
+            bodies.append(body)
+            text, _ = reply_to(body["messages"][-1]["content"])
+            return ok({"choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                    "finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 3}})
+
+        fake = LoopbackServer(answer)
+        try:
+            out = self.dir / "mc-generate"
+            run([QUALM, "eval", "--backend", "openai", "--base-url", fake.url, "--chat", "-m", "served",
+                 "--tasks", "arc_easy", "--limit", "20", "--mc-mode", "generate", "--out", out])
+        finally:
+            fake.close()
+        rows = records(out)
+        arc_file = DATA / "datasets" / "arc" / "arc_easy.jsonl"
+        arc = [json.loads(line) for line in arc_file.read_text().splitlines()[:20]]
+        self.assertEqual(len(rows), 20)
+        self.assertEqual(len(bodies), 20)
+        ways = set()
+        for r in rows:
+            doc = arc[r["sample_id"]]
+            options = "".join(f"\n{'ABCDE'[i]}. {c}" for i, c in enumerate(doc["choices"]))
+            want_prompt = doc["query"] + options + "\nAnswer:"
+            self.assertEqual(r["prompt"], want_prompt)
+            self.assertEqual(r["reference"], "ABCDE"[doc["gold"]])
+            self.assertEqual(r["gold"], doc["gold"])
+            self.assertEqual(r["task_type"], "multiple_choice_generate")
+            self.assertEqual(r["chat"]["mc_mode"], "generate")
+            text, letter = reply_to(r["prompt"])
+            ways.add(text[:5])
+            self.assertEqual(r["raw_output"], text)
+            self.assertEqual(r["candidate"], letter)
+            self.assertEqual(r["metrics"], {"acc_generate": float(letter == r["reference"]),
+                                            "refused": float(letter == "")})
+        self.assertGreaterEqual(len(ways), 4)  # the five ways of answering are exercised
+        results = json.loads((out / "results.json").read_text())["results"]["arc_easy"]
+        self.assertAlmostEqual(results["refused"], sum(r["metrics"]["refused"] for r in rows) / 20)
+        self.assertAlmostEqual(results["acc_generate"], sum(r["metrics"]["acc_generate"] for r in rows) / 20)
+        self.assertNotIn("acc", results)  # never mistaken for the log-likelihood accuracy
+        self.assertTrue(all(b["messages"][0]["content"].endswith("\nAnswer:") for b in bodies))
+
+        # In-process on both real models, through qualm run's experiment key and qualm eval's flag.
+        for name, model in MODELS.items():
+            config = self.dir / f"mcgen-{name}.yaml"
+            config.write_text(f"experiment: mcgen\ndefaults: {{warmup: 0, mc_mode: generate}}\n"
+                              f"models: [{{name: m, path: {model}}}]\nbackends: [{{name: cpu, type: llama}}]\n"
+                              "tasks: [{name: arc_easy, limit: 4, num_fewshot: 2}]\n")
+            ran = self.dir / f"mcgen-run-{name}"
+            run([QUALM, "run", config, "--out", ran])
+            ev = self.dir / f"mcgen-eval-{name}"
+            run([QUALM, "eval", "-m", model, "--tasks", "arc_easy", "--limit", "4", "--num-fewshot", "2",
+                 "--mc-mode", "generate", "--out", ev])
+            drop = ("run_id", "gen_time_ms", "model", "variant", "backend", "engine")
+            a, b = keyed_records(ran, drop), keyed_records(ev, drop)
+            self.assertEqual(sorted(v["sample_id"] for v in a.values()), [0, 1, 2, 3])
+            by_id = lambda rows: sorted(rows.values(), key=lambda v: v["sample_id"])  # noqa: E731
+            self.assertEqual(by_id(a), by_id(b))
+            for r in a.values():
+                self.assertEqual(r["prompt"].count("\nAnswer: "), 2)  # two shots, each answered with its letter
+                self.assertRegex(r["prompt"], r"\nAnswer: [A-E]\n\n")
+                self.assertEqual(set(r["metrics"]), {"acc_generate", "refused"})
+            summary = json.loads((ran / "summary.json").read_text())
+            self.assertIn("acc_generate", json.dumps(summary))
+
     def test_run_experiment_keys_and_multiple_choice(self):
         for name, model in self.models.items():
             config = self.dir / f"chat-{name}.yaml"
@@ -184,7 +267,8 @@ class Chat(TempDirCase):
                 self.assertEqual([m["role"] for m in r["messages"]], ["system", "user", "assistant", "user"])
             for r in by_task["arc_easy"]:
                 self.assertEqual(r["chat"], {"apply_chat_template": True, "system_prompt": SYSTEM,
-                                             "fewshot_as_multiturn": False, "gen_prefix": None})
+                                             "fewshot_as_multiturn": False, "gen_prefix": None,
+                                             "mc_mode": "loglikelihood"})
                 self.assertEqual([m["role"] for m in r["messages"]], ["system", "user"])
                 self.assertTrue(r["messages"][1]["content"].startswith("Question: "))
                 self.assertIsNone(r["error"])
