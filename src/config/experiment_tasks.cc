@@ -12,13 +12,15 @@
 namespace qualm {
 namespace {
 
-const std::vector<std::string> kDefaultsKeys = {"temperature",          "max_new_tokens", "seed",
-                                                "warmup",               "repetitions",    "apply_chat_template",
-                                                "system_prompt",        "fewshot_as_multiturn", "gen_prefix",
-                                                "mc_mode"};
-const std::vector<std::string> kTaskKeys = {"name",        "limit",          "num_fewshot",        "temperature",
-                                            "max_new_tokens", "repetitions", "apply_chat_template", "system_prompt",
-                                            "fewshot_as_multiturn", "gen_prefix", "mc_mode"};
+std::vector<std::string> with_chat_keys(std::vector<std::string> keys) {
+  keys.insert(keys.end(), kChatKeys.begin(), kChatKeys.end());
+  return keys;
+}
+
+const std::vector<std::string> kDefaultsKeys =
+    with_chat_keys({"temperature", "max_new_tokens", "seed", "warmup", "repetitions"});
+const std::vector<std::string> kTaskKeys =
+    with_chat_keys({"name", "limit", "num_fewshot", "temperature", "max_new_tokens", "repetitions"});
 
 // The chat keys (config/chat_settings.h) of a defaults: or task mapping.
 void read_chat_keys(const YAML::Node& node, const std::string& prefix, ExperimentReader& r, ChatOverrides& c) {
@@ -34,6 +36,7 @@ void read_chat_keys(const YAML::Node& node, const std::string& prefix, Experimen
     }
   }
 }
+
 const std::vector<std::string> kSkipKeys = {"model", "variant", "backend", "task", "why"};
 
 // A skip rule's name must be one the file defines, else it would silently skip nothing.

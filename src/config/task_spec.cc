@@ -179,12 +179,15 @@ std::optional<std::string> regex_problem(const std::string& pattern) {
   return std::nullopt;
 }
 
-const std::vector<std::string> kTaskKeys = {
-    "task",        "group",         "include",       "output_type", "task_type",        "vars",
-    "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
-    "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
-    "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats", "apply_chat_template", "system_prompt",
-    "fewshot_as_multiturn", "gen_prefix", "mc_mode"};
+const std::vector<std::string> kTaskKeys = [] {
+  std::vector<std::string> keys = {
+      "task",        "group",         "include",       "output_type", "task_type",        "vars",
+      "dataset",     "fewshot",       "num_fewshot",   "description", "doc_to_text",      "doc_to_target",
+      "doc_to_choice", "target_delimiter", "fewshot_delimiter", "metrics", "generation_kwargs", "filters",
+      "continuation", "multiple_inputs", "filter_list", "metric_list", "repeats"};
+  keys.insert(keys.end(), kChatKeys.begin(), kChatKeys.end());  // config/chat_settings.h
+  return keys;
+}();
 const std::vector<std::string> kGenerationKeys = {"max_new_tokens", "temperature", "top_p", "top_k", "stop", "chat"};
 const std::vector<std::string> kDatasetKeys = {"path", "format", "fields", "rows"};
 const std::vector<std::string> kFewshotKeys = {"path", "format", "fields", "rows", "sampler", "seed", "doc_to_target"};
