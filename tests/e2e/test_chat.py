@@ -7,6 +7,7 @@ then qualm's output. Records and the manifest carry the settings; a model withou
 fewshot_as_multiturn without one, is exit 2 before anything runs."""
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -15,7 +16,6 @@ import urllib.request
 
 from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, keyed_records, llama_tool, require_data, run
 from remote_servers import LoopbackServer, free_port, ok, post
-import os
 
 DATA = require_data()
 MODELS = {
@@ -36,6 +36,9 @@ def records(run_dir):
 
 class LlamaServer:
     def __init__(self, model):
+        # scripts/test.sh's AVX2-only llama.cpp builds no server: the comparisons with it run natively.
+        if not os.path.exists(llama_tool("llama-server")):
+            raise unittest.SkipTest(f"{llama_tool('llama-server')} is not built")
         self.port = free_port()
         self.proc = subprocess.Popen([llama_tool("llama-server"), "-m", model, "--host", "127.0.0.1", "--port",
                                       str(self.port), "-t", "1", "-c", "4096", "-np", "1"],
