@@ -90,9 +90,10 @@ struct GenSums {
     const bool non_empty = r.candidate && std::any_of(r.candidate->begin(), r.candidate->end(),
                                                       [](unsigned char ch) { return !std::isspace(ch); });
     completed += non_empty ? 1 : 0;
-    if (const auto rep = r.metric("repetition")) {
+    if (r.metrics.count("repetition")) {  // scored; null: too short for a 4-gram to repeat, so no loop
       ++with_repetition;
-      non_degenerate += non_empty && *rep >= min_repetition ? 1 : 0;
+      const auto rep = r.metric("repetition");
+      non_degenerate += non_empty && (!rep || *rep >= min_repetition) ? 1 : 0;
     }
     if (r.gen_time_ms) {
       ++timed;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -136,7 +137,7 @@ nlohmann::json report_json(const ScoreFlags& f, const TextMetric& m, const Metri
                         {"scale", k == 1 ? 1 : 100},
                         {"aggregation", metrics::aggregation_name(m.aggregation)},
                         {"higher_is_better", m.higher_is_better},
-                        {"n", r.per_sample.size()},
+                        {"n", r.per_sample.size()},  // predictions; per_sample is null where one has no value
                         {"nrefs", f.references.size()}};
   if (r.bleu) {
     nlohmann::json precisions = nlohmann::json::array();
@@ -178,7 +179,15 @@ void print_report(const TextMetric& m, const MetricReport& r) {
     std::printf("%s = %.4f (P = %.4f R = %.4f, mean of %zu)\n", m.name == "rouge_l" ? "ROUGE-L" : "ROUGE-Lsum",
                 r.prf->f1, r.prf->precision, r.prf->recall, r.per_sample.size());
   } else {
-    std::printf("%s = %.4f (mean of %zu)\n", std::string(m.name).c_str(), r.score, r.per_sample.size());
+    const size_t valued = static_cast<size_t>(
+        std::count_if(r.per_sample.begin(), r.per_sample.end(), [](double v) { return !std::isnan(v); }));
+    if (valued == 0) {
+      std::printf("%s: no prediction has a value (%s)\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
+    } else {
+      std::printf("%s = %.4f (mean of %zu", std::string(m.name).c_str(), r.score, valued);
+      if (valued < r.per_sample.size()) std::printf("; %zu without a value", r.per_sample.size() - valued);
+      std::printf(")\n");
+    }
   }
 }
 

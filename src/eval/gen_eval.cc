@@ -245,9 +245,16 @@ void score_outputs(std::span<const GenTask> tasks, std::span<GenTaskScores> scor
       m.aggregation = metric->aggregation == metrics::Aggregation::kCorpus ? "corpus" : "mean";
       m.value = report.score;
       if (metric->aggregation == metrics::Aggregation::kMean) {
-        stats::MomentSums sums;
-        for (double v : report.per_sample) sums.add(v);
+        stats::MomentSums sums;  // over the documents with a value (repetition: null under 8 words)
+        for (double v : report.per_sample) {
+          if (!std::isnan(v)) sums.add(v);
+        }
+        m.n = static_cast<int>(sums.n);
         m.stderr_ = sums.stderr_of_mean();
+      }
+      if (m.n == 0) {
+        s.skipped[r.name] = "no document has a value (" + std::string(metric->summary) + ")";
+        continue;
       }
       s.summary[r.name] = m;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/parallel.h"
 #include "metrics/chrf.h"
@@ -20,10 +21,17 @@ const std::vector<std::string>& refs_of(const TextCorpus& c, size_t i) {
   return i < c.references.size() ? c.references[i] : kNone;
 }
 
+// Over the samples that have a value (NaN: none, e.g. repetition of a short output).
 double mean(const std::vector<double>& xs) {
   double sum = 0;
-  for (double x : xs) sum += x;
-  return xs.empty() ? 0.0 : sum / static_cast<double>(xs.size());
+  size_t n = 0;
+  for (double x : xs) {
+    if (std::isnan(x)) continue;
+    sum += x;
+    ++n;
+  }
+  if (xs.empty()) return 0.0;
+  return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(n);
 }
 
 // Per sample, the best reference by F1, the first on ties (rouge-score's score_multi).
@@ -114,7 +122,9 @@ MetricReport score_output_length(const TextCorpus& c) {
 
 MetricReport score_repetition(const TextCorpus& c) {
   MetricReport r;
-  for (const std::string& p : c.predictions) r.per_sample.push_back(repetition(p));
+  for (const std::string& p : c.predictions) {
+    r.per_sample.push_back(repetition(p).value_or(std::numeric_limits<double>::quiet_NaN()));
+  }
   r.score = mean(r.per_sample);
   return r;
 }
@@ -195,7 +205,8 @@ const std::vector<TextMetric>& text_metrics() {
        chrf_corpus_stats, chrf_from_corpus_stats},
       {"exact_match", 0, 1, true, A::kMean, true, 1, "1 if equal after strip and case folding", score_exact_match},
       {"output_length", 0, 1, true, A::kMean, true, 1, "min/max of the word counts", score_output_length},
-      {"repetition", 0, 1, true, A::kMean, false, 1, "distinct / all word 4-grams of the prediction", score_repetition},
+      {"repetition", 0, 1, true, A::kMean, false, 1,
+       "distinct / all word 4-grams of the prediction (null under 8 words)", score_repetition},
       {"acc_generate", 0, 1, true, A::kMean, true, 1,
        "multiple choice answered by generation (mc_mode generate): the reply named the gold option", score_acc_generate},
       {"refused", 0, 1, false, A::kMean, false, 1,

@@ -8,9 +8,9 @@
 
 namespace qualm::metrics {
 
-double repetition(std::string_view candidate) {
+std::optional<double> repetition(std::string_view candidate) {
   const std::vector<std::string> words = split_whitespace(candidate);
-  if (words.size() < 4) return 1.0;
+  if (words.size() < kRepetitionMinWords) return std::nullopt;
   std::set<std::vector<std::string>> distinct;
   for (size_t i = 0; i + 4 <= words.size(); ++i) distinct.emplace(words.begin() + i, words.begin() + i + 4);
   return static_cast<double>(distinct.size()) / static_cast<double>(words.size() - 3);

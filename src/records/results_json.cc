@@ -69,10 +69,16 @@ void generate_metrics(TaskResult& t, std::span<const SampleRecord* const> record
   for (const SampleRecord* r : records) {
     for (const auto& [name, value] : r->metrics) names.insert(name);
   }
-  for (const std::string& name : names) t.metrics.push_back(metric_over(name, records));
+  std::set<std::string> valued;
+  for (const std::string& name : names) {
+    MetricResult m = metric_over(name, records);
+    if (m.n == 0) continue;  // every value null (repetition of short outputs): metrics_skipped says why
+    valued.insert(name);
+    t.metrics.push_back(std::move(m));
+  }
   for (const SampleRecord* r : records) {
     for (const auto& [name, why] : r->metrics_skipped) {
-      if (!names.contains(name)) t.skipped.emplace(name, why);
+      if (!valued.contains(name)) t.skipped.emplace(name, why);
     }
   }
 }

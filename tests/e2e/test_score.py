@@ -393,9 +393,12 @@ class Score(TempDirCase):
         self.assertEqual(self.score("exact_match", p, r, extra=["--ignore-punctuation"])["per_sample"],
                          [1.0, 1.0, 0.0, 0.0])
         self.assertEqual(self.score("output_length", p, r)["per_sample"], [1.0, 1.0, 0.2, 0.5])
-        rep = self.score("repetition", p)
-        self.assertEqual(rep["per_sample"], [1.0, 1.0, 0.5, 1.0])
-        self.assertEqual(rep["score"], 0.875)
+        # distinct / all word 4-grams; under 8 words no value (too short for a 4-gram to repeat).
+        rp = self.write_lines("rp.txt", ["the the the the the the the the", "one two three four five six seven eight",
+                                         "a b c d a b c d", "one two three four"])
+        rep = self.score("repetition", rp)
+        self.assertEqual(rep["per_sample"], [0.2, 1.0, 0.8, None])
+        self.assertAlmostEqual(rep["score"], (0.2 + 1.0 + 0.8) / 3, places=12)
 
     def refused(self, args, *needles):
         proc = run([QUALM, "score", *args], check=False)
