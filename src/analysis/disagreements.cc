@@ -59,6 +59,30 @@ json loglikelihoods(const SampleRecord& r) {
   return out;
 }
 
+// One benchmark's decisions of two configurations on the same items: right/wrong under each.
+struct FlipMatrix {
+  int64_t both_right = 0, only_a_right = 0, only_b_right = 0, both_wrong = 0, answers_differ = 0;
+  void add(bool a_right, bool b_right, bool differ) {
+    (a_right ? (b_right ? both_right : only_a_right) : (b_right ? only_b_right : both_wrong)) += 1;
+    answers_differ += differ ? 1 : 0;
+  }
+};
+
+json flip_matrices(const std::map<std::string, FlipMatrix>& flips) {
+  json out = json::array();
+  for (const auto& [task, f] : flips) {
+    out.push_back({{"task", task},
+                   {"compared", f.both_right + f.only_a_right + f.only_b_right + f.both_wrong},
+                   {"both_right", f.both_right},
+                   {"only_a_right", f.only_a_right},
+                   {"only_b_right", f.only_b_right},
+                   {"both_wrong", f.both_wrong},
+                   {"answers_differ", f.answers_differ},
+                   {"mcnemar_p", stats::mcnemar_exact(f.only_a_right, f.only_b_right).p}});
+  }
+  return out;
+}
+
 struct Side {
   std::map<SampleKey, const SampleRecord*> mc, greedy;
 };
@@ -85,6 +109,7 @@ json disagreements(const RunData& run) {
       const Side &a = sides[order[i]], &b = sides[order[j]];
       int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0;
       int64_t only_a_right = 0, only_b_right = 0;      // McNemar's discordant pairs
+      std::map<std::string, FlipMatrix> flips;          // per task
       std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
       std::vector<std::pair<size_t, json>> gen_items;  // divergence, item
       for (const auto& [key, ra] : a.mc) {
@@ -95,6 +120,7 @@ json disagreements(const RunData& run) {
         const bool a_right = ra->chose_gold("acc").value_or(false), b_right = rb->chose_gold("acc").value_or(false);
         only_a_right += a_right && !b_right ? 1 : 0;
         only_b_right += b_right && !a_right ? 1 : 0;
+        flips[std::get<0>(key)].add(a_right, b_right, ra->pred->acc != rb->pred->acc);
         if (ra->pred->acc == rb->pred->acc) continue;
         ++mc_differing;
         double max_dll = 0;
@@ -150,7 +176,8 @@ json disagreements(const RunData& run) {
                          {"differing", mc_differing},
                          {"only_a_right", only_a_right},
                          {"only_b_right", only_b_right},
-                         {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p}}},
+                         {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p},
+                         {"by_task", flip_matrices(flips)}}},
                        {"generate", {{"compared", gen_compared}, {"differing", gen_differing}}},
                        {"top", std::move(top)}});
     }

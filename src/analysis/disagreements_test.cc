@@ -52,6 +52,17 @@ TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
   EXPECT_EQ(p["multiple_choice"]["only_a_right"], 2);
   EXPECT_EQ(p["multiple_choice"]["only_b_right"], 0);
   EXPECT_DOUBLE_EQ(p["multiple_choice"]["mcnemar_p"].get<double>(), 0.5);
+  // The flip matrix of the one benchmark: both right on sample 2, only f16 on 0 and 1.
+  const json& m = p["multiple_choice"]["by_task"];
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]["task"], "arc");
+  EXPECT_EQ(m[0]["compared"], 3);
+  EXPECT_EQ(m[0]["both_right"], 1);
+  EXPECT_EQ(m[0]["only_a_right"], 2);
+  EXPECT_EQ(m[0]["only_b_right"], 0);
+  EXPECT_EQ(m[0]["both_wrong"], 0);
+  EXPECT_EQ(m[0]["answers_differ"], 2);
+  EXPECT_DOUBLE_EQ(m[0]["mcnemar_p"].get<double>(), 0.5);
   EXPECT_EQ(p["generate"], (json{{"compared", 3}, {"differing", 2}}));
   const json& top = p["top"];
   ASSERT_EQ(top.size(), 4u);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "report/html_flips.h"
 #include "report/html_forest.h"
 #include "report/markdown_html.h"
 #include "report/svg_chart.h"
@@ -403,7 +404,7 @@ th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-alig
 code{font:12px/1.4 "DejaVu Sans Mono",ui-monospace,monospace;background:var(--soft);padding:1px 3px;border-radius:3px}
 pre{background:var(--soft);padding:8px;overflow-x:auto}pre code{padding:0}
 blockquote{margin:8px 0;padding-left:12px;border-left:3px solid var(--line);color:var(--muted)}
-nav a{margin-right:14px}.meta td:first-child{color:var(--muted)}li.nested{margin-left:1.5em}
+nav a{margin-right:14px}.flip-grid{display:flex;flex-wrap:wrap;gap:12px}table.flips{display:table}table.flips td{text-align:center;min-width:5em}table.flips caption{font-size:12px;text-align:left}.meta td:first-child{color:var(--muted)}li.nested{margin-left:1.5em}
 .chart-note{color:var(--muted);font-style:italic;border-left:3px solid var(--line);padding-left:8px}
 figure{margin:16px 0}figcaption{color:var(--muted);font-size:12.5px}
 svg.chart{display:block;max-width:100%;height:auto;font:11px system-ui,"DejaVu Sans",sans-serif}
@@ -472,7 +473,7 @@ std::string render_html_report(const json& summary, const json& manifest, const 
   if (intro.find("<h1") == std::string::npos) out += "<h1>qualm report: " + escape_xml(experiment) + "</h1>\n";
   out += intro.find("<p>") == std::string::npos ? intro + meta_table(summary, manifest) : intro;
   out += "<section id=\"verdict\" class=\"markdown\">\n" + verdict + "</section>\n";
-  out += "<nav><b>Charts:</b> <a href=\"#chart-pareto\">Pareto</a><a href=\"#chart-task-bars\">Per task</a><a href=\"#chart-cv-"
+  out += "<nav><b>Charts:</b> <a href=\"#chart-flips\">Flips</a><a href=\"#chart-pareto\">Pareto</a><a href=\"#chart-task-bars\">Per task</a><a href=\"#chart-cv-"
          "distribution\">Sampling variance</a><a href=\"#chart-kld-percentiles\">KLD</a>";
   if (sections.find("<h2 id=\"") != std::string::npos) out += "<br><b>Sections:</b> ";
   for (size_t at = sections.find("<h2 id=\""); at != std::string::npos; at = sections.find("<h2 id=\"", at + 1)) {
@@ -481,7 +482,8 @@ std::string render_html_report(const json& summary, const json& manifest, const 
            sections.substr(id_end + 2, text_end - id_end - 2) + "</a>";
   }
   out += "</nav>\n<section id=\"charts\">\n<h2>Charts</h2>\n";
-  out += pareto_chart(summary, colors) + task_chart(summary, colors) + cv_chart(summary, colors) + kld_chart(summary, colors);
+  out += flip_matrices(summary) + pareto_chart(summary, colors) + task_chart(summary, colors) + cv_chart(summary, colors) +
+         kld_chart(summary, colors);
   out += "</section>\n<section id=\"report-text\" class=\"markdown\">\n" + sections;
   return out + "</section>\n</main>\n</body>\n</html>\n";
 }

@@ -194,6 +194,10 @@ json full_summary() {
       {"model": "m", "variant": "f32", "backend": "cpu", "task_name": "qa", "metric": "bleu", "n_samples": 3,
        "mean_cv": 0.1, "median_cv": 0.08, "below_5pct": 0.33, "below_10pct": 0.66, "below_20pct": 1,
        "cvs": [0.02, 0.08, 0.2, null]}]},
+    "disagreements": {"pairs": [{"a": {"model": "m", "variant": "f32", "backend": "cpu"},
+      "b": {"model": "m", "variant": "Q8_0", "backend": "cpu"}, "multiple_choice": {"by_task": [
+      {"task": "mmlu_anatomy", "compared": 5, "both_right": 1, "only_a_right": 2, "only_b_right": 0,
+       "both_wrong": 2, "answers_differ": 3, "mcnemar_p": 0.5}]}}]},
     "kld": {"note": "pooled", "rows": [
       {"model": "m", "variant": "Q8_0", "backend": "cpu", "task_name": "k", "base_model": "m/f32",
        "kld_mean": 0.01, "same_top": 0.95,
@@ -214,6 +218,12 @@ TEST(RenderHtmlReport, OneMarkPerDataPointInEachChart) {
   EXPECT_EQ(count(html, "class=\"mark kld-point\""), 5u);
   EXPECT_EQ(count(html, "data-clamped=\"true\""), 1u);  // max = 0 on a log scale
   EXPECT_EQ(count(html, "class=\"chart-note\""), 0u);  // a section's note beside data is a caption
+  // The flip matrix: both right 1, only f32 2 (a flip, red), only Q8_0 0, both wrong 2.
+  EXPECT_EQ(count(html, "<table class=\"flips\">"), 1u);
+  EXPECT_NE(html.find("<caption>mmlu_anatomy: 3 of 5 answers differ; McNemar p = 0.5</caption>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>m/f32/cpu right</th><td style=\"background:rgba(76,120,168,0.200)\">1</td>"
+                      "<td style=\"background:rgba(214,39,40,0.320)\">2</td></tr>"),
+            std::string::npos);
   EXPECT_NE(html.find("whiskers are quality CIs. how to read it 1 point(s) without a quality or cost are not drawn.</figcaption>"), std::string::npos);
   // report.md's title and intro lead, then the charts, then its sections (listed in the nav).
   const size_t title = html.find("<h1 id=\"report\">Report</h1>\n<p>intro</p>");
@@ -234,7 +244,8 @@ TEST(RenderHtmlReport, MissingSectionsBecomeNotes) {
                         {"sampling_variance", {{"cells", json::array()}, {"note", "no generate task ran"}}},
                         {"kld", {{"rows", json::array()}, {"note", "no kld records"}}}};
   const std::string html = render_html_report(summary, json::object(), "");
-  EXPECT_EQ(count(html, "class=\"chart-note\""), 4u);
+  EXPECT_EQ(count(html, "class=\"chart-note\""), 5u);
+  EXPECT_NE(html.find("data-chart=\"flips\">Flip matrices: no two configurations"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"pareto\">No cost table: add cost: costs.csv"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"cv-distribution\">no generate task ran</p>"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"kld-percentiles\">No KLD rows: add a kld task"), std::string::npos);

@@ -8,6 +8,7 @@ Skips (77) when Chromium or the shared data is absent; install it with
 
 import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -217,6 +218,21 @@ class ReportHtmlTest(unittest.TestCase):
         self.assertIn('id="chart-forest"', self.dom[verdict:charts])
         width, height, rows = png_pixels(self.top)
         self.assertEqual((width, height), (1280, 900))
+
+    def test_flip_matrices(self):
+        """One 2 x 2 flip matrix per pair of configurations and multiple-choice benchmark, in the charts
+        section: its cells are summary.json's counts and sum to the items both scored."""
+        want = [m for p in self.summary["disagreements"]["pairs"] for m in p["multiple_choice"].get("by_task", [])]
+        self.assertGreater(len(want), 0)
+        charts = self.dom.find('<section id="charts"')
+        self.assertGreater(self.dom.find('id="chart-flips"'), charts)
+        tables = re.findall(r'<table class="flips">(.*?)</table>', self.dom, re.S)
+        self.assertEqual(len(tables), len(want))
+        for m, table in zip(want, tables):
+            cells = [int(x) for x in re.findall(r"<td[^>]*>(\d+)</td>", table)]
+            self.assertEqual(cells, [m["both_right"], m["only_a_right"], m["only_b_right"], m["both_wrong"]])
+            self.assertEqual(sum(cells), m["compared"])
+            self.assertIn(f'{m["task"]}: {m["answers_differ"]} of {m["compared"]} answers differ', table)
 
     def test_screenshot_is_not_blank(self):
         width, height, rows = png_pixels(self.shot)
