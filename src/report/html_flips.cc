@@ -27,12 +27,11 @@ std::string matrix(const json& m, const std::string& a, const std::string& b) {
   const double p = m.contains("mcnemar_p") && m["mcnemar_p"].is_number() ? m["mcnemar_p"].get<double>() : 1.0;
   std::string caption = m.value("task", "") + ": " + std::to_string(m.value("answers_differ", int64_t{0})) + " of " +
                         std::to_string(n) + " answers differ; McNemar p = " + format_value(p);
-  return "<table class=\"flips\"><caption>" + escape_xml(caption) + "</caption>\n<tr><th></th><th>" +
-         escape_xml(b) + " right</th><th>" + escape_xml(b) + " wrong</th></tr>\n<tr><th>" + escape_xml(a) +
-         " right</th>" + cell(m.value("both_right", int64_t{0}), n, false) +
-         cell(m.value("only_a_right", int64_t{0}), n, true) + "</tr>\n<tr><th>" + escape_xml(a) + " wrong</th>" +
-         cell(m.value("only_b_right", int64_t{0}), n, true) + cell(m.value("both_wrong", int64_t{0}), n, false) +
-         "</tr>\n</table>\n";
+  return "<table class=\"flips\"><caption>" + escape_xml(caption) + "</caption>\n<tr><th></th><th>" + escape_xml(b) +
+         " right</th><th>" + escape_xml(b) + " wrong</th></tr>\n<tr><th>" + escape_xml(a) + " right</th>" +
+         cell(m.value("both_right", int64_t{0}), n, false) + cell(m.value("only_a_right", int64_t{0}), n, true) +
+         "</tr>\n<tr><th>" + escape_xml(a) + " wrong</th>" + cell(m.value("only_b_right", int64_t{0}), n, true) +
+         cell(m.value("both_wrong", int64_t{0}), n, false) + "</tr>\n</table>\n";
 }
 
 }  // namespace
@@ -47,14 +46,16 @@ std::string flip_matrices(const json& summary) {
   if (pairs != nullptr) {
     for (const json& pair : *pairs) {
       const json* mc = pair.contains("multiple_choice") ? &pair["multiple_choice"] : nullptr;
-      if (mc == nullptr || !mc->contains("by_task") || !(*mc)["by_task"].is_array() || (*mc)["by_task"].empty()) continue;
+      if (mc == nullptr || !mc->contains("by_task") || !(*mc)["by_task"].is_array() || (*mc)["by_task"].empty())
+        continue;
       const std::string a = label(pair.value("a", json::object())), b = label(pair.value("b", json::object()));
       body += "<h4>" + escape_xml(a) + " vs " + escape_xml(b) + "</h4>\n<div class=\"flip-grid\">\n";
       for (const json& m : (*mc)["by_task"]) body += matrix(m, a, b);
       body += "</div>\n";
     }
   }
-  if (body.empty()) return chart_note("flips", "Flip matrices: no two configurations scored the same multiple-choice items.");
+  if (body.empty())
+    return chart_note("flips", "Flip matrices: no two configurations scored the same multiple-choice items.");
   return "<figure id=\"chart-flips\">\n<h3>Flip matrices: where answers change</h3>\n" + body +
          "<figcaption>Per pair of configurations and benchmark, the items right or wrong under each; the red cells "
          "are the flips McNemar's test weighs.</figcaption>\n</figure>\n";

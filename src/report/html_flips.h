@@ -5,7 +5,6 @@
 // Accuracy can hold while answers flip; these show it. A note where no pair shares a benchmark.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace qualm::report {

@@ -62,21 +62,24 @@ nlohmann::json describe_remote(const BackendSpec& b, Backend& backend) {
   }
 }
 
-void add_endpoint_counts(nlohmann::json& server, const Backend& backend) {
-  const nlohmann::json now = backend.endpoints();
-  if (!now.is_array()) return;
+void add_endpoint_counts(nlohmann::json& server, const nlohmann::json& endpoints) {
+  if (!endpoints.is_array()) return;
   nlohmann::json& total = server["endpoints"];
   if (!total.is_array()) total = nlohmann::json::array();
-  for (const nlohmann::json& e : now) {
+  for (const nlohmann::json& e : endpoints) {
     auto same = std::find_if(total.begin(), total.end(), [&](const nlohmann::json& t) { return t["url"] == e["url"]; });
     if (same == total.end()) {
       total.push_back(e);
       continue;
     }
     for (const char* key : {"served", "refused", "failed"}) {
-      (*same)[key] = (*same)[key].get<int64_t>() + e[key].get<int64_t>();
+      (*same)[key] = (*same).value(key, int64_t{0}) + e.value(key, int64_t{0});
     }
   }
+}
+
+void add_endpoint_counts(nlohmann::json& server, const Backend& backend) {
+  add_endpoint_counts(server, backend.endpoints());
 }
 
 std::unique_ptr<Backend> make_embedder(const EmbeddingModelSpec& m, const std::vector<BackendSpec>& backends,

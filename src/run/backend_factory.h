@@ -27,6 +27,8 @@ nlohmann::json describe_remote(const BackendSpec& spec, Backend& backend);
 // Adds what backend.endpoints() counted to server["endpoints"] (describe_remote's JSON), summed
 // per URL: one backend name serves several cells, each with a backend of its own.
 void add_endpoint_counts(nlohmann::json& server, const Backend& backend);
+// The same for counts already written ([{url, served, refused, failed}]): merge sums the shards'.
+void add_endpoint_counts(nlohmann::json& server, const nlohmann::json& endpoints);
 
 // The experiment's embedding model: the backend serving it (m.backend names one of `backends`),
 // or its GGUF in-process, cut to its layer (cached under cache_dir; *file_used says which file).

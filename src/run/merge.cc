@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "run/backend_factory.h"
 #include "run/sample_log.h"
 
 namespace qualm {
@@ -298,6 +299,9 @@ class Merger {
     json noise = json::array(), errors = json::array(), shards = json::array();
     std::set<std::string> noise_seen, error_seen;
     std::string started, finished;
+    for (json& b : m["backends"]) {
+      if (b.is_object()) b.erase("server");  // made again below from every shard's
+    }
     for (const Shard& s : shards_) {
       const json& sm = s.manifest;
       for (const json& v : sm.value("models", json::array())) {
@@ -313,7 +317,15 @@ class Merger {
       const json add_bos = sm.value("add_bos", json::object());
       for (const auto& [k, v] : add_bos.items()) m["add_bos"][k] = v;
       for (size_t b = 0; b < sm.value("backends", json::array()).size() && b < m["backends"].size(); ++b) {
-        if (sm["backends"][b].contains("server")) m["backends"][b]["server"] = sm["backends"][b]["server"];
+        if (!sm["backends"][b].contains("server")) continue;
+        // Each shard's server as it answered; the requests each endpoint served, summed over the shards.
+        const json& server = sm["backends"][b]["server"];
+        json& merged = m["backends"][b]["server"];
+        const json counted = merged.is_object() ? merged.value("endpoints", json()) : json();
+        merged = server;
+        merged.erase("endpoints");
+        add_endpoint_counts(merged, counted);
+        add_endpoint_counts(merged, server.value("endpoints", json()));
       }
       const json emb = sm.value("embedding_model", json());
       if (emb.is_object() && (emb.contains("file_used") || emb.contains("server"))) m["embedding_model"] = emb;

@@ -16,7 +16,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from qualm_e2e import QUALM, assert_no_library_text, llama_tool, run  # noqa: E402
-from remote_servers import LoopbackServer, RemoteCase, choice_table, free_port, records, vllm_completions  # noqa: E402
+from remote_servers import (LoopbackServer, RemoteCase, choice_table, free_port, ok, records,  # noqa: E402
+                            vllm_completions)
 
 # 96 prompts: enough that a kill after a few requests lands mid-run.
 FLEET_TASK = "{name: prompt_suite_96, max_new_tokens: 48}"
@@ -122,6 +123,43 @@ class RemoteFleetTest(RemoteCase):
         self.assertEqual(sum(c["served"] for c in counts), 96)
         self.assertGreaterEqual(counts[2]["failed"], 1, counts)  # a try found it gone
         self.assertEqual(counts[0]["failed"] + counts[1]["failed"], 0, counts)
+
+    def test_merged_shards_sum_each_servers_counts(self):
+        """Two shards of a run through a fleet of two servers, merged: the merged manifest counts, per
+        server, the requests of both shards (as many as the records that server answered)."""
+        def answer(path, body):
+            if path != "/v1/completions":
+                return 404, b"{}", None
+            return ok({"choices": [{"index": 0, "text": " x", "finish_reason": "stop"}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
+
+        fakes = [LoopbackServer(answer) for _ in range(2)]
+        urls = [f.url for f in fakes]
+        out = self.run_dir("sharded-fleet")
+        config = self.experiment("shardfleet", [self.fleet_backend(urls)],
+                                 "{name: tinystories, limit: 130, max_new_tokens: 4}")
+        try:
+            for i in range(2):
+                run([QUALM, "run", config, "--shard", f"{i}/2", "--out", out])
+            run([QUALM, "merge", out])
+        finally:
+            for f in fakes:
+                f.close()
+        got = records(out)
+        self.assertEqual(len(got), 130)
+        per_record = {u: 0 for u in urls}
+        for r in got:
+            per_record[r["endpoint"]] += 1
+        shard_counts = []
+        for shard in sorted((out / "shards").iterdir()):
+            m = json.loads((shard / "manifest.json").read_text())
+            server = [b for b in m["backends"] if b["name"] == "srv"][0]["server"]
+            shard_counts.append(sum(c["served"] for c in server["endpoints"]))
+        self.assertTrue(all(n > 0 for n in shard_counts), shard_counts)  # both shards sent requests
+        manifest = json.loads((out / "manifest.json").read_text())
+        counts = [b for b in manifest["backends"] if b["name"] == "srv"][0]["server"]["endpoints"]
+        self.assertEqual({c["url"]: c["served"] for c in counts}, per_record)
+        self.assertEqual(sum(c["served"] for c in counts), 130)
 
     def test_multiple_choice_through_a_fleet_equals_in_process(self):
         """Two vLLM-shaped servers (llama-server returns no prompt log-probs) whose numbers are the
