@@ -26,6 +26,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_llama_server(model, *extra):
+    """llama-server with the model on a free port, one thread: (process, url) once /health answers."""
+    port = free_port()
+    proc = subprocess.Popen([llama_tool("llama-server"), "-m", model, "--host", "127.0.0.1", "--port", str(port),
+                             "-t", "1", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc, url
+        except Exception:
+            time.sleep(0.2)
+    proc.terminate()
+    raise AssertionError("llama-server did not start")
+
+
 def post(url, body, timeout=60):
     req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -137,21 +154,7 @@ class RemoteCase(TempDirCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.model = require_data() / "models" / "stories260K.gguf"
-        cls.port = free_port()
-        cls.server = subprocess.Popen(
-            [llama_tool("llama-server"), "-m", cls.model, "--host", "127.0.0.1", "--port", str(cls.port),
-             "-t", "1", "-tb", "1", "-c", "2048", "-np", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.llama_url = f"http://127.0.0.1:{cls.port}"
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(cls.llama_url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except Exception:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("llama-server did not start")
+        cls.server, cls.llama_url = start_llama_server(cls.model, "-tb", "1", "-c", "2048", "-np", "2")
 
     @classmethod
     def tearDownClass(cls):

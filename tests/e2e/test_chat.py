@@ -10,12 +10,10 @@ import json
 import os
 import re
 import subprocess
-import time
 import unittest
-import urllib.request
 
 from qualm_e2e import QUALM, TempDirCase, assert_no_library_text, keyed_records, llama_tool, require_data, run
-from remote_servers import LoopbackServer, free_port, ok, post
+from remote_servers import LoopbackServer, ok, post, start_llama_server
 
 DATA = require_data()
 MODELS = {
@@ -39,20 +37,7 @@ class LlamaServer:
         # scripts/test.sh's AVX2-only llama.cpp builds no server: the comparisons with it run natively.
         if not os.path.exists(llama_tool("llama-server")):
             raise unittest.SkipTest(f"{llama_tool('llama-server')} is not built")
-        self.port = free_port()
-        self.proc = subprocess.Popen([llama_tool("llama-server"), "-m", model, "--host", "127.0.0.1", "--port",
-                                      str(self.port), "-t", "1", "-c", "4096", "-np", "1"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except Exception:
-                time.sleep(0.2)
-        self.close()
-        raise AssertionError("llama-server did not start")
+        self.proc, self.url = start_llama_server(model, "-c", "4096", "-np", "1")
 
     def chat(self, messages, max_tokens, stop):
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "stop": stop}
