@@ -150,10 +150,6 @@ void check_code_execution(const Experiment& e, Plan& plan) {
   }
 }
 
-}  // namespace qualm
-
-namespace qualm {
-
 std::optional<ConfigProblem> chat_refusal(const BackendSpec& backend, const PlannedTask& t) {
   if (!backend.remote() || t.kind != TaskKind::kMultipleChoice || !t.spec().chat.apply_chat_template) return std::nullopt;
   return ConfigProblem{t.spec().chat_where,
