@@ -12,6 +12,10 @@ pairs are distinct). Peers:
   tokenizes with 13a first, so the two values are printed, not compared.
 The values must agree (chrf, sacrebleu, rouge_l: 1e-9) or the table is not printed.
 
+Two peer timings: the peer's function called in this process (its start-up and imports not
+counted), and the peer as a whole process (python3 reading the same two files, imports
+included), as qualm is timed. Both ratios are printed.
+
 Run: python3 bench/metrics_speed.py [--pairs 10000] [--reps 3] [--json OUT.json]
 (QUALM_BIN, default build/qualm; QUALM_DATA_DIR, default ../shared/data).
 """
@@ -59,6 +63,13 @@ def peer(metric, hyps, refs):
     raise ValueError(metric)
 
 
+def peer_process(metric, pred, ref):
+    """The peer as a whole process: this script in --peer mode; returns its printed value."""
+    out = subprocess.run([sys.executable, __file__, "--peer", metric, str(pred), str(ref)], capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout)
+
+
 def timed(fn):
     start = time.perf_counter()
     value = fn()
@@ -71,7 +82,13 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--metrics", default="chrf,sacrebleu,bleu,rouge_l")
     ap.add_argument("--json")
+    ap.add_argument("--peer", nargs=3, metavar=("METRIC", "PRED", "REF"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.peer:  # one whole-process peer run
+        metric, pred, ref = args.peer
+        lines = [Path(f).read_text(encoding="utf-8").split("\n")[:-1] for f in (pred, ref)]
+        print(repr(peer(metric, *lines)))
+        return
     data = pairs(args.pairs)
     hyps, refs = [h for h, _ in data], [r for _, r in data]
     rows = []
@@ -86,25 +103,31 @@ def main():
             return json.loads(out.stdout)["score"]
 
         for metric in args.metrics.split(","):
-            t_peer, t_qualm = [], []
-            v_peer = v_qualm = None
-            for _ in range(args.reps):  # ABBA
-                t, v_peer = timed(lambda: peer(metric, hyps, refs))
-                t_peer.append(t)
-                for _ in range(2):
-                    t, v_qualm = timed(lambda: qualm(metric))
-                    t_qualm.append(t)
-                t, v_peer = timed(lambda: peer(metric, hyps, refs))
-                t_peer.append(t)
+            t_peer, t_process, t_qualm = [], [], []
+            v_peer = v_process = v_qualm = None
+            for _ in range(args.reps):  # ABBA: the peers (in process, then whole), qualm twice, the peers again
+                for step in ("peer", "qualm", "qualm", "peer"):
+                    if step == "qualm":
+                        t, v_qualm = timed(lambda: qualm(metric))
+                        t_qualm.append(t)
+                        continue
+                    t, v_peer = timed(lambda: peer(metric, hyps, refs))
+                    t_peer.append(t)
+                    t, v_process = timed(lambda: peer_process(metric, pred, ref))
+                    t_process.append(t)
+            if v_process != v_peer:
+                sys.exit(f"{metric}: the peer's process printed {v_process!r}, in process {v_peer!r}")
             if metric != "bleu" and abs(v_peer - v_qualm) > 1e-9:
                 sys.exit(f"{metric}: qualm {v_qualm!r} differs from the peer's {v_peer!r}")
             row = {"metric": metric, "pairs": len(data), "qualm_s": min(t_qualm), "peer_s": min(t_peer),
-                   "ratio": min(t_peer) / min(t_qualm), "qualm_value": v_qualm, "peer_value": v_peer}
+                   "peer_process_s": min(t_process), "ratio": min(t_peer) / min(t_qualm),
+                   "ratio_process": min(t_process) / min(t_qualm), "qualm_value": v_qualm, "peer_value": v_peer}
             rows.append(row)
-            print(f"{metric:10s} qualm {row['qualm_s']:7.3f} s  peer {row['peer_s']:7.3f} s  "
-                  f"{row['ratio']:6.1f}x  (values {v_qualm:.10f} / {v_peer:.10f})", flush=True)
+            print(f"{metric:10s} qualm {row['qualm_s']:7.3f} s  peer in process {row['peer_s']:7.3f} s "
+                  f"{row['ratio']:6.1f}x  peer process {row['peer_process_s']:7.3f} s {row['ratio_process']:6.1f}x  "
+                  f"(values {v_qualm:.10f} / {v_peer:.10f})", flush=True)
     load = os.getloadavg()
-    print(f"({len(data)} XSum pairs, best of {2 * args.reps} qualm and {2 * args.reps} peer runs, whole processes; "
+    print(f"({len(data)} XSum pairs, best of {2 * args.reps} runs each; qualm as a whole process; "
           f"load average {load[0]:.1f}, {os.cpu_count()} cores)")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "load": load, "cores": os.cpu_count()}, indent=1))

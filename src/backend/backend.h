@@ -42,7 +42,7 @@ struct GenerateRequest {
   uint64_t sample_key = 0;
   // Not empty: the model's chat template around these messages instead of prompt (in-process:
   // the GGUF's tokenizer.chat_template through llama.cpp; a server: its chat endpoint).
-  std::vector<ChatMessage> messages;
+  std::vector<ChatMessage> messages = {};
 };
 
 // What every result carries besides its values. A request that cannot be served (its text
@@ -85,7 +85,7 @@ struct LoglikelihoodRequest {
   int64_t group = -1;  // kSharedPrefix: requests scored against one shared prefix (a document's choices)
   // Not empty: the context is these messages under the model's chat template (then `context` is
   // ignored), its special tokens parsed as such, as llama-server tokenizes a chat prompt.
-  std::vector<ChatMessage> messages;
+  std::vector<ChatMessage> messages = {};
 };
 
 struct LoglikelihoodResult : RequestOutcome {

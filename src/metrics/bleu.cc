@@ -1,11 +1,11 @@
 #include "metrics/bleu.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <string_view>
-#include <unordered_map>
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <limits>
+#include <string_view>
 
 #include "metrics/tokenizer_13a.h"
 #include "metrics/unicode_text.h"
@@ -13,16 +13,27 @@
 namespace qualm::metrics {
 namespace {
 
-// HF evaluate's bleu splits 13a output on whitespace.
-std::vector<std::string> words_13a(std::string_view text) { return split_whitespace(tokenize_13a(text)); }
-
 }  // namespace
 
+Tokenized13a tokenize_13a_words(std::string_view hypothesis, const std::vector<std::string>& references,
+                                bool rstrip_first) {
+  Tokenized13a t;
+  t.texts.reserve(references.size() + 1);
+  t.texts.push_back(tokenize_13a_spaced(rstrip_first ? rstrip_whitespace(hypothesis) : hypothesis));
+  for (const std::string& r : references) {
+    t.texts.push_back(tokenize_13a_spaced(rstrip_first ? rstrip_whitespace(r) : r));
+  }
+  t.references.reserve(references.size());
+  for (size_t i = 0; i < t.texts.size(); ++i) {
+    (i == 0 ? t.hypothesis : t.references.emplace_back()) = split_whitespace_views(t.texts[i]);
+  }
+  return t;
+}
+
+// HF evaluate's bleu splits 13a output on whitespace.
 BleuStats bleu_text_stats(std::string_view prediction, const std::vector<std::string>& references) {
-  std::vector<std::vector<std::string>> refs;
-  refs.reserve(references.size());
-  for (const std::string& r : references) refs.push_back(words_13a(r));
-  return bleu_stats(words_13a(prediction), refs);
+  const Tokenized13a t = tokenize_13a_words(prediction, references, false);
+  return bleu_stats(t.hypothesis, t.references);
 }
 
 BleuStats& BleuStats::operator+=(const BleuStats& other) {
@@ -43,36 +54,45 @@ namespace {
 using Window = unsigned __int128;
 constexpr int kWordBits = 32;
 
-std::vector<Window> sorted_windows(const std::vector<std::string>& words,
-                                   std::unordered_map<std::string_view, uint32_t>& ids) {
-  std::vector<Window> windows(words.size());
+// Every word of the texts as an id from 1, equal words equal ids (an open-addressing table of
+// views, no allocation per word): ids[t][i].
+std::vector<std::vector<uint32_t>> word_ids(const std::vector<const Words*>& texts) {
+  size_t total = 0;
+  for (const Words* text : texts) total += text->size();
+  size_t capacity = 16;
+  while (capacity < 2 * total) capacity *= 2;
+  std::vector<std::pair<std::string_view, uint32_t>> table(capacity);  // id 0: an empty slot
+  const std::hash<std::string_view> hash;
+  uint32_t next_id = 0;
+  std::vector<std::vector<uint32_t>> ids;
+  ids.reserve(texts.size());
+  for (const Words* text : texts) {
+    std::vector<uint32_t>& out = ids.emplace_back();
+    out.reserve(text->size());
+    for (const std::string_view word : *text) {
+      size_t slot = hash(word) & (capacity - 1);
+      while (table[slot].second != 0 && table[slot].first != word) slot = (slot + 1) & (capacity - 1);
+      if (table[slot].second == 0) table[slot] = {word, ++next_id};
+      out.push_back(table[slot].second);
+    }
+  }
+  return ids;
+}
+
+std::vector<Window> sorted_windows(const std::vector<uint32_t>& ids) {
+  std::vector<Window> windows(ids.size());
   Window next = 0;
-  for (size_t i = words.size(); i-- > 0;) {
-    const auto [it, added] = ids.try_emplace(words[i], static_cast<uint32_t>(ids.size() + 1));
-    next = (static_cast<Window>(it->second) << (kWordBits * (kBleuMaxOrder - 1))) | (next >> kWordBits);
+  for (size_t i = ids.size(); i-- > 0;) {
+    next = (static_cast<Window>(ids[i]) << (kWordBits * (kBleuMaxOrder - 1))) | (next >> kWordBits);
     windows[i] = next;
   }
   std::sort(windows.begin(), windows.end());
   return windows;
 }
 
-// The windows holding an n-gram, as (n-gram, count) in order.
-std::vector<std::pair<Window, long>> grams_of_order(const std::vector<Window>& windows, int n) {
-  const int shift = kWordBits * (kBleuMaxOrder - n);
-  std::vector<std::pair<Window, long>> out;
-  for (const Window w : windows) {
-    if ((static_cast<uint32_t>(w >> shift)) == 0) continue;  // fewer than n words left
-    const Window g = w >> shift;
-    if (!out.empty() && out.back().first == g) ++out.back().second;
-    else out.emplace_back(g, 1);
-  }
-  return out;
-}
-
 }  // namespace
 
-BleuStats bleu_stats(const std::vector<std::string>& translation,
-                     const std::vector<std::vector<std::string>>& references) {
+BleuStats bleu_stats(const Words& translation, const std::vector<Words>& references) {
   long shortest = 0;
   if (!references.empty()) {
     size_t n = std::numeric_limits<size_t>::max();
@@ -82,29 +102,38 @@ BleuStats bleu_stats(const std::vector<std::string>& translation,
   return ngram_stats(translation, references, shortest);
 }
 
-BleuStats ngram_stats(const std::vector<std::string>& translation,
-                      const std::vector<std::vector<std::string>>& references, long reference_length) {
+BleuStats ngram_stats(const Words& translation, const std::vector<Words>& references, long reference_length) {
   BleuStats s;
   s.translation_length = static_cast<long>(translation.size());
   s.reference_length = reference_length;
-  std::unordered_map<std::string_view, uint32_t> ids;
-  const std::vector<Window> hyp = sorted_windows(translation, ids);
+  std::vector<const Words*> texts{&translation};
+  for (const Words& r : references) texts.push_back(&r);
+  const std::vector<std::vector<uint32_t>> ids = word_ids(texts);
+  const std::vector<Window> hyp = sorted_windows(ids[0]);
   std::vector<std::vector<Window>> refs;
-  for (const auto& r : references) refs.push_back(sorted_windows(r, ids));
+  for (size_t r = 1; r < ids.size(); ++r) refs.push_back(sorted_windows(ids[r]));
+  // Clipped matches: per n-gram, its count, at most its highest count in any one reference; a
+  // walk over the sorted windows per order (equal n-grams are side by side at every order).
   for (int order = 1; order <= kBleuMaxOrder; ++order) {
     s.possible[order - 1] = std::max(0L, s.translation_length - order + 1);
-    // Clipped matches: per n-gram, its count, at most its highest count in any one reference.
-    const std::vector<std::pair<Window, long>> grams = grams_of_order(hyp, order);
-    std::vector<long> clip(grams.size(), 0);
-    for (const std::vector<Window>& ref : refs) {
-      const std::vector<std::pair<Window, long>> in_ref = grams_of_order(ref, order);
-      size_t j = 0;
-      for (size_t i = 0; i < grams.size(); ++i) {
-        while (j < in_ref.size() && in_ref[j].first < grams[i].first) ++j;
-        if (j < in_ref.size() && in_ref[j].first == grams[i].first) clip[i] = std::max(clip[i], in_ref[j].second);
+    const int shift = kWordBits * (kBleuMaxOrder - order);
+    const auto gram = [shift](Window w) { return w >> shift; };  // whole when its lowest word is not 0
+    std::vector<size_t> at(refs.size(), 0);
+    for (size_t i = 0; i < hyp.size();) {
+      const Window g = gram(hyp[i]);
+      long count = 0;
+      for (; i < hyp.size() && gram(hyp[i]) == g; ++i) ++count;
+      if (static_cast<uint32_t>(g) == 0) continue;  // fewer than n words left
+      long clip = 0;
+      for (size_t r = 0; r < refs.size(); ++r) {
+        const std::vector<Window>& ref = refs[r];
+        while (at[r] < ref.size() && gram(ref[at[r]]) < g) ++at[r];
+        long in_ref = 0;
+        for (; at[r] < ref.size() && gram(ref[at[r]]) == g; ++at[r]) ++in_ref;
+        clip = std::max(clip, in_ref);
       }
+      s.matches[order - 1] += std::min(count, clip);
     }
-    for (size_t i = 0; i < grams.size(); ++i) s.matches[order - 1] += std::min(grams[i].second, clip[i]);
   }
   return s;
 }

@@ -35,12 +35,21 @@ struct BleuStats {
 
 // Clipped n-gram matches and possible n-grams of a tokenized translation, with the
 // reference length each BLEU variant chooses (shortest for bleu, closest for sacrebleu).
-BleuStats ngram_stats(const std::vector<std::string>& translation,
-                      const std::vector<std::vector<std::string>>& references, long reference_length);
+using Words = std::vector<std::string_view>;
+BleuStats ngram_stats(const Words& translation, const std::vector<Words>& references, long reference_length);
+
+// A sample's texts through tokenize_13a (after Python's rstrip() when rstrip_first, as
+// sacrebleu does), split on whitespace: the words view texts, so the struct is only moved.
+struct Tokenized13a {
+  std::vector<std::string> texts;
+  Words hypothesis;
+  std::vector<Words> references;
+};
+Tokenized13a tokenize_13a_words(std::string_view hypothesis, const std::vector<std::string>& references,
+                                bool rstrip_first);
 
 // One sample's statistics, from already tokenized words.
-BleuStats bleu_stats(const std::vector<std::string>& translation,
-                     const std::vector<std::vector<std::string>>& references);
+BleuStats bleu_stats(const Words& translation, const std::vector<Words>& references);
 
 // The same from raw texts, tokenized with tokenize_13a.
 BleuStats bleu_text_stats(std::string_view prediction, const std::vector<std::string>& references);

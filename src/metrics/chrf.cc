@@ -38,14 +38,25 @@ struct CharNgrams {
 };
 
 CharNgrams char_ngrams(std::string_view text, CharKeys& keys) {
-  std::string joined;
-  for (const std::string& word : split_whitespace(text)) joined += word;
-  const std::vector<std::string_view> chars = utf8_chars(joined);
+  std::vector<uint32_t> chars;  // keys of the characters that are not whitespace
+  chars.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {  // ASCII: its own key
+      if (!is_python_space(byte)) chars.push_back(byte + 1u);
+      ++i;
+      continue;
+    }
+    const size_t n = std::max<size_t>(1, utf8_valid_length(text, i));  // a malformed byte is one character
+    const std::string_view c = text.substr(i, n);
+    if (!is_python_space(utf8_decode(c))) chars.push_back(keys.key(c));
+    i += n;
+  }
   CharNgrams out;
   out.windows.resize(chars.size());
   Gram next = 0;  // the window one position to the right
   for (size_t i = chars.size(); i-- > 0;) {
-    next = (static_cast<Gram>(keys.key(chars[i])) << (kCharBits * (kChrfCharOrder - 1))) | (next >> kCharBits);
+    next = (static_cast<Gram>(chars[i]) << (kCharBits * (kChrfCharOrder - 1))) | (next >> kCharBits);
     out.windows[i] = next;
   }
   std::sort(out.windows.begin(), out.windows.end());

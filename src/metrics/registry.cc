@@ -34,23 +34,26 @@ double mean(const std::vector<double>& xs) {
   return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(n);
 }
 
-// Per sample, the best reference by F1, the first on ties (rouge-score's score_multi).
+// Per sample, the best reference by F1, the first on ties (rouge-score's score_multi); samples on
+// every core, summed in order.
 template <typename Rouge>
 MetricReport score_rouge(const TextCorpus& c, Rouge rouge) {
-  MetricReport r;
-  PrfScore sum;
-  for (size_t i = 0; i < c.predictions.size(); ++i) {
-    PrfScore best;
+  std::vector<PrfScore> best(c.predictions.size());
+  parallel_for(best.size(), default_worker_count(), [&](unsigned, size_t i) {
     bool first = true;
     for (const std::string& ref : refs_of(c, i)) {
       const PrfScore s = rouge(c.predictions[i], ref, c.options.use_stemmer);
-      if (first || s.f1 > best.f1) best = s;
+      if (first || s.f1 > best[i].f1) best[i] = s;
       first = false;
     }
-    sum.precision += best.precision;
-    sum.recall += best.recall;
-    sum.f1 += best.f1;
-    r.per_sample.push_back(best.f1);
+  });
+  MetricReport r;
+  PrfScore sum;
+  for (const PrfScore& b : best) {
+    sum.precision += b.precision;
+    sum.recall += b.recall;
+    sum.f1 += b.f1;
+    r.per_sample.push_back(b.f1);
   }
   const double n = c.predictions.empty() ? 1.0 : static_cast<double>(c.predictions.size());
   r.prf = PrfScore{sum.precision / n, sum.recall / n, sum.f1 / n};

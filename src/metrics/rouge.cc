@@ -72,10 +72,10 @@ std::vector<std::string> rouge_tokenize(std::string_view text, bool use_stemmer)
     const char c = text[i];
     if (c >= 'A' && c <= 'Z') {
       folded += static_cast<char>(c - 'A' + 'a');
-    } else if (text.substr(i, 2) == "\xC4\xB0") {  // U+0130 lowers to "i" + U+0307
+    } else if (c == '\xC4' && text.substr(i, 2) == "\xC4\xB0") {  // U+0130 lowers to "i" + U+0307
       folded += "i ";
       i += 1;
-    } else if (text.substr(i, 3) == "\xE2\x84\xAA") {  // U+212A KELVIN SIGN lowers to "k"
+    } else if (c == '\xE2' && text.substr(i, 3) == "\xE2\x84\xAA") {  // U+212A KELVIN SIGN lowers to "k"
       folded += 'k';
       i += 2;
     } else {

@@ -4,18 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "metrics/tokenizer_13a.h"
-#include "metrics/unicode_text.h"
 
 namespace qualm::metrics {
 namespace {
 
-std::vector<std::string> preprocess(std::string_view text) {
-  return split_whitespace(tokenize_13a(rstrip_whitespace(text)));
-}
-
 // sacrebleu's _get_closest_ref_len: the smallest |hyp - ref|, ties to the shorter reference.
-long closest_reference_length(long hyp_len, const std::vector<std::vector<std::string>>& refs) {
+long closest_reference_length(long hyp_len, const std::vector<Words>& refs) {
   long closest_diff = -1;
   long closest_len = -1;
   for (const auto& r : refs) {
@@ -34,12 +28,9 @@ long closest_reference_length(long hyp_len, const std::vector<std::vector<std::s
 }  // namespace
 
 BleuStats sacrebleu_stats(std::string_view hypothesis, const std::vector<std::string>& references) {
-  const std::vector<std::string> hyp = preprocess(hypothesis);
-  std::vector<std::vector<std::string>> refs;
-  refs.reserve(references.size());
-  for (const std::string& r : references) refs.push_back(preprocess(r));
-
-  return ngram_stats(hyp, refs, closest_reference_length(static_cast<long>(hyp.size()), refs));
+  const Tokenized13a t = tokenize_13a_words(hypothesis, references, true);  // sacrebleu rstrips each line
+  return ngram_stats(t.hypothesis, t.references,
+                     closest_reference_length(static_cast<long>(t.hypothesis.size()), t.references));
 }
 
 BleuScore sacrebleu_from_stats(const BleuStats& stats) {

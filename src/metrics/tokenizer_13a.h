@@ -11,4 +11,8 @@ namespace qualm::metrics {
 
 std::string tokenize_13a(std::string_view line);
 
+// The same words before they are joined: runs of whitespace between them, as the passes leave
+// them (split on whitespace, the words are tokenize_13a's).
+std::string tokenize_13a_spaced(std::string_view line);
+
 }  // namespace qualm::metrics

@@ -11,6 +11,11 @@ namespace {
 size_t char_length(std::string_view text, size_t i) { return std::max<size_t>(1, utf8_valid_length(text, i)); }
 
 bool is_space_at(std::string_view text, size_t i, size_t* length) {
+  const auto byte = static_cast<unsigned char>(text[i]);
+  if (byte < 0x80) {  // ASCII: no decoding
+    *length = 1;
+    return byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) || (byte >= 0x1C && byte <= 0x1F);
+  }
   *length = char_length(text, i);
   return is_python_space(utf8_decode(text.substr(i, *length)));
 }
@@ -24,21 +29,24 @@ bool is_python_space(char32_t c) {
          c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-std::vector<std::string> split_whitespace(std::string_view text) {
-  std::vector<std::string> words;
-  std::string word;
+std::vector<std::string_view> split_whitespace_views(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t start = 0;  // of the current word
   for (size_t i = 0; i < text.size();) {
     size_t n = 0;
     if (is_space_at(text, i, &n)) {
-      if (!word.empty()) words.push_back(std::move(word));
-      word.clear();
-    } else {
-      word.append(text.substr(i, n));
+      if (i > start) words.push_back(text.substr(start, i - start));
+      start = i + n;
     }
     i += n;
   }
-  if (!word.empty()) words.push_back(std::move(word));
+  if (text.size() > start) words.push_back(text.substr(start));
   return words;
+}
+
+std::vector<std::string> split_whitespace(std::string_view text) {
+  const std::vector<std::string_view> views = split_whitespace_views(text);
+  return {views.begin(), views.end()};
 }
 
 std::string_view rstrip_whitespace(std::string_view text) {

@@ -15,6 +15,8 @@ bool is_python_space(char32_t c);
 
 // Python's str.split() with no argument: runs of whitespace separate words; no empty words.
 std::vector<std::string> split_whitespace(std::string_view text);
+// The same words as views into text.
+std::vector<std::string_view> split_whitespace_views(std::string_view text);
 
 // Python's str.strip() and str.rstrip() with no argument.
 std::string_view strip_whitespace(std::string_view text);
