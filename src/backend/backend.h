@@ -106,6 +106,10 @@ struct WindowOptions {
   Scheme scheme = Scheme::kHalfChunk;
   int context_size = 512;
   int max_chunks = -1;  // -1 = every whole chunk
+  // > 0: a chunk's scored rows come in slices of at most this many, each decoded in a piece of
+  // at most this many tokens, so that a stream holds slice_rows x n_vocab logits, not a chunk's
+  // (kHalfChunk, batch-invariant scoring; the scores are the same bit for bit).
+  int slice_rows = 0;
 };
 
 struct RollingRequest {
@@ -130,13 +134,16 @@ struct DistributionRequest {
   std::string name;             // names the text in messages
 };
 
-// One window's next-token distributions, valid until the stream's next call to next().
+// One window's next-token distributions, or a slice of its rows (in order: row, then the next
+// slice's row = row + targets.size()), valid until the stream's next call to next().
 struct DistributionChunk {
   size_t request = 0;  // index into the batch
   int chunk = 0;       // index of the window within its request
   int n_vocab = 0;
   std::span<const TokenId> targets;  // the actual next token at each scored position
   std::span<const float> logits;     // targets.size() rows of n_vocab raw logits
+  int row = 0;        // the first of these rows among the window's scored rows
+  bool last = true;   // the window's last slice
 };
 
 // Streams chunks in input order so that memory never holds more than one window's

@@ -118,7 +118,7 @@ Experiment eval_experiment(const EvalFlags& f, const fs::path& data_dir) {
   }
   e.models.push_back(model);
   for (const std::string& name : split_names(f.tasks)) {
-    TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, f.max_new_tokens, std::nullopt, "--tasks"};
+    TaskEntry entry{name, f.limit, std::nullopt, std::nullopt, f.max_new_tokens, std::nullopt, "--tasks", {}};
     if (f.num_fewshot >= 0) entry.num_fewshot = f.num_fewshot;
     entry.chat = f.chat();
     e.tasks.push_back(entry);

@@ -104,8 +104,10 @@ void print_summary(const KldRun& run) {
 
 int run_kld(const KldFlags& f) {
   ProgressLine progress("kld", "chunks");
-  KldOptions options{f.engine.chunk_size, f.engine.max_chunks, progress.callback(),
-                     f.base_file.empty() ? f.file : f.base_file};
+  KldOptions options{.context_size = f.engine.chunk_size,
+                     .max_chunks = f.engine.max_chunks,
+                     .progress = progress.callback(),
+                     .text_name = f.base_file.empty() ? f.file : f.base_file};
   std::optional<KldRun> run;
   if (!f.base_file.empty()) {
     if (!f.base.empty()) throw InputError("--base", "cannot be used with --base-file", "give one of them");

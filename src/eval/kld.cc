@@ -55,6 +55,19 @@ void require_same_vocab(int base_vocab, int model_vocab) {
   }
 }
 
+// Both models hand over the same rows at a time: they share the slice size.
+void require_same_slice(const DistributionChunk& b, const DistributionChunk& m) {
+  if (b.chunk != m.chunk || b.row != m.row || b.targets.size() != m.targets.size()) {
+    throw RunError("the candidate's rows came in other slices than the base's (chunk " + std::to_string(b.chunk + 1) +
+                   ", row " + std::to_string(b.row) + " against chunk " + std::to_string(m.chunk + 1) + ", row " +
+                   std::to_string(m.row) + ")");
+  }
+}
+
+WindowOptions window_of(const KldOptions& o) {
+  return WindowOptions{WindowOptions::Scheme::kHalfChunk, o.context_size, o.max_chunks, o.slice_rows};
+}
+
 double since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -167,7 +180,7 @@ KldSummary KldAccumulator::summarize() const {
 KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, const KldOptions& options,
                     const std::optional<std::filesystem::path>& save_base) {
   const auto start = std::chrono::steady_clock::now();
-  const WindowOptions window{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks};
+  const WindowOptions window = window_of(options);
   const DistributionRequest base_request{text, window, {}, options.text_name};
   auto base_stream = base.distributions(std::span(&base_request, 1));
   // The candidate evaluates exactly the base's tokens.
@@ -178,17 +191,18 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
   std::optional<BaseFileWriter> writer;
   KldAccumulator acc;
   DistributionChunk b, m;
-  while (base_stream->next(b)) {
+  while (base_stream->next(b)) {  // a slice of rows of each model at a time
     if (!model_stream->next(m)) throw RunError("the candidate produced fewer chunks than the base");
     require_same_vocab(b.n_vocab, m.n_vocab);
+    require_same_slice(b, m);
     if (save_base && !writer) writer.emplace(*save_base, BaseFileHeader{options.context_size, b.n_vocab, n_chunks},
                                              base_stream->tokens()[0]);
-    if (writer) writer->write_chunk(b.logits);
+    if (writer) writer->write_rows(b.logits);
     const size_t n_vocab = static_cast<size_t>(b.n_vocab);
     compare_chunk(b.targets, b.n_vocab, m.logits, [&](size_t i, std::span<float> out) {
       logprobs_from_logits(b.logits.subspan(i * n_vocab, n_vocab), out);
     }, acc);
-    if (options.progress) options.progress(b.chunk + 1, n_chunks);
+    if (options.progress && b.last) options.progress(b.chunk + 1, n_chunks);
   }
   if (writer) writer->close();
   return KldRun{acc.summarize(), n_chunks, options.context_size, since(start)};
@@ -196,16 +210,15 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
 
 int save_base_file(Backend& base, const std::string& text, const KldOptions& options,
                    const std::filesystem::path& out) {
-  const WindowOptions window{WindowOptions::Scheme::kHalfChunk, options.context_size, options.max_chunks};
-  const DistributionRequest request{text, window, {}, options.text_name};
+  const DistributionRequest request{text, window_of(options), {}, options.text_name};
   auto stream = base.distributions(std::span(&request, 1));
   const int n_chunks = stream->chunk_counts()[0];
   std::optional<BaseFileWriter> writer;
   DistributionChunk chunk;
   while (stream->next(chunk)) {
     if (!writer) writer.emplace(out, BaseFileHeader{options.context_size, chunk.n_vocab, n_chunks}, stream->tokens()[0]);
-    writer->write_chunk(chunk.logits);
-    if (options.progress) options.progress(chunk.chunk + 1, n_chunks);
+    writer->write_rows(chunk.logits);
+    if (options.progress && chunk.last) options.progress(chunk.chunk + 1, n_chunks);
   }
   if (writer) writer->close();
   return n_chunks;
@@ -216,19 +229,22 @@ KldRun kld_from_base_file(BaseFileReader& base, Backend& model, const KldOptions
   const BaseFileHeader& h = base.header();
   int n_chunks = h.n_chunk;
   if (options.max_chunks >= 0) n_chunks = std::min(n_chunks, options.max_chunks);
-  const DistributionRequest request{"", WindowOptions{WindowOptions::Scheme::kHalfChunk, h.n_ctx, n_chunks},
-                                    base.tokens(), options.text_name};
+  const DistributionRequest request{
+      "", WindowOptions{WindowOptions::Scheme::kHalfChunk, h.n_ctx, n_chunks, options.slice_rows}, base.tokens(),
+      options.text_name};
   auto stream = model.distributions(std::span(&request, 1));
   KldAccumulator acc;
   DistributionChunk m;
+  std::span<const uint16_t> rows;  // the base's rows of the current chunk
   const size_t width = static_cast<size_t>(base_row_width(h.n_vocab));
   while (stream->next(m)) {
     require_same_vocab(h.n_vocab, m.n_vocab);
-    const std::span<const uint16_t> rows = base.read_chunk(m.chunk);
+    if (m.row == 0) rows = base.read_chunk(m.chunk);  // a chunk's slices come in order
+    const std::span<const uint16_t> slice = rows.subspan(static_cast<size_t>(m.row) * width);
     compare_chunk(m.targets, m.n_vocab, m.logits, [&](size_t i, std::span<float> out) {
-      decode_base_row(rows.subspan(i * width, width), out);
+      decode_base_row(slice.subspan(i * width, width), out);
     }, acc);
-    if (options.progress) options.progress(m.chunk + 1, n_chunks);
+    if (options.progress && m.last) options.progress(m.chunk + 1, n_chunks);
   }
   return KldRun{acc.summarize(), n_chunks, h.n_ctx, since(start)};
 }

@@ -19,11 +19,16 @@
 
 namespace qualm {
 
+// Rows of logits each model hands over at a time (WindowOptions::slice_rows): the memory of a
+// one-pass comparison grows with this x n_vocab, not with a chunk's rows.
+inline constexpr int kKldSliceRows = 64;
+
 struct KldOptions {
   int context_size = 512;
   int max_chunks = -1;
   ProgressFn progress;    // (chunks done, chunks in all)
   std::string text_name;  // for messages
+  int slice_rows = kKldSliceRows;
 };
 
 struct Percentiles {

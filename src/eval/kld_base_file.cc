@@ -19,13 +19,14 @@ BaseFileWriter::BaseFileWriter(const std::filesystem::path& path, const BaseFile
   out_.write(reinterpret_cast<const char*>(&header.n_chunk), sizeof(int32_t));
   out_.write(reinterpret_cast<const char*>(tokens.data()),
              static_cast<std::streamsize>(static_cast<size_t>(header.n_chunk) * header.n_ctx * sizeof(TokenId)));
-  rows_.resize(static_cast<size_t>(header.n_scored()) * base_row_width(header.n_vocab));
 }
 
-void BaseFileWriter::write_chunk(std::span<const float> logits) {
+void BaseFileWriter::write_rows(std::span<const float> logits) {
   const size_t n_vocab = static_cast<size_t>(header_.n_vocab);
   const size_t width = static_cast<size_t>(base_row_width(header_.n_vocab));
-  parallel_for(static_cast<size_t>(header_.n_scored()), default_worker_count(), [&](unsigned, size_t i) {
+  const size_t n_rows = logits.size() / n_vocab;
+  rows_.resize(n_rows * width);
+  parallel_for(n_rows, default_worker_count(), [&](unsigned, size_t i) {
     encode_base_row(logits.subspan(i * n_vocab, n_vocab), std::span(rows_).subspan(i * width, width));
   });
   out_.write(reinterpret_cast<const char*>(rows_.data()), static_cast<std::streamsize>(rows_.size() * sizeof(uint16_t)));

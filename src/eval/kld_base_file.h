@@ -24,8 +24,8 @@ struct BaseFileHeader {
 class BaseFileWriter {
  public:
   BaseFileWriter(const std::filesystem::path& path, const BaseFileHeader& header, std::span<const TokenId> tokens);
-  // One chunk's scored rows of raw base logits.
-  void write_chunk(std::span<const float> logits);
+  // The next scored rows of raw base logits (a chunk's, or a slice of them, in order).
+  void write_rows(std::span<const float> logits);
   void close();
 
  private:

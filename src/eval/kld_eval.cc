@@ -15,7 +15,7 @@ void require_same_shape(const DistributionChunk& b, const DistributionChunk& m, 
                                 std::to_string(b.n_vocab),
                      "compare variants of the same model");
   }
-  if (b.request != m.request || b.chunk != m.chunk || b.targets.size() != m.targets.size()) {
+  if (b.request != m.request || b.chunk != m.chunk || b.row != m.row || b.targets.size() != m.targets.size()) {
     throw InputError(where, "the candidate's rolling windows differ from the base's",
                      "compare models with the same training context (or the same --max-length)");
   }
@@ -155,7 +155,7 @@ std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::s
       task_acc[t].add(c);
       if (!category.empty()) category_acc[t][category].add(c);
     }
-    if (progress) progress(++done, total);
+    if (progress && b.last) progress(++done, total);
   }
   for (size_t r = 0; r < requests.size(); ++r) {
     const auto [t, d] = owner[r];

@@ -22,7 +22,7 @@ std::string_view aggregation_name(Aggregation a);
 struct ScoreOptions {
   bool use_stemmer = false;         // rouge_l, rouge_lsum
   bool ignore_punctuation = false;  // exact_match
-  std::optional<ExactMatchOptions> exact_match;  // a task's metric_list options: replace ignore_punctuation
+  std::optional<ExactMatchOptions> exact_match = {};  // a task's metric_list options: replace ignore_punctuation
 };
 
 // predictions[i] against references[i] (one or more texts each; empty for metrics that read

@@ -17,9 +17,9 @@ struct GenDoc {
   std::string prompt;  // the whole prompt as text (tasks/chat_prompt.h)
   std::optional<std::string> reference;  // absent when the template gives "" 
   int doc_id = 0;       // index in the dataset
-  std::string id;       // the document's own "id" field when it has one
-  std::string where;    // file:line
-  std::string category; // the document's "category" field when it has one (prompt_suite_96)
+  std::string id = {};       // the document's own "id" field when it has one
+  std::string where = {};    // file:line
+  std::string category = {}; // the document's "category" field when it has one (prompt_suite_96)
   std::vector<ChatMessage> messages = {};  // apply_chat_template: the prompt as chat turns
   // mc_mode generate: the options, and the gold one's index (the reference is its letter).
   std::vector<std::string> choices = {};

@@ -18,9 +18,9 @@ struct RollingDoc {
   int64_t words = 0;     // lm-eval's len(re.split(r"\s+", doc_to_text))
   int64_t bytes = 0;     // UTF-8 bytes of doc_to_text
   int doc_id = 0;        // index in the dataset
-  std::string id;        // the document's own "id" field when it has one
-  std::string where;     // file:line
-  std::string category;  // the document's "category" field when it has one
+  std::string id = {};        // the document's own "id" field when it has one
+  std::string where = {};     // file:line
+  std::string category = {};  // the document's "category" field when it has one
 };
 
 struct RollingTask {

@@ -69,34 +69,75 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
     if (req.window.max_chunks >= 0) n_chunks = std::min(n_chunks, req.window.max_chunks);
     // Batch-invariant: one chunk per decode group, decoded alone.
     plans_.push_back(piece > 0 ? plan_chunks(n_ctx, std::min(n_batch, n_ctx)) : plan_chunks(n_ctx, n_batch));
-    if (piece > 0) plans_.back().n_seq = 1;
+    if (piece > 0) {
+      plans_.back().n_seq = 1;
+      plans_.back().piece = req.window.slice_rows > 0 ? std::max(2, std::min(piece, req.window.slice_rows)) : piece;
+    }
     tokens_.push_back(std::move(tokens));
     chunk_counts_.push_back(n_chunks);
   }
 }
 
-void ChunkStream::decode_alone() {
+void ChunkStream::start_alone() {
   const ChunkPlan& plan = plans_[request_];
   ctx_ = contexts_(plan);
   group_size_ = 1;
   emitted_ = 0;
-  const size_t n_vocab = static_cast<size_t>(model_.n_vocab());
   const TokenId* start = tokens_[request_].data() + static_cast<size_t>(group_start_) * plan.n_ctx;
-  std::vector<TokenId> chunk(start, start + plan.n_ctx);
-  if (model_.add_bos()) chunk[0] = model_.bos();
-  logits_.resize(static_cast<size_t>(plan.n_scored) * n_vocab);
-  SequenceDecoder decoder(ctx_, piece_);
-  decoder.decode(
-      chunk, [&](int p) { return p >= plan.first && p < plan.first + plan.n_scored; },
-      [&](std::span<const int> positions, std::span<const float* const> rows) {
-        for (size_t j = 0; j < positions.size(); ++j) {
-          std::copy(rows[j], rows[j] + n_vocab, logits_.begin() + static_cast<std::ptrdiff_t>((positions[j] - plan.first) * n_vocab));
-        }
-      });
+  chunk_tokens_.assign(start, start + plan.n_ctx);
+  if (model_.add_bos()) chunk_tokens_[0] = model_.bos();
+  decoder_.emplace(ctx_, plan.piece);
+  piece_ends_.clear();
+  int end = 0;
+  for (const int n : piece_sizes(plan.n_ctx, plan.piece)) piece_ends_.push_back(end += n);
+  next_piece_ = 0;
+}
+
+bool ChunkStream::next_slice(DistributionChunk& chunk) {
+  const ChunkPlan& plan = plans_[request_];
+  const size_t n_vocab = static_cast<size_t>(model_.n_vocab());
+  std::vector<int> positions;
+  std::vector<const float*> rows;
+  while (next_piece_ < piece_ends_.size()) {
+    const int end = piece_ends_[next_piece_++];
+    decoder_->decode(
+        std::span(chunk_tokens_.data(), static_cast<size_t>(end)),
+        [&](int p) { return p >= plan.first && p < plan.first + plan.n_scored; },
+        [&](std::span<const int> ps, std::span<const float* const> rs) {
+          positions.assign(ps.begin(), ps.end());
+          rows.assign(rs.begin(), rs.end());
+        });
+    if (positions.empty()) continue;
+    // The rows of one sequence's consecutive positions lie side by side in llama.cpp's output
+    // buffer; should they not, they are copied.
+    const float* first_row = rows[0];
+    for (size_t j = 1; j < rows.size() && first_row; ++j) {
+      if (rows[j] != rows[0] + j * n_vocab) first_row = nullptr;
+    }
+    if (!first_row) {
+      slice_.resize(rows.size() * n_vocab);
+      for (size_t j = 0; j < rows.size(); ++j) {
+        std::copy(rows[j], rows[j] + n_vocab, slice_.begin() + static_cast<std::ptrdiff_t>(j * n_vocab));
+      }
+      first_row = slice_.data();
+    }
+    const size_t target_start =
+        static_cast<size_t>(group_start_) * plan.n_ctx + static_cast<size_t>(positions.front()) + 1;
+    chunk.request = request_;
+    chunk.chunk = group_start_;
+    chunk.n_vocab = model_.n_vocab();
+    chunk.targets = std::span<const TokenId>(tokens_[request_].data() + target_start, positions.size());
+    chunk.logits = std::span<const float>(first_row, positions.size() * n_vocab);
+    chunk.row = positions.front() - plan.first;
+    chunk.last = positions.back() == plan.first + plan.n_scored - 1;
+    return true;
+  }
+  emitted_ = group_size_;  // the chunk is done
+  return false;
 }
 
 void ChunkStream::decode_group() {
-  if (piece_ > 0) return decode_alone();
+  if (piece_ > 0) return start_alone();
   const ChunkPlan& plan = plans_[request_];
   ctx_ = contexts_(plan);
   const std::vector<TokenId>& tokens = tokens_[request_];
@@ -130,7 +171,11 @@ void ChunkStream::decode_group() {
 
 bool ChunkStream::next(DistributionChunk& chunk) {
   while (request_ < tokens_.size()) {
-    if (emitted_ < group_size_) break;
+    if (emitted_ < group_size_) {
+      if (piece_ == 0) break;
+      if (next_slice(chunk)) return true;
+      continue;
+    }
     group_start_ += group_size_;
     group_size_ = 0;
     emitted_ = 0;
@@ -146,7 +191,7 @@ bool ChunkStream::next(DistributionChunk& chunk) {
   const ChunkPlan& plan = plans_[request_];
   const int seq = emitted_++;
   const int n_vocab = model_.n_vocab();
-  const float* rows = piece_ > 0 || plan.num_batches > 1 ? logits_.data()
+  const float* rows = plan.num_batches > 1 ? logits_.data()
                                                        : llama_get_logits_ith(ctx_, seq * plan.n_ctx + plan.first);
   const size_t target_start = static_cast<size_t>(group_start_ + seq) * plan.n_ctx + plan.first + 1;
   chunk.request = request_;
@@ -154,6 +199,8 @@ bool ChunkStream::next(DistributionChunk& chunk) {
   chunk.n_vocab = n_vocab;
   chunk.targets = std::span<const TokenId>(tokens_[request_].data() + target_start, plan.n_scored);
   chunk.logits = std::span<const float>(rows, static_cast<size_t>(plan.n_scored) * n_vocab);
+  chunk.row = 0;
+  chunk.last = true;
   return true;
 }
 

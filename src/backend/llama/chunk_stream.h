@@ -3,17 +3,20 @@
 // chunks of n_ctx tokens; the first token of a chunk becomes BOS (when the vocab adds
 // one); positions n_ctx/2 .. n_ctx-2 are scored against the next token. Batch-invariant
 // (the default): each chunk is decoded alone (SequenceDecoder, pieces of at most `piece`
-// tokens). Otherwise (--engine-parity llama) several chunks share one decode as parallel
-// sequences when the batch is larger than a chunk, exactly as llama-perplexity packs them, so
-// the logits are llama-perplexity's.
+// tokens, or of the request's slice_rows), and each piece's scored rows are handed out as a
+// slice, straight from llama.cpp's output buffer. Otherwise (--engine-parity llama) several
+// chunks share one decode as parallel sequences when the batch is larger than a chunk, exactly
+// as llama-perplexity packs them, so the logits are llama-perplexity's.
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "backend/backend.h"
 #include "backend/llama/handles.h"
 #include "backend/llama/model.h"
+#include "backend/llama/sequence_decoder.h"
 
 namespace qualm::llama {
 
@@ -24,6 +27,7 @@ struct ChunkPlan {
   int first = 0;       // first position whose logits are kept
   int n_scored = 0;    // scored positions per chunk
   int num_batches = 1; // decode calls per chunk group
+  int piece = 0;       // batch-invariant: tokens per piece at most (0: packed)
 };
 
 // n_batch >= n_ctx packs n_batch / n_ctx chunks per decode, as llama-perplexity does.
@@ -46,7 +50,8 @@ class ChunkStream : public DistributionStream {
 
  private:
   void decode_group();
-  void decode_alone();
+  void start_alone();
+  bool next_slice(DistributionChunk& chunk);
 
   const LlamaModel& model_;
   ContextProvider contexts_;
@@ -62,6 +67,12 @@ class ChunkStream : public DistributionStream {
   int emitted_ = 0;       // chunks of the group already handed out
   llama_context* ctx_ = nullptr;
   std::vector<float> logits_;  // used when a chunk needs several decode calls
+  // Batch-invariant: the chunk being decoded, where its pieces end, the next piece.
+  std::optional<SequenceDecoder> decoder_;
+  std::vector<TokenId> chunk_tokens_;
+  std::vector<int> piece_ends_;
+  size_t next_piece_ = 0;
+  std::vector<float> slice_;  // a slice's rows when llama.cpp's are not side by side
 };
 
 }  // namespace qualm::llama

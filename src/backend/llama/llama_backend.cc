@@ -113,7 +113,7 @@ llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
     // One chunk at a time (SequenceDecoder): pieces of at most a physical batch, and a cell
     // and a batch slot for a throwaway token.
     shape.n_ctx = plan.n_ctx + 1;
-    shape.n_batch = shape.n_ubatch = std::max(2, std::min(options_.context.n_ubatch, plan.n_ctx)) + 1;
+    shape.n_batch = shape.n_ubatch = std::max(2, std::min(plan.piece, plan.n_ctx)) + 1;
   }
   return context(shape);
 }
@@ -231,7 +231,7 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
   for (int n : stream->chunk_counts()) total_chunks += n;
   DistributionChunk chunk;
   const unsigned workers = default_worker_count();
-  while (stream->next(chunk)) {
+  while (stream->next(chunk)) {  // slices of a chunk come in order
     RollingResult& out = results[chunk.request];
     const size_t base = out.logprobs.size();
     out.targets.insert(out.targets.end(), chunk.targets.begin(), chunk.targets.end());
@@ -239,7 +239,7 @@ std::vector<RollingResult> LlamaBackend::loglikelihood_rolling(std::span<const R
     parallel_for(chunk.targets.size(), workers, [&](unsigned, size_t i) {
       out.logprobs[base + i] = token_logprob(chunk.logits.subspan(i * chunk.n_vocab, chunk.n_vocab), chunk.targets[i]);
     });
-    report_progress(++done_chunks, total_chunks);
+    if (chunk.last) report_progress(++done_chunks, total_chunks);
   }
   return results;
 }
