@@ -1,5 +1,7 @@
 #include "backend/llama/generate_slots.h"
 
+#include "core/utf8.h"
+
 namespace qualm::llama {
 namespace {
 
@@ -72,7 +74,9 @@ std::deque<size_t> pending_requests(std::span<const PreparedPrompt> prompts, std
 GenerateResult finished_result(Slot& s, const std::string& reason) {
   GenerateResult out;
   const auto now = Clock::now();
-  out.text = std::move(s.text);
+  // As Hugging Face's decode gives it (errors="replace"): a character cut off by the token limit,
+  // or bytes a model emits in no valid order, become U+FFFD, so the text is always UTF-8.
+  out.text = utf8_replacing_invalid(s.text);
   out.prompt_tokens = static_cast<int>(s.prompt.tokens.size());
   out.output_tokens = s.generated;
   out.prompt_ms = ms_between(s.start, s.first_token);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "backend/llama/generate_slots.h"
 #include "backend/llama/test_model.h"
 
 namespace qualm::llama {
@@ -187,6 +188,19 @@ TEST(Generate, SequenceSeedsDiffer) {
   EXPECT_NE(sequence_seed(42, 0), sequence_seed(42, 1));
   EXPECT_NE(sequence_seed(42, 0), sequence_seed(43, 0));
   EXPECT_EQ(sequence_seed(7, 3), sequence_seed(7, 3));
+}
+
+// A byte-level vocabulary can stop mid-character at the token limit (GPT-2's "\xe2\x80" of a
+// dash): the result is UTF-8, the cut character U+FFFD per byte, as printing and records need.
+TEST(FinishedResult, CutCharacterBecomesReplacementCharacters) {
+  Slot slot;
+  slot.text = "a \xE2\x80";
+  slot.generated = 3;
+  const GenerateResult r = finished_result(slot, "length");
+  EXPECT_EQ(r.text, "a \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(r.output_tokens, 3);
+  slot.text = "caf\xC3\xA9";  // whole characters stay as they are
+  EXPECT_EQ(finished_result(slot, "length").text, "caf\xC3\xA9");
 }
 
 }  // namespace
