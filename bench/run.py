@@ -18,8 +18,8 @@ over --reps), as whole processes; the row's own module does the work:
 The random-weight presets come from tests/fixtures/make_preset.sh (cached). Prints the table
 with the load average before and after, and writes every row's raw measurements with --json.
 
-    python3 bench/run.py                 # 3 reps, the sizes above (about 40 min on 2 cores)
-    python3 bench/run.py --quick         # 1 rep, smaller sizes (about 10 min)
+    python3 bench/run.py                 # 3 reps, the sizes above (about 20 min on 2 cores)
+    python3 bench/run.py --quick         # 1 rep, smaller sizes (about 2 min)
     python3 bench/run.py --only kld,metrics --json out.json
 """
 

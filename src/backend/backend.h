@@ -146,8 +146,9 @@ struct DistributionChunk {
   bool last = true;   // the window's last slice
 };
 
-// Streams chunks in input order so that memory never holds more than one window's
-// distributions, whatever the length of the text.
+// Streams chunks in input order, each whole or in slices of rows (WindowOptions::slice_rows),
+// so that memory never holds more than one window's distributions, or one slice's, whatever
+// the length of the text.
 class DistributionStream {
  public:
   virtual ~DistributionStream() = default;
