@@ -11,9 +11,6 @@
 #include "metrics/unicode_text.h"
 
 namespace qualm::metrics {
-namespace {
-
-}  // namespace
 
 Tokenized13a tokenize_13a_words(std::string_view hypothesis, const std::vector<std::string>& references,
                                 bool rstrip_first) {

@@ -14,7 +14,7 @@ bool is_space_at(std::string_view text, size_t i, size_t* length) {
   const auto byte = static_cast<unsigned char>(text[i]);
   if (byte < 0x80) {  // ASCII: no decoding
     *length = 1;
-    return byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) || (byte >= 0x1C && byte <= 0x1F);
+    return is_python_space(byte);
   }
   *length = char_length(text, i);
   return is_python_space(utf8_decode(text.substr(i, *length)));
