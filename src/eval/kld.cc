@@ -64,8 +64,9 @@ void require_same_slice(const DistributionChunk& b, const DistributionChunk& m) 
   }
 }
 
-WindowOptions window_of(const KldOptions& o) {
-  return WindowOptions{WindowOptions::Scheme::kHalfChunk, o.context_size, o.max_chunks, o.slice_rows};
+// llama-perplexity's half-chunk windows, handed over in the options' slices.
+WindowOptions window_of(const KldOptions& o, int context_size, int max_chunks) {
+  return WindowOptions{WindowOptions::Scheme::kHalfChunk, context_size, max_chunks, o.slice_rows};
 }
 
 double since(std::chrono::steady_clock::time_point start) {
@@ -180,7 +181,7 @@ KldSummary KldAccumulator::summarize() const {
 KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, const KldOptions& options,
                     const std::optional<std::filesystem::path>& save_base) {
   const auto start = std::chrono::steady_clock::now();
-  const WindowOptions window = window_of(options);
+  const WindowOptions window = window_of(options, options.context_size, options.max_chunks);
   const DistributionRequest base_request{text, window, {}, options.text_name};
   auto base_stream = base.distributions(std::span(&base_request, 1));
   // The candidate evaluates exactly the base's tokens.
@@ -210,7 +211,8 @@ KldRun kld_one_pass(Backend& base, Backend& model, const std::string& text, cons
 
 int save_base_file(Backend& base, const std::string& text, const KldOptions& options,
                    const std::filesystem::path& out) {
-  const DistributionRequest request{text, window_of(options), {}, options.text_name};
+  const DistributionRequest request{text, window_of(options, options.context_size, options.max_chunks), {},
+                                    options.text_name};
   auto stream = base.distributions(std::span(&request, 1));
   const int n_chunks = stream->chunk_counts()[0];
   std::optional<BaseFileWriter> writer;
@@ -229,9 +231,7 @@ KldRun kld_from_base_file(BaseFileReader& base, Backend& model, const KldOptions
   const BaseFileHeader& h = base.header();
   int n_chunks = h.n_chunk;
   if (options.max_chunks >= 0) n_chunks = std::min(n_chunks, options.max_chunks);
-  const DistributionRequest request{
-      "", WindowOptions{WindowOptions::Scheme::kHalfChunk, h.n_ctx, n_chunks, options.slice_rows}, base.tokens(),
-      options.text_name};
+  const DistributionRequest request{"", window_of(options, h.n_ctx, n_chunks), base.tokens(), options.text_name};
   auto stream = model.distributions(std::span(&request, 1));
   KldAccumulator acc;
   DistributionChunk m;
