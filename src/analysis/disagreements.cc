@@ -53,6 +53,40 @@ std::string output_of(const SampleRecord& r) {
   return r.candidate.value_or("");
 }
 
+// The text a record's steps chose, token after token (printable pieces: see TokenChoice).
+std::string chosen_text(const std::vector<std::vector<TokenChoice>>& steps) {
+  std::string out;
+  for (const auto& step : steps) out += step.front().text;
+  return out;
+}
+
+// One side of where two greedy outputs part: the step whose chosen token covers byte `at` of
+// the chosen texts (past the end: the end-of-generation step, when the output ended so), with
+// its candidates and their probabilities, the chosen one first. null where there is none.
+json side_at(const SampleRecord& r, size_t at) {
+  const auto& steps = *r.top_logprobs;
+  size_t begin = 0, k = 0;
+  for (; k < steps.size(); ++k) {
+    begin += steps[k].front().text.size();
+    if (at < begin) break;
+  }
+  const bool ended = r.stop_reason && *r.stop_reason == "eos";
+  if (k == steps.size() && !(ended && k > 0)) return nullptr;
+  k = std::min(k, steps.size() - 1);
+  json top = json::array();
+  for (const TokenChoice& c : steps[k]) top.push_back({{"token", c.text}, {"prob", std::exp(c.logprob)}});
+  return {{"index", k}, {"top", std::move(top)}};
+}
+
+// Both sides' first token where two greedy outputs part (the first byte where the tokens chosen
+// differ); null when either record has no steps (a server backend, older records).
+json first_token(const SampleRecord& a, const SampleRecord& b) {
+  if (!a.top_logprobs || !b.top_logprobs || a.top_logprobs->empty() || b.top_logprobs->empty()) return nullptr;
+  const std::string x = chosen_text(*a.top_logprobs), y = chosen_text(*b.top_logprobs);
+  const size_t at = static_cast<size_t>(std::mismatch(x.begin(), x.end(), y.begin(), y.end()).first - x.begin());
+  return {{"a", side_at(a, at)}, {"b", side_at(b, at)}};
+}
+
 json loglikelihoods(const SampleRecord& r) {
   json out = json::array();
   for (const ChoiceRecord& c : *r.choices) out.push_back(c.loglikelihood);
@@ -154,7 +188,8 @@ json disagreements(const RunData& run) {
                      {"diverges_at_char", utf8_length(std::string_view(x).substr(0, at))},
                      {"shared", chars_before(x, at, kContext)},
                      {"a_then", chars_after(x, at, kContext)},
-                     {"b_then", chars_after(y, at, kContext)}};
+                     {"b_then", chars_after(y, at, kContext)},
+                     {"first_token", first_token(*ra, *it->second)}};
         gen_items.emplace_back(at, std::move(item));
       }
       if (mc_compared == 0 && gen_compared == 0) continue;

@@ -4,8 +4,10 @@
 // - Multiple choice: the chosen answer (acc) differs; ranked by the largest |Δ log-likelihood|
 //   over the choices, with both configurations' log-likelihood of every choice.
 // - Generation at temperature 0: the outputs differ; ranked by how early they part (the
-//   first character where they do), with the shared text before it and each side's next
-//   characters.
+//   first character where they do), with the shared text before it, each side's next
+//   characters, and (where the records hold the steps: in-process greedy generation) the first
+//   token where they part: each side's token index and its top candidates with probabilities,
+//   the chosen one first (first_token {a: {index, top: [{token, prob}]}, b: ...}).
 // Accuracy can stay put while many answers flip; this is where a reader sees them.
 
 #include <nlohmann/json.hpp>

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
+
 #include "analysis/test_records.h"
 
 namespace qualm::analysis {
@@ -79,6 +82,54 @@ TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
   EXPECT_EQ(top[3]["diverges_at_char"], 8);
   EXPECT_EQ(top[3]["shared"], "The cat ");
   EXPECT_EQ(top[3]["a_then"], "sat.");
+}
+
+// Greedy records with their steps: the first token where the chosen tokens part, on each side
+// (its index and candidates, the chosen one first, probabilities from the log-probabilities).
+TEST(Disagreements, FirstDifferingTokenAndItsCandidates) {
+  const auto stepped = [](const std::string& variant, int sample, const std::string& stop,
+                          const std::vector<std::vector<std::pair<std::string, double>>>& steps) {
+    std::string output;
+    json top = json::array();
+    for (size_t k = 0; k < steps.size(); ++k) {
+      if (!(stop == "eos" && k + 1 == steps.size())) output += steps[k][0].first;
+      json step = json::array();
+      for (const auto& [text, lp] : steps[k]) step.push_back(json::array({static_cast<int>(step.size()), text, lp}));
+      top.push_back(step);
+    }
+    json r = gen(variant, sample, output);
+    r["stop_reason"] = stop;
+    r["top_logprobs"] = top;
+    return r;
+  };
+  const double l1 = std::log(0.5), l2 = std::log(0.25), l3 = std::log(0.125);
+  const std::vector<json> records = {
+      // the second token differs: " cat" against " dog"
+      stepped("f16", 0, "length", {{{"The", l1}}, {{" cat", l1}, {" dog", l2}}, {{" sat", l1}}}),
+      stepped("q4", 0, "length", {{{"The", l1}}, {{" dog", l1}, {" cat", l3}}, {{" ran", l1}}}),
+      // f16 ends where q4 goes on: f16's end-of-generation step against q4's third token
+      stepped("f16", 1, "eos", {{{"A", l1}}, {{" b", l1}}, {{"</s>", l2}, {" c", l3}}}),
+      stepped("q4", 1, "length", {{{"A", l1}}, {{" b", l1}}, {{" c", l1}, {"</s>", l3}}}),
+      gen("f16", 2, "x y"), gen("q4", 2, "x z"),  // no steps (a server): no first token
+  };
+  const json d = disagreements(testing::run_of(json(), records));
+  const json& top = d["pairs"][0]["top"];
+  ASSERT_EQ(top.size(), 3u);
+  std::map<int64_t, json> first;
+  for (const json& item : top) first[item["sample_id"].get<int64_t>()] = item["first_token"];
+  EXPECT_EQ(first[0]["a"]["index"], 1);
+  EXPECT_EQ(first[0]["b"]["index"], 1);
+  EXPECT_EQ(first[0]["a"]["top"][0]["token"], " cat");
+  EXPECT_DOUBLE_EQ(first[0]["a"]["top"][0]["prob"].get<double>(), 0.5);
+  EXPECT_EQ(first[0]["a"]["top"][1]["token"], " dog");
+  EXPECT_DOUBLE_EQ(first[0]["a"]["top"][1]["prob"].get<double>(), 0.25);
+  EXPECT_EQ(first[0]["b"]["top"][0]["token"], " dog");
+  EXPECT_DOUBLE_EQ(first[0]["b"]["top"][1]["prob"].get<double>(), 0.125);
+  EXPECT_EQ(first[1]["a"]["index"], 2);
+  EXPECT_EQ(first[1]["a"]["top"][0]["token"], "</s>");
+  EXPECT_EQ(first[1]["b"]["index"], 2);
+  EXPECT_EQ(first[1]["b"]["top"][0]["token"], " c");
+  EXPECT_TRUE(first[2].is_null());
 }
 
 }  // namespace

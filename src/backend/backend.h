@@ -26,6 +26,10 @@ struct GenerationOptions {
   int top_k = 0;  // 0 = off
   uint64_t seed = 42;
   std::vector<std::string> stop;  // the text ends before the first of these
+  // > 0: each generated token's step records the token chosen and the most likely others, this
+  // many in all (GenerateResult::steps); where two configurations' greedy outputs part, a
+  // reader sees what each model weighed there.
+  int top_logprobs = 0;
 };
 
 // One turn of a conversation. A final assistant turn is a prefix the reply continues.
@@ -56,8 +60,23 @@ struct RequestOutcome {
   bool ok() const { return error.empty(); }
 };
 
+// One candidate for a next token: its id, its text (printable: a piece that is not whole UTF-8,
+// such as a byte token, is written as <0xNN> per byte; a control token as its name) and its
+// log-probability under the model's unmodified distribution.
+struct TokenChoice {
+  TokenId id = 0;
+  std::string text;
+  double logprob = 0;
+  auto operator<=>(const TokenChoice&) const = default;
+};
+
 struct GenerateResult : RequestOutcome {
   std::string text;
+  // GenerationOptions::top_logprobs > 0 and a backend that reports them: per generated token
+  // (the end-of-generation token included), the token chosen first, then the most likely others
+  // in order, top_logprobs in all.
+  std::vector<std::vector<TokenChoice>> steps = {};
+  std::vector<TokenId> prompt_ids = {};  // in-process backends: the prompt's tokens as fed
   // Token counts; empty when a server reported none (records then hold null, not 0).
   std::optional<int> prompt_tokens = 0;
   std::optional<int> output_tokens = 0;

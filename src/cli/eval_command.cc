@@ -345,7 +345,8 @@ void add_eval_command(CLI::App& app, Action& run) {
   cmd->add_option("--out", flags->out, "also write samples.jsonl and results.json here");
   cmd->add_flag("--log-tokens", flags->log_tokens,
                 "samples.jsonl also holds the token ids fed and each scored token's log-prob (multiple choice: "
-                "per choice `sequence`, `token_logprobs`; loglikelihood_rolling: `tokens`, `token_logprobs`)");
+                "per choice `sequence`, `token_logprobs`; loglikelihood_rolling: `tokens`, `token_logprobs`; "
+                "greedy generation: `tokens`, the prompt's then the generated ones)");
   cmd->add_option("--embedding-model", flags->embedding_model,
                   "embedding GGUF for bertscore and coherence in generate tasks (BERT family)");
   cmd->add_option("--embedding-layer", flags->embedding_layer,

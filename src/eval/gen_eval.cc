@@ -156,6 +156,7 @@ std::vector<GenTaskScores> generate_outputs(Backend& backend, std::span<const Ge
     o.top_k = t.spec.generation.top_k;
     o.stop = t.spec.generation.stop;
     o.seed = options.seed;
+    o.top_logprobs = o.temperature <= 0 ? kStepTopTokens : 0;
     for (const GenDoc& d : t.docs) {
       for (int k = 0; k < t.spec.repeats; ++k) {
         requests.push_back({d.prompt, o, sample_key(t.spec.name, d.doc_id, options.rep, k), d.messages});

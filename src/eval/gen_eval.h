@@ -17,6 +17,11 @@
 
 namespace qualm {
 
+// Greedy generation records this many candidates per generated token (the token chosen and the
+// most likely others), so that where two configurations' outputs part, the report shows what
+// each weighed there.
+constexpr int kStepTopTokens = 5;
+
 struct GenRunOptions {
   uint64_t seed = 42;
   double temperature = 0.0;  // used where the task file sets none

@@ -5,7 +5,8 @@ namespace qualm {
 nlohmann::json count_json(std::optional<int> n) { return n ? nlohmann::json(*n) : nlohmann::json(nullptr); }
 
 SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& config, const GenTask& task,
-                               const GenTaskScores& scores, size_t doc, uint64_t seed, double temperature, int rep) {
+                               const GenTaskScores& scores, size_t doc, uint64_t seed, double temperature, int rep,
+                               bool log_tokens) {
   const GenDoc& d = task.docs[doc];
   const GenOutcome& o = scores.outcomes[doc];
   const bool ok = o.generated.ok();
@@ -34,6 +35,11 @@ SampleRecord gen_sample_record(const std::string& run_id, const ConfigKey& confi
     if (o.generated.prompt_tokens) r.prompt_tokens = *o.generated.prompt_tokens;
     if (o.generated.output_tokens) r.output_tokens = *o.generated.output_tokens;
     r.stop_reason->emplace(o.generated.stop_reason);
+    if (!o.generated.steps.empty()) r.top_logprobs = o.generated.steps;
+    if (log_tokens && !o.generated.steps.empty()) {
+      r.tokens.emplace(o.generated.prompt_ids.begin(), o.generated.prompt_ids.end());
+      for (const auto& step : o.generated.steps) r.tokens->push_back(step.front().id);
+    }
     if (!task.spec.filter_list.empty()) r.filtered = o.filtered;
     if (!o.code_results.empty()) r.code_results = o.code_results;
     if (!o.more.empty()) {

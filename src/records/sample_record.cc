@@ -136,6 +136,35 @@ json choice_json(const ChoiceRecord& c) {
   return out;
 }
 
+json steps_json(const std::vector<std::vector<TokenChoice>>& steps) {
+  json out = json::array();
+  for (const auto& step : steps) {
+    json choices = json::array();
+    for (const TokenChoice& c : step) choices.push_back(json::array({c.id, c.text, c.logprob}));
+    out.push_back(std::move(choices));
+  }
+  return out;
+}
+
+std::vector<std::vector<TokenChoice>> steps_from(const Fields& f, const json& v) {
+  const std::string key = "top_logprobs";
+  if (!v.is_array()) f.wrong(key, v, "an array");
+  std::vector<std::vector<TokenChoice>> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!v[i].is_array()) f.wrong(at, v[i], "an array of [id, text, logprob]");
+    std::vector<TokenChoice>& step = out.emplace_back();
+    for (size_t k = 0; k < v[i].size(); ++k) {
+      const json& c = v[i][k];
+      const std::string item = at + "[" + std::to_string(k) + "]";
+      if (!c.is_array() || c.size() != 3) f.wrong(item, c, "[id, text, logprob]");
+      step.push_back({static_cast<TokenId>(f.as_integer(item + "[0]", c[0])), f.as_text(item + "[1]", c[1]),
+                      f.as_number(item + "[2]", c[2])});
+    }
+  }
+  return out;
+}
+
 McPredictions pred_from(const Fields& record, const json& p) {
   if (!p.is_object()) record.wrong("pred", p, "an object");
   const Fields f(p, record.where());
@@ -213,6 +242,7 @@ json SampleRecord::to_json() const {
   if (continuation) r["continuation"] = *continuation;
   if (filtered) r["filtered"] = *filtered;
   if (raw_outputs) r["raw_outputs"] = *raw_outputs;
+  if (top_logprobs) r["top_logprobs"] = steps_json(*top_logprobs);
   if (code_results) r["code_results"] = *code_results;
   if (!metrics_skipped.empty()) r["metrics_skipped"] = metrics_skipped;
   if (source) r["source"] = *source;
@@ -272,6 +302,7 @@ SampleRecord SampleRecord::from_json(const json& record, const std::string& wher
     for (const auto& [name, text] : p->items()) (*r.filtered)[name] = f.as_text("filtered." + name, text);
   }
   if (const json* o = f.find("raw_outputs")) r.raw_outputs = f.array_of("raw_outputs", *o, &Fields::as_text);
+  if (const json* t = f.find("top_logprobs")) r.top_logprobs = steps_from(f, *t);
   if (const json* c = f.find("code_results")) {
     if (!c->is_object()) f.wrong("code_results", *c, "an object");
     r.code_results.emplace();

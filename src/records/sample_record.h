@@ -81,6 +81,10 @@ struct SampleRecord {
   std::optional<std::map<std::string, std::string>> filtered;
   // generate with repeats > 1: every sample's raw output, the first being raw_output
   std::optional<std::vector<std::string>> raw_outputs;
+  // greedy generate by a backend that reports them: per generated token (the end-of-generation
+  // token included), the token chosen then the most likely others (GenerateResult::steps);
+  // in the file, "top_logprobs": [[[id, "text", logprob], ...], ...]
+  std::optional<std::vector<std::vector<TokenChoice>>> top_logprobs;
   // code metrics (pass@K): how each sample ran against the reference's tests, by pipeline ("none"
   // without a filter_list): "passed", "timed out" or "failed: " and the error
   std::optional<std::map<std::string, std::vector<std::string>>> code_results;
@@ -91,7 +95,9 @@ struct SampleRecord {
   std::optional<std::string> doc_key, category;
   std::optional<std::string> base_model;       // kld
   std::optional<KldAccumulator> kld_state;     // kld, scored: the document's mergeable state
-  std::optional<std::vector<int64_t>> tokens;  // rolling, --log-tokens: every token scored
+  // rolling, --log-tokens: every token scored; generate with top_logprobs, --log-tokens: the
+  // prompt's tokens as fed, then each generated token (the end-of-generation token included)
+  std::optional<std::vector<int64_t>> tokens;
   std::optional<std::vector<double>> token_logprobs;  // rolling, --log-tokens: one per token
   std::optional<ChatSettings> chat;                   // a task under chat settings: them
   std::optional<std::vector<ChatMessage>> messages;   // apply_chat_template: the prompt's turns

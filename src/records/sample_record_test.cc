@@ -64,6 +64,12 @@ const char* const kLines[] = {
     R"("output_tokens":1,"prompt":"1+1 = So 2\n\n3+3 = So","prompt_tokens":12,"raw_output":" x","reference":"6","rep":0,)"
     R"("run_id":"r1","sample_id":5,"seed":42,"stop_reason":"stop","task_name":"qa","task_type":"qa",)"
     R"("temperature":0.0,"truncated":false,"unknown_tokens":0,"variant":"f32"})",
+    // greedy generate with --log-tokens: each generated token's candidates, the prompt's and the generated tokens
+    R"({"backend":"cpu","candidate":" a cat","choices":null,"correct":null,"error":null,"gen_time_ms":3.5,"metrics":{},)"
+    R"("model":"m","output_tokens":2,"prompt":"Once","prompt_tokens":2,"raw_output":" a cat","reference":"r","rep":0,)"
+    R"("run_id":"r1","sample_id":6,"seed":42,"stop_reason":"eos","task_name":"qa","task_type":"qa","temperature":0.0,)"
+    R"("tokens":[1,9,30,41,2],"top_logprobs":[[[30," a",-0.25],[31," the",-1.75]],[[41," cat",-0.5],[42," dog",-1.0]],)"
+    R"([[2,"</s>",-0.125],[13,"<0xE2>",-3.0]]],"truncated":false,"unknown_tokens":0,"variant":"f32"})",
 };
 
 TEST(SampleRecordTest, RoundTripsEveryKindKeyForKey) {
@@ -117,6 +123,16 @@ TEST(SampleRecordTest, AMissingOrMistypedKeyNamesTheLineAndKey) {
     FAIL() << "no throw";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("s.jsonl:3: \"choices[1].n_tokens\" is string, not an integer"), std::string::npos)
+        << e.what();
+  }
+  r = json::parse(kLines[std::size(kLines) - 1]);
+  r["top_logprobs"][1][0] = json::array({41, " cat"});
+  try {
+    SampleRecord::from_json(r, "s.jsonl:4");
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.jsonl:4: \"top_logprobs[1][0]\" is array, not [id, text, logprob]"),
+              std::string::npos)
         << e.what();
   }
 }

@@ -27,6 +27,23 @@ std::string lls(const json& values) {
   return out;
 }
 
+// One side of the first token where greedy outputs part: its index and its candidates, the
+// chosen one first ("#7: \" cat\" 41.0 %, \" dog\" 30.2 %"); "—" where the records hold none.
+std::string first_token(const json& item, const char* side) {
+  const json* f = item.contains("first_token") ? &item["first_token"] : nullptr;
+  if (f == nullptr || !f->is_object() || !f->contains(side) || !(*f)[side].is_object()) return "—";
+  const json& s = (*f)[side];
+  std::string out = "#" + std::to_string(s.value("index", int64_t{0})) + ":";
+  char prob[32];
+  for (const json& c : s.value("top", json::array())) {
+    std::string token;
+    for (const char ch : c.value("token", "")) token += ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : std::string(1, ch);
+    std::snprintf(prob, sizeof prob, " %.1f %%", 100.0 * c.value("prob", 0.0));
+    out += (out.back() == ':' ? " \"" : ", \"") + token + "\"" + prob;
+  }
+  return out;
+}
+
 }  // namespace
 
 void write_disagreements_markdown(std::ostream& out, const json& s) {
@@ -39,7 +56,8 @@ void write_disagreements_markdown(std::ostream& out, const json& s) {
   }
   out << "For each pair of configurations: the multiple-choice items whose chosen answer differs, largest "
          "|Δ log-likelihood| first, with both sides' log-likelihood of every choice; then the greedy outputs that "
-         "differ, earliest divergence first. Up to "
+         "differ, earliest divergence first, with the token where each side parts and the candidates its model "
+         "weighed there (probabilities, the chosen token first). Up to "
       << d.value("shown_per_pair", 0)
       << " per pair (all in "
          "summary.json's `disagreements`).\n\n";
@@ -66,14 +84,16 @@ void write_disagreements_markdown(std::ostream& out, const json& s) {
       } else {
         if (!gen_header) {
           out << (mc_header ? "\n" : "")
-              << "| task | sample | rep | parts at char | shared text before | A then | B then |\n"
-              << "|---|---:|---:|---:|---|---|---|\n";
+              << "| task | sample | rep | parts at char | shared text before | A then | B then | A's first differing "
+                 "token and its candidates | B's |\n"
+              << "|---|---:|---:|---:|---|---|---|---|---|\n";
           gen_header = true;
         }
         out << "| " << md_cell(x.value("task", "")) << " | " << x.value("sample_id", int64_t{0}) << " | "
             << x.value("rep", 0) << " | " << x.value("diverges_at_char", int64_t{0}) << " | "
             << md_cell((x.value("diverges_at_char", int64_t{0}) > kContextChars ? "…" : "") + x.value("shared", ""))
-            << " | " << md_cell(x.value("a_then", "")) << " | " << md_cell(x.value("b_then", "")) << " |\n";
+            << " | " << md_cell(x.value("a_then", "")) << " | " << md_cell(x.value("b_then", "")) << " | "
+            << md_cell(first_token(x, "a")) << " | " << md_cell(first_token(x, "b")) << " |\n";
       }
     }
     out << "\n";

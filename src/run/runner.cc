@@ -189,7 +189,8 @@ class CellRunner {
     std::vector<SampleRecord> records;
     for (size_t i = 0; i < sub.docs.size(); ++i) {
       if (logged(t.name, sub.docs[i].doc_id, rep)) continue;
-      SampleRecord r = gen_sample_record(ctx_.run_id, config_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep);
+      SampleRecord r = gen_sample_record(ctx_.run_id, config_, sub, scores[0], i, e_.defaults.seed, t.temperature, rep,
+                                         ctx_.log_tokens);
       r.metrics_skipped = scores[0].skipped;
       records.push_back(std::move(r));
     }

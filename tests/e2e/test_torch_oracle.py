@@ -232,6 +232,55 @@ class TorchOracle(TempDirCase):
         records, results = self.samples("mc656k", self.ts_model, "arc_easy,hellaswag,lambada_openai", "--limit", "20")
         self.check_multiple_choice(label, "656k", records, results)
 
+    def check_greedy_steps(self, label, key, model):
+        """Greedy generation's steps (top_logprobs): at each generated token, the candidates' ids and
+        log-probabilities are the reference's top 5 at that position of the prompt + output tokens
+        (the set may differ only where the reference's 5th and 6th are within TOL), and the chosen
+        token is the reference's argmax wherever the margin is larger than TOL."""
+        prompts = [" ".join(doc.split()[:12]) for doc in self.docs[:8]]
+        (self.dir / "gen_prompts.jsonl").write_text("".join(json.dumps({"text": p}) + "\n" for p in prompts))
+        task = self.dir / "torch_oracle_generate.yaml"
+        task.write_text("task: torch_oracle_generate\noutput_type: generate\n"
+                        "dataset: {path: ./gen_prompts.jsonl, format: jsonl}\ndoc_to_text: '{{text}}'\n"
+                        "doc_to_target: '{{text}}'\ngeneration_kwargs: {max_new_tokens: 24}\nmetrics: [output_length]\n")
+        records, _ = self.samples("gen" + key, model, task)
+        self.assertEqual(len(records), len(prompts))
+        diffs, steps_seen, unsure, set_ties = [], 0, 0, 0
+        for r in records:
+            self.assertIsNone(r["error"], r["source"])
+            steps, ids, n_prompt = r["top_logprobs"], r["tokens"], r["prompt_tokens"]
+            self.assertEqual(len(ids), n_prompt + len(steps), r["source"])
+            self.assertEqual(len(steps), r["output_tokens"] + (r["stop_reason"] == "eos"))
+            lp = self.reference(key).log_softmax(ids)
+            for k, step in enumerate(steps):
+                row = lp[n_prompt - 1 + k]
+                self.assertEqual(step[0][0], ids[n_prompt + k])
+                got = {c[0]: c[2] for c in step}
+                self.assertEqual(len(got), 5)
+                diffs.append(np.abs(np.array([float(row[i]) for i in got]) - np.array(list(got.values()))))
+                ref = torch.topk(row, 6)
+                ref_ids, ref_lp = ref.indices.tolist(), ref.values.tolist()
+                if ref_lp[4] - ref_lp[5] > TOL:
+                    self.assertEqual(set(got), set(ref_ids[:5]), f"{r['source']} step {k}")
+                else:
+                    set_ties += 1
+                if ref_lp[0] - ref_lp[1] > TOL:
+                    self.assertEqual(step[0][0], ref_ids[0], f"{r['source']} step {k}: not the argmax")
+                else:
+                    unsure += 1
+                steps_seen += 1
+        mx, mean, n = stats(diffs)
+        print(f"{label} greedy steps ({len(records)} prompts, {steps_seen} steps, {n} candidates): max "
+              f"|dlogprob| {mx:.3e}, mean {mean:.3e}; top-5 sets equal ({set_ties} with a tie at the 5th), "
+              f"chosen = argmax ({unsure} too close to call)")
+        self.assertGreater(steps_seen, 50)
+        self.assertLess(mx, TOL, label)
+
+    def test_greedy_steps_equal_reference(self):
+        self.check_greedy_steps("stories260K", "260k", STORIES260K)
+        self.check_greedy_steps("TinyStories-656K" + (" (F16 GGUF)" if self.quantize_note else " (F32 copy)"), "656k",
+                                self.ts_model)
+
     def test_tinystories656k_f32_copy_is_lossless(self):
         if self.quantize_note:
             self.fail(self.quantize_note)

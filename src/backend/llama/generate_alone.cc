@@ -36,8 +36,9 @@ std::vector<GenerateResult> generate_alone(const LlamaModel& model, llama_contex
     if (progress) progress(static_cast<int64_t>(++done), static_cast<int64_t>(requests.size()));
   };
   const auto sample = [&](std::optional<Slot>& slot, int batch_index) {
-    const llama_token token = llama_sampler_sample(slot->sampler.get(), ctx, batch_index);
-    if (const auto reason = take_token(*slot, token, vocab, requests[slot->request].options)) finish(slot, *reason);
+    if (const auto reason = sample_token(*slot, ctx, batch_index, vocab, requests[slot->request].options)) {
+      finish(slot, *reason);
+    }
   };
 
   while (done < requests.size()) {

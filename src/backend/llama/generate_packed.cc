@@ -68,9 +68,9 @@ std::vector<GenerateResult> generate_packed(const LlamaModel& model, llama_conte
 
     for (auto& slot : slots) {
       if (!slot || slot->batch_index < 0) continue;
-      const llama_token token = llama_sampler_sample(slot->sampler.get(), ctx, slot->batch_index);
+      const int at = slot->batch_index;
       slot->batch_index = -1;
-      if (const auto reason = take_token(*slot, token, vocab, requests[slot->request].options)) {
+      if (const auto reason = sample_token(*slot, ctx, at, vocab, requests[slot->request].options)) {
         finish(*slot, *reason);
         slot.reset();
       }

@@ -30,13 +30,16 @@ struct Slot {
   int batch_index = -1;  // where this slot's logits are in the current decode
   int generated = 0;
   std::string text;
+  std::vector<std::vector<TokenChoice>> steps;  // GenerationOptions::top_logprobs > 0
   Clock::time_point start, first_token;
 };
 
-// Takes the token sampled for slot: returns the stop reason ("eos", "stop", "length") when the
-// sequence is finished, its text then cut before a stop string; otherwise appends it.
-std::optional<std::string> take_token(Slot& slot, llama_token token, const llama_vocab* vocab,
-                                      const GenerationOptions& options);
+// Samples slot's next token from the logits at batch_index of ctx's last decode, records the
+// step (the token chosen, then the options.top_logprobs - 1 most likely others) when asked, and
+// takes the token: returns the stop reason ("eos", "stop", "length") when the sequence is
+// finished, its text then cut before a stop string; otherwise appends it.
+std::optional<std::string> sample_token(Slot& slot, llama_context* ctx, int batch_index, const llama_vocab* vocab,
+                                        const GenerationOptions& options);
 
 // The requests to generate, in input order: those whose prompt was prepared. The others' results
 // get the prompt's error; every result gets its prompt's unknown-token count.

@@ -1,6 +1,7 @@
 #include "backend/llama/generate.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <gtest/gtest.h>
 
@@ -60,6 +61,74 @@ TEST(Generate, GreedyTextDoesNotChangeWithTheBatch) {
       EXPECT_GT(together[i].output_tokens, 0);
       EXPECT_FALSE(together[i].text.empty());
       EXPECT_FALSE(together[i].truncated);
+    }
+  }
+}
+
+// Greedy steps (GenerationOptions::top_logprobs) on both real models and both generation paths:
+// recording them changes no text; one step per generated token and one for the end of
+// generation; the chosen token first, at least as likely as every other, the others in order;
+// and each chosen token's log-probability is the one loglikelihood() gives it when the prompt
+// and output are scored again (another path through the model: prompt, then every output token
+// in one decode), with F32 KV caches: F16 ones round each path's K and V at other points.
+TEST(Generate, GreedyStepsAreTheModelsDistribution) {
+  for (const bool tinystories : {false, true}) {
+    for (const bool invariant : {true, false}) {
+      LlamaBackendOptions options;
+      options.batch_invariant = invariant;
+      options.context.cache_type_k = options.context.cache_type_v = "f32";
+      auto backend = tinystories ? testing::tinystories656k(options) : testing::stories260k(options);
+      if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+      const std::string where =
+          std::string(tinystories ? "TinyStories-656K" : "stories260K") + (invariant ? "" : " (packed)");
+      const auto plain = backend->generate(prompts(0.0, 40));
+      auto requests = prompts(0.0, 40);
+      for (auto& r : requests) r.options.top_logprobs = 5;
+      const auto stepped = backend->generate(requests);
+      std::vector<LoglikelihoodRequest> rescore;
+      for (size_t i = 0; i < requests.size(); ++i) {
+        EXPECT_TRUE(plain[i].steps.empty());
+        ASSERT_EQ(stepped[i].text, plain[i].text) << where << ", prompt " << i;
+        const auto& steps = stepped[i].steps;
+        const bool eos = stepped[i].stop_reason == "eos";
+        ASSERT_EQ(steps.size(), static_cast<size_t>(*stepped[i].output_tokens + (eos ? 1 : 0))) << where << i;
+        std::string text;
+        for (size_t k = 0; k < steps.size(); ++k) {
+          ASSERT_EQ(steps[k].size(), 5u);
+          double mass = 0;
+          for (size_t c = 0; c < steps[k].size(); ++c) {
+            mass += std::exp(steps[k][c].logprob);
+            EXPECT_LE(steps[k][c].logprob, 0.0);
+            if (c >= 1) {
+              EXPECT_GE(steps[k][0].logprob, steps[k][c].logprob) << where << i << " step " << k;
+            }
+            if (c >= 2) {
+              EXPECT_GE(steps[k][c - 1].logprob, steps[k][c].logprob);
+            }
+            for (size_t d = 0; d < c; ++d) EXPECT_NE(steps[k][c].id, steps[k][d].id);
+          }
+          EXPECT_LE(mass, 1.0 + 1e-9);
+          if (!(eos && k + 1 == steps.size())) text += steps[k][0].text;
+        }
+        EXPECT_EQ(text, stepped[i].text) << where << ", prompt " << i;
+        EXPECT_EQ(stepped[i].prompt_ids.size(), static_cast<size_t>(*stepped[i].prompt_tokens));
+        rescore.push_back({requests[i].prompt, stepped[i].text});
+      }
+      const auto scored = backend->loglikelihood(rescore);
+      int compared = 0;
+      for (size_t i = 0; i < requests.size(); ++i) {
+        const auto& steps = stepped[i].steps;
+        std::vector<TokenId> chosen;
+        for (size_t k = 0; k < std::min(steps.size(), static_cast<size_t>(*stepped[i].output_tokens)); ++k) {
+          chosen.push_back(steps[k][0].id);
+        }
+        if (scored[i].tokens != chosen) continue;  // the output tokenizes otherwise when scored again
+        ++compared;
+        for (size_t k = 0; k < chosen.size(); ++k) {
+          EXPECT_NEAR(steps[k][0].logprob, scored[i].logprobs[k], 1e-4) << where << ", prompt " << i << " step " << k;
+        }
+      }
+      EXPECT_GE(compared, 5) << where;
     }
   }
 }
