@@ -1,16 +1,20 @@
 """report.html end to end (SPEC S7, issue 6): `qualm run` on the smoke experiment (with a cost
 table, so every chart has data), `qualm report`, then the page in headless Chromium: no console
 messages, nothing fetched, one mark per data point in each chart as summary.json implies (or
-the chart's note where its section is empty), and a screenshot that is not blank.
+the chart's note where its section is empty), a screenshot that is not blank, and one screen
+scrolled to each of the verdict, its forest plot and where configurations disagree (kept in
+QUALM_SCREENSHOT_DIR when it is set).
 
 Skips (77) when Chromium or the shared data is absent; install it with
 `apt-get install chromium` (Debian) or set QUALM_CHROMIUM to a Chrome/Chromium binary."""
 
+import base64
 import json
 import os
 import re
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -28,6 +32,8 @@ BOUNDED = {"rouge_l", "rouge_lsum", "bleu", "sacrebleu", "chrf", "exact_match", 
            "bertscore", "coherence", "acc", "acc_norm", "acc_bytes", "acc_token_mean", "same_top", "dp_mean", "rms_dp",
            "logprob_correlation"}
 KLD_KEYS = ("p50", "p90", "p95", "p99", "max")
+# Screenshots a reader is shown (issue 19): the verdict, its forest plot, where configurations disagree.
+SECTIONS = {"verdict": "verdict", "forest": "chart-forest", "disagreements": "where-configurations-disagree"}
 BACKGROUND = (255, 255, 255)
 FIRST_SERIES = (0x4E, 0x79, 0xA7)  # the palette's first colour: the first model's marks
 
@@ -139,6 +145,77 @@ def png_pixels(path):
     return width, height, out
 
 
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run")
+
+
+def section_screenshots(chromium, url, shots, width=1280, height=900):
+    """{element id: PNG path}: a width x height screenshot of the page from each element's top,
+    through Chromium's DevTools protocol on a pipe (--remote-debugging-pipe: commands on fd 3,
+    replies on fd 4, each a JSON message ended by NUL). Returns {element id: its top in px}."""
+    to_chrome, from_chrome = os.pipe(), os.pipe()
+    with tempfile.TemporaryDirectory(prefix="qualm-chromium-") as profile:
+        proc = subprocess.Popen(
+            ["bash", "-c", f'exec "$0" "$@" 3<&{to_chrome[0]} 4>&{from_chrome[1]}', chromium, *CHROME_FLAGS,
+             f"--user-data-dir={profile}", "--remote-debugging-pipe", f"--window-size={width},{height}", "about:blank"],
+            pass_fds=(to_chrome[0], from_chrome[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome[0])
+        os.close(from_chrome[1])
+        writer, reader = os.fdopen(to_chrome[1], "wb"), os.fdopen(from_chrome[0], "rb")
+        pending, events, ids = b"", [], iter(range(1, 1 << 30))
+
+        def receive():
+            nonlocal pending
+            while b"\0" not in pending:
+                chunk = reader.read1(1 << 16)
+                if not chunk:
+                    raise RuntimeError("Chromium closed its DevTools pipe")
+                pending += chunk
+            message, pending = pending.split(b"\0", 1)
+            return json.loads(message)
+
+        def send(method, session=None, **params):
+            msg = {"id": next(ids), "method": method, "params": params}
+            if session:
+                msg["sessionId"] = session
+            writer.write(json.dumps(msg).encode() + b"\0")
+            writer.flush()
+            while True:
+                reply = receive()
+                if reply.get("id") == msg["id"]:
+                    if "error" in reply:
+                        raise RuntimeError(f"{method}: {reply['error']}")
+                    return reply["result"]
+                events.append(reply.get("method"))
+
+        try:
+            target = send("Target.createTarget", url="about:blank")["targetId"]
+            session = send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            send("Page.enable", session)
+            send("Emulation.setDeviceMetricsOverride", session, width=width, height=height, deviceScaleFactor=1,
+                 mobile=False)
+            send("Page.navigate", session, url=url)
+            while "Page.loadEventFired" not in events:
+                events.append(receive().get("method"))
+            tops = {}
+            for element, path in shots.items():
+                expression = f"document.getElementById({json.dumps(element)}).getBoundingClientRect().top + scrollY"
+                tops[element] = send("Runtime.evaluate", session, expression=expression,
+                                     returnByValue=True)["result"]["value"]
+                shot = send("Page.captureScreenshot", session, format="png", captureBeyondViewport=True,
+                            clip={"x": 0, "y": tops[element], "width": width, "height": height, "scale": 1})
+                Path(path).write_bytes(base64.b64decode(shot["data"]))
+            send("Browser.close")
+        finally:
+            writer.close()
+            reader.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return tops
+
+
 class ReportHtmlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -171,6 +248,10 @@ class ReportHtmlTest(unittest.TestCase):
         cls.top = Path(os.environ.get("QUALM_SCREENSHOT_DIR", tmp)) / "report-top.png"
         cls.top.parent.mkdir(parents=True, exist_ok=True)
         cls.chrome(f"--screenshot={cls.top}", "--window-size=1280,900")
+        # A screen from the top of each section the issue asks to see, kept beside it.
+        cls.sections = {name: cls.top.parent / f"report-{name}.png" for name in SECTIONS}
+        cls.section_tops = section_screenshots(cls.chromium, cls.page.resolve().as_uri(),
+                                               {SECTIONS[name]: path for name, path in cls.sections.items()})
 
     @classmethod
     def tearDownClass(cls):
@@ -179,9 +260,8 @@ class ReportHtmlTest(unittest.TestCase):
     @classmethod
     def chrome(cls, *args):
         with tempfile.TemporaryDirectory(prefix="qualm-chromium-") as profile:
-            proc = run([cls.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
-                        "--enable-logging=stderr", "--v=0", *args, cls.page.resolve().as_uri()], timeout=300)
+            proc = run([cls.chromium, *CHROME_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+                        *args, cls.page.resolve().as_uri()], timeout=300)
         return proc.stdout, proc.stderr
 
     def test_no_console_messages(self):
@@ -218,6 +298,25 @@ class ReportHtmlTest(unittest.TestCase):
         self.assertIn('id="chart-forest"', self.dom[verdict:charts])
         width, height, rows = png_pixels(self.top)
         self.assertEqual((width, height), (1280, 900))
+
+    def test_section_screenshots(self):
+        """A screen from the top of each section a reader is shown (the verdict, its forest plot,
+        where configurations disagree): the verdict and its forest plot within the first two screens,
+        each screenshot inked, the forest plot's with its marks in the first series' colour. Kept in
+        QUALM_SCREENSHOT_DIR for a look by eye."""
+        print("section tops (px):", self.section_tops, file=sys.stderr)
+        self.assertLess(self.section_tops[SECTIONS["verdict"]], 300)
+        self.assertLess(self.section_tops[SECTIONS["forest"]], 1800)
+        for name in SECTIONS:
+            width, height, rows = png_pixels(self.sections[name])
+            self.assertEqual((width, height), (1280, 900), name)
+            inked = sum(p != BACKGROUND for row in rows for p in row)
+            series = sum(max(abs(a - b) for a, b in zip(p, FIRST_SERIES)) <= 12 for row in rows for p in row)
+            print(f"screenshot {self.sections[name].name}: {inked} pixels inked, {series} in the first series' "
+                  f"colour", file=sys.stderr)
+            self.assertGreater(inked, width * height // 100, name)
+            if name == "forest":
+                self.assertGreater(series, 50, "the forest plot's marks")
 
     def test_flip_matrices(self):
         """One 2 x 2 flip matrix per pair of configurations and multiple-choice benchmark, in the charts
