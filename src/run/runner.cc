@@ -381,10 +381,7 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
   RunOutcome out;
   ProgressLine progress("run", "samples");
   int64_t done = 0;
-  int64_t total = 0;
-  for (const WorkUnit& u : work_units(plan)) {
-    if (ctx.shard == nullptr || ctx.shard->owns(u.cell, u.rep, u.begin)) total += u.samples();
-  }
+  const int64_t total = ctx.shard ? ctx.shard->samples(plan) : plan.samples();
   std::map<size_t, fs::path> base_files;  // model -> its first variant's file, for kld
   for (size_t i = 0; i < plan.cells.size();) {
     const Cell& first = plan.cells[i];

@@ -162,7 +162,8 @@ ShardDeal deal_units(const std::vector<WorkUnit>& units, const ShardSpec& spec) 
   return deal;
 }
 
-ShardFilter::ShardFilter(const std::vector<WorkUnit>& units, const ShardDeal& deal) : all_(false) {
+ShardFilter::ShardFilter(const std::vector<WorkUnit>& units, const ShardDeal& deal)
+    : all_(false), samples_(deal.samples) {
   for (size_t u = 0; u < units.size(); ++u) {
     if (deal.owned[u]) owned_.emplace_back(units[u].cell, units[u].rep, units[u].begin);
   }

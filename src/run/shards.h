@@ -66,9 +66,12 @@ class ShardFilter {
   ShardFilter(const std::vector<WorkUnit>& units, const ShardDeal& deal);
   bool owns(size_t cell, int rep, size_t begin) const;
   bool everything() const { return all_; }
+  // The samples of the owned units (ShardDeal::samples); for everything, the caller's plan's.
+  int64_t samples(const Plan& plan) const { return all_ ? plan.samples() : samples_; }
 
  private:
   bool all_ = true;
+  int64_t samples_ = 0;
   std::vector<std::tuple<size_t, int, size_t>> owned_;  // sorted
 };
 

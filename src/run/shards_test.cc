@@ -87,6 +87,7 @@ TEST(Shards, EveryUnitGoesToExactlyOneShardLargestFirst) {
   EXPECT_FALSE(filter.owns(0, 0, 0));
   EXPECT_FALSE(filter.owns(1, 1, 0));
   EXPECT_TRUE(ShardFilter().owns(0, 0, 0));
+  EXPECT_EQ(filter.samples(Plan{}), 4);  // units 1 and 4, 2 documents each
 }
 
 TEST(Shards, OneBigCellIsSpreadOverShards) {
