@@ -41,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_message(qualm::remote::json_excerpt(reply));
   read([&] { (void)qualm::remote::read_completion_reply(reply, false); });
   read([&] { (void)qualm::remote::read_completion_reply(reply, true); });
+  read([&] { (void)qualm::remote::read_completion_reply(reply, false, 5); });
   read([&] { (void)qualm::remote::echo_logprobs(reply, from, from + 40); });
   read([&] { (void)qualm::remote::read_generate_reply(reply); });
   read([&] { (void)qualm::remote::read_embed_reply(reply, texts); });

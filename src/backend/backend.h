@@ -60,9 +60,10 @@ struct RequestOutcome {
   bool ok() const { return error.empty(); }
 };
 
-// One candidate for a next token: its id, its text (printable: a piece that is not whole UTF-8,
-// such as a byte token, is written as <0xNN> per byte; a control token as its name) and its
-// log-probability under the model's unmodified distribution.
+// One candidate for a next token: its id (-1 where a server gives none), its text (in process,
+// printable: a piece that is not whole UTF-8, such as a byte token, is written as <0xNN> per
+// byte; a control token as its name) and its log-probability under the model's unmodified
+// distribution.
 struct TokenChoice {
   TokenId id = 0;
   std::string text;

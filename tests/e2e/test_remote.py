@@ -47,6 +47,7 @@ class RemoteTest(RemoteCase):
         assert_no_library_text(["qualm", "run"], proc)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         self.assert_same_generations(out)
+        self.assert_same_steps(out)
         for f in out.rglob("*"):
             if f.is_file():
                 self.assertNotIn(SECRET, f.read_text(errors="replace"), f)
@@ -61,6 +62,34 @@ class RemoteTest(RemoteCase):
         assert_no_library_text(["qualm", "run"], proc)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("QUALM_TEST_KEY is not set", proc.stderr)
+
+    def assert_same_steps(self, out):
+        """Greedy records through llama-server hold the generated tokens' top 5 (top_logprobs, asked
+        with logprobs: 5) as the in-process backend's do: the same chosen ids and, apart from the
+        end-of-generation step the server does not report, the same candidates where no two are
+        within 1e-2 of each other, probabilities within 0.002 (the report prints them to 0.1 %):
+        llama-server runs flash attention by default and qualm's batch-invariant path does not,
+        which alone moves stories260K's log-probs by up to 3.5e-3 (llama-server -fa on against
+        -fa off), more for unlikely tokens."""
+        by = {}
+        for r in records(out):
+            by.setdefault(r["sample_id"], {})[r["backend"]] = r
+        steps = 0
+        for sample, c in by.items():
+            local, served = c["cpu"]["top_logprobs"], c["srv"].get("top_logprobs")
+            self.assertIsNotNone(served, f"sample {sample}: the server's record has no top_logprobs")
+            self.assertEqual(len(served), c["srv"]["output_tokens"])
+            for k, (a, b) in enumerate(zip(local, served)):
+                self.assertEqual(a[0][0], b[0][0], f"sample {sample} step {k}")
+                self.assertEqual(len(b), 5)
+                lps = sorted((x[2] for x in a), reverse=True)
+                if all(x - y > 1e-2 for x, y in zip(lps, lps[1:])):
+                    self.assertEqual({x[0] for x in a}, {x[0] for x in b}, f"sample {sample} step {k}")
+                    by_id = {x[0]: x[2] for x in b}
+                    for i, _, lp in a:
+                        self.assertAlmostEqual(math.exp(lp), math.exp(by_id[i]), delta=2e-3, msg=f"sample {sample} step {k}")
+                steps += 1
+        self.assertGreater(steps, 20)
 
     def test_probe_finds_llama_server_refuses_echo(self):
         exp = self.experiment("mc", [self.openai(self.llama_url)], "{name: arc_easy, limit: 2}")

@@ -222,6 +222,32 @@ TEST(EchoLogprobs, ReadsTheContinuationsTokens) {
   EXPECT_THROW(echo_logprobs(json::parse(R"({"choices": [{"text": "x"}]})"), 0, 1), RunError);
 }
 
+// Log-probs of generated tokens in both shapes servers reply with: the chosen token first, then
+// the most likely others (the chosen one left out, higher first), at most n in all; none for a
+// reply without them or of another shape.
+TEST(RemoteReplies, GeneratedTokensLogprobsInBothShapes) {
+  // llama-server's /v1/completions (and OpenAI's chat shape): ids where the server gives them.
+  const json content = json::parse(R"({"choices": [{"text": ", there", "logprobs": {"content": [
+      {"id": 432, "token": ",", "logprob": -0.03, "top_logprobs": [{"id": 383, "token": " there", "logprob": -3.5},
+        {"id": 432, "token": ",", "logprob": -0.03}, {"id": 322, "token": " in", "logprob": -8.1}]},
+      {"token": " there", "logprob": -0.07, "top_logprobs": [{"token": " there", "logprob": -0.07}]}]}}]})");
+  const GenerateResult a = read_completion_reply(content, false, 2);
+  ASSERT_EQ(a.steps.size(), 2u);
+  EXPECT_EQ(a.steps[0], (std::vector<TokenChoice>{{432, ",", -0.03}, {383, " there", -3.5}}));
+  EXPECT_EQ(a.steps[1], (std::vector<TokenChoice>{{-1, " there", -0.07}}));
+  // OpenAI's legacy completions (vLLM): {token: logprob} per step, no ids.
+  const json legacy = json::parse(R"({"choices": [{"text": "ab", "logprobs": {"tokens": ["a", "b"],
+      "token_logprobs": [-0.5, -1.5], "top_logprobs": [{"c": -2.0, "a": -0.5, "d": -1.0}, {"b": -1.5}]}}]})");
+  const GenerateResult b = read_completion_reply(legacy, false, 5);
+  ASSERT_EQ(b.steps.size(), 2u);
+  EXPECT_EQ(b.steps[0], (std::vector<TokenChoice>{{-1, "a", -0.5}, {-1, "d", -1.0}, {-1, "c", -2.0}}));
+  EXPECT_EQ(b.steps[1], (std::vector<TokenChoice>{{-1, "b", -1.5}}));
+  EXPECT_TRUE(read_completion_reply(legacy, false, 0).steps.empty());  // not asked for
+  EXPECT_TRUE(read_completion_reply(json::parse(R"({"choices": [{"text": "x"}]})"), false, 5).steps.empty());
+  const json torn = json::parse(R"({"choices": [{"text": "x", "logprobs": {"tokens": ["x"], "token_logprobs": []}}]})");
+  EXPECT_TRUE(read_completion_reply(torn, false, 5).steps.empty());
+}
+
 // Found by the remote_reply fuzzer's seeds: replies of the wrong shape are RunErrors (error
 // records), never a JSON library exception; the messages quoting them are valid UTF-8.
 TEST(RemoteReplies, MalformedRepliesAreRunErrors) {

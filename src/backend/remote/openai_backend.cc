@@ -60,6 +60,59 @@ OpenAiOptions at_server_root(OpenAiOptions options) {
   return options;
 }
 
+// One candidate as a server gives it: {id?, token, logprob}; nullopt when it is not that.
+std::optional<TokenChoice> candidate_of(const json& c) {
+  const json &token = member(c, "token"), &logprob = member(c, "logprob"), &id = member(c, "id");
+  if (!token.is_string() || !logprob.is_number()) return std::nullopt;
+  return TokenChoice{id.is_number_integer() ? id.get<TokenId>() : -1, token.get<std::string>(), logprob.get<double>()};
+}
+
+// A step: the chosen token, then the most likely others from `others` (the chosen one left out,
+// higher log-prob first), n in all.
+std::vector<TokenChoice> step_of(TokenChoice chosen, std::vector<TokenChoice> others, int n) {
+  std::erase_if(others, [&](const TokenChoice& c) {
+    return chosen.id >= 0 && c.id >= 0 ? c.id == chosen.id : c.text == chosen.text;
+  });
+  std::stable_sort(others.begin(), others.end(), [](const auto& a, const auto& b) { return a.logprob > b.logprob; });
+  std::vector<TokenChoice> step{std::move(chosen)};
+  for (TokenChoice& c : others) {
+    if (static_cast<int>(step.size()) >= n) break;
+    step.push_back(std::move(c));
+  }
+  return step;
+}
+
+std::vector<std::vector<TokenChoice>> reply_steps(const json& choice, int n) {
+  std::vector<std::vector<TokenChoice>> steps;
+  const json& logprobs = member(choice, "logprobs");
+  if (const json& content = member(logprobs, "content"); content.is_array()) {
+    for (const json& entry : content) {
+      const auto chosen = candidate_of(entry);
+      if (!chosen) return {};
+      std::vector<TokenChoice> others;
+      for (const json& c : member(entry, "top_logprobs").is_array() ? member(entry, "top_logprobs") : json::array()) {
+        if (const auto o = candidate_of(c)) others.push_back(*o);
+      }
+      steps.push_back(step_of(*chosen, std::move(others), n));
+    }
+    return steps;
+  }
+  const json &tokens = member(logprobs, "tokens"), &lps = member(logprobs, "token_logprobs"),
+             &tops = member(logprobs, "top_logprobs");
+  if (!tokens.is_array() || !lps.is_array() || tokens.size() != lps.size()) return {};
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!tokens[i].is_string() || !lps[i].is_number()) return {};
+    std::vector<TokenChoice> others;
+    if (tops.is_array() && i < tops.size() && tops[i].is_object()) {
+      for (const auto& [text, lp] : tops[i].items()) {
+        if (lp.is_number()) others.push_back({-1, text, lp.get<double>()});
+      }
+    }
+    steps.push_back(step_of({-1, tokens[i].get<std::string>(), lps[i].get<double>()}, std::move(others), n));
+  }
+  return steps;
+}
+
 }  // namespace
 
 OpenAiBackend::OpenAiBackend(OpenAiOptions options)
@@ -128,14 +181,29 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
     body["prompt"] = r.prompt;
   const auto start = std::chrono::steady_clock::now();
   std::string endpoint;
-  const json reply = http_.post(chat ? "/v1/chat/completions" : "/v1/completions", body, &endpoint);
-  GenerateResult out = read_completion_reply(reply, chat);
+  const char* path = chat ? "/v1/chat/completions" : "/v1/completions";
+  json reply;
+  bool with_logprobs = false;
+  if (o.top_logprobs > 0 && !logprobs_refused_) {
+    json with = body;
+    with["logprobs"] = chat ? json(true) : json(o.top_logprobs);
+    if (chat) with["top_logprobs"] = o.top_logprobs;
+    try {
+      reply = http_.post(path, with, &endpoint);
+      with_logprobs = true;
+    } catch (const HttpRefusal& e) {
+      if (e.status() != 400 && e.status() != 422) throw;
+      logprobs_refused_ = true;  // the request is refused for the log-probs: ask as before
+    }
+  }
+  if (!with_logprobs) reply = http_.post(path, body, &endpoint);
+  GenerateResult out = read_completion_reply(reply, chat, with_logprobs ? o.top_logprobs : 0);
   out.generate_ms = ms_since(start);
   out.endpoint = std::move(endpoint);
   return out;
 }
 
-GenerateResult read_completion_reply(const json& reply, bool chat) {
+GenerateResult read_completion_reply(const json& reply, bool chat, int top_logprobs) {
   const json& c = choice0(reply);
   const json& text = chat ? member(member(c, "message"), "content") : member(c, "text");
   if (!text.is_string()) throw RunError("the server's reply has no text: " + json_excerpt(reply));
@@ -147,6 +215,7 @@ GenerateResult read_completion_reply(const json& reply, bool chat) {
   const json& usage = member(reply, "usage");
   out.prompt_tokens = count_in(usage, "prompt_tokens");
   out.output_tokens = count_in(usage, "completion_tokens");
+  if (top_logprobs > 0) out.steps = reply_steps(c, top_logprobs);
   return out;
 }
 

@@ -6,6 +6,8 @@
 // sent only in the Authorization header.
 
 #include <nlohmann/json.hpp>
+
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -48,6 +50,8 @@ class OpenAiBackend : public Backend {
   OpenAiOptions options_;
   HttpClient http_;
   std::optional<std::string> echo_refused_;  // set by probe(): why loglikelihood is unsupported
+  // A server that refused a generation request asking for log-probs is asked without them.
+  mutable std::atomic<bool> logprobs_refused_ = false;
   bool probed_ = false;
 };
 
@@ -59,6 +63,11 @@ LoglikelihoodResult echo_logprobs(const nlohmann::json& reply, size_t from, size
 
 // The text, finish reason and usage counts of a /v1/completions reply (chat: of a
 // /v1/chat/completions reply). Throws RunError, quoting the reply, when it has no text.
-GenerateResult read_completion_reply(const nlohmann::json& reply, bool chat);
+// top_logprobs > 0: also the steps (GenerateResult::steps, top_logprobs candidates each) where
+// the reply holds log-probs, in either shape servers use: OpenAI's chat one, which llama-server
+// also gives for completions (logprobs.content: [{id?, token, logprob, top_logprobs: [...]}]),
+// or OpenAI's legacy completions one (logprobs: {tokens, token_logprobs, top_logprobs:
+// [{token: logprob}]}, as vLLM gives it). Ids a server does not give are -1.
+GenerateResult read_completion_reply(const nlohmann::json& reply, bool chat, int top_logprobs = 0);
 
 }  // namespace qualm::remote
