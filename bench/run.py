@@ -10,6 +10,9 @@ over --reps), as whole processes; the row's own module does the work:
                 start-up and per-task overhead) and gpt2-124m Q8_0 (hellaswag_speed.measure)
   kld           qualm kld (one pass) vs llama-perplexity's two passes, gpt2-124m F16 -> Q8_0:
                 wall time and peak RSS (compare_llama.bench_kld)
+  arc           qualm eval arc_easy against the engine's own prompt rate: llama-bench pp256's
+                tokens/s over the tokens qualm decoded (each document's context once, then its
+                choices' tokens), llama-3.2-1b Q8_0, 50 documents (--quick: gpt2-124m, 20)
   generate      qualm generate of 8 prompts x 64 tokens vs llama-batched-bench -npl 8,
                 gpt2-124m Q8_0 (gpu_validate.batched_generate, on the CPU)
   sharing       MMLU 5-shot with prefix sharing against --prefix-sharing off, gpt2-124m Q8_0:
@@ -18,7 +21,7 @@ over --reps), as whole processes; the row's own module does the work:
 The random-weight presets come from tests/fixtures/make_preset.sh (cached). Prints the table
 with the load average before and after, and writes every row's raw measurements with --json.
 
-    python3 bench/run.py                 # 3 reps, the sizes above (about 20 min on 2 cores)
+    python3 bench/run.py                 # 3 reps, the sizes above (about 23 min on 2 cores)
     python3 bench/run.py --quick         # 1 rep, smaller sizes (about 2 min)
     python3 bench/run.py --only kld,metrics --json out.json
 """
@@ -40,11 +43,11 @@ import compare_llama  # noqa: E402
 import gpu_validate  # noqa: E402
 import hellaswag_speed  # noqa: E402
 
-ROWS = ("metrics", "perplexity", "hellaswag", "kld", "generate", "sharing")
+ROWS = ("metrics", "perplexity", "hellaswag", "arc", "kld", "generate", "sharing")
 # (full, quick)
 SIZES = {"ppl_chunks": (4, 2), "hs_small": (200, 200), "hs_gpt2": (100, 20), "kld_chunks": (8, 2),
          "gen_prompts": (8, 8), "gen_tokens": (64, 16), "mmlu_subjects": (57, 5), "mmlu_limit": (1, 1),
-         "metric_pairs": (10000, 10000)}
+         "metric_pairs": (10000, 10000), "arc_model": ("llama-3.2-1b", "gpt2-124m"), "arc_docs": (50, 20)}
 
 
 def row(work, qualm, peer, unit, ratio, target, met, **extra):
@@ -83,6 +86,33 @@ def hellaswag(a, s):
                         hs["tasks_per_second"]["llama"], "tasks/s", hs["ratio"], f">= {target}",
                         hs["ratio"] >= target, scores=hs["scores"], walls=hs["walls"]))
     return rows
+
+
+def arc(a, s):
+    model = gpu_validate.make_preset(s["arc_model"], "Q8_0")
+    out = a.work / "arc"
+    walls, rates = [], []
+    for rep in range(a.reps):  # ABBA
+        for side in (("qualm", "llama") if rep % 2 == 0 else ("llama", "qualm")):
+            if side == "qualm":
+                shutil.rmtree(out, ignore_errors=True)
+                start = time.perf_counter()
+                subprocess.run([str(x) for x in [compare_llama.QUALM, "eval", "-m", model, "--tasks", "arc_easy",
+                                                 "--limit", s["arc_docs"], "-t", a.threads, "--out", out]],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                walls.append(time.perf_counter() - start)
+            else:
+                bench = subprocess.run([str(x) for x in [compare_llama.LLAMA_BIN / "llama-bench", "-m", model, "-p", 256,
+                                                         "-n", 0, "-t", a.threads, "-r", 1, "-o", "json"]],
+                                       capture_output=True, text=True, check=True).stdout
+                rates.append(json.loads(bench)[0]["avg_ts"])
+    records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines() if line.strip()]
+    decoded = sum(r["prompt_tokens"] + r["output_tokens"] for r in records)
+    engine_s = decoded / max(rates)  # the engine's best prompt rate over the same tokens
+    wall = min(walls)
+    return [row(f"ARC-Easy {len(records)}, {s['arc_model']} Q8_0 ({decoded} tokens decoded)", wall, engine_s,
+                "s (lower wins; peer: llama-bench pp256 rate x tokens)", engine_s / wall, ">= 0.77 (within 1.3x)",
+                engine_s / wall >= 1 / 1.3, walls=walls, pp256_tokens_per_s=rates)]
 
 
 def kld(a, s):
