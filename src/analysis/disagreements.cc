@@ -87,6 +87,22 @@ json first_token(const SampleRecord& a, const SampleRecord& b) {
   return {{"a", side_at(a, at)}, {"b", side_at(b, at)}};
 }
 
+// Whether two greedy outputs part at a near tie: at each side's first differing token, its
+// model gives the other side's token (by text) a probability within kNearTie of its own choice's.
+constexpr double kNearTie = 0.05;
+bool near_tie(const json& first) {
+  if (!first.is_object() || !first["a"].is_object() || !first["b"].is_object()) return false;
+  const auto gap = [](const json& side, const std::string& other) {
+    const json& top = side["top"];
+    for (const json& c : top) {
+      if (c["token"] == other) return top[0]["prob"].get<double>() - c["prob"].get<double>();
+    }
+    return 1.0;  // the other's token is not among this side's candidates
+  };
+  const std::string a = first["a"]["top"][0]["token"], b = first["b"]["top"][0]["token"];
+  return gap(first["a"], b) < kNearTie && gap(first["b"], a) < kNearTie;
+}
+
 json loglikelihoods(const SampleRecord& r) {
   json out = json::array();
   for (const ChoiceRecord& c : *r.choices) out.push_back(c.loglikelihood);
@@ -141,7 +157,7 @@ json disagreements(const RunData& run) {
   for (size_t i = 0; i < order.size(); ++i) {
     for (size_t j = i + 1; j < order.size(); ++j) {
       const Side &a = sides[order[i]], &b = sides[order[j]];
-      int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0;
+      int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0, gen_stepped = 0, near_ties = 0;
       int64_t only_a_right = 0, only_b_right = 0;      // McNemar's discordant pairs
       std::map<std::string, FlipMatrix> flips;          // per task
       std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
@@ -181,6 +197,9 @@ json disagreements(const RunData& run) {
         if (x == y) continue;
         ++gen_differing;
         const size_t at = divergence(x, y);
+        json first = first_token(*ra, *it->second);
+        gen_stepped += first.is_object() && first["a"].is_object() && first["b"].is_object() ? 1 : 0;
+        near_ties += near_tie(first) ? 1 : 0;
         json item = {{"kind", "generate"},
                      {"task", std::get<0>(key)},
                      {"sample_id", std::get<1>(key)},
@@ -189,7 +208,7 @@ json disagreements(const RunData& run) {
                      {"shared", chars_before(x, at, kContext)},
                      {"a_then", chars_after(x, at, kContext)},
                      {"b_then", chars_after(y, at, kContext)},
-                     {"first_token", first_token(*ra, *it->second)}};
+                     {"first_token", std::move(first)}};
         gen_items.emplace_back(at, std::move(item));
       }
       if (mc_compared == 0 && gen_compared == 0) continue;
@@ -213,7 +232,11 @@ json disagreements(const RunData& run) {
                          {"only_b_right", only_b_right},
                          {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p},
                          {"by_task", flip_matrices(flips)}}},
-                       {"generate", {{"compared", gen_compared}, {"differing", gen_differing}}},
+                       {"generate",
+                        {{"compared", gen_compared},
+                         {"differing", gen_differing},
+                         {"with_first_token", gen_stepped},
+                         {"near_ties", near_ties}}},
                        {"top", std::move(top)}});
     }
   }

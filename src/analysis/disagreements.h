@@ -19,7 +19,10 @@ namespace qualm::analysis {
 // {shown_per_pair, pairs: [{a {model, variant, backend}, b {...}, multiple_choice {compared,
 //  differing, only_a_right, only_b_right, mcnemar_p (exact), by_task: [{task, compared,
 //  both_right, only_a_right, only_b_right, both_wrong, answers_differ, mcnemar_p}] (each
-//  benchmark's flip matrix)}, generate {compared, differing}, top: [...]}]}; pairs with nothing in common are
+//  benchmark's flip matrix)}, generate {compared, differing, with_first_token (differing outputs whose
+//  first differing token both records hold), near_ties (of those, the ones that part at a near tie:
+//  each side's model gives the other's token a probability within 0.05 of its own choice's)},
+//  top: [...]}]}; pairs with nothing in common are
 // left out. top holds at most shown_per_pair items: multiple choice ones first (largest
 // |Δ log-likelihood| first), then generation ones (earliest divergence first).
 nlohmann::json disagreements(const RunData& run);

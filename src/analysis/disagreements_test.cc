@@ -66,7 +66,7 @@ TEST(Disagreements, FlipsRankedByLoglikelihoodAndDivergence) {
   EXPECT_EQ(m[0]["both_wrong"], 0);
   EXPECT_EQ(m[0]["answers_differ"], 2);
   EXPECT_DOUBLE_EQ(m[0]["mcnemar_p"].get<double>(), 0.5);
-  EXPECT_EQ(p["generate"], (json{{"compared", 3}, {"differing", 2}}));
+  EXPECT_EQ(p["generate"], (json{{"compared", 3}, {"differing", 2}, {"with_first_token", 0}, {"near_ties", 0}}));
   const json& top = p["top"];
   ASSERT_EQ(top.size(), 4u);
   EXPECT_EQ(top[0]["sample_id"], 1);
@@ -111,10 +111,16 @@ TEST(Disagreements, FirstDifferingTokenAndItsCandidates) {
       stepped("f16", 1, "eos", {{{"A", l1}}, {{" b", l1}}, {{"</s>", l2}, {" c", l3}}}),
       stepped("q4", 1, "length", {{{"A", l1}}, {{" b", l1}}, {{" c", l1}, {"</s>", l3}}}),
       gen("f16", 2, "x y"), gen("q4", 2, "x z"),  // no steps (a server): no first token
+      // a near tie: each side gives the other's token 0.02 less than its own
+      stepped("f16", 3, "length", {{{"x", std::log(0.30)}, {"y", std::log(0.28)}}}),
+      stepped("q4", 3, "length", {{{"y", std::log(0.31)}, {"x", std::log(0.29)}}}),
   };
   const json d = disagreements(testing::run_of(json(), records));
   const json& top = d["pairs"][0]["top"];
-  ASSERT_EQ(top.size(), 3u);
+  ASSERT_EQ(top.size(), 4u);
+  // Samples 0 and 1 part where each model prefers its own token by 0.25 or more; sample 3 at a near tie.
+  EXPECT_EQ(d["pairs"][0]["generate"],
+            (json{{"compared", 4}, {"differing", 4}, {"with_first_token", 3}, {"near_ties", 1}}));
   std::map<int64_t, json> first;
   for (const json& item : top) first[item["sample_id"].get<int64_t>()] = item["first_token"];
   EXPECT_EQ(first[0]["a"]["index"], 1);

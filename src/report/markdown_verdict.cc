@@ -73,8 +73,13 @@ void write_flips(std::ostream& out, const json& s, const json& base, const json&
         << (mc.value("mcnemar_p", 1.0) < 0.05 ? ": **a real change in accuracy**" : "") << ".\n";
   }
   if (gen.value("compared", 0) > 0) {
-    out << "- Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0)
-        << " differ (where they part: \"Where configurations disagree\").\n";
+    out << "- Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0) << " differ";
+    if (gen.value("with_first_token", 0) > 0) {
+      out << "; " << gen.value("near_ties", 0) << " of the " << gen.value("with_first_token", 0)
+          << " whose first differing token is recorded part at a near tie (each model gives the other's token a "
+             "probability within 5 points of its own choice's)";
+    }
+    out << " (where they part: \"Where configurations disagree\").\n";
   }
 }
 

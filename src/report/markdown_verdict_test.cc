@@ -41,7 +41,7 @@ json summary() {
                {"b", config("Q4_0")},
                {"multiple_choice",
                 {{"compared", 40}, {"differing", 13}, {"only_a_right", 9}, {"only_b_right", 2}, {"mcnemar_p", 0.0654}}},
-               {"generate", {{"compared", 12}, {"differing", 5}}}}})}}},
+               {"generate", {{"compared", 12}, {"differing", 5}, {"with_first_token", 4}, {"near_ties", 3}}}}})}}},
       {"errors", json::array({error})}};
 }
 
@@ -66,7 +66,10 @@ TEST(MarkdownVerdict, SentencesPerCandidate) {
                     "candidate 2 (McNemar p = 0.0654)."),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("- Greedy outputs: 5 of 12 differ"), std::string::npos) << md;
+  EXPECT_NE(md.find("- Greedy outputs: 5 of 12 differ; 3 of the 4 whose first differing token is recorded part at a "
+                    "near tie"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("- **1 error record**: missing from every figure here"), std::string::npos) << md;
   EXPECT_EQ(md.find("word_perplexity"), std::string::npos) << "perplexity is the harm thresholds' to judge";
 }
