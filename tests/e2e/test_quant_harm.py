@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
+from chromium_page import DevToolsPage, find_chromium  # noqa: E402
 from qualm_e2e import QUALM, SOURCE, require_data, run  # noqa: E402
 
 LIMIT = "12"  # 8 code_generation and 4 mathematical_reasoning prompts: two categories
@@ -237,6 +238,36 @@ class QuantHarmTest(unittest.TestCase):
             for name in failed[v]:
                 fail_part = harm[0].split("; pass ")[0]
                 self.assertIn(words[name], fail_part, harm[0])
+
+    def test_first_screen_names_q4_0_failures(self):
+        """report.html in headless Chromium: the first screen (1280 x 900) holds Q4_0's harm line of
+        the verdict, which names each threshold Q4_0 failed. The screenshot is kept in
+        QUALM_SCREENSHOT_DIR (harm-top.png) for a look by eye."""
+        chromium = find_chromium()
+        if chromium is None:
+            self.skipTest("chromium not found (apt-get install chromium, or set QUALM_CHROMIUM)")
+        failed = [t["name"] for t in self.harm["thresholds"] if t["variant"] == "Q4_0" and t["status"] == "FAIL"]
+        self.assertTrue(failed, "Q4_0 fails no threshold here: nothing to find")
+        words = {"ppl_delta_pct": "ΔPPL", "max_category_kld": "worst-category KLD", "same_top": "same top token"}
+        find = """(() => {
+            const head = [...document.querySelectorAll('#verdict h3')]
+                .find(h => h.textContent.startsWith('stories260k/Q4_0/'));
+            let list = head && head.nextElementSibling;
+            while (list && list.tagName !== 'UL') list = list.nextElementSibling;
+            const line = list && [...list.children].find(li => li.textContent.startsWith('Quantization harm'));
+            return line ? {text: line.textContent, bottom: line.getBoundingClientRect().bottom + scrollY} : null;
+        })()"""
+        shot = Path(os.environ.get("QUALM_SCREENSHOT_DIR", self.tmp)) / "harm-top.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        with DevToolsPage(chromium, (self.out / "report.html").resolve().as_uri()) as page:
+            line = page.evaluate(find)
+            page.screenshot(shot)
+        self.assertIsNotNone(line, "no harm line under Q4_0's verdict heading")
+        print(f"Q4_0's harm line ends at {line['bottom']:.0f} px: {line['text']}", file=sys.stderr)
+        self.assertLessEqual(line["bottom"], 900)
+        self.assertIn("FAIL", line["text"])
+        for name in failed:
+            self.assertIn(words[name], line["text"].split("; pass ")[0])
 
     def test_continuation_is_the_base_greedy_output(self):
         records = self.of(KLD_TASK, "Q8_0")

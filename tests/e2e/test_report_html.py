@@ -8,13 +8,10 @@ QUALM_SCREENSHOT_DIR when it is set).
 Skips (77) when Chromium or the shared data is absent; install it with
 `apt-get install chromium` (Debian) or set QUALM_CHROMIUM to a Chrome/Chromium binary."""
 
-import base64
 import json
 import os
 import re
-import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -23,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
+from chromium_page import CHROME_FLAGS, DevToolsPage, find_chromium  # noqa: E402
 from qualm_e2e import FIXTURES, QUALM, SKIP, SOURCE, require_data, run  # noqa: E402
 
 CHARTS = ("forest", "pareto", "task-bars", "cv-distribution", "kld-percentiles")
@@ -36,14 +34,6 @@ KLD_KEYS = ("p50", "p90", "p95", "p99", "max")
 SECTIONS = {"verdict": "verdict", "forest": "chart-forest", "disagreements": "where-configurations-disagree"}
 BACKGROUND = (255, 255, 255)
 FIRST_SERIES = (0x4E, 0x79, 0xA7)  # the palette's first colour: the first model's marks
-
-
-def find_chromium():
-    for name in (os.environ.get("QUALM_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        path = name and shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def is_number(v):
@@ -145,77 +135,6 @@ def png_pixels(path):
     return width, height, out
 
 
-CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run")
-
-
-def section_screenshots(chromium, url, shots, width=1280, height=900):
-    """{element id: PNG path}: a width x height screenshot of the page from each element's top,
-    through Chromium's DevTools protocol on a pipe (--remote-debugging-pipe: commands on fd 3,
-    replies on fd 4, each a JSON message ended by NUL). Returns {element id: its top in px}."""
-    to_chrome, from_chrome = os.pipe(), os.pipe()
-    with tempfile.TemporaryDirectory(prefix="qualm-chromium-") as profile:
-        proc = subprocess.Popen(
-            ["bash", "-c", f'exec "$0" "$@" 3<&{to_chrome[0]} 4>&{from_chrome[1]}', chromium, *CHROME_FLAGS,
-             f"--user-data-dir={profile}", "--remote-debugging-pipe", f"--window-size={width},{height}", "about:blank"],
-            pass_fds=(to_chrome[0], from_chrome[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_chrome[0])
-        os.close(from_chrome[1])
-        writer, reader = os.fdopen(to_chrome[1], "wb"), os.fdopen(from_chrome[0], "rb")
-        pending, events, ids = b"", [], iter(range(1, 1 << 30))
-
-        def receive():
-            nonlocal pending
-            while b"\0" not in pending:
-                chunk = reader.read1(1 << 16)
-                if not chunk:
-                    raise RuntimeError("Chromium closed its DevTools pipe")
-                pending += chunk
-            message, pending = pending.split(b"\0", 1)
-            return json.loads(message)
-
-        def send(method, session=None, **params):
-            msg = {"id": next(ids), "method": method, "params": params}
-            if session:
-                msg["sessionId"] = session
-            writer.write(json.dumps(msg).encode() + b"\0")
-            writer.flush()
-            while True:
-                reply = receive()
-                if reply.get("id") == msg["id"]:
-                    if "error" in reply:
-                        raise RuntimeError(f"{method}: {reply['error']}")
-                    return reply["result"]
-                events.append(reply.get("method"))
-
-        try:
-            target = send("Target.createTarget", url="about:blank")["targetId"]
-            session = send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-            send("Page.enable", session)
-            send("Emulation.setDeviceMetricsOverride", session, width=width, height=height, deviceScaleFactor=1,
-                 mobile=False)
-            send("Page.navigate", session, url=url)
-            while "Page.loadEventFired" not in events:
-                events.append(receive().get("method"))
-            tops = {}
-            for element, path in shots.items():
-                expression = f"document.getElementById({json.dumps(element)}).getBoundingClientRect().top + scrollY"
-                tops[element] = send("Runtime.evaluate", session, expression=expression,
-                                     returnByValue=True)["result"]["value"]
-                shot = send("Page.captureScreenshot", session, format="png", captureBeyondViewport=True,
-                            clip={"x": 0, "y": tops[element], "width": width, "height": height, "scale": 1})
-                Path(path).write_bytes(base64.b64decode(shot["data"]))
-            send("Browser.close")
-        finally:
-            writer.close()
-            reader.close()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    return tops
-
-
 class ReportHtmlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -250,8 +169,10 @@ class ReportHtmlTest(unittest.TestCase):
         cls.chrome(f"--screenshot={cls.top}", "--window-size=1280,900")
         # A screen from the top of each section the issue asks to see, kept beside it.
         cls.sections = {name: cls.top.parent / f"report-{name}.png" for name in SECTIONS}
-        cls.section_tops = section_screenshots(cls.chromium, cls.page.resolve().as_uri(),
-                                               {SECTIONS[name]: path for name, path in cls.sections.items()})
+        cls.section_tops = {}
+        with DevToolsPage(cls.chromium, cls.page.resolve().as_uri()) as page:
+            for name, path in cls.sections.items():
+                cls.section_tops[SECTIONS[name]] = page.screenshot_at(SECTIONS[name], path)
 
     @classmethod
     def tearDownClass(cls):
