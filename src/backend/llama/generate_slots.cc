@@ -1,10 +1,10 @@
 #include "backend/llama/generate_slots.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <limits>
+#include <span>
 
+#include "backend/logits.h"
 #include "core/utf8.h"
 
 namespace qualm::llama {
@@ -39,13 +39,11 @@ std::string printable_piece(const llama_vocab* vocab, llama_token token) {
 
 // The step of a token chosen from `logits`: it first, then the most likely others (higher logit
 // first, the lower id first among equals, as the greedy sampler picks), n in all. Log-probabilities
-// are of the whole softmax, summed in double.
+// are the whole softmax's, as loglikelihood() computes them (backend/logits.h).
 std::vector<TokenChoice> step_choices(const float* logits, int n_vocab, llama_token chosen, int n,
                                       const llama_vocab* vocab) {
-  const float top = *std::max_element(logits, logits + n_vocab);
-  double sum = 0;
-  for (int i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i]) - top);
-  const double log_z = top + std::log(sum);
+  const std::span<const float> all(logits, static_cast<size_t>(n_vocab));
+  const LogitSummary summary = summarize_logits(all);
   const auto before = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
   std::vector<int> best;  // the most likely others, in order
   const size_t others = static_cast<size_t>(std::max(0, n - 1));
@@ -55,8 +53,8 @@ std::vector<TokenChoice> step_choices(const float* logits, int n_vocab, llama_to
     if (best.size() > others) best.pop_back();
   }
   std::vector<TokenChoice> out;
-  out.push_back({chosen, printable_piece(vocab, chosen), logits[chosen] - log_z});
-  for (const int i : best) out.push_back({i, printable_piece(vocab, i), logits[i] - log_z});
+  out.push_back({chosen, printable_piece(vocab, chosen), token_logprob(all, summary, chosen)});
+  for (const int i : best) out.push_back({i, printable_piece(vocab, i), token_logprob(all, summary, i)});
   return out;
 }
 
