@@ -152,7 +152,7 @@ std::vector<std::vector<TokenChoice>> steps_from(const Fields& f, const json& v)
   std::vector<std::vector<TokenChoice>> out;
   for (size_t i = 0; i < v.size(); ++i) {
     const std::string at = key + "[" + std::to_string(i) + "]";
-    if (!v[i].is_array()) f.wrong(at, v[i], "an array of [id, text, logprob]");
+    if (!v[i].is_array() || v[i].empty()) f.wrong(at, v[i], "a non-empty array of [id, text, logprob]");
     std::vector<TokenChoice>& step = out.emplace_back();
     for (size_t k = 0; k < v[i].size(); ++k) {
       const json& c = v[i][k];

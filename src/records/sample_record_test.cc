@@ -126,6 +126,9 @@ TEST(SampleRecordTest, AMissingOrMistypedKeyNamesTheLineAndKey) {
         << e.what();
   }
   r = json::parse(kLines[std::size(kLines) - 1]);
+  r["top_logprobs"][2] = json::array();  // a step without even its chosen token
+  EXPECT_THROW(SampleRecord::from_json(r, "s.jsonl:4"), InputError);
+  r = json::parse(kLines[std::size(kLines) - 1]);
   r["top_logprobs"][1][0] = json::array({41, " cat"});
   try {
     SampleRecord::from_json(r, "s.jsonl:4");
