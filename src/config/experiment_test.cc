@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "config/experiment_test_fixture.h"
 #include "core/data_dir.h"
 
 namespace qualm {
@@ -14,50 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-class ExperimentTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / ("qualm_experiment_" + std::to_string(::getpid()) + "_" + test);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "models");
-    touch("models/m.gguf");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-  void touch(const std::string& name) { write(name, "GGUF"); }
-  // The experiment file, with data_dir: pointing at the test's folder.
-  ExperimentLoad load(const std::string& text) {
-    return load_experiment(write("exp.yaml", "data_dir: " + dir_.string() + "\n" + text));
-  }
-  std::string where(int line) const { return (dir_ / "exp.yaml").string() + ":" + std::to_string(line); }
-
-  fs::path dir_;
-};
-
-std::string all_messages(const ExperimentLoad& load) {
-  std::string out;
-  for (const auto& p : load.problems) out += p.message() + "\n";
-  return out;
-}
-
-// The one problem at `where` that mentions `text`.
-const ConfigProblem* find_problem(const ExperimentLoad& load, const std::string& where, const std::string& text) {
-  for (const auto& p : load.problems) {
-    if (p.where == where && p.message().find(text) != std::string::npos) return &p;
-  }
-  return nullptr;
-}
-
-const char* kMinimal =
-    "experiment: small\n"
-    "models: [{name: m, path: models/m.gguf}]\n"
-    "tasks: [qa]\n";
+using namespace qualm::testing;  // NOLINT: the fixture and its helpers
 
 TEST_F(ExperimentTest, ReadsEveryKey) {
   touch("models/m-q6.gguf");
@@ -364,31 +322,6 @@ TEST_F(ExperimentTest, BackendProblems) {
   EXPECT_EQ(load.experiment.backends[3].engine.flash_attn, "off");
 }
 
-TEST_F(ExperimentTest, RemoteBackends) {
-  const ExperimentLoad load = this->load(
-      "experiment: r\n"
-      "models: [{name: m, path: models/m.gguf}]\n"
-      "backends:\n"
-      "  - {name: vllm, type: openai, base_url: 'http://127.0.0.1:8000', model: m, api_key_env: KEY, chat: true,\n"
-      "     concurrency: 8, timeout_s: 2.5, retries: 1}\n"
-      "  - {name: ol, type: ollama, base_url: 'http://h:11434', model: 'm:q4', threads: 2, chat: true}\n"  // 7
-      "  - {name: cpu, type: llama, base_url: 'ftp://x'}\n"                                          // 8
-      "tasks: [qa]\n");
-  EXPECT_EQ(load.problems.size(), 3u) << all_messages(load);
-  EXPECT_NE(find_problem(load, where(7), "threads: is not a key of ollama backends"), nullptr);
-  EXPECT_NE(find_problem(load, where(7), "chat: is not a key of ollama backends"), nullptr);
-  EXPECT_NE(find_problem(load, where(8), "base_url: is not a key of llama backends"), nullptr);
-  ASSERT_EQ(load.experiment.backends.size(), 3u);
-  const BackendSpec& v = load.experiment.backends[0];
-  EXPECT_EQ(v.base_url, "http://127.0.0.1:8000");
-  EXPECT_EQ(v.model, "m");
-  EXPECT_EQ(v.api_key_env, "KEY");
-  EXPECT_TRUE(v.chat);
-  EXPECT_EQ(v.concurrency, 8);
-  EXPECT_EQ(v.timeout_s, 2.5);
-  EXPECT_EQ(v.retries, 1);
-}
-
 TEST_F(ExperimentTest, ChatKeysInDefaultsAndTasks) {
   const ExperimentLoad load = this->load(
       "experiment: c\n"
@@ -415,54 +348,6 @@ TEST_F(ExperimentTest, ChatKeysInDefaultsAndTasks) {
   e.tasks[0].chat.apply_to(s);
   EXPECT_TRUE(s.apply_chat_template && s.fewshot_as_multiturn);
   EXPECT_EQ(s.system_prompt, "Be brief.");
-}
-
-TEST_F(ExperimentTest, RemoteBackendFleets) {
-  const ExperimentLoad load = this->load(
-      "experiment: r\n"
-      "models: [{name: m, remote: true}]\n"
-      "backends:\n"
-      "  - {name: fleet, type: openai, base_urls: ['http://u:pw@a:8080', 'http://b:8080/'], model: m}\n"  // 5
-      "  - {name: both, type: openai, base_url: 'http://a:1', base_urls: ['http://b:1'], model: m}\n"  // 6
-      "  - {name: empty, type: ollama, base_urls: [], model: m}\n"                                    // 7
-      "  - name: bad\n"                                                                             // 8
-      "    type: openai\n"
-      "    model: m\n"
-      "    base_urls:\n"
-      "      - http://ok:1\n"
-      "      - 'ftp://u:pw@x'\n"  // 13
-      "      - http://ok:1\n"     // 14
-      "  - {name: scalar, type: openai, base_urls: 'http://a:1', model: m}\n"  // 15
-      "  - {name: cpu, base_urls: ['http://a:1']}\n"                          // 16
-      "tasks: [qa]\n");
-  EXPECT_EQ(load.problems.size(), 6u) << all_messages(load);
-  EXPECT_NE(find_problem(load, where(6), "base_url and base_urls are both given"), nullptr);
-  EXPECT_NE(find_problem(load, where(7), "base_urls: is empty"), nullptr);
-  EXPECT_NE(find_problem(load, where(13), "base_urls[1]: 'ftp://***@x' is not an http:// or https:// URL"), nullptr);
-  EXPECT_NE(find_problem(load, where(14), "base_urls[2]: 'http://ok:1' is listed twice"), nullptr);
-  EXPECT_NE(find_problem(load, where(15), "base_urls"), nullptr);
-  EXPECT_NE(find_problem(load, where(16), "base_urls: is not a key of llama backends"), nullptr);
-  const BackendSpec& f = load.experiment.backends.at(0);
-  EXPECT_EQ(f.base_urls, (std::vector<std::string>{"http://u:pw@a:8080", "http://b:8080/"}));
-  EXPECT_EQ(f.base_url, "http://u:pw@a:8080");
-  EXPECT_EQ(f.servers_text(), "http://***@a:8080, http://b:8080/");
-  for (const ConfigProblem& p : load.problems) EXPECT_EQ(p.message().find("pw"), std::string::npos) << p.message();
-}
-
-TEST_F(ExperimentTest, RemoteModelHasNoFile) {
-  const ExperimentLoad load = this->load(
-      "experiment: r\n"
-      "models:\n"
-      "  - {name: served, remote: true}\n"
-      "  - {name: bad, remote: true, path: models/m.gguf}\n"  // 5
-      "backends: [{name: ol, type: ollama, base_url: 'http://h:11434', model: m}]\n"
-      "tasks: [qa]\n");
-  EXPECT_EQ(load.problems.size(), 1u) << all_messages(load);
-  EXPECT_NE(find_problem(load, where(5), "path: a remote model has no file"), nullptr);
-  ASSERT_EQ(load.experiment.models.size(), 2u);
-  EXPECT_TRUE(load.experiment.models[0].remote);
-  ASSERT_EQ(load.experiment.models[0].variants.size(), 1u);
-  EXPECT_EQ(load.experiment.models[0].variants[0].name, "remote");
 }
 
 TEST_F(ExperimentTest, SkipRuleNamingAnUnknownBackend) {
