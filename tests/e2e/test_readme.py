@@ -51,6 +51,14 @@ def cut_limits(command):
 
 
 class ReadmeExamples(TempDirCase):
+    def test_user_text_names_no_spec_sections(self):
+        """The README's user part (everything before "## Layout", the developers' part) explains
+        itself: no "SPEC S…" section numbers, which a user of a clone cannot look up."""
+        text = (SOURCE / "README.md").read_text()
+        user = text[:text.index("\n## Layout")]
+        lines = [n for n, line in enumerate(user.splitlines(), 1) if re.search(r"\bSPEC\b", line)]
+        self.assertEqual(lines, [], "README lines naming the specification")
+
     def test_every_example_runs_in_order(self):
         root = self.dir / "clone"
         (root / "build").mkdir(parents=True)
