@@ -74,8 +74,8 @@ struct TokenChoice {
 struct GenerateResult : RequestOutcome {
   std::string text;
   // GenerationOptions::top_logprobs > 0 and a backend that reports them: per generated token
-  // (the end-of-generation token included), the token chosen first, then the most likely others
-  // in order, top_logprobs in all.
+  // (in process, the end-of-generation token too), the token chosen first, then the most likely
+  // others in order, top_logprobs in all.
   std::vector<std::vector<TokenChoice>> steps = {};
   std::vector<TokenId> prompt_ids = {};  // in-process backends: the prompt's tokens as fed
   // Token counts; empty when a server reported none (records then hold null, not 0).

@@ -81,8 +81,8 @@ struct SampleRecord {
   std::optional<std::map<std::string, std::string>> filtered;
   // generate with repeats > 1: every sample's raw output, the first being raw_output
   std::optional<std::vector<std::string>> raw_outputs;
-  // greedy generate by a backend that reports them: per generated token (the end-of-generation
-  // token included), the token chosen then the most likely others (GenerateResult::steps);
+  // greedy generate by a backend that reports them: per generated token (in process, the
+  // end-of-generation token too), the token chosen then the most likely others (GenerateResult::steps);
   // in the file, "top_logprobs": [[[id, "text", logprob], ...], ...]
   std::optional<std::vector<std::vector<TokenChoice>>> top_logprobs;
   // code metrics (pass@K): how each sample ran against the reference's tests, by pipeline ("none"

@@ -1,9 +1,10 @@
 """report.html end to end (SPEC S7, issue 6): `qualm run` on the smoke experiment (with a cost
 table, so every chart has data), `qualm report`, then the page in headless Chromium: no console
 messages, nothing fetched, one mark per data point in each chart as summary.json implies (or
-the chart's note where its section is empty), a screenshot that is not blank, and one screen
-scrolled to each of the verdict, its forest plot and where configurations disagree (kept in
-QUALM_SCREENSHOT_DIR when it is set).
+the chart's note where its section is empty), a screenshot that is not blank, and a screen
+from the top of each of the verdict, its forest plot and where configurations disagree (taken
+through the DevTools protocol, tests/e2e/chromium_page.py; kept in QUALM_SCREENSHOT_DIR when it
+is set).
 
 Skips (77) when Chromium or the shared data is absent; install it with
 `apt-get install chromium` (Debian) or set QUALM_CHROMIUM to a Chrome/Chromium binary."""
