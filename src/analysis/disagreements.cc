@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -53,54 +54,62 @@ std::string output_of(const SampleRecord& r) {
   return r.candidate.value_or("");
 }
 
+using Step = std::vector<TokenChoice>;
+
 // The text a record's steps chose, token after token (printable pieces: see TokenChoice).
-std::string chosen_text(const std::vector<std::vector<TokenChoice>>& steps) {
+std::string chosen_text(const std::vector<Step>& steps) {
   std::string out;
   for (const auto& step : steps) out += step.front().text;
   return out;
 }
 
 // One side of where two greedy outputs part: the step whose chosen token covers byte `at` of
-// the chosen texts (past the end: the end-of-generation step, when the output ended so), with
-// its candidates and their probabilities, the chosen one first. null where there is none.
-json side_at(const SampleRecord& r, size_t at) {
+// the chosen texts (past the end: the end-of-generation step, when the output ended so), or
+// nullopt where there is none.
+std::optional<size_t> step_at(const SampleRecord& r, size_t at) {
   const auto& steps = *r.top_logprobs;
-  size_t begin = 0, k = 0;
-  for (; k < steps.size(); ++k) {
-    begin += steps[k].front().text.size();
-    if (at < begin) break;
+  size_t end = 0;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    end += steps[k].front().text.size();
+    if (at < end) return k;
   }
-  const bool ended = r.stop_reason && *r.stop_reason == "eos";
-  if (k == steps.size() && !(ended && k > 0)) return nullptr;
-  k = std::min(k, steps.size() - 1);
-  json top = json::array();
-  for (const TokenChoice& c : steps[k]) top.push_back({{"token", c.text}, {"prob", std::exp(c.logprob)}});
-  return {{"index", k}, {"top", std::move(top)}};
+  if (r.stop_reason && *r.stop_reason == "eos") return steps.size() - 1;
+  return std::nullopt;
 }
 
 // Both sides' first token where two greedy outputs part (the first byte where the tokens chosen
-// differ); null when either record has no steps (a server backend, older records).
-json first_token(const SampleRecord& a, const SampleRecord& b) {
-  if (!a.top_logprobs || !b.top_logprobs || a.top_logprobs->empty() || b.top_logprobs->empty()) return nullptr;
+// differ): each side's step index, unset where it has none. Both unset when either record has no
+// steps (a server that gives no log-probs, older records).
+struct FirstToken {
+  std::optional<size_t> a, b;
+};
+bool has_steps(const SampleRecord& r) { return r.top_logprobs && !r.top_logprobs->empty(); }
+FirstToken first_token(const SampleRecord& a, const SampleRecord& b) {
+  if (!has_steps(a) || !has_steps(b)) return {};
   const std::string x = chosen_text(*a.top_logprobs), y = chosen_text(*b.top_logprobs);
   const size_t at = static_cast<size_t>(std::mismatch(x.begin(), x.end(), y.begin(), y.end()).first - x.begin());
-  return {{"a", side_at(a, at)}, {"b", side_at(b, at)}};
+  return {step_at(a, at), step_at(b, at)};
 }
 
 // Whether two greedy outputs part at a near tie: at each side's first differing token, its
 // model gives the other side's token (by text) a probability within kNearTie of its own choice's.
 constexpr double kNearTie = 0.05;
-bool near_tie(const json& first) {
-  if (!first.is_object() || !first["a"].is_object() || !first["b"].is_object()) return false;
-  const auto gap = [](const json& side, const std::string& other) {
-    const json& top = side["top"];
-    for (const json& c : top) {
-      if (c["token"] == other) return top[0]["prob"].get<double>() - c["prob"].get<double>();
+bool near_tie(const Step& a, const Step& b) {
+  const auto gap = [](const Step& side, const std::string& other) {
+    for (const TokenChoice& c : side) {
+      if (c.text == other) return std::exp(side.front().logprob) - std::exp(c.logprob);
     }
     return 1.0;  // the other's token is not among this side's candidates
   };
-  const std::string a = first["a"]["top"][0]["token"], b = first["b"]["top"][0]["token"];
-  return gap(first["a"], b) < kNearTie && gap(first["b"], a) < kNearTie;
+  return gap(a, b.front().text) < kNearTie && gap(b, a.front().text) < kNearTie;
+}
+
+// {index, top: [{token, prob}]} of one side's step, the chosen token first; null where unset.
+json side_json(const SampleRecord& r, std::optional<size_t> k) {
+  if (!k) return nullptr;
+  json top = json::array();
+  for (const TokenChoice& c : (*r.top_logprobs)[*k]) top.push_back({{"token", c.text}, {"prob", std::exp(c.logprob)}});
+  return {{"index", *k}, {"top", std::move(top)}};
 }
 
 json loglikelihoods(const SampleRecord& r) {
@@ -197,9 +206,12 @@ json disagreements(const RunData& run) {
         if (x == y) continue;
         ++gen_differing;
         const size_t at = divergence(x, y);
-        json first = first_token(*ra, *it->second);
-        gen_stepped += first.is_object() && first["a"].is_object() && first["b"].is_object() ? 1 : 0;
-        near_ties += near_tie(first) ? 1 : 0;
+        const SampleRecord& rb = *it->second;
+        const FirstToken first = first_token(*ra, rb);
+        if (first.a && first.b) {
+          ++gen_stepped;
+          near_ties += near_tie((*ra->top_logprobs)[*first.a], (*rb.top_logprobs)[*first.b]) ? 1 : 0;
+        }
         json item = {{"kind", "generate"},
                      {"task", std::get<0>(key)},
                      {"sample_id", std::get<1>(key)},
@@ -208,7 +220,9 @@ json disagreements(const RunData& run) {
                      {"shared", chars_before(x, at, kContext)},
                      {"a_then", chars_after(x, at, kContext)},
                      {"b_then", chars_after(y, at, kContext)},
-                     {"first_token", std::move(first)}};
+                     {"first_token", has_steps(*ra) && has_steps(rb)
+                                         ? json{{"a", side_json(*ra, first.a)}, {"b", side_json(rb, first.b)}}
+                                         : json(nullptr)}};
         gen_items.emplace_back(at, std::move(item));
       }
       if (mc_compared == 0 && gen_compared == 0) continue;

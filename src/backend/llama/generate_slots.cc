@@ -132,10 +132,10 @@ GenerateResult finished_result(Slot& s, const std::string& reason) {
   out.prompt_ms = ms_between(s.start, s.first_token);
   out.generate_ms = ms_between(s.first_token, now);
   out.stop_reason = reason;
-  out.steps = std::move(s.steps);
-  out.prompt_ids.assign(s.prompt.tokens.begin(), s.prompt.tokens.end());
   out.truncated = s.prompt.truncated;
   out.unknown_tokens = s.prompt.unknown_tokens;
+  out.steps = std::move(s.steps);  // the slot is done with: its steps and prompt move out
+  out.prompt_ids = std::move(s.prompt.tokens);
   return out;
 }
 
