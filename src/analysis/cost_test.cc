@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,7 @@
 #include "analysis/router.h"
 #include "analysis/scaling.h"
 #include "analysis/test_records.h"
-#include "report/markdown_cost.h"
+#include "report/section_cost.h"
 
 namespace qualm::analysis {
 namespace {
@@ -196,20 +195,22 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
 TEST(KldSummary, NoRecords) { EXPECT_TRUE(kld_summary(testing::run_of({}, {}))["rows"].empty()); }
 
 TEST(CostMarkdown, SectionsAndNotes) {
-  std::ostringstream empty;
-  report::write_pareto_markdown(empty, json::object());
-  report::write_scaling_markdown(empty, {{"scaling_fit", {{"fits", json::array()}, {"note", "no params here"}}}});
-  report::write_router_markdown(empty, json::object());
-  report::write_kld_markdown(empty, json::object());
-  EXPECT_NE(empty.str().find("## Quality-cost Pareto frontier\n\nnot computed"), std::string::npos);
-  EXPECT_NE(empty.str().find("no params here"), std::string::npos);
+  report::Doc empty;
+  report::add_pareto_section(empty, json::object());
+  report::add_scaling_section(empty, {{"scaling_fit", {{"fits", json::array()}, {"note", "no params here"}}}});
+  report::add_router_section(empty, json::object());
+  report::add_kld_section(empty, json::object());
+  const std::string notes = report::to_markdown(empty);
+  EXPECT_NE(notes.find("## Quality-cost Pareto frontier\n\nnot computed"), std::string::npos);
+  EXPECT_NE(notes.find("no params here"), std::string::npos);
 
   const RunData run = testing::run_of(plan_manifest({cost("a", "cpu", 0.2), cost("b", "cpu", 0.1)}), {});
   const json summary = {{"pareto", pareto(run, {composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)})}};
-  std::ostringstream out;
-  report::write_pareto_markdown(out, summary);
-  EXPECT_NE(out.str().find("| b | f16 | cpu | 0.600 | $0.100 | $0.167 | YES | — |"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("| a | f16 | cpu | 0.500 | $0.200 | $0.400 | no | b/f16/cpu |"), std::string::npos);
+  report::Doc doc;
+  report::add_pareto_section(doc, summary);
+  const std::string md = report::to_markdown(doc);
+  EXPECT_NE(md.find("| b | f16 | cpu | 0.600 | $0.100 | $0.167 | YES | — |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| a | f16 | cpu | 0.500 | $0.200 | $0.400 | no | b/f16/cpu |"), std::string::npos);
 }
 
 }  // namespace

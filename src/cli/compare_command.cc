@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "analysis/compare.h"
 #include "analysis/gates.h"
@@ -16,7 +15,7 @@
 #include "config/gate.h"
 #include "core/atomic_file.h"
 #include "core/errors.h"
-#include "report/markdown_compare.h"
+#include "report/section_compare.h"
 
 namespace qualm::cli {
 namespace {
@@ -54,10 +53,10 @@ int compare(const CompareFlags& f) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw InputError(out.string(), "cannot create the output directory: " + ec.message(), "pass --out DIR");
-  std::ostringstream md;
-  write_compare_markdown(md, result);
+  report::Doc md;
+  report::add_compare_section(md, result);
   write_atomically(out / "compare.json", result.dump(2) + "\n");
-  write_atomically(out / "compare.md", md.str());
+  write_atomically(out / "compare.md", report::to_markdown(md));
 
   if (f.json) std::cout << result.dump(2) << "\n";
   for (const json& p : f.json ? json::array() : result["pairs"]) {

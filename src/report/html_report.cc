@@ -12,7 +12,6 @@
 
 #include "report/html_flips.h"
 #include "report/html_forest.h"
-#include "report/markdown_html.h"
 #include "report/svg_chart.h"
 
 namespace qualm::report {
@@ -448,7 +447,7 @@ std::string meta_table(const json& summary, const json& manifest) {
 
 }  // namespace
 
-std::string render_html_report(const json& summary, const json& manifest, const std::string& markdown) {
+std::string render_html_report(const json& summary, const json& manifest, const Doc& doc) {
   Colors colors;
   for (const char* key : {"composite", "tasks"}) {
     for (const json* r : objects(member(summary, key))) colors.of(label_of(*r));
@@ -458,28 +457,38 @@ std::string render_html_report(const json& summary, const json& manifest, const 
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                     "<title>qualm report: " + escape_xml(experiment) + "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
                     "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n";
-  // report.md's title and opening paragraphs lead, then its verdict and the forest plot that
+  // The report's title and opening paragraphs lead, then its verdict and the forest plot that
   // draws it; the other charts follow, then the rest of its sections.
-  const size_t cut = first_section(markdown);
-  const std::string intro = markdown_to_html(markdown.substr(0, cut));
-  size_t rest = cut;
-  std::string verdict;
-  if (markdown.compare(cut, 10, "## Verdict") == 0) {
-    const size_t next = markdown.find("\n## ", cut + 1);
-    rest = next == std::string::npos ? markdown.size() : next + 1;
-    verdict = markdown_to_html(markdown.substr(cut, rest - cut)) + forest_chart(summary);
+  const std::vector<Block>& blocks = doc.blocks;
+  auto level = [&](size_t i) {
+    const auto* h = std::get_if<Heading>(&blocks[i]);
+    return h == nullptr ? 0 : h->level;
+  };
+  size_t cut = 0;  // the first section
+  while (cut < blocks.size() && level(cut) != 2) ++cut;
+  size_t rest = cut;  // the section after the verdict
+  if (cut < blocks.size() && std::get<Heading>(blocks[cut]).text.plain() == "Verdict") {
+    while (++rest < blocks.size() && (level(rest) == 0 || level(rest) > 2)) {
+    }
   }
-  const std::string sections = rest < markdown.size() ? markdown_to_html(markdown.substr(rest)) : "";
-  if (intro.find("<h1") == std::string::npos) out += "<h1>qualm report: " + escape_xml(experiment) + "</h1>\n";
-  out += intro.find("<p>") == std::string::npos ? intro + meta_table(summary, manifest) : intro;
+  HtmlRenderer html;  // one renderer: heading ids are unique on the page
+  const std::string intro = html.render(blocks, 0, cut);
+  const std::string verdict = rest > cut ? html.render(blocks, cut, rest) + forest_chart(summary) : "";
+  const size_t listed = html.sections().size();  // the navigation lists the sections below the charts
+  const std::string sections = html.render(blocks, rest, blocks.size());
+  const bool titled = std::any_of(blocks.begin(), blocks.begin() + cut, [](const Block& b) {
+    return std::holds_alternative<Heading>(b) && std::get<Heading>(b).level == 1;
+  });
+  const bool opened = std::any_of(blocks.begin(), blocks.begin() + cut,
+                                  [](const Block& b) { return std::holds_alternative<Paragraph>(b); });
+  if (!titled) out += "<h1>qualm report: " + escape_xml(experiment) + "</h1>\n";
+  out += opened ? intro : intro + meta_table(summary, manifest);
   out += "<section id=\"verdict\" class=\"markdown\">\n" + verdict + "</section>\n";
   out += "<nav><b>Charts:</b> <a href=\"#chart-flips\">Flips</a><a href=\"#chart-pareto\">Pareto</a><a href=\"#chart-task-bars\">Per task</a><a href=\"#chart-cv-"
          "distribution\">Sampling variance</a><a href=\"#chart-kld-percentiles\">KLD</a>";
-  if (sections.find("<h2 id=\"") != std::string::npos) out += "<br><b>Sections:</b> ";
-  for (size_t at = sections.find("<h2 id=\""); at != std::string::npos; at = sections.find("<h2 id=\"", at + 1)) {
-    const size_t id_end = sections.find('"', at + 8), text_end = sections.find("</h2>", id_end);
-    out += "<a href=\"#" + sections.substr(at + 8, id_end - at - 8) + "\">" +
-           sections.substr(id_end + 2, text_end - id_end - 2) + "</a>";
+  if (html.sections().size() > listed) out += "<br><b>Sections:</b> ";
+  for (size_t i = listed; i < html.sections().size(); ++i) {
+    out += "<a href=\"#" + html.sections()[i].first + "\">" + html.sections()[i].second + "</a>";
   }
   out += "</nav>\n<section id=\"charts\">\n<h2>Charts</h2>\n";
   out += flip_matrices(summary) + pareto_chart(summary, colors) + task_chart(summary, colors) + cv_chart(summary, colors) +

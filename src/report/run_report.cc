@@ -8,73 +8,64 @@
 #include "records/aggregate.h"
 #include "records/config_key.h"
 #include "report/html_report.h"
-#include "report/markdown_compare.h"
-#include "report/markdown_cost.h"
-#include "report/markdown_disagreements.h"
-#include "report/markdown_harm.h"
-#include "report/markdown_report.h"
-#include "report/markdown_verdict.h"
+#include "report/section_compare.h"
+#include "report/section_cost.h"
+#include "report/section_disagreements.h"
+#include "report/section_harm.h"
+#include "report/section_verdict.h"
+#include "report/sections.h"
 
 namespace qualm::report {
 
 using nlohmann::json;
 
-std::string render_markdown_report(const json& s, const json& m) {
-  std::ostringstream out;
-  out << "# qualm report: " << s.value("experiment", "") << "\n\n";
+Doc report_doc(const json& s, const json& m) {
+  Doc doc;
+  doc.heading(1) << "qualm report: " << s.value("experiment", "");
   const json& c = s.value("counts", json::object());
-  out << "Run `" << s.value("run_id", "") << "`";
+  Text& run = doc.paragraph() << "Run " << code(s.value("run_id", ""));
   if (m.is_object() && m.contains("qualm_version")) {
-    out << ", qualm " << m.value("qualm_version", "") << " (" << m.value("git_commit", "") << "), llama.cpp "
+    run << ", qualm " << m.value("qualm_version", "") << " (" << m.value("git_commit", "") << "), llama.cpp "
         << m.value("llama_cpp_commit", "") << ", from " << m.value("started_at", "") << " to "
         << (m["finished_at"].is_string() ? m["finished_at"].get<std::string>() : std::string("(unfinished)"));
     if (m.contains("machine")) {
       const json& mc = m["machine"];
-      out << " on " << mc.value("cpu", "") << " (" << mc.value("cores", 0) << " cores, " << mc.value("memory", "") << ")";
+      run << " on " << mc.value("cpu", "") << " (" << mc.value("cores", 0) << " cores, " << mc.value("memory", "")
+          << ")";
     }
   }
-  out << ".\n\n";
-  out << c.value("evaluated", 0) << " samples evaluated of " << c.value("planned", 0) << " planned, " << c.value("errors", 0)
-      << " errors, " << c.value("skipped", 0) << " samples skipped in " << c.value("skipped_cells", 0)
-      << (c.value("skipped_cells", 0) == 1 ? " cell" : " cells") << ", "
-      << c.value("truncated", 0) << " truncated. Every number below is recomputed from samples.jsonl by "
-      << "`qualm report`.\n\n";
+  run << ".";
+  doc.paragraph() << c.value("evaluated", 0) << " samples evaluated of " << c.value("planned", 0) << " planned, "
+                  << c.value("errors", 0) << " errors, " << c.value("skipped", 0) << " samples skipped in "
+                  << c.value("skipped_cells", 0) << (c.value("skipped_cells", 0) == 1 ? " cell" : " cells") << ", "
+                  << c.value("truncated", 0) << " truncated. Every number below is recomputed from samples.jsonl by "
+                  << code("qualm report") << ".";
   if (c.value("samples_with_unknown_tokens", 0) > 0) {
-    out << c.value("samples_with_unknown_tokens", 0) << " samples hold characters the model's vocabulary cannot encode; "
-        << c.value("unknown_tokens", 0) << " unknown tokens stand for them (`unknown_tokens` in samples.jsonl).\n\n";
+    doc.paragraph() << c.value("samples_with_unknown_tokens", 0)
+                    << " samples hold characters the model's vocabulary cannot encode; " << c.value("unknown_tokens", 0)
+                    << " unknown tokens stand for them (" << code("unknown_tokens") << " in samples.jsonl).";
   }
-  write_verdict_markdown(out, s);
-  write_composite_markdown(out, s);
-  write_tasks_markdown(out, s);
-  write_benchmarks_markdown(out, s);
-  write_disagreements_markdown(out, s);
-  write_rankings_markdown(out, s);
-  write_equivalence_markdown(out, s);
-  write_power_markdown(out, s);
-  write_quantization_markdown(out, s);
-  write_quantization_harm_markdown(out, s);
-  write_kld_markdown(out, s);
-  write_variance_markdown(out, s);
-  write_examples_markdown(out, s);
-  write_router_markdown(out, s);
-  write_scaling_markdown(out, s);
-  write_pareto_markdown(out, s);
-  write_invariants_markdown(out, s);
-  write_gates_markdown(out, s.value("gates", nlohmann::json::array()));
+  for (void (*add)(Doc&, const json&) :
+       {add_verdict_section, add_composite_section, add_tasks_section, add_benchmarks_section,
+        add_disagreements_section, add_rankings_section, add_equivalence_section, add_power_section,
+        add_quantization_section, add_quantization_harm_section, add_kld_section, add_variance_section,
+        add_examples_section, add_router_section, add_scaling_section, add_pareto_section, add_invariants_section}) {
+    add(doc, s);
+  }
+  add_gates_section(doc, s.value("gates", nlohmann::json::array()));
   const json& errors = s.value("errors", json::array());
   if (!errors.empty()) {
-    out << "## Errors\n\n" << errors.size() << " error records (retried by `qualm run --resume`):\n\n"
-        << "| model/variant/backend | task | sample | error |\n|---|---|---:|---|\n";
-    size_t shown = 0;
-    for (const json& e : errors) {
-      if (++shown > 20) break;
-      out << "| " << config_of(e).str() << " | "
-          << e.value("task_name", "") << " | " << e["sample_id"].dump() << " | " << md_cell(e["error"].is_string() ? e["error"].get<std::string>() : e["error"].dump()) << " |\n";
+    doc.heading(2, "Errors");
+    doc.paragraph() << errors.size() << " error records (retried by " << code("qualm run --resume") << "):";
+    Table& t = doc.table({"model/variant/backend", "task", "sample:", "error"});
+    for (size_t i = 0; i < errors.size() && i < 20; ++i) {
+      const json& e = errors[i];
+      t.row({config_of(e).str(), e.value("task_name", ""), e["sample_id"].dump(),
+             fmt_cell(e["error"].is_string() ? e["error"].get<std::string>() : e["error"].dump())});
     }
-    if (errors.size() > 20) out << "\n… and " << errors.size() - 20 << " more in summary.json.\n";
-    out << "\n";
+    if (errors.size() > 20) doc.paragraph() << "… and " << errors.size() - 20 << " more in summary.json.";
   }
-  return out.str();
+  return doc;
 }
 
 json write_run_reports(const analysis::RunData& run, const std::vector<std::string>& extra_gates) {
@@ -88,9 +79,9 @@ json write_run_reports(const analysis::RunData& run, const std::vector<std::stri
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
   summary["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary["quantization_harm"]);
   write_atomically(run.dir / "summary.json", summary.dump(2) + "\n");
-  const std::string md = render_markdown_report(summary, run.manifest);
-  write_atomically(run.dir / "report.md", md);
-  write_atomically(run.dir / "report.html", render_html_report(summary, run.manifest, md));
+  const Doc doc = report_doc(summary, run.manifest);
+  write_atomically(run.dir / "report.md", to_markdown(doc));
+  write_atomically(run.dir / "report.html", render_html_report(summary, run.manifest, doc));
   return summary;
 }
 

@@ -144,34 +144,7 @@ TEST(SvgChart, StepPointsMakeAStaircase) {
   EXPECT_TRUE(step_points({}).empty());
 }
 
-// markdown_to_html and render_html_report (html_report.h) use these pieces; their tests
-// sit here with the builder's.
-
-TEST(MarkdownToHtml, RendersTheSubsetReportMdUses) {
-  const std::string md =
-      "# Title <x>\n\nSome `a<b` and **bold** text\nwrapped.\n\n"
-      "| task | mean |\n|:---|---:|\n| qa\\|x | 0.5 |\n\n"
-      "- one\n- two `c`\n\n1. first\n2. second\n\n```\n<raw>\n```\n---\n> note\n";
-  const std::string html = markdown_to_html(md);
-  EXPECT_NE(html.find("<h1 id=\"title-x\">Title &lt;x&gt;</h1>"), std::string::npos);
-  EXPECT_NE(html.find("<p>Some <code>a&lt;b</code> and <strong>bold</strong> text\nwrapped.</p>"), std::string::npos);
-  EXPECT_NE(html.find("<tr><th style=\"text-align:left\">task</th><th style=\"text-align:right\">mean</th></tr>"),
-            std::string::npos);
-  EXPECT_NE(html.find("<td style=\"text-align:left\">qa|x</td>"), std::string::npos);
-  EXPECT_NE(html.find("<ul>\n<li>one</li>\n<li>two <code>c</code></li>\n</ul>"), std::string::npos);
-  EXPECT_NE(html.find("<ol>\n<li>first</li>\n<li>second</li>\n</ol>"), std::string::npos);
-  EXPECT_NE(html.find("<pre><code>&lt;raw&gt;\n</code></pre>"), std::string::npos);
-  EXPECT_NE(html.find("<hr>"), std::string::npos);
-  EXPECT_NE(html.find("<blockquote>note\n</blockquote>"), std::string::npos);
-  EXPECT_EQ(html.find("<raw>"), std::string::npos);
-}
-
-TEST(MarkdownToHtml, LinksOnlyWhereSafe) {
-  EXPECT_EQ(markdown_to_html("[c](compare.md) [w](https://x.org/a?b=1&c)"),
-            "<p><a href=\"compare.md\">c</a> <a href=\"https://x.org/a?b=1&amp;c\">w</a></p>\n");
-  EXPECT_EQ(markdown_to_html("[x](javascript:alert(1))"), "<p>x (javascript:alert(1))</p>\n");
-  EXPECT_EQ(markdown_to_html("## A\n## A\n"), "<h2 id=\"a\">A</h2>\n<h2 id=\"a-2\">A</h2>\n");
-}
+// render_html_report (html_report.h) uses these pieces; its tests sit here with the builder's.
 
 json full_summary() {
   return json::parse(R"({
@@ -207,8 +180,13 @@ json full_summary() {
 
 TEST(RenderHtmlReport, OneMarkPerDataPointInEachChart) {
   const json manifest = {{"qualm_version", "0.1.0"}, {"machine", {{"cpu", "x86"}, {"cores", 2}}}};
-  const std::string html =
-      render_html_report(full_summary(), manifest, "# Report\n\nintro\n\n```\n## not a section\n```\n\n## Composite\n\nx\n");
+  Doc doc;
+  doc.heading(1, "Report");
+  doc.paragraph("intro");
+  doc.paragraph("## not a section");
+  doc.heading(2, "Composite");
+  doc.paragraph("x");
+  const std::string html = render_html_report(full_summary(), manifest, doc);
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_NE(html.find("<title>qualm report: demo &lt;1&gt;</title>"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"mark pareto-point"), 2u);  // the null-quality point is not drawn
@@ -225,14 +203,14 @@ TEST(RenderHtmlReport, OneMarkPerDataPointInEachChart) {
                       "<td style=\"background:rgba(214,39,40,0.320)\">2</td></tr>"),
             std::string::npos);
   EXPECT_NE(html.find("whiskers are quality CIs. how to read it 1 point(s) without a quality or cost are not drawn.</figcaption>"), std::string::npos);
-  // report.md's title and intro lead, then the charts, then its sections (listed in the nav).
+  // The report's title and intro lead, then the charts, then its sections (listed in the nav).
   const size_t title = html.find("<h1 id=\"report\">Report</h1>\n<p>intro</p>");
   const size_t charts = html.find("<section id=\"charts\">");
   const size_t section = html.find("<h2 id=\"composite\">Composite</h2>");
   EXPECT_LT(title, charts);
   EXPECT_LT(charts, section);
   EXPECT_NE(section, std::string::npos);
-  EXPECT_LT(html.find("## not a section"), charts);  // a fenced line is not a section
+  EXPECT_LT(html.find("<p>## not a section</p>"), charts);  // text is not a section, whatever it reads
   EXPECT_NE(html.find("<a href=\"#composite\">Composite</a></nav>"), std::string::npos);
   EXPECT_EQ(html.find("<table class=\"meta\">"), std::string::npos);  // the intro says it
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -243,15 +221,38 @@ TEST(RenderHtmlReport, MissingSectionsBecomeNotes) {
   const json summary = {{"tasks", json::array()}, {"pareto", nullptr},
                         {"sampling_variance", {{"cells", json::array()}, {"note", "no generate task ran"}}},
                         {"kld", {{"rows", json::array()}, {"note", "no kld records"}}}};
-  const std::string html = render_html_report(summary, json::object(), "");
+  const std::string html = render_html_report(summary, json::object(), Doc());
   EXPECT_EQ(count(html, "class=\"chart-note\""), 5u);
   EXPECT_NE(html.find("data-chart=\"flips\">Flip matrices: no two configurations"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"pareto\">No cost table: add cost: costs.csv"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"cv-distribution\">no generate task ran</p>"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"kld-percentiles\">No KLD rows: add a kld task"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"mark "), 0u);
-  EXPECT_NE(html.find("<h1>qualm report: </h1>\n<table class=\"meta\">"), std::string::npos);  // no report.md
-  EXPECT_NO_THROW(render_html_report(json::array(), json(), "| a\n"));  // wrong shapes do not throw
+  EXPECT_NE(html.find("<h1>qualm report: </h1>\n<table class=\"meta\">"), std::string::npos);  // no title, no intro
+  EXPECT_NO_THROW(render_html_report(json::array(), json(), Doc()));  // wrong shapes do not throw
+}
+
+TEST(RenderHtmlReport, VerdictLeadsAndHeadingIdsAreUniqueOnThePage) {
+  Doc doc;
+  doc.heading(1, "qualm report: x");
+  doc.paragraph("intro");
+  doc.heading(2, "Verdict");
+  doc.heading(3, "m/Q8_0/cpu vs m/f32/cpu");
+  doc.list().item(Text() << bold("Equivalent") << ": equivalent on 2 of 2 task metrics.");
+  doc.heading(2, "Where configurations disagree");
+  doc.heading(3, "m/Q8_0/cpu vs m/f32/cpu");
+  const std::string html = render_html_report(json::object(), json::object(), doc);
+  const size_t verdict = html.find("<section id=\"verdict\" class=\"markdown\">\n<h2 id=\"verdict\">Verdict</h2>");
+  EXPECT_NE(verdict, std::string::npos) << html;
+  EXPECT_LT(verdict, html.find("<section id=\"charts\">"));
+  EXPECT_NE(html.find("<li><strong>Equivalent</strong>: equivalent on 2 of 2 task metrics.</li>"), std::string::npos);
+  EXPECT_NE(html.find("<h3 id=\"m-q8-0-cpu-vs-m-f32-cpu\">"), std::string::npos);
+  EXPECT_NE(html.find("<h3 id=\"m-q8-0-cpu-vs-m-f32-cpu-2\">"), std::string::npos);
+  // The navigation lists the sections below the charts, not the verdict above them.
+  EXPECT_NE(
+      html.find("<b>Sections:</b> <a href=\"#where-configurations-disagree\">Where configurations disagree</a></nav>"),
+      std::string::npos)
+      << html;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // How a candidate's Δ against its baseline on one (task, metric) reads, declared once for the
-// verdict's sentences (markdown_verdict.cc) and the forest plot (html_forest.cc).
+// verdict's sentences (section_verdict.cc) and the forest plot (html_forest.cc).
 
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,5 @@
 #pragma once
-// "## Verdict", the first section of report.md (and so of report.html): for each candidate
+// The "Verdict" section, the first of report.md and report.html: for each candidate
 // against its baseline, sentences a reader can act on. Quality per task and metric (Δ with
 // its 95 % CI: equivalent inside the ±tost_margin, worse or better where the CI excludes 0,
 // inconclusive otherwise), the quantization-harm thresholds' PASS/FAIL, answers that flip
@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ostream>
+#include "report/doc.h"
 
 namespace qualm::report {
 
-void write_verdict_markdown(std::ostream& out, const nlohmann::json& summary);
+void add_verdict_section(Doc& doc, const nlohmann::json& summary);
 
 }  // namespace qualm::report

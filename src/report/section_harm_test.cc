@@ -1,11 +1,13 @@
-#include "report/markdown_harm.h"
+#include "report/section_harm.h"
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include "analysis/quant_harm.h"
 #include "analysis/test_records.h"
+#include "report/doc.h"
 
 namespace qualm::report {
 namespace {
@@ -20,9 +22,9 @@ json ppl_record(const std::string& variant, double loglikelihood) {
 
 std::string markdown(const std::vector<json>& records) {
   const json summary = {{"quantization_harm", analysis::quantization_harm(analysis::testing::run_of(json::object(), records))}};
-  std::ostringstream out;
-  write_quantization_harm_markdown(out, summary);
-  return out.str();
+  Doc doc;
+  add_quantization_harm_section(doc, summary);
+  return to_markdown(doc);
 }
 
 TEST(MarkdownHarmTest, OneVariantIsOneLine) {

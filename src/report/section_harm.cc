@@ -1,9 +1,9 @@
-#include "report/markdown_harm.h"
+#include "report/section_harm.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qualm::report {
@@ -67,36 +67,43 @@ const json* category_of(const json& variant, const std::string& name) {
   return nullptr;
 }
 
-void write_variants(std::ostream& out, const json& m) {
-  out << "| Variant | PPL | ΔPPL % | Word PPL | Mean KLD | Top-1 agreement | Size | Compression | Speed ratio |\n"
-         "|---|---|---|---|---|---|---|---|---|\n";
+void add_variants(Doc& doc, const json& m) {
+  Table& t = doc.table(
+      {"Variant", "PPL", "ΔPPL %", "Word PPL", "Mean KLD", "Top-1 agreement", "Size", "Compression", "Speed ratio"});
   for (const json& v : m["variants"]) {
     const json ppl = v["ppl"].is_object() ? v["ppl"] : json::object();
     const json kld = v["kld"].is_object() ? v["kld"] : json::object();
-    out << "| " << text(v["variant"]) << (v.value("is_base", false) ? " (base)" : "") << " | "
-        << num(ppl.value("token_perplexity", json()), 4) << " | "
-        << (v.value("is_base", false) ? "—" : signed_pct(v["ppl_delta_pct"])) << " | "
-        << num(ppl.value("word_perplexity", json()), 2) << " | " << num(kld.value("kld_mean", json()), 5) << " | "
-        << pct(kld.value("same_top", json())) << " | " << bytes(v["size_bytes"]) << " | "
-        << num(v["compression_ratio"], 2, "×") << " | " << num(v["speed_ratio"], 2, "×") << " |\n";
+    t.row({text(v["variant"]) + (v.value("is_base", false) ? " (base)" : ""),
+           num(ppl.value("token_perplexity", json()), 4),
+           v.value("is_base", false) ? "—" : signed_pct(v["ppl_delta_pct"]),
+           num(ppl.value("word_perplexity", json()), 2), num(kld.value("kld_mean", json()), 5),
+           pct(kld.value("same_top", json())), bytes(v["size_bytes"]), num(v["compression_ratio"], 2, "×"),
+           num(v["speed_ratio"], 2, "×")});
   }
-  out << "\n";
 }
 
-void write_tensor_types(std::ostream& out, const json& m) {
-  out << "Actual tensor types: where a row width is not a multiple of the requested type's block, "
-         "llama.cpp falls back to another type, so a variant's name says what was asked, not what the file holds.\n\n"
-         "| Variant | Requested | Tensor types in the file | Fell back (wanted → used) |\n|---|---|---|---|\n";
+void add_tensor_types(Doc& doc, const json& m) {
+  doc.paragraph() << "Actual tensor types: where a row width is not a multiple of the requested type's block, "
+                     "llama.cpp falls back to another type, so a variant's name says what was asked, not what the "
+                     "file holds.";
+  Table& t = doc.table({"Variant", "Requested", "Tensor types in the file", "Fell back (wanted → used)"});
   for (const json& v : m["variants"]) {
-    out << "| " << text(v["variant"]) << " | " << (v["quant_type"].is_string() ? text(v["quant_type"]) : "as given")
-        << " | " << tensor_types(v["tensor_types"]) << " | " << fallbacks(v["fallbacks"]) << " |\n";
+    t.row({text(v["variant"]), v["quant_type"].is_string() ? text(v["quant_type"]) : "as given",
+           tensor_types(v["tensor_types"]), fallbacks(v["fallbacks"])});
   }
-  out << "\n";
+}
+
+// A table whose first column is "Category" and then one column per variant, each named as is
+// (doc.table would read a trailing ':' as right alignment).
+Table& category_table(Doc& doc, const json& variants) {
+  Table& t = doc.table({"Category"});
+  for (const json& v : variants) t.columns.push_back({text(v["variant"])});
+  return t;
 }
 
 // Columns: the variants with KLD figures (not the base); rows sorted by the last column's KLD,
 // highest first (the reference's order of harm).
-void write_kld_categories(std::ostream& out, const json& m) {
+void add_kld_categories(Doc& doc, const json& m) {
   json variants = json::array();
   std::vector<std::string> names;
   for (const json& v : m["variants"]) {
@@ -116,32 +123,30 @@ void write_kld_categories(std::ostream& out, const json& m) {
     return c && (*c)["kld_mean"].is_number() ? (*c)["kld_mean"].get<double>() : -1.0;
   };
   std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return kld_of(a) > kld_of(b); });
-  out << "### KLD by category\n\nMean KLD per token (top-1 agreement) against " << text(m["base_variant"]) << " on "
-      << text(m["kld_task"]) << "; **bold**: one of the variant's three most harmed categories; ⚠: over the limit of "
-      << num(m.value("max_category_kld", json()), 3) << ".\n\n| Category |";
-  for (const json& v : variants) out << " " << text(v["variant"]) << " |";
-  out << "\n|---|";
-  for (size_t i = 0; i < variants.size(); ++i) out << "---|";
-  out << "\n";
+  doc.heading(3, "KLD by category");
+  doc.paragraph() << "Mean KLD per token (top-1 agreement) against " << text(m["base_variant"]) << " on "
+                  << text(m["kld_task"]) << "; " << bold("bold")
+                  << ": one of the variant's three most harmed categories; ⚠: over the limit of "
+                  << num(m.value("max_category_kld", json()), 3) << ".";
+  Table& t = category_table(doc, variants);
   for (const std::string& name : names) {
-    out << "| " << name << " |";
+    std::vector<Text> cells = {name};
     for (const json& v : variants) {
       const json* c = category_of(v, name);
       if (!c || !(*c)["kld_mean"].is_number()) {
-        out << " — |";
+        cells.emplace_back("—");
         continue;
       }
-      std::string cell = num((*c)["kld_mean"], 4) + " (" + pct((*c)["same_top"]) + ")";
-      if (c->value("most_harmed", false)) cell = "**" + cell + "**";
-      if (c->value("flagged", false)) cell += " ⚠";
-      out << " " << cell << " |";
+      const std::string figure = num((*c)["kld_mean"], 4) + " (" + pct((*c)["same_top"]) + ")";
+      Text cell = c->value("most_harmed", false) ? Text(bold(figure)) : Text(figure);
+      if (c->value("flagged", false)) cell << " ⚠";
+      cells.push_back(std::move(cell));
     }
-    out << "\n";
+    t.row(std::move(cells));
   }
-  out << "\n";
 }
 
-void write_generation_categories(std::ostream& out, const json& m) {
+void add_generation_categories(Doc& doc, const json& m) {
   const json& variants = m["variants"];
   std::vector<std::string> names;
   for (const json& v : variants) {
@@ -151,24 +156,21 @@ void write_generation_categories(std::ostream& out, const json& m) {
     }
   }
   if (names.empty()) return;
-  out << "### Generation by category\n\nCompleted (no error, non-empty) / non-degenerate (completed, repetition ≥ "
-      << num(m.value("non_degenerate_repetition", json()), 2) << ") / mean wall time per prompt on "
-      << text(m["generation_task"])
-      << " (prompts decode together, so times are per batch; on a shared machine they follow its load).\n\n| Category |";
-  for (const json& v : variants) out << " " << text(v["variant"]) << " |";
-  out << "\n|---|";
-  for (size_t i = 0; i < variants.size(); ++i) out << "---|";
-  out << "\n";
+  doc.heading(3, "Generation by category");
+  doc.paragraph() << "Completed (no error, non-empty) / non-degenerate (completed, repetition ≥ "
+                  << num(m.value("non_degenerate_repetition", json()), 2) << ") / mean wall time per prompt on "
+                  << text(m["generation_task"])
+                  << " (prompts decode together, so times are per batch; on a shared machine they follow its load).";
+  Table& t = category_table(doc, variants);
   auto row = [&](const std::string& label, const json& (*pick)(const json&, const std::string&)) {
-    out << "| " << label << " |";
+    std::vector<Text> cells = {label};
     for (const json& v : variants) {
       const json& c = pick(v, label);
-      out << " " << (c.is_object() ? pct(c["completed_rate"]) + " / " + pct(c["non_degenerate_rate"]) + " / " +
-                                         num(c["mean_time_s"], 2, " s")
-                                   : "—")
-          << " |";
+      cells.emplace_back(c.is_object() ? pct(c["completed_rate"]) + " / " + pct(c["non_degenerate_rate"]) + " / " +
+                                             num(c["mean_time_s"], 2, " s")
+                                       : "—");
     }
-    out << "\n";
+    t.row(std::move(cells));
   };
   static const json kNull;
   for (const std::string& name : names) {
@@ -178,57 +180,64 @@ void write_generation_categories(std::ostream& out, const json& m) {
     });
   }
   row("all", [](const json& v, const std::string&) -> const json& { return v["generation"]; });
-  out << "\n";
 }
 
-std::string threshold_line(const json& t) {
+Text threshold_item(const json& t) {
   const std::string name = t.value("name", "");
-  const std::string op = t.value("op", "");
   const json& value = t["value"];
   std::string shown = name == "ppl_delta_pct" ? signed_pct(value) : name == "same_top" ? pct(value) : num(value, 5);
   std::string limit = name == "ppl_delta_pct"  ? "|ΔPPL| ≤ " + num(t["limit"], 2, " %")
                       : name == "same_top"     ? "≥ " + pct(t["limit"])
                                                : "≤ " + num(t["limit"], 4);
-  std::string line = "- **" + t.value("status", "") + "** " + name + " " + t.value("model", "") + "/" +
-                     t.value("variant", "") + ": " + shown + " (limit " + limit;
-  if (t["by"].is_number()) line += ", by " + num(t["by"], name == "same_top" ? 4 : name == "ppl_delta_pct" ? 2 : 5);
-  return line + ") — " + t.value("detail", "") + "\n";
+  Text item;
+  item << bold(t.value("status", "")) << " " << name << " " << t.value("model", "") << "/" << t.value("variant", "")
+       << ": " << shown << " (limit " << limit;
+  if (t["by"].is_number()) item << ", by " << num(t["by"], name == "same_top" ? 4 : name == "ppl_delta_pct" ? 2 : 5);
+  item << ") — " << t.value("detail", "");
+  return item;
 }
 
 }  // namespace
 
-void write_quantization_harm_markdown(std::ostream& out, const json& summary) {
-  out << "## Quantization harm\n\n";
+void add_quantization_harm_section(Doc& doc, const json& summary) {
+  doc.heading(2, "Quantization harm");
   if (!summary.contains("quantization_harm") || !summary["quantization_harm"].is_object()) {
-    out << "not computed for this run\n\n";
+    doc.paragraph("not computed for this run");
     return;
   }
   const json& s = summary["quantization_harm"];
   if (s.value("models", json::array()).empty()) {
-    out << s.value("note", "no records") << "\n\n";
+    doc.paragraph(s.value("note", "no records"));
     return;
   }
   if (s["thresholds"].empty()) {
-    out << "Not applicable: every model has one variant in this run, and the study measures each variant "
-           "against its model's first (add variants, e.g. `variants: [f32, {quantize: Q8_0}]`).\n\n";
+    doc.paragraph() << "Not applicable: every model has one variant in this run, and the study measures each variant "
+                       "against its model's first (add variants, e.g. "
+                    << code("variants: [f32, {quantize: Q8_0}]") << ").";
     return;
   }
   for (json m : s["models"]) {
     m["max_category_kld"] = s["limits"]["max_category_kld"];
     m["non_degenerate_repetition"] = s["limits"]["non_degenerate_repetition"];
-    out << "### " << text(m["model"]) << " on " << text(m["backend"]) << ": variants against "
-        << text(m["base_variant"]) << "\n\nPPL: token perplexity on " << text(m["ppl_task"])
-        << "; KLD and top-1 agreement: " << text(m["kld_task"]) << "; speed: " << text(m["speed_basis"]) << ".\n\n";
-    write_variants(out, m);
-    write_tensor_types(out, m);
-    write_kld_categories(out, m);
-    write_generation_categories(out, m);
+    doc.heading(3) << text(m["model"]) << " on " << text(m["backend"]) << ": variants against "
+                   << text(m["base_variant"]);
+    doc.paragraph() << "PPL: token perplexity on " << text(m["ppl_task"])
+                    << "; KLD and top-1 agreement: " << text(m["kld_task"]) << "; speed: " << text(m["speed_basis"])
+                    << ".";
+    add_variants(doc, m);
+    add_tensor_types(doc, m);
+    add_kld_categories(doc, m);
+    add_generation_categories(doc, m);
   }
-  out << "### Thresholds\n\n";
-  for (const json& t : s["thresholds"]) out << threshold_line(t);
-  out << "\nThe same limits as gates that fail the run with exit 3 (`gates:` in the experiment, or `--gate`):\n\n";
-  for (const json& g : s["gates"]) out << "    " << g.get<std::string>() << "\n";
-  out << "\n" << s.value("note", "") << "\n\n";
+  doc.heading(3, "Thresholds");
+  List& thresholds = doc.list();
+  for (const json& t : s["thresholds"]) thresholds.item(threshold_item(t));
+  doc.paragraph() << "The same limits as gates that fail the run with exit 3 (" << code("gates:")
+                  << " in the experiment, or " << code("--gate") << "):";
+  std::string gates;
+  for (const json& g : s["gates"]) gates += (gates.empty() ? "" : "\n") + g.get<std::string>();
+  if (!gates.empty()) doc.code_block(gates);
+  if (!s.value("note", "").empty()) doc.paragraph(s.value("note", ""));
 }
 
 }  // namespace qualm::report

@@ -1,12 +1,14 @@
-#include "report/markdown_verdict.h"
+#include "report/section_verdict.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "records/config_key.h"
-#include "report/markdown_report.h"
+#include "report/sections.h"
 #include "report/verdict_rule.h"
 
 namespace qualm::report {
@@ -59,7 +61,7 @@ const json* flips_of(const json& s, const json& a, const json& b, bool& swapped)
   return nullptr;
 }
 
-void write_flips(std::ostream& out, const json& s, const json& base, const json& cand) {
+void add_flips(List& items, const json& s, const json& base, const json& cand) {
   bool swapped = false;
   const json* p = flips_of(s, base, cand, swapped);
   if (p == nullptr) return;
@@ -67,32 +69,35 @@ void write_flips(std::ostream& out, const json& s, const json& base, const json&
   if (mc.value("compared", 0) > 0) {
     const int64_t base_only = mc.value(swapped ? "only_b_right" : "only_a_right", int64_t{0});
     const int64_t cand_only = mc.value(swapped ? "only_a_right" : "only_b_right", int64_t{0});
-    out << "- Answers: " << mc.value("differing", 0) << " of " << mc.value("compared", 0)
-        << " multiple-choice answers flip; right only with the baseline " << base_only << ", only with the candidate "
-        << cand_only << " (McNemar p = " << md_p(mc["mcnemar_p"]) << ")"
-        << (mc.value("mcnemar_p", 1.0) < 0.05 ? ": **a real change in accuracy**" : "") << ".\n";
+    Text item;
+    item << "Answers: " << mc.value("differing", 0) << " of " << mc.value("compared", 0)
+         << " multiple-choice answers flip; right only with the baseline " << base_only << ", only with the candidate "
+         << cand_only << " (McNemar p = " << fmt_p(mc["mcnemar_p"]) << ")";
+    if (mc.value("mcnemar_p", 1.0) < 0.05) item << ": " << bold("a real change in accuracy");
+    items.item(item << ".");
   }
   if (gen.value("compared", 0) > 0) {
-    out << "- Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0) << " differ";
+    Text item;
+    item << "Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0) << " differ";
     if (gen.value("with_first_token", 0) > 0) {
-      out << "; " << gen.value("near_ties", 0) << " of the " << gen.value("with_first_token", 0)
-          << " whose first differing token is recorded part at a near tie (each model gives the other's token a "
-             "probability within 5 points of its own choice's)";
+      item << "; " << gen.value("near_ties", 0) << " of the " << gen.value("with_first_token", 0)
+           << " whose first differing token is recorded part at a near tie (each model gives the other's token a "
+              "probability within 5 points of its own choice's)";
     }
-    out << " (where they part: \"Where configurations disagree\").\n";
+    items.item(item << " (where they part: \"Where configurations disagree\").");
   }
 }
 
-void write_errors(std::ostream& out, const json& s, const json& cand) {
+void add_errors(List& items, const json& s, const json& cand) {
   int64_t n = 0;
   for (const json& e : s.value("errors", json::array())) n += same(e, cand) ? 1 : 0;
   if (n > 0) {
-    out << "- **" << n << (n == 1 ? " error record" : " error records")
-        << "**: missing from every figure here (summary.json's errors says why).\n";
+    items.item(Text() << bold(std::to_string(n) + (n == 1 ? " error record" : " error records"))
+                      << ": missing from every figure here (summary.json's errors says why).");
   }
 }
 
-void write_harm(std::ostream& out, const json& s, const json& cand) {
+void add_harm(List& items, const json& s, const json& cand) {
   std::vector<std::string> pass, fail;
   for (const json& t : s.value("quantization_harm", json::object()).value("thresholds", json::array())) {
     if (!same(t, cand)) continue;
@@ -107,35 +112,37 @@ void write_harm(std::ostream& out, const json& s, const json& cand) {
     (t.value("status", "") == "PASS" ? pass : fail).push_back(text);
   }
   if (pass.empty() && fail.empty()) return;
-  out << "- Quantization harm: ";
+  Text item;
+  item << "Quantization harm: ";
   if (!fail.empty()) {
-    out << "**FAIL** ";
-    for (size_t i = 0; i < fail.size(); ++i) out << (i ? ", " : "") << fail[i];
-    out << (pass.empty() ? "" : "; ");
+    item << bold("FAIL") << " ";
+    for (size_t i = 0; i < fail.size(); ++i) item << (i ? ", " : "") << fail[i];
+    item << (pass.empty() ? "" : "; ");
   }
   if (!pass.empty()) {
-    out << "pass ";
-    for (size_t i = 0; i < pass.size(); ++i) out << (i ? ", " : "") << pass[i];
+    item << "pass ";
+    for (size_t i = 0; i < pass.size(); ++i) item << (i ? ", " : "") << pass[i];
   }
-  out << ".\n";
+  items.item(item << ".");
 }
 
 }  // namespace
 
-void write_verdict_markdown(std::ostream& out, const json& s) {
-  out << "## Verdict\n\n";
+void add_verdict_section(Doc& doc, const json& s) {
+  doc.heading(2, "Verdict");
   const json& pairs = s.value("quantization_impact", json::object()).value("pairs", json::array());
   const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
   if (pairs.empty()) {
-    out << "One configuration per model and backend: no candidate to hold against a baseline.\n\n";
+    doc.paragraph("One configuration per model and backend: no candidate to hold against a baseline.");
     return;
   }
-  out << "Each candidate against its baseline (the model's first variant on the same backend), on the samples both "
-         "scored. A score is **equivalent** when its Δ's 95 % CI lies inside ±"
-      << fixed(margin, 2)
-      << " (analysis: tost_margin), **worse** or **better** when the CI excludes 0 beyond that, **inconclusive** "
-         "when the CI is wider than the margin (more samples would tell). Perplexities and KLD are judged by the "
-         "harm thresholds.\n\n";
+  doc.paragraph() << "Each candidate against its baseline (the model's first variant on the same backend), on the "
+                     "samples both scored. A score is "
+                  << bold("equivalent") << " when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
+                  << " (analysis: tost_margin), " << bold("worse") << " or " << bold("better")
+                  << " when the CI excludes 0 beyond that, " << bold("inconclusive")
+                  << " when the CI is wider than the margin (more samples would tell). Perplexities and KLD are "
+                     "judged by the harm thresholds.";
   for (const json& p : pairs) {
     const json &base = p["baseline"], &cand = p["candidate"];
     std::vector<const json*> equivalent, worse, better, unclear;
@@ -150,24 +157,26 @@ void write_verdict_markdown(std::ostream& out, const json& s) {
           .push_back(&r);
     }
     const size_t judged = equivalent.size() + worse.size() + better.size() + unclear.size();
-    out << "### " << md_label(cand) << " vs " << md_label(base) << "\n\n";
+    doc.heading(3) << fmt_label(cand) << " vs " << fmt_label(base);
     const char* headline = !worse.empty()     ? "Worse"
                            : !unclear.empty() ? "Not shown equivalent"
                            : !better.empty()  ? "Equivalent or better"
                                               : "Equivalent";
-    out << "- **" << headline << "**: equivalent on " << equivalent.size() << " of " << judged << " task metrics";
-    if (!worse.empty()) out << ", worse on " << worse.size();
-    if (!better.empty()) out << ", better on " << better.size();
-    if (!unclear.empty()) out << ", inconclusive on " << unclear.size();
-    out << ".\n";
-    if (!worse.empty()) out << "- Worse: " << list(worse) << ".\n";
-    if (!better.empty()) out << "- Better: " << list(better) << ".\n";
-    if (!unclear.empty())
-      out << "- Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".\n";
-    write_harm(out, s, cand);
-    write_flips(out, s, base, cand);
-    write_errors(out, s, cand);
-    out << "\n";
+    List& items = doc.list();
+    Text first;
+    first << bold(headline) << ": equivalent on " << equivalent.size() << " of " << judged << " task metrics";
+    if (!worse.empty()) first << ", worse on " << worse.size();
+    if (!better.empty()) first << ", better on " << better.size();
+    if (!unclear.empty()) first << ", inconclusive on " << unclear.size();
+    items.item(first << ".");
+    if (!worse.empty()) items.item(Text() << "Worse: " << list(worse) << ".");
+    if (!better.empty()) items.item(Text() << "Better: " << list(better) << ".");
+    if (!unclear.empty()) {
+      items.item(Text() << "Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".");
+    }
+    add_harm(items, s, cand);
+    add_flips(items, s, base, cand);
+    add_errors(items, s, cand);
   }
 }
 

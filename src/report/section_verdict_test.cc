@@ -1,8 +1,10 @@
-#include "report/markdown_verdict.h"
+#include "report/section_verdict.h"
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <string>
+
+#include "report/doc.h"
 
 namespace qualm::report {
 namespace {
@@ -46,9 +48,9 @@ json summary() {
 }
 
 TEST(MarkdownVerdict, SentencesPerCandidate) {
-  std::ostringstream out;
-  write_verdict_markdown(out, summary());
-  const std::string md = out.str();
+  Doc doc;
+  add_verdict_section(doc, summary());
+  const std::string md = to_markdown(doc);
   EXPECT_NE(md.find("### m/Q4_0/cpu vs m/F16/cpu"), std::string::npos) << md;
   EXPECT_NE(md.find("- **Worse**: equivalent on 1 of 4 task metrics, worse on 1, better on 1, inconclusive on 1."),
             std::string::npos)
@@ -74,10 +76,20 @@ TEST(MarkdownVerdict, SentencesPerCandidate) {
   EXPECT_EQ(md.find("word_perplexity"), std::string::npos) << "perplexity is the harm thresholds' to judge";
 }
 
+TEST(MarkdownVerdict, HeadlineIsABoldSpan) {
+  Doc doc;
+  add_verdict_section(doc, summary());
+  const std::string html = HtmlRenderer().render(doc);
+  EXPECT_NE(html.find("<li><strong>Worse</strong>: equivalent on 1 of 4 task metrics"), std::string::npos) << html;
+  EXPECT_NE(html.find("<strong>1 error record</strong>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("**"), std::string::npos) << html;
+  EXPECT_EQ(html.find('`'), std::string::npos) << html;
+}
+
 TEST(MarkdownVerdict, NoCandidateIsOneLine) {
-  std::ostringstream out;
-  write_verdict_markdown(out, json::object());
-  EXPECT_EQ(out.str(),
+  Doc doc;
+  add_verdict_section(doc, json::object());
+  EXPECT_EQ(to_markdown(doc),
             "## Verdict\n\nOne configuration per model and backend: no candidate to hold against a baseline.\n\n");
 }
 

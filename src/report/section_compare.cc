@@ -1,0 +1,232 @@
+#include "report/section_compare.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "report/sections.h"
+
+namespace qualm::report {
+namespace {
+
+using nlohmann::json;
+
+// The member, or null when absent (const json's operator[] must not see a missing key).
+const json& get(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  const auto it = j.find(key);
+  return it != j.end() ? *it : kNull;
+}
+
+constexpr size_t kCellChars = 160;    // example outputs in a table cell
+constexpr size_t kPromptChars = 300;  // prompts above a table
+
+std::string fixed(const json& x, int digits = 3) {
+  if (!x.is_number()) return "—";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x.get<double>());
+  return buf;
+}
+
+std::string signed_fixed(const json& x, int digits, const char* unit = "") {
+  if (!x.is_number()) return "—";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%+.*f%s", digits, x.get<double>(), unit);
+  return buf;
+}
+
+std::string ci(const json& low, const json& high, int digits, const char* unit = "") {
+  if (!low.is_number() || !high.is_number()) return "";
+  return " [" + signed_fixed(low, digits, unit) + ", " + signed_fixed(high, digits, unit) + "]";
+}
+
+std::string share(const json& x) {
+  if (!x.is_number()) return "—";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x.get<double>());
+  return buf;
+}
+
+// A table cell or a line's data: one line, cut at `limit` characters.
+std::string cell(const json& value, size_t limit = kCellChars) {
+  return fmt_cell(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump(), limit);
+}
+
+// A delta table's row: the label cell(s), then N, baseline, candidate, Δ [95% CI] and Δ% [95% CI].
+std::vector<Text> delta_row(std::vector<Text> cells, const json& r) {
+  cells.insert(
+      cells.end(),
+      {std::to_string(r.value("n_paired", 0)), fixed(get(r, "baseline_mean"), 4), fixed(get(r, "candidate_mean"), 4),
+       signed_fixed(get(r, "delta"), 4) + ci(get(r, "delta_ci_low"), get(r, "delta_ci_high"), 4),
+       signed_fixed(get(r, "delta_pct"), 1, "%") + ci(get(r, "delta_pct_ci_low"), get(r, "delta_pct_ci_high"), 1, "%") +
+           (r.value("small_n", false) ? " (n < 20)" : "")});
+  return cells;
+}
+
+void add_summary_table(Doc& doc, const json& pairs) {
+  Table& t = doc.table(
+      {"Baseline", "Candidate", "Paired by", "Samples", "Key-metric avg Δ%", "Composite", "Composite Δ [95% CI]"});
+  for (const json& p : pairs) {
+    const json& c = get(p, "composite");
+    t.row({cell(fmt_label(get(p, "baseline"))), cell(fmt_label(get(p, "candidate"))), p.value("paired_by", ""),
+           std::to_string(get(p, "samples").value("paired", 0)),
+           signed_fixed(get(p, "key_metric_avg_delta_pct"), 1, "%") +
+               (p.value("key_metric_small_n", false) ? " (n < 20)" : ""),
+           fixed(get(c, "baseline")) + " → " + fixed(get(c, "candidate")),
+           signed_fixed(get(c, "delta"), 3) + ci(get(c, "delta_ci_low"), get(c, "delta_ci_high"), 3)});
+  }
+}
+
+// One pair's section under a heading of `level` (2 in compare.md, 3 in report.md).
+void add_pair(Doc& doc, const json& p, int level) {
+  doc.heading(level) << fmt_label(get(p, "candidate")) << " vs " << fmt_label(get(p, "baseline"));
+  const json& s = get(p, "samples");
+  doc.paragraph() << "Paired samples: " << s.value("paired", 0)
+                  << "; only in the baseline: " << s.value("only_baseline", 0)
+                  << "; only in the candidate: " << s.value("only_candidate", 0) << ".";
+  if (!get(p, "overall").empty()) {
+    doc.paragraph() << "Generation tasks pooled (TR124 S17.3):";
+    Table& t = doc.table({"Metric", "N", "Baseline", "Candidate", "Δ [95% CI]", "Δ% [95% CI]"});
+    for (const json& r : get(p, "overall")) {
+      t.row(delta_row({r.value("metric", "") + (r.value("higher_is_better", true) ? "" : " (lower is better)")}, r));
+    }
+  }
+  if (get(p, "tasks").empty()) {
+    doc.paragraph() << "No metric is on both sides.";
+    return;
+  }
+  doc.paragraph() << "Per task:";
+  Table& t = doc.table({"Task", "Metric", "N", "Baseline", "Candidate", "Δ [95% CI]", "Δ% [95% CI]"});
+  for (const json& r : get(p, "tasks")) {
+    t.row(delta_row({r.value("task_name", ""),
+                     r.value("metric", "") + (r.value("higher_is_better", true) ? "" : " (lower is better)")},
+                    r));
+  }
+}
+
+}  // namespace
+
+void add_compare_section(Doc& doc, const json& compare) {
+  const json& b = get(compare, "baseline_run");
+  const json& c = get(compare, "candidate_run");
+  doc.heading(1) << "Quantization impact: " << c.value("run_id", "") << " vs " << b.value("run_id", "");
+  doc.paragraph() << "Baseline run: " << code(b.value("dir", "")) << "; candidate run: " << code(c.value("dir", ""))
+                  << ".";
+  doc.paragraph() << compare.value("note", "") << " Key metrics (TR124): bertscore, coherence, rouge_l.";
+  doc.heading(2) << "Summary";
+  if (get(compare, "pairs").empty()) {
+    doc.paragraph() << "No configuration of the candidate run pairs with one of the baseline run.";
+  } else {
+    add_summary_table(doc, get(compare, "pairs"));
+    for (const json& p : get(compare, "pairs")) add_pair(doc, p, 2);
+  }
+  const json& unpaired = get(compare, "unpaired");
+  if (!get(unpaired, "baseline").empty() || !get(unpaired, "candidate").empty()) {
+    doc.heading(2) << "Unpaired configurations";
+    List& list = doc.list();
+    for (const char* side : {"baseline", "candidate"}) {
+      for (const json& l : get(unpaired, side)) list.item(Text() << "only in the " << side << " run: " << fmt_label(l));
+    }
+  }
+  if (compare.contains("gates")) add_gates_section(doc, get(compare, "gates"));
+}
+
+void add_quantization_section(Doc& doc, const json& summary) {
+  doc.heading(2) << "Quantization impact";
+  const json q = summary.value("quantization_impact", json());
+  if (!q.is_object() || q.value("pairs", json::array()).empty()) {
+    doc.paragraph() << "No quantization comparison: " << (q.is_object() ? q.value("note", "no data") : "no data")
+                    << ".";
+    return;
+  }
+  doc.paragraph() << "Baseline: " << q.value("baseline_rule", "") << "; " << q.value("note", "")
+                  << ". Key metrics (TR124): bertscore, coherence, rouge_l.";
+  add_summary_table(doc, get(q, "pairs"));
+  for (const json& p : get(q, "pairs")) add_pair(doc, p, 3);
+}
+
+void add_variance_section(Doc& doc, const json& summary) {
+  doc.heading(2) << "Sampling variance";
+  const json v = summary.value("sampling_variance", json());
+  if (!v.is_object() || v.value("cells", json::array()).empty()) {
+    doc.paragraph() << (v.is_object() ? v.value("note", "No data.") : std::string("No data."));
+    return;
+  }
+  const json& o = get(v, "overall");
+  doc.paragraph() << v.value("note", "");
+  doc.table({"Statistic", "Value"})
+      .row({"Measurements (sample × metric)", std::to_string(o.value("n", 0))})
+      .row({"Mean CV", fixed(get(o, "mean_cv"), 4)})
+      .row({"Median CV", fixed(get(o, "median_cv"), 4)})
+      .row({"Max CV", fixed(get(o, "max_cv"), 4)})
+      .row({"CV < 5% (very stable)", share(get(o, "below_5pct"))})
+      .row({"CV < 10% (stable)", share(get(o, "below_10pct"))})
+      .row({"CV < 20% (moderate)", share(get(o, "below_20pct"))});
+  Table& cells = doc.table({"Model", "Variant", "Backend", "Task", "Metric", "N", "Mean score", "Mean CV", "Median CV",
+                            "CV<5%", "CV<10%", "CV<20%", "Stability"});
+  for (const json& c : get(v, "cells")) {
+    cells.row({cell(get(c, "model")), cell(get(c, "variant")), cell(get(c, "backend")), c.value("task_name", ""),
+               c.value("metric", ""), std::to_string(c.value("n_samples", 0)), fixed(get(c, "mean_score")),
+               fixed(get(c, "mean_cv")), fixed(get(c, "median_cv")), share(get(c, "below_5pct")),
+               share(get(c, "below_10pct")), share(get(c, "below_20pct")), c.value("stability", "")});
+  }
+  if (get(v, "levene").empty()) {
+    doc.paragraph() << "Backend variance equality: no (model, variant, task) ran on two or more backends.";
+    return;
+  }
+  doc.paragraph() << "Backend variance equality (Levene, Brown-Forsythe):";
+  Table& t = doc.table(
+      {"Model", "Variant", "Task", "Metric", "Backends", "Levene W", "p", "Brown-Forsythe W", "p", "Significant?"});
+  for (const json& l : get(v, "levene")) {
+    std::string backends;
+    for (const json& b : get(l, "backends")) backends += (backends.empty() ? "" : ", ") + b.get<std::string>();
+    const bool sig = get(l, "brown_forsythe_p").is_number() && get(l, "brown_forsythe_p").get<double>() < 0.05;
+    t.row({cell(get(l, "model")), cell(get(l, "variant")), l.value("task_name", ""), l.value("metric", ""),
+           cell(backends), fixed(get(l, "levene_w")), fixed(get(l, "levene_p")), fixed(get(l, "brown_forsythe_w")),
+           fixed(get(l, "brown_forsythe_p")), sig ? "Yes" : "No"});
+  }
+}
+
+void add_examples_section(Doc& doc, const json& summary) {
+  doc.heading(2) << "Output examples";
+  const json e = summary.value("examples", json::array());
+  if (!e.is_array() || e.empty()) {
+    doc.paragraph() << "No generation task ran.";
+    return;
+  }
+  doc.paragraph() << "One sample per task, the same for every configuration: the smallest sample_id that all of them "
+                     "have (repetition 0).";
+  for (const json& x : e) {
+    doc.heading(3) << x.value("task_name", "") << " (sample " << cell(get(x, "sample_id"))
+                   << (x.contains("doc_key") ? ", " + cell(get(x, "doc_key")) : std::string()) << ")";
+    doc.paragraph() << "Prompt: " << cell(get(x, "prompt"), kPromptChars);
+    doc.paragraph() << "Reference: " << cell(get(x, "reference"), kPromptChars);
+    Table& t = doc.table({"Model", "Variant", "Backend", "Output (truncated)"});
+    for (const json& o : get(x, "outputs")) {
+      t.row({cell(get(o, "model")), cell(get(o, "variant")), cell(get(o, "backend")), cell(get(o, "candidate"))});
+    }
+  }
+}
+
+void add_gates_section(Doc& doc, const json& gate_results) {
+  doc.heading(2) << "Quality gates";
+  if (!gate_results.is_array() || gate_results.empty()) {
+    doc.paragraph() << "No gates were set.";
+    return;
+  }
+  int failed = 0;
+  for (const json& g : gate_results) failed += g.value("status", "") != "PASS";
+  doc.paragraph() << (failed == 0 ? "All gates pass."
+                                  : std::to_string(failed) + " of " + std::to_string(gate_results.size()) +
+                                        " gate checks did not pass.");
+  Table& t = doc.table({"Gate", "Status", "Configuration", "Actual", "Threshold", "By", "Detail"});
+  for (const json& g : gate_results) {
+    const std::string conf =
+        get(g, "model").is_string() && get(g, "variant").is_string() ? fmt_label(g) : std::string("—");
+    t.row({code(cell(get(g, "gate"))), g.value("status", ""), cell(conf), fixed(get(g, "actual"), 4),
+           fixed(get(g, "threshold"), 4), signed_fixed(get(g, "by"), 4), cell(get(g, "detail"), 400)});
+  }
+}
+
+}  // namespace qualm::report

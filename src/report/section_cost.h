@@ -1,0 +1,17 @@
+#pragma once
+// Report sections (report.md and report.html) for summary["pareto"], ["scaling_fit"],
+// ["task_router"] and ["kld"], added to a Doc (report/doc.h): tables like TR124's, or one
+// paragraph saying why a section is empty.
+
+#include <nlohmann/json.hpp>
+
+#include "report/doc.h"
+
+namespace qualm::report {
+
+void add_pareto_section(Doc& doc, const nlohmann::json& summary);
+void add_scaling_section(Doc& doc, const nlohmann::json& summary);
+void add_router_section(Doc& doc, const nlohmann::json& summary);
+void add_kld_section(Doc& doc, const nlohmann::json& summary);
+
+}  // namespace qualm::report
