@@ -11,6 +11,7 @@
 #include <regex>
 #include <string_view>
 
+#include "core/utf8.h"
 #include "tasks/template.h"
 #include "tasks/template_values.h"
 
@@ -95,7 +96,7 @@ json call_method(const TemplateNode& n, const Env& env) {
     if (m == "index") {
       const size_t at = s.find(str(0));
       if (at == std::string::npos) env.fail("substring " + repr(a[0]) + " is not in " + what + " (" + repr(self) + ")");
-      return length_of(std::string_view(s).substr(0, at));
+      return utf8_length(std::string_view(s).substr(0, at));
     }
     if (m == "join") {
       if (!a[0].is_array()) env.fail("join() needs a list, not " + type_name(a[0]));
@@ -162,7 +163,7 @@ json apply_filter(const TemplateNode& n, const Env& env) {
     return f == "first" ? items.front() : items.back();
   }
   if (f == "length" || f == "count") {
-    if (v.is_string()) return length_of(v.get_ref<const std::string&>());
+    if (v.is_string()) return utf8_length(v.get_ref<const std::string&>());
     return v.is_object() ? v.size() : items_of(v, what, env).size();
   }
   if (f == "string") return to_text(v);

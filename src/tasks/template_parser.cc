@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/errors.h"
+#include "core/utf8.h"
 #include "tasks/template_values.h"
 
 namespace qualm::template_detail {
@@ -75,7 +76,7 @@ class Parser {
   [[noreturn]] void fail(size_t at, const std::string& problem, const std::string& fix = "") const {
     const size_t line_start = src_.rfind('\n', at == 0 ? 0 : at - 1);  // npos + 1 is 0
     const size_t line = std::count(src_.begin(), src_.begin() + at, '\n') + 1;
-    const size_t column = length_of(std::string_view(src_).substr(line_start + 1, at - line_start - 1)) + 1;
+    const size_t column = utf8_length(std::string_view(src_).substr(line_start + 1, at - line_start - 1)) + 1;
     const std::string location = (line > 1 ? "line " + std::to_string(line) + ", " : "") + "column " + std::to_string(column);
     throw InputError(where_, problem + " at " + location + " of the template", fix);
   }

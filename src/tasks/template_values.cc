@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "core/utf8.h"
 #include "tasks/template.h"
 
 namespace qualm {
@@ -18,18 +19,8 @@ namespace template_detail {
 // ---- Text as Python's str sees it: code points of UTF-8 ----
 
 std::vector<std::string> code_points(std::string_view s) {
-  std::vector<std::string> out;
-  for (size_t i = 0, n; i < s.size(); i += n) {
-    const unsigned char c = s[i];
-    n = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    n = std::min(n, s.size() - i);
-    out.emplace_back(s.substr(i, n));
-  }
-  return out;
-}
-
-size_t length_of(std::string_view s) {
-  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; });
+  const std::vector<std::string_view> chars = utf8_characters(s);
+  return {chars.begin(), chars.end()};
 }
 
 bool is_space(std::string_view c) {

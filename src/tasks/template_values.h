@@ -14,10 +14,8 @@ namespace qualm::template_detail {
 
 // ---- Text as Python's str sees it: code points of UTF-8 ----
 
+// One string per character (core/utf8.h's utf8_characters); utf8_length counts them as Python's len(str).
 std::vector<std::string> code_points(std::string_view s);
-
-// The number of code points, as Python's len(str).
-size_t length_of(std::string_view s);
 
 // Python's str.isspace() for one code point's UTF-8 bytes.
 bool is_space(std::string_view c);
