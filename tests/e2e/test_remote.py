@@ -63,31 +63,33 @@ class RemoteTest(RemoteCase):
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("QUALM_TEST_KEY is not set", proc.stderr)
 
-    def assert_same_steps(self, out):
-        """Greedy records through llama-server hold the generated tokens' top 5 (top_logprobs, asked
-        with logprobs: 5) as the in-process backend's do: the same chosen ids and, apart from the
-        end-of-generation step the server does not report, the same candidates where no two are
-        within 1e-2 of each other, probabilities within 0.002 (the report prints them to 0.1 %):
-        llama-server runs flash attention by default and qualm's batch-invariant path does not,
-        which alone moves stories260K's log-probs by up to 3.5e-3 (llama-server -fa on against
-        -fa off), more for unlikely tokens."""
+    def assert_same_steps(self, out, served="srv", key=0):
+        """Greedy records through llama-server (backend `served`) hold the generated tokens' top 5
+        (top_logprobs, asked with logprobs: 5) as the in-process backend's do: the same chosen
+        tokens and, apart from the end-of-generation step the server does not report, the same
+        candidates where no two are within 1e-2 of each other, probabilities within 0.002 (the
+        report prints them to 0.1 %): llama-server runs flash attention by default and qualm's
+        batch-invariant path does not, which alone moves stories260K's log-probs by up to 3.5e-3
+        (llama-server -fa on against -fa off), more for unlikely tokens. key: 0 compares tokens by
+        id, 1 by text (Ollama's entries have no ids)."""
         by = {}
         for r in records(out):
             by.setdefault(r["sample_id"], {})[r["backend"]] = r
         steps = 0
         for sample, c in by.items():
-            local, served = c["cpu"]["top_logprobs"], c["srv"].get("top_logprobs")
-            self.assertIsNotNone(served, f"sample {sample}: the server's record has no top_logprobs")
-            self.assertEqual(len(served), c["srv"]["output_tokens"])
-            for k, (a, b) in enumerate(zip(local, served)):
-                self.assertEqual(a[0][0], b[0][0], f"sample {sample} step {k}")
+            local, remote = c["cpu"]["top_logprobs"], c[served].get("top_logprobs")
+            self.assertIsNotNone(remote, f"sample {sample}: the server's record has no top_logprobs")
+            self.assertEqual(len(remote), c[served]["output_tokens"])
+            for k, (a, b) in enumerate(zip(local, remote)):
+                self.assertEqual(a[0][key], b[0][key], f"sample {sample} step {k}")
                 self.assertEqual(len(b), 5)
                 lps = sorted((x[2] for x in a), reverse=True)
                 if all(x - y > 1e-2 for x, y in zip(lps, lps[1:])):
-                    self.assertEqual({x[0] for x in a}, {x[0] for x in b}, f"sample {sample} step {k}")
-                    by_id = {x[0]: x[2] for x in b}
-                    for i, _, lp in a:
-                        self.assertAlmostEqual(math.exp(lp), math.exp(by_id[i]), delta=2e-3, msg=f"sample {sample} step {k}")
+                    self.assertEqual({x[key] for x in a}, {x[key] for x in b}, f"sample {sample} step {k}")
+                    by_key = {x[key]: x[2] for x in b}
+                    for x in a:
+                        self.assertAlmostEqual(math.exp(x[2]), math.exp(by_key[x[key]]), delta=2e-3,
+                                               msg=f"sample {sample} step {k}")
                 steps += 1
         self.assertGreater(steps, 20)
 
@@ -136,15 +138,22 @@ class RemoteTest(RemoteCase):
             if path == "/api/generate":
                 generated.append(body)
                 o = body["options"]
-                r = post(self.llama_url + "/v1/completions", {
-                    "prompt": body["prompt"], "max_tokens": o["num_predict"], "temperature": o["temperature"],
-                    "seed": o["seed"], "stop": o.get("stop", [])})
+                ask = {"prompt": body["prompt"], "max_tokens": o["num_predict"], "temperature": o["temperature"],
+                       "seed": o["seed"], "stop": o.get("stop", [])}
+                if body.get("logprobs"):
+                    ask["logprobs"] = body["top_logprobs"]
+                r = post(self.llama_url + "/v1/completions", ask)
                 reply = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
                          "response": r["choices"][0]["text"], "done": True, "done_reason": "length",
                          "prompt_eval_count": r["usage"]["prompt_tokens"], "eval_count": r["usage"]["completion_tokens"],
                          "prompt_eval_duration": 1000000, "eval_duration": 2000000, "total_duration": 3000000}
                 if cached_prompt:
                     del reply["prompt_eval_count"]
+                if body.get("logprobs"):  # Ollama 0.12.11's shape: top level, bytes, no ids
+                    def entry(c):
+                        return {"token": c["token"], "logprob": c["logprob"], "bytes": list(c["token"].encode())}
+                    reply["logprobs"] = [dict(entry(e), top_logprobs=[entry(t) for t in e["top_logprobs"]])
+                                         for e in r["choices"][0]["logprobs"]["content"]]
                 return ok(reply)
             if path == "/api/embed":
                 embedded.append(body)
@@ -176,6 +185,8 @@ class RemoteTest(RemoteCase):
         finally:
             fake.close()
         self.assert_same_generations(out, "ol")
+        self.assert_same_steps(out, served="ol", key=1)
+        self.assertTrue(all(b.get("logprobs") is True and b.get("top_logprobs") == 5 for b in fake.generated))
         manifest = json.loads((out / "manifest.json").read_text())
         server = [b for b in manifest["backends"] if b["name"] == "ol"][0]["server"]
         self.assertEqual(server["digest"], "ab12cd34")

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <thread>
 
+#include "backend/remote/ollama_backend.h"
 #include "backend/remote/openai_backend.h"
 #include "core/errors.h"
 
@@ -246,6 +247,30 @@ TEST(RemoteReplies, GeneratedTokensLogprobsInBothShapes) {
   EXPECT_TRUE(read_completion_reply(json::parse(R"({"choices": [{"text": "x"}]})"), false, 5).steps.empty());
   const json torn = json::parse(R"({"choices": [{"text": "x", "logprobs": {"tokens": ["x"], "token_logprobs": []}}]})");
   EXPECT_TRUE(read_completion_reply(torn, false, 5).steps.empty());
+}
+
+// Ollama (0.12.11 and later) puts the entries at the reply's top level, on /api/generate and
+// /api/chat alike, with bytes and without ids; the chosen token is among its top_logprobs.
+TEST(RemoteReplies, OllamaGeneratedTokensLogprobs) {
+  const json reply = json::parse(R"({"response": "Hi", "done": true, "done_reason": "length", "logprobs": [
+      {"token": "H", "logprob": -0.25, "bytes": [72], "top_logprobs": [{"token": "H", "logprob": -0.25, "bytes": [72]},
+        {"token": "W", "logprob": -1.75, "bytes": [87]}, {"token": "Y", "logprob": -3.0, "bytes": [89]}]},
+      {"token": "i", "logprob": -0.5, "top_logprobs": [{"token": "e", "logprob": -1.0}, {"token": "i", "logprob": -0.5}]}]})");
+  const GenerateResult r = read_generate_reply(reply, false, 2);
+  ASSERT_EQ(r.steps.size(), 2u);
+  EXPECT_EQ(r.steps[0], (std::vector<TokenChoice>{{-1, "H", -0.25}, {-1, "W", -1.75}}));
+  EXPECT_EQ(r.steps[1], (std::vector<TokenChoice>{{-1, "i", -0.5}, {-1, "e", -1.0}}));
+  json chat = reply;
+  chat.erase("response");
+  chat["message"] = {{"role", "assistant"}, {"content", "Hi"}};
+  EXPECT_EQ(read_generate_reply(chat, true, 2).steps, r.steps);
+  EXPECT_TRUE(read_generate_reply(reply, false, 0).steps.empty());  // not asked for
+  json older = reply;  // a server before 0.12.11 ignores the request's keys
+  older.erase("logprobs");
+  EXPECT_TRUE(read_generate_reply(older, false, 2).steps.empty());
+  json torn = reply;
+  torn["logprobs"][1].erase("logprob");
+  EXPECT_TRUE(read_generate_reply(torn, false, 2).steps.empty());
 }
 
 // Found by the remote_reply fuzzer's seeds: replies of the wrong shape are RunErrors (error

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "backend/remote/http_client.h"
+#include "backend/remote/token_steps.h"
 #include "core/errors.h"
 #include "core/redact.h"
 
@@ -71,8 +72,16 @@ GenerateResult OllamaBackend::generate_one(const GenerateRequest& r) const {
     body["raw"] = true;
   }
   std::string endpoint;
-  const json reply = http_.post(chat ? "/api/chat" : "/api/generate", body, &endpoint);
-  GenerateResult out = read_generate_reply(reply, chat);
+  const std::string path = chat ? "/api/chat" : "/api/generate";
+  json reply;
+  bool with_logprobs = false;
+  if (o.top_logprobs > 0) {  // Ollama 0.12.11 and later answer them; older ones ignore the keys
+    const json ask = {{"logprobs", true}, {"top_logprobs", o.top_logprobs}};
+    with_logprobs = post_asking(http_, path, body, ask, logprobs_refused_, reply, &endpoint);
+  } else {
+    reply = http_.post(path, body, &endpoint);
+  }
+  GenerateResult out = read_generate_reply(reply, chat, with_logprobs ? o.top_logprobs : 0);
   out.endpoint = std::move(endpoint);
   return out;
 }
@@ -94,7 +103,7 @@ json read_model_facts(const json& show, const json& tags, const std::string& mod
   return out;
 }
 
-GenerateResult read_generate_reply(const json& reply, bool chat) {
+GenerateResult read_generate_reply(const json& reply, bool chat, int top_logprobs) {
   const json* text = !reply.is_object()                          ? nullptr
                      : !chat && reply.contains("response")       ? &reply["response"]
                      : chat && reply.contains("message") && reply["message"].is_object() &&
@@ -113,6 +122,7 @@ GenerateResult read_generate_reply(const json& reply, bool chat) {
   out.prompt_ms = number_or(reply, "prompt_eval_duration") / 1e6;  // nanoseconds
   out.generate_ms = number_or(reply, "eval_duration") / 1e6;
   out.stop_reason = text_or(reply, "done_reason", "stop");
+  if (top_logprobs > 0 && reply.contains("logprobs")) out.steps = steps_of_entries(reply["logprobs"], top_logprobs);
   return out;
 }
 

@@ -1,9 +1,12 @@
 #pragma once
-// An Ollama server as a backend (SPEC S2): generation through /api/generate and embeddings
-// through /api/embed; nothing else. describe() asks /api/show and /api/tags for the model's
+// An Ollama server as a backend (SPEC S2): generation through /api/generate (or /api/chat),
+// with the generated tokens' log-probs when asked for them, and embeddings through /api/embed;
+// nothing else. describe() asks /api/show and /api/tags for the model's
 // digest and quantization, for the manifest.
 
 #include <nlohmann/json.hpp>
+
+#include <atomic>
 #include <string>
 
 #include "backend/backend.h"
@@ -38,6 +41,8 @@ class OllamaBackend : public Backend {
 
   OllamaOptions options_;
   HttpClient http_;
+  // A server that refused a generation request asking for log-probs is asked without them.
+  mutable std::atomic<bool> logprobs_refused_ = false;
 };
 
 // What /api/show (details: quantization, format, family, parameter size) and /api/tags (the
@@ -45,8 +50,9 @@ class OllamaBackend : public Backend {
 nlohmann::json read_model_facts(const nlohmann::json& show, const nlohmann::json& tags, const std::string& model);
 
 // The text, counts, times and done reason of an /api/generate reply (chat: of an /api/chat
-// reply, its message.content); throws RunError, quoting the reply, when it has no text.
-GenerateResult read_generate_reply(const nlohmann::json& reply, bool chat = false);
+// reply, its message.content), and with top_logprobs > 0 the steps of its logprobs (none when it
+// has none); throws RunError, quoting the reply, when it has no text.
+GenerateResult read_generate_reply(const nlohmann::json& reply, bool chat = false, int top_logprobs = 0);
 
 // The vectors of an /api/embed reply for `texts` texts; throws RunError when it has another
 // count, a row that is not all finite numbers, or rows of different lengths.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "backend/remote/token_steps.h"
 #include "core/errors.h"
 #include "core/redact.h"
 
@@ -60,43 +61,10 @@ OpenAiOptions at_server_root(OpenAiOptions options) {
   return options;
 }
 
-// One candidate as a server gives it: {id?, token, logprob}; nullopt when it is not that.
-std::optional<TokenChoice> candidate_of(const json& c) {
-  const json &token = member(c, "token"), &logprob = member(c, "logprob"), &id = member(c, "id");
-  if (!token.is_string() || !logprob.is_number()) return std::nullopt;
-  return TokenChoice{id.is_number_integer() ? id.get<TokenId>() : -1, token.get<std::string>(), logprob.get<double>()};
-}
-
-// A step: the chosen token, then the most likely others from `others` (the chosen one left out,
-// higher log-prob first), n in all.
-std::vector<TokenChoice> step_of(TokenChoice chosen, std::vector<TokenChoice> others, int n) {
-  std::erase_if(others, [&](const TokenChoice& c) {
-    return chosen.id >= 0 && c.id >= 0 ? c.id == chosen.id : c.text == chosen.text;
-  });
-  std::stable_sort(others.begin(), others.end(), [](const auto& a, const auto& b) { return a.logprob > b.logprob; });
-  std::vector<TokenChoice> step{std::move(chosen)};
-  for (TokenChoice& c : others) {
-    if (static_cast<int>(step.size()) >= n) break;
-    step.push_back(std::move(c));
-  }
-  return step;
-}
-
 std::vector<std::vector<TokenChoice>> reply_steps(const json& choice, int n) {
-  std::vector<std::vector<TokenChoice>> steps;
   const json& logprobs = member(choice, "logprobs");
-  if (const json& content = member(logprobs, "content"); content.is_array()) {
-    for (const json& entry : content) {
-      const auto chosen = candidate_of(entry);
-      if (!chosen) return {};
-      std::vector<TokenChoice> others;
-      for (const json& c : member(entry, "top_logprobs").is_array() ? member(entry, "top_logprobs") : json::array()) {
-        if (const auto o = candidate_of(c)) others.push_back(*o);
-      }
-      steps.push_back(step_of(*chosen, std::move(others), n));
-    }
-    return steps;
-  }
+  if (const json& content = member(logprobs, "content"); content.is_array()) return steps_of_entries(content, n);
+  std::vector<std::vector<TokenChoice>> steps;
   const json &tokens = member(logprobs, "tokens"), &lps = member(logprobs, "token_logprobs"),
              &tops = member(logprobs, "top_logprobs");
   if (!tokens.is_array() || !lps.is_array() || tokens.size() != lps.size()) return {};
@@ -184,19 +152,13 @@ GenerateResult OpenAiBackend::generate_one(const GenerateRequest& r) const {
   const char* path = chat ? "/v1/chat/completions" : "/v1/completions";
   json reply;
   bool with_logprobs = false;
-  if (o.top_logprobs > 0 && !logprobs_refused_) {
-    json with = body;
-    with["logprobs"] = chat ? json(true) : json(o.top_logprobs);
-    if (chat) with["top_logprobs"] = o.top_logprobs;
-    try {
-      reply = http_.post(path, with, &endpoint);
-      with_logprobs = true;
-    } catch (const HttpRefusal& e) {
-      if (e.status() != 400 && e.status() != 422) throw;
-      logprobs_refused_ = true;  // the request is refused for the log-probs: ask as before
-    }
+  if (o.top_logprobs > 0) {
+    const json ask =
+        chat ? json{{"logprobs", true}, {"top_logprobs", o.top_logprobs}} : json{{"logprobs", o.top_logprobs}};
+    with_logprobs = post_asking(http_, path, body, ask, logprobs_refused_, reply, &endpoint);
+  } else {
+    reply = http_.post(path, body, &endpoint);
   }
-  if (!with_logprobs) reply = http_.post(path, body, &endpoint);
   GenerateResult out = read_completion_reply(reply, chat, with_logprobs ? o.top_logprobs : 0);
   out.generate_ms = ms_since(start);
   out.endpoint = std::move(endpoint);
