@@ -7,7 +7,11 @@ nlohmann::json config_json(const ConfigKey& c) {
 }
 
 ConfigKey config_of(const nlohmann::json& row) {
-  return {row.value("model", ""), row.value("variant", ""), row.value("backend", "")};
+  auto text = [&](const char* key) {
+    const auto it = row.is_object() ? row.find(key) : row.end();
+    return it != row.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return {text("model"), text("variant"), text("backend")};
 }
 
 }  // namespace qualm

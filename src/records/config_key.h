@@ -19,7 +19,8 @@ struct ConfigKey {
 
 // {"model", "variant", "backend"}: how reports and summary.json name a configuration.
 nlohmann::json config_json(const ConfigKey& config);
-// The configuration a summary.json or manifest row names; "" for a key it lacks.
+// The configuration a summary.json or manifest row names; "" for a key it lacks or holds as
+// something other than a string, and for a row that is not an object.
 ConfigKey config_of(const nlohmann::json& row);
 
 // A record's identity: samples.jsonl holds at most one record per key.

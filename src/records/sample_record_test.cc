@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "records/config_key.h"
 
 namespace qualm {
 namespace {
@@ -172,6 +173,16 @@ TEST(SampleRecordTest, KldStateRoundTrips) {
   EXPECT_EQ(rec.to_json(), r);
   r["kld_state"] = {{"nll", 1}};
   EXPECT_THROW(SampleRecord::from_json(r, "x"), InputError);
+}
+
+// Reports name configurations from summary.json rows they must not trust: any shape gives a key.
+TEST(ConfigKeyTest, OfAnyRowNeverThrows) {
+  using nlohmann::json;
+  EXPECT_EQ(config_of(json{{"model", "m"}, {"variant", "Q8_0"}, {"backend", "cpu"}, {"n", 3}}).str(), "m/Q8_0/cpu");
+  EXPECT_EQ(config_of(json{{"model", 5}, {"variant", nullptr}}).str(), "//");
+  EXPECT_EQ(config_of(json::array({1, 2})).str(), "//");
+  EXPECT_EQ(config_of(json()).str(), "//");
+  EXPECT_EQ(config_of(json("m/f32/cpu")).str(), "//");
 }
 
 }  // namespace

@@ -3,16 +3,13 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "records/config_key.h"
 #include "report/svg_chart.h"
 
 namespace qualm::report {
 namespace {
 
 using nlohmann::json;
-
-std::string label(const json& c) {
-  return c.value("model", "") + "/" + c.value("variant", "") + "/" + c.value("backend", "");
-}
 
 // A cell shaded by its share of the items: agreement in blue, a flip in red.
 std::string cell(int64_t count, int64_t total, bool flip) {
@@ -48,7 +45,8 @@ std::string flip_matrices(const json& summary) {
       const json* mc = pair.contains("multiple_choice") ? &pair["multiple_choice"] : nullptr;
       if (mc == nullptr || !mc->contains("by_task") || !(*mc)["by_task"].is_array() || (*mc)["by_task"].empty())
         continue;
-      const std::string a = label(pair.value("a", json::object())), b = label(pair.value("b", json::object()));
+      const std::string a = config_of(pair.value("a", json::object())).str();
+      const std::string b = config_of(pair.value("b", json::object())).str();
       body += "<h4>" + escape_xml(a) + " vs " + escape_xml(b) + "</h4>\n<div class=\"flip-grid\">\n";
       for (const json& m : (*mc)["by_task"]) body += matrix(m, a, b);
       body += "</div>\n";

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "records/config_key.h"
 #include "report/svg_chart.h"
 #include "report/verdict_rule.h"
 
@@ -24,10 +25,6 @@ struct Group {
   std::string title;  // "m/Q4_0/cpu vs m/F16/cpu"
   std::vector<Row> rows;
 };
-
-std::string config_label(const json& c) {
-  return c.value("model", "") + "/" + c.value("variant", "") + "/" + c.value("backend", "");
-}
 
 const char* color(Finding f) {
   switch (f) {
@@ -51,9 +48,9 @@ std::string forest_chart(const json& s) {
   std::vector<Group> groups;
   double lo = -margin, hi = margin;
   for (const json& p : qi.value("pairs", json::array())) {
-    Group g{
-        config_label(p.value("candidate", json::object())) + " vs " + config_label(p.value("baseline", json::object())),
-        {}};
+    Group g{config_of(p.value("candidate", json::object())).str() + " vs " +
+                config_of(p.value("baseline", json::object())).str(),
+            {}};
     for (const json& r : p.value("tasks", json::array())) {
       const std::optional<Finding> f = judge(r, margin);
       if (!f || !r.value("delta", json()).is_number()) continue;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "records/config_key.h"
 #include "report/html_flips.h"
 #include "report/html_forest.h"
 #include "report/svg_chart.h"
@@ -54,9 +55,7 @@ const json& member(const json& j, const char* key) {
   return j.is_object() && j.contains(key) ? j[key] : kNull;
 }
 
-std::string label_of(const json& row) {
-  return str(row, "model") + "/" + str(row, "variant") + "/" + str(row, "backend");
-}
+std::string label_of(const json& row) { return config_of(row).str(); }
 
 Attrs row_data(const json& row) {
   return {{"data-model", str(row, "model")}, {"data-variant", str(row, "variant")},
