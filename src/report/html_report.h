@@ -5,22 +5,17 @@
 // report.md itself. Reports render what the run stored; nothing is recomputed here.
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "report/doc.h"
 
 namespace qualm::report {
 
-// The page. Besides the forest plot (html_forest.h) and the flip matrices (html_flips.h), charts, each an <svg
-// class="chart NAME"> whose data marks carry class "mark" and data-* attributes naming their row:
-//   pareto           one circle per summary.pareto.points entry with numeric quality and cost
-//   task-bars        one rect per summary.tasks row, panels per (task, metric); mmlu-style
-//                    groups (summary.benchmarks[].group) share one wide panel per metric
-//   cv-distribution  one circle per numeric value in summary.sampling_variance.cells[].cvs
-//   kld-percentiles  one circle per numeric percentile (p50 p90 p95 p99 max) of summary.kld rows
-// A chart whose section is absent, null or empty is replaced by <p class="chart-note"
-// data-chart="NAME"> saying why. Without an opening paragraph in `doc` (before its first "## "
-// heading), a table of the manifest's facts stands in. Any field may be missing; strings are escaped.
+// The page: the Doc's title and intro (or, without an opening paragraph before its first "## "
+// heading, a table of the manifest's facts), its verdict section with the forest plot
+// (html_forest.h), a navigation bar, the flip matrices (html_flips.h) and the charts of
+// html_charts.h, then the Doc's other sections. Any field may be missing; strings are escaped.
 std::string render_html_report(const nlohmann::json& summary, const nlohmann::json& manifest, const Doc& doc);
 
 }  // namespace qualm::report

@@ -36,7 +36,8 @@ std::string first_token(const json& item, const char* side) {
   const json* f = item.contains("first_token") ? &item["first_token"] : nullptr;
   if (f == nullptr || !f->is_object() || !f->contains(side) || !(*f)[side].is_object()) return "—";
   const json& s = (*f)[side];
-  std::string out = "#" + std::to_string(s.value("index", int64_t{0})) + ":";
+  std::string out = "#";
+  out += std::to_string(s.value("index", int64_t{0})) + ":";
   char prob[32];
   for (const json& c : s.value("top", json::array())) {
     std::string token;

@@ -53,7 +53,8 @@ namespace {
 
 std::string ci(const json& row, const char* low = "ci_low", const char* high = "ci_high") {
   if (!row.contains(low) || !row[low].is_number()) return "—";
-  return "[" + fmt_num(row[low]) + ", " + fmt_num(row[high]) + "]";
+  std::string out = "[";  // appended, not "[" + …: GCC 12 warns falsely (-Wrestrict) on that
+  return out += fmt_num(row[low]) + ", " + fmt_num(row[high]) + "]";
 }
 
 }  // namespace
