@@ -15,8 +15,6 @@
 namespace qualm::analysis {
 namespace {
 
-using nlohmann::json;
-
 constexpr size_t kShown = 20;
 constexpr size_t kContext = 40;  // characters of shared text shown before a divergence, and after it per side
 
@@ -104,42 +102,23 @@ bool near_tie(const Step& a, const Step& b) {
   return gap(a, b.front().text) < kNearTie && gap(b, a.front().text) < kNearTie;
 }
 
-// {index, top: [{token, prob}]} of one side's step, the chosen token first; null where unset.
-json side_json(const SampleRecord& r, std::optional<size_t> k) {
-  if (!k) return nullptr;
-  json top = json::array();
-  for (const TokenChoice& c : (*r.top_logprobs)[*k]) top.push_back({{"token", c.text}, {"prob", std::exp(c.logprob)}});
-  return {{"index", *k}, {"top", std::move(top)}};
+// One side's step, the chosen token first, as probabilities; nullopt where unset.
+std::optional<PartingToken> parting_token(const SampleRecord& r, std::optional<size_t> k) {
+  if (!k) return std::nullopt;
+  PartingToken out{static_cast<int64_t>(*k), {}};
+  for (const TokenChoice& c : (*r.top_logprobs)[*k]) out.top.emplace_back(c.text, std::exp(c.logprob));
+  return out;
 }
 
-json loglikelihoods(const SampleRecord& r) {
-  json out = json::array();
+std::vector<double> loglikelihoods(const SampleRecord& r) {
+  std::vector<double> out;
   for (const ChoiceRecord& c : *r.choices) out.push_back(c.loglikelihood);
   return out;
 }
 
-// One benchmark's decisions of two configurations on the same items: right/wrong under each.
-struct FlipMatrix {
-  int64_t both_right = 0, only_a_right = 0, only_b_right = 0, both_wrong = 0, answers_differ = 0;
-  void add(bool a_right, bool b_right, bool differ) {
-    (a_right ? (b_right ? both_right : only_a_right) : (b_right ? only_b_right : both_wrong)) += 1;
-    answers_differ += differ ? 1 : 0;
-  }
-};
-
-json flip_matrices(const std::map<std::string, FlipMatrix>& flips) {
-  json out = json::array();
-  for (const auto& [task, f] : flips) {
-    out.push_back({{"task", task},
-                   {"compared", f.both_right + f.only_a_right + f.only_b_right + f.both_wrong},
-                   {"both_right", f.both_right},
-                   {"only_a_right", f.only_a_right},
-                   {"only_b_right", f.only_b_right},
-                   {"both_wrong", f.both_wrong},
-                   {"answers_differ", f.answers_differ},
-                   {"mcnemar_p", stats::mcnemar_exact(f.only_a_right, f.only_b_right).p}});
-  }
-  return out;
+void add(FlipMatrix& f, bool a_right, bool b_right, bool differ) {
+  (a_right ? (b_right ? f.both_right : f.only_a_right) : (b_right ? f.only_b_right : f.both_wrong)) += 1;
+  f.answers_differ += differ ? 1 : 0;
 }
 
 struct Side {
@@ -148,7 +127,7 @@ struct Side {
 
 }  // namespace
 
-json disagreements(const RunData& run) {
+Disagreements disagreements(const RunData& run) {
   std::vector<ConfigKey> order;
   std::map<ConfigKey, Side> sides;
   for (const SampleRecord* r : run.ok_records()) {
@@ -162,99 +141,76 @@ json disagreements(const RunData& run) {
       it->second.greedy[key] = r;
     }
   }
-  json pairs = json::array();
+  Disagreements out{static_cast<int64_t>(kShown), {}};
   for (size_t i = 0; i < order.size(); ++i) {
     for (size_t j = i + 1; j < order.size(); ++j) {
       const Side &a = sides[order[i]], &b = sides[order[j]];
-      int64_t mc_compared = 0, mc_differing = 0, gen_compared = 0, gen_differing = 0, gen_stepped = 0, near_ties = 0;
-      int64_t only_a_right = 0, only_b_right = 0;      // McNemar's discordant pairs
-      std::map<std::string, FlipMatrix> flips;          // per task
-      std::vector<std::pair<double, json>> mc_items;   // |Δ LL|, item
-      std::vector<std::pair<size_t, json>> gen_items;  // divergence, item
+      PairDisagreements pair{order[i], order[j], {}, {}, {}};
+      AnswerFlips& mc = pair.multiple_choice;
+      OutputDiffs& gen = pair.generate;
+      std::map<std::string, FlipMatrix> flips;               // per task
+      std::vector<std::pair<double, AnswerItem>> mc_items;   // |Δ LL|, item
+      std::vector<std::pair<size_t, OutputItem>> gen_items;  // divergence, item
       for (const auto& [key, ra] : a.mc) {
         const auto it = b.mc.find(key);
         if (it == b.mc.end() || it->second->choices->size() != ra->choices->size()) continue;
         const SampleRecord* rb = it->second;
-        ++mc_compared;
+        ++mc.compared;
         const bool a_right = ra->chose_gold("acc").value_or(false), b_right = rb->chose_gold("acc").value_or(false);
-        only_a_right += a_right && !b_right ? 1 : 0;
-        only_b_right += b_right && !a_right ? 1 : 0;
-        flips[std::get<0>(key)].add(a_right, b_right, ra->pred->acc != rb->pred->acc);
+        mc.only_a_right += a_right && !b_right ? 1 : 0;
+        mc.only_b_right += b_right && !a_right ? 1 : 0;
+        add(flips[std::get<0>(key)], a_right, b_right, ra->pred->acc != rb->pred->acc);
         if (ra->pred->acc == rb->pred->acc) continue;
-        ++mc_differing;
+        ++mc.differing;
         double max_dll = 0;
         for (size_t c = 0; c < ra->choices->size(); ++c) {
           max_dll = std::max(max_dll, std::fabs((*ra->choices)[c].loglikelihood - (*rb->choices)[c].loglikelihood));
         }
-        json item = {{"kind", "multiple_choice"},
-                     {"task", std::get<0>(key)},
-                     {"sample_id", std::get<1>(key)},
-                     {"rep", std::get<2>(key)},
-                     {"gold", ra->gold ? json(*ra->gold) : json(nullptr)},
-                     {"pred_a", ra->pred->acc},
-                     {"pred_b", rb->pred->acc},
-                     {"loglikelihoods_a", loglikelihoods(*ra)},
-                     {"loglikelihoods_b", loglikelihoods(*rb)},
-                     {"max_abs_dll", max_dll}};
-        mc_items.emplace_back(max_dll, std::move(item));
+        mc_items.emplace_back(max_dll,
+                              AnswerItem{std::get<0>(key), std::get<1>(key), std::get<2>(key), ra->gold, ra->pred->acc,
+                                         rb->pred->acc, loglikelihoods(*ra), loglikelihoods(*rb), max_dll});
       }
       for (const auto& [key, ra] : a.greedy) {
         const auto it = b.greedy.find(key);
         if (it == b.greedy.end()) continue;
-        ++gen_compared;
+        ++gen.compared;
         const std::string x = output_of(*ra), y = output_of(*it->second);
         if (x == y) continue;
-        ++gen_differing;
+        ++gen.differing;
         const size_t at = divergence(x, y);
         const SampleRecord& rb = *it->second;
         const FirstToken first = first_token(*ra, rb);
         if (first.a && first.b) {
-          ++gen_stepped;
-          near_ties += near_tie((*ra->top_logprobs)[*first.a], (*rb.top_logprobs)[*first.b]) ? 1 : 0;
+          ++gen.with_first_token;
+          gen.near_ties += near_tie((*ra->top_logprobs)[*first.a], (*rb.top_logprobs)[*first.b]) ? 1 : 0;
         }
-        json item = {{"kind", "generate"},
-                     {"task", std::get<0>(key)},
-                     {"sample_id", std::get<1>(key)},
-                     {"rep", std::get<2>(key)},
-                     {"diverges_at_char", utf8_length(std::string_view(x).substr(0, at))},
-                     {"shared", chars_before(x, at, kContext)},
-                     {"a_then", chars_after(x, at, kContext)},
-                     {"b_then", chars_after(y, at, kContext)},
-                     {"first_token", has_steps(*ra) && has_steps(rb)
-                                         ? json{{"a", side_json(*ra, first.a)}, {"b", side_json(rb, first.b)}}
-                                         : json(nullptr)}};
-        gen_items.emplace_back(at, std::move(item));
+        gen_items.emplace_back(
+            at, OutputItem{std::get<0>(key), std::get<1>(key), std::get<2>(key),
+                           static_cast<int64_t>(utf8_length(std::string_view(x).substr(0, at))),
+                           chars_before(x, at, kContext), chars_after(x, at, kContext), chars_after(y, at, kContext),
+                           has_steps(*ra) && has_steps(rb), parting_token(*ra, first.a), parting_token(rb, first.b)});
       }
-      if (mc_compared == 0 && gen_compared == 0) continue;
+      if (mc.compared == 0 && gen.compared == 0) continue;
+      mc.mcnemar_p = stats::mcnemar_exact(mc.only_a_right, mc.only_b_right).p;
+      for (auto& [task, f] : flips) {
+        f.task = task;
+        f.mcnemar_p = stats::mcnemar_exact(f.only_a_right, f.only_b_right).p;
+        mc.by_task.push_back(std::move(f));
+      }
       std::stable_sort(mc_items.begin(), mc_items.end(),
                        [](const auto& p, const auto& q) { return p.first > q.first; });
       std::stable_sort(gen_items.begin(), gen_items.end(),
                        [](const auto& p, const auto& q) { return p.first < q.first; });
-      json top = json::array();
       for (auto& [_, item] : mc_items) {
-        if (top.size() < kShown) top.push_back(std::move(item));
+        if (pair.top.size() < kShown) pair.top.emplace_back(std::move(item));
       }
       for (auto& [_, item] : gen_items) {
-        if (top.size() < kShown) top.push_back(std::move(item));
+        if (pair.top.size() < kShown) pair.top.emplace_back(std::move(item));
       }
-      pairs.push_back({{"a", config_json(order[i])},
-                       {"b", config_json(order[j])},
-                       {"multiple_choice",
-                        {{"compared", mc_compared},
-                         {"differing", mc_differing},
-                         {"only_a_right", only_a_right},
-                         {"only_b_right", only_b_right},
-                         {"mcnemar_p", stats::mcnemar_exact(only_a_right, only_b_right).p},
-                         {"by_task", flip_matrices(flips)}}},
-                       {"generate",
-                        {{"compared", gen_compared},
-                         {"differing", gen_differing},
-                         {"with_first_token", gen_stepped},
-                         {"near_ties", near_ties}}},
-                       {"top", std::move(top)}});
+      out.pairs.push_back(std::move(pair));
     }
   }
-  return {{"shown_per_pair", kShown}, {"pairs", std::move(pairs)}};
+  return out;
 }
 
 }  // namespace qualm::analysis

@@ -136,6 +136,30 @@ TEST(Disagreements, FirstDifferingTokenAndItsCandidates) {
   EXPECT_EQ(first[1]["b"]["index"], 2);
   EXPECT_EQ(first[1]["b"]["top"][0]["token"], " c");
   EXPECT_TRUE(first[2].is_null());
+  EXPECT_EQ(json(d.get<Disagreements>()), d);  // the report reads back every first token as written
+}
+
+// summary.json's disagreements read back into the typed section the report renders: what
+// to_json wrote comes back whole (both kinds of item here; first tokens above), and any other
+// shape reads as defaults instead of throwing.
+TEST(Disagreements, ReadBackAsWritten) {
+  const std::vector<json> records = {
+      mc("f16", 0, 1, {-1.0, -0.5}), mc("q4", 0, 0, {-0.4, -0.9}),  // an answer flips
+      gen("f16", 1, "the cat"), gen("q4", 1, "the dog"),            // outputs part, no steps
+  };
+  const json written = disagreements(testing::run_of(json(), records));
+  ASSERT_EQ(written["pairs"][0]["top"].size(), 2u);
+  EXPECT_EQ(json(written.get<Disagreements>()), written);
+  for (const json& odd : {json(), json::array({1}), json{{"pairs", 3}}, json{{"pairs", {json{{"top", {4, "x"}}}}}},
+                          json{{"pairs", {json{{"a", 1}, {"multiple_choice", {{"by_task", {{{"task", 7}}}}}}}}}}}) {
+    EXPECT_NO_THROW(odd.get<Disagreements>()) << odd;
+  }
+  const auto partial =
+      json{{"pairs", {json{{"multiple_choice", {{"by_task", {{{"task", "arc"}, {"both_right", 2}}}}}}}}}}
+          .get<Disagreements>();
+  ASSERT_EQ(partial.pairs.size(), 1u);
+  EXPECT_EQ(partial.pairs[0].multiple_choice.by_task[0].compared(), 2);
+  EXPECT_EQ(partial.pairs[0].multiple_choice.by_task[0].mcnemar_p, 1.0);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "records/config_key.h"
+#include "analysis/disagreements.h"
 #include "report/svg_chart.h"
 
 namespace qualm::report {
@@ -19,38 +19,29 @@ std::string cell(int64_t count, int64_t total, bool flip) {
   return "<td style=\"" + std::string(style) + "\">" + std::to_string(count) + "</td>";
 }
 
-std::string matrix(const json& m, const std::string& a, const std::string& b) {
-  const int64_t n = m.value("compared", int64_t{0});
-  const double p = m.contains("mcnemar_p") && m["mcnemar_p"].is_number() ? m["mcnemar_p"].get<double>() : 1.0;
-  std::string caption = m.value("task", "") + ": " + std::to_string(m.value("answers_differ", int64_t{0})) + " of " +
-                        std::to_string(n) + " answers differ; McNemar p = " + format_value(p);
+std::string matrix(const analysis::FlipMatrix& m, const std::string& a, const std::string& b) {
+  const int64_t n = m.compared();
+  const std::string caption = m.task + ": " + std::to_string(m.answers_differ) + " of " + std::to_string(n) +
+                              " answers differ; McNemar p = " + format_value(m.mcnemar_p);
   return "<table class=\"flips\"><caption>" + escape_xml(caption) + "</caption>\n<tr><th></th><th>" + escape_xml(b) +
          " right</th><th>" + escape_xml(b) + " wrong</th></tr>\n<tr><th>" + escape_xml(a) + " right</th>" +
-         cell(m.value("both_right", int64_t{0}), n, false) + cell(m.value("only_a_right", int64_t{0}), n, true) +
-         "</tr>\n<tr><th>" + escape_xml(a) + " wrong</th>" + cell(m.value("only_b_right", int64_t{0}), n, true) +
-         cell(m.value("both_wrong", int64_t{0}), n, false) + "</tr>\n</table>\n";
+         cell(m.both_right, n, false) + cell(m.only_a_right, n, true) + "</tr>\n<tr><th>" + escape_xml(a) +
+         " wrong</th>" + cell(m.only_b_right, n, true) + cell(m.both_wrong, n, false) + "</tr>\n</table>\n";
 }
 
 }  // namespace
 
 std::string flip_matrices(const json& summary) {
-  const json* pairs = nullptr;
-  if (summary.contains("disagreements") && summary["disagreements"].is_object() &&
-      summary["disagreements"].contains("pairs") && summary["disagreements"]["pairs"].is_array()) {
-    pairs = &summary["disagreements"]["pairs"];
-  }
+  const auto d = summary.is_object() && summary.contains("disagreements")
+                     ? summary["disagreements"].get<analysis::Disagreements>()
+                     : analysis::Disagreements{};
   std::string body;
-  if (pairs != nullptr) {
-    for (const json& pair : *pairs) {
-      const json* mc = pair.contains("multiple_choice") ? &pair["multiple_choice"] : nullptr;
-      if (mc == nullptr || !mc->contains("by_task") || !(*mc)["by_task"].is_array() || (*mc)["by_task"].empty())
-        continue;
-      const std::string a = config_of(pair.value("a", json::object())).str();
-      const std::string b = config_of(pair.value("b", json::object())).str();
-      body += "<h4>" + escape_xml(a) + " vs " + escape_xml(b) + "</h4>\n<div class=\"flip-grid\">\n";
-      for (const json& m : (*mc)["by_task"]) body += matrix(m, a, b);
-      body += "</div>\n";
-    }
+  for (const analysis::PairDisagreements& pair : d.pairs) {
+    if (pair.multiple_choice.by_task.empty()) continue;
+    const std::string a = pair.a.str(), b = pair.b.str();
+    body += "<h4>" + escape_xml(a) + " vs " + escape_xml(b) + "</h4>\n<div class=\"flip-grid\">\n";
+    for (const analysis::FlipMatrix& m : pair.multiple_choice.by_task) body += matrix(m, a, b);
+    body += "</div>\n";
   }
   if (body.empty())
     return chart_note("flips", "Flip matrices: no two configurations scored the same multiple-choice items.");

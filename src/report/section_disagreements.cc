@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "analysis/disagreements.h"
 #include "report/sections.h"
 
 namespace qualm::report {
@@ -24,25 +27,23 @@ std::string share(int64_t part, int64_t whole) {
   return text;
 }
 
-std::string lls(const json& values) {
+std::string lls(const std::vector<double>& values) {
   std::string out;
-  for (const json& v : values) out += (out.empty() ? "" : ", ") + fmt_num(v, 3);
+  for (const double v : values) out += (out.empty() ? "" : ", ") + fmt_num(v, 3);
   return out;
 }
 
 // One side of the first token where greedy outputs part: its index and its candidates, the
 // chosen one first ("#7: \" cat\" 41.0 %, \" dog\" 30.2 %"); "—" where the records hold none.
-std::string first_token(const json& item, const char* side) {
-  const json* f = item.contains("first_token") ? &item["first_token"] : nullptr;
-  if (f == nullptr || !f->is_object() || !f->contains(side) || !(*f)[side].is_object()) return "—";
-  const json& s = (*f)[side];
+std::string first_token(const std::optional<analysis::PartingToken>& side) {
+  if (!side) return "—";
   std::string out = "#";
-  out += std::to_string(s.value("index", int64_t{0})) + ":";
+  out += std::to_string(side->index) + ":";
   char prob[32];
-  for (const json& c : s.value("top", json::array())) {
+  for (const auto& [text, p] : side->top) {
     std::string token;
-    for (const char ch : c.value("token", "")) token += ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : std::string(1, ch);
-    std::snprintf(prob, sizeof prob, " %.1f %%", 100.0 * c.value("prob", 0.0));
+    for (const char ch : text) token += ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : std::string(1, ch);
+    std::snprintf(prob, sizeof prob, " %.1f %%", 100.0 * p);
     out += (out.back() == ':' ? " \"" : ", \"") + token + "\"" + prob;
   }
   return out;
@@ -52,9 +53,9 @@ std::string first_token(const json& item, const char* side) {
 
 void add_disagreements_section(Doc& doc, const json& s) {
   doc.heading(2, "Where configurations disagree");
-  const json& d = s.value("disagreements", json::object());
-  const json& pairs = d.value("pairs", json::array());
-  if (pairs.empty()) {
+  const auto d = s.is_object() && s.contains("disagreements") ? s["disagreements"].get<analysis::Disagreements>()
+                                                              : analysis::Disagreements{};
+  if (d.pairs.empty()) {
     doc.paragraph("No two configurations scored the same samples.");
     return;
   }
@@ -62,29 +63,23 @@ void add_disagreements_section(Doc& doc, const json& s) {
                      "|Δ log-likelihood| first, with both sides' log-likelihood of every choice; then the greedy "
                      "outputs that differ, earliest divergence first, with the token where each side parts and the "
                      "candidates its model weighed there (probabilities, the chosen token first). Up to "
-                  << d.value("shown_per_pair", 0) << " per pair (all in summary.json's " << code("disagreements")
-                  << ").";
-  for (const json& p : pairs) {
-    const json &mc = p["multiple_choice"], &gen = p["generate"];
-    doc.heading(3) << fmt_label(p["a"]) << " vs " << fmt_label(p["b"]);
-    doc.paragraph() << "Answers differ on "
-                    << share(mc.value("differing", int64_t{0}), mc.value("compared", int64_t{0}))
+                  << d.shown_per_pair << " per pair (all in summary.json's " << code("disagreements") << ").";
+  for (const analysis::PairDisagreements& p : d.pairs) {
+    doc.heading(3) << p.a.str() << " vs " << p.b.str();
+    doc.paragraph() << "Answers differ on " << share(p.multiple_choice.differing, p.multiple_choice.compared)
                     << " multiple-choice items; greedy outputs differ on "
-                    << share(gen.value("differing", int64_t{0}), gen.value("compared", int64_t{0})) << " samples.";
+                    << share(p.generate.differing, p.generate.compared) << " samples.";
     std::vector<std::vector<Text>> mc_rows, gen_rows;  // one table per kind, multiple-choice first
-    for (const json& x : p.value("top", json::array())) {
-      if (x.value("kind", "") == "multiple_choice") {
-        mc_rows.push_back({fmt_cell(x.value("task", "")), Text() << x.value("sample_id", int64_t{0}),
-                           fmt_num(x["gold"], 0), Text() << x.value("pred_a", int64_t{0}),
-                           Text() << x.value("pred_b", int64_t{0}), fmt_num(x["max_abs_dll"], 4),
-                           lls(x["loglikelihoods_a"]), lls(x["loglikelihoods_b"])});
+    for (const analysis::DisagreementItem& item : p.top) {
+      if (const auto* x = std::get_if<analysis::AnswerItem>(&item)) {
+        mc_rows.push_back({fmt_cell(x->task), Text() << x->sample_id, x->gold ? std::to_string(*x->gold) : "—",
+                           Text() << x->pred_a, Text() << x->pred_b, fmt_num(x->max_abs_dll, 4),
+                           lls(x->loglikelihoods_a), lls(x->loglikelihoods_b)});
       } else {
-        const int64_t at = x.value("diverges_at_char", int64_t{0});
-        gen_rows.push_back({fmt_cell(x.value("task", "")), Text() << x.value("sample_id", int64_t{0}),
-                            Text() << x.value("rep", 0), Text() << at,
-                            fmt_cell((at > kContextChars ? "…" : "") + x.value("shared", "")),
-                            fmt_cell(x.value("a_then", "")), fmt_cell(x.value("b_then", "")),
-                            fmt_cell(first_token(x, "a")), fmt_cell(first_token(x, "b"))});
+        const auto& g = std::get<analysis::OutputItem>(item);
+        gen_rows.push_back({fmt_cell(g.task), Text() << g.sample_id, Text() << g.rep, Text() << g.diverges_at_char,
+                            fmt_cell((g.diverges_at_char > kContextChars ? "…" : "") + g.shared), fmt_cell(g.a_then),
+                            fmt_cell(g.b_then), fmt_cell(first_token(g.first_a)), fmt_cell(first_token(g.first_b))});
       }
     }
     if (!mc_rows.empty()) {

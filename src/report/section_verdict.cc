@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/disagreements.h"
 #include "records/config_key.h"
 #include "report/sections.h"
 #include "report/verdict_rule.h"
@@ -52,35 +53,36 @@ std::string list(const std::vector<const json*>& rows) {
 bool same(const json& a, const json& b) { return config_of(a) == config_of(b); }
 
 // The disagreements pair of two configurations, in either order; null when none.
-const json* flips_of(const json& s, const json& a, const json& b, bool& swapped) {
-  if (!s.contains("disagreements") || !s["disagreements"].contains("pairs")) return nullptr;
-  for (const json& p : s["disagreements"]["pairs"]) {  // by reference: the pair returned points into s
-    if (same(p["a"], a) && same(p["b"], b)) return swapped = false, &p;
-    if (same(p["a"], b) && same(p["b"], a)) return swapped = true, &p;
+const analysis::PairDisagreements* flips_of(const analysis::Disagreements& d, const ConfigKey& a, const ConfigKey& b,
+                                            bool& swapped) {
+  for (const analysis::PairDisagreements& p : d.pairs) {
+    if (p.a == a && p.b == b) return swapped = false, &p;
+    if (p.a == b && p.b == a) return swapped = true, &p;
   }
   return nullptr;
 }
 
-void add_flips(List& items, const json& s, const json& base, const json& cand) {
+void add_flips(List& items, const analysis::Disagreements& d, const json& base, const json& cand) {
   bool swapped = false;
-  const json* p = flips_of(s, base, cand, swapped);
+  const analysis::PairDisagreements* p = flips_of(d, config_of(base), config_of(cand), swapped);
   if (p == nullptr) return;
-  const json &mc = (*p)["multiple_choice"], &gen = (*p)["generate"];
-  if (mc.value("compared", 0) > 0) {
-    const int64_t base_only = mc.value(swapped ? "only_b_right" : "only_a_right", int64_t{0});
-    const int64_t cand_only = mc.value(swapped ? "only_a_right" : "only_b_right", int64_t{0});
+  const analysis::AnswerFlips& mc = p->multiple_choice;
+  const analysis::OutputDiffs& gen = p->generate;
+  if (mc.compared > 0) {
+    const int64_t base_only = swapped ? mc.only_b_right : mc.only_a_right;
+    const int64_t cand_only = swapped ? mc.only_a_right : mc.only_b_right;
     Text item;
-    item << "Answers: " << mc.value("differing", 0) << " of " << mc.value("compared", 0)
+    item << "Answers: " << mc.differing << " of " << mc.compared
          << " multiple-choice answers flip; right only with the baseline " << base_only << ", only with the candidate "
-         << cand_only << " (McNemar p = " << fmt_p(mc["mcnemar_p"]) << ")";
-    if (mc.value("mcnemar_p", 1.0) < 0.05) item << ": " << bold("a real change in accuracy");
+         << cand_only << " (McNemar p = " << fmt_p(mc.mcnemar_p) << ")";
+    if (mc.mcnemar_p < 0.05) item << ": " << bold("a real change in accuracy");
     items.item(item << ".");
   }
-  if (gen.value("compared", 0) > 0) {
+  if (gen.compared > 0) {
     Text item;
-    item << "Greedy outputs: " << gen.value("differing", 0) << " of " << gen.value("compared", 0) << " differ";
-    if (gen.value("with_first_token", 0) > 0) {
-      item << "; " << gen.value("near_ties", 0) << " of the " << gen.value("with_first_token", 0)
+    item << "Greedy outputs: " << gen.differing << " of " << gen.compared << " differ";
+    if (gen.with_first_token > 0) {
+      item << "; " << gen.near_ties << " of the " << gen.with_first_token
            << " whose first differing token is recorded part at a near tie (each model gives the other's token a "
               "probability within 5 points of its own choice's)";
     }
@@ -136,6 +138,8 @@ void add_verdict_section(Doc& doc, const json& s) {
     doc.paragraph("One configuration per model and backend: no candidate to hold against a baseline.");
     return;
   }
+  const auto flips =
+      s.contains("disagreements") ? s["disagreements"].get<analysis::Disagreements>() : analysis::Disagreements{};
   doc.paragraph() << "Each candidate against its baseline (the model's first variant on the same backend), on the "
                      "samples both scored. A score is "
                   << bold("equivalent") << " when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
@@ -175,7 +179,7 @@ void add_verdict_section(Doc& doc, const json& s) {
       items.item(Text() << "Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".");
     }
     add_harm(items, s, cand);
-    add_flips(items, s, base, cand);
+    add_flips(items, flips, base, cand);
     add_errors(items, s, cand);
   }
 }
