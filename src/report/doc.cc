@@ -95,9 +95,10 @@ std::string markdown(const Text& text, bool in_cell) {
         out += "**" + body + "**";
         break;
       case Style::kCode: {
-        // A code span holding backticks is fenced by more of them (CommonMark).
-        const std::string fence = body.find('`') == std::string::npos ? "`" : "``";
-        const std::string pad = fence.size() > 1 ? " " : "";
+        // A code span holding backticks is fenced by a longer run of them, padded (CommonMark).
+        size_t longest = 0, run = 0;
+        for (const char c : body) longest = std::max(longest, run = c == '`' ? run + 1 : 0);
+        const std::string fence(longest + 1, '`'), pad = longest > 0 ? " " : "";
         out += fence + pad + body + pad + fence;
         break;
       }

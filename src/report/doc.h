@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -72,7 +73,7 @@ struct Paragraph {
 struct Table {
   std::vector<Column> columns;
   std::vector<std::vector<Text>> rows;  // one Text per column
-  Table& row(std::vector<Text> cells);
+  Table& row(std::vector<Text> cells);  // padded with empty cells, or cut, to the columns
 };
 
 struct List {

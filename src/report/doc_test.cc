@@ -42,7 +42,8 @@ TEST(Doc, TextMergesPlainSpansAndDropsEmptyOnes) {
 TEST(Doc, CodeHoldingABacktickGetsALongerFence) {
   Doc doc;
   doc.paragraph(code("a`b"));
-  EXPECT_EQ(to_markdown(doc), "`` a`b ``\n\n");
+  doc.paragraph(code("``x"));
+  EXPECT_EQ(to_markdown(doc), "`` a`b ``\n\n``` ``x ```\n\n");
 }
 
 TEST(Doc, ARowIsPaddedOrCutToTheColumns) {
