@@ -1,10 +1,12 @@
 #include "report/section_verdict.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/disagreements.h"
@@ -99,32 +101,59 @@ void add_errors(List& items, const json& s, const json& cand) {
   }
 }
 
+// The verdict's harm line: thresholds failed and passed, and those a run cannot judge for want
+// of the figure (status MISSING: no perplexity or KLD task), with what to add.
 void add_harm(List& items, const json& s, const json& cand) {
   std::vector<std::string> pass, fail;
+  std::vector<std::pair<std::string, std::vector<std::string>>> missing;  // why, then what
   for (const json& t : s.value("quantization_harm", json::object()).value("thresholds", json::array())) {
     if (!same(t, cand)) continue;
-    const std::string name = t.value("name", "");
+    const std::string name = t.value("name", ""), status = t.value("status", "");
+    const std::string what = name == "ppl_delta_pct"      ? "ΔPPL"
+                             : name == "same_top"         ? "same top token"
+                             : name == "max_category_kld" ? "worst-category KLD"
+                                                          : name;
+    if (status == "MISSING") {
+      const std::string why = t.value("detail", "");
+      auto it = std::find_if(missing.begin(), missing.end(), [&](const auto& m) { return m.first == why; });
+      (it == missing.end() ? missing.emplace_back(why, std::vector<std::string>{}) : *it).second.push_back(what);
+      continue;
+    }
     const double v = num(t, "value"), limit = num(t, "limit");
-    std::string text = name == "ppl_delta_pct" ? "ΔPPL " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
-                       : name == "same_top"
-                           ? "same top token " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
+    std::string text = name == "ppl_delta_pct"
+                           ? what + " " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
+                       : name == "same_top" ? what + " " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
                        : name == "max_category_kld"
-                           ? "worst-category KLD " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
-                           : name + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
-    (t.value("status", "") == "PASS" ? pass : fail).push_back(text);
+                           ? what + " " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
+                           : what + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
+    (status == "PASS" ? pass : fail).push_back(text);
   }
-  if (pass.empty() && fail.empty()) return;
+  if (pass.empty() && fail.empty() && missing.empty()) return;
   Text item;
   item << "Quantization harm: ";
+  std::vector<Text> parts;
   if (!fail.empty()) {
-    item << bold("FAIL") << " ";
-    for (size_t i = 0; i < fail.size(); ++i) item << (i ? ", " : "") << fail[i];
-    item << (pass.empty() ? "" : "; ");
+    Text part;
+    part << bold("FAIL") << " ";
+    for (size_t i = 0; i < fail.size(); ++i) part << (i ? ", " : "") << fail[i];
+    parts.push_back(part);
   }
   if (!pass.empty()) {
-    item << "pass ";
-    for (size_t i = 0; i < pass.size(); ++i) item << (i ? ", " : "") << pass[i];
+    Text part("pass ");
+    for (size_t i = 0; i < pass.size(); ++i) part << (i ? ", " : "") << pass[i];
+    parts.push_back(part);
   }
+  if (!missing.empty()) {
+    Text part("not measured: ");
+    for (size_t i = 0; i < missing.size(); ++i) {
+      const auto& [why, what] = missing[i];
+      part << (i ? "; " : "");
+      for (size_t k = 0; k < what.size(); ++k) part << (k == 0 ? "" : k + 1 < what.size() ? ", " : " and ") << what[k];
+      if (!why.empty()) part << " (" << why << ")";
+    }
+    parts.push_back(part);
+  }
+  for (size_t i = 0; i < parts.size(); ++i) item << (i ? "; " : "") << parts[i];
   items.item(item << ".");
 }
 

@@ -76,6 +76,35 @@ TEST(MarkdownVerdict, SentencesPerCandidate) {
   EXPECT_EQ(md.find("word_perplexity"), std::string::npos) << "perplexity is the harm thresholds' to judge";
 }
 
+// A run without a perplexity or KLD task cannot judge the harm thresholds: the verdict says
+// which figures are missing and what to add, never FAIL.
+TEST(MarkdownVerdict, HarmNotMeasuredIsNotAFailure) {
+  json s = summary();
+  json missing = json::array();
+  for (const auto& [name, why] : {std::pair{"ppl_delta_pct", "no loglikelihood_rolling task (add wikitext)"},
+                                  {"max_category_kld", "no kld task (add k)"},
+                                  {"same_top", "no kld task (add k)"}}) {
+    json t = s["quantization_harm"]["thresholds"][0];
+    t.update({{"name", name}, {"value", nullptr}, {"status", "MISSING"}, {"detail", why}});
+    missing.push_back(t);
+  }
+  s["quantization_harm"]["thresholds"] = missing;
+  Doc doc;
+  add_verdict_section(doc, s);
+  const std::string md = to_markdown(doc);
+  EXPECT_NE(md.find("- Quantization harm: not measured: ΔPPL (no loglikelihood_rolling task (add wikitext)); "
+                    "worst-category KLD and same top token (no kld task (add k))."),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("FAIL"), std::string::npos) << md;
+  s["quantization_harm"]["thresholds"].push_back(summary()["quantization_harm"]["thresholds"][0]);  // a failure too
+  Doc both;
+  add_verdict_section(both, s);
+  EXPECT_NE(to_markdown(both).find("- Quantization harm: **FAIL** ΔPPL +10.52 % (limit ±5.00 %); not measured: ΔPPL"),
+            std::string::npos)
+      << to_markdown(both);
+}
+
 TEST(MarkdownVerdict, HeadlineIsABoldSpan) {
   Doc doc;
   add_verdict_section(doc, summary());
