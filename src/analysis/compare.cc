@@ -123,33 +123,37 @@ std::array<stats::Interval, 2> bootstrap2(size_t n, uint64_t seed,
   return {ci[0], ci[1]};
 }
 
-json delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
+std::optional<double> finite(double x) { return std::isfinite(x) ? std::optional<double>(x) : std::nullopt; }
+
+DeltaRow delta_row(const Paired& p, const std::string& metric, uint64_t seed) {
   const double bm = aggregate_states(*p.aggregation, p.base), cm = aggregate_states(*p.aggregation, p.cand);
   const double delta = cm - bm;
   const auto ci = bootstrap2(p.base.size(), seed, [&](const std::vector<size_t>& idx) {
     const double b = aggregate_states(*p.aggregation, p.base, idx), c = aggregate_states(*p.aggregation, p.cand, idx);
     return std::array<double, 2>{c - b, pct(c - b, b)};
   });
-  return {{"metric", metric},
-          {"aggregation", aggregation_name(p.aggregation->kind)},
-          {"higher_is_better", higher_is_better(metric)},
-          {"n_paired", p.base.size()},
-          {"only_baseline", p.only_baseline},
-          {"only_candidate", p.only_candidate},
-          {"baseline_mean", finite_or_null(bm)},
-          {"candidate_mean", finite_or_null(cm)},
-          {"delta", finite_or_null(delta)},
-          {"delta_ci_low", finite_or_null(ci[0].low)},
-          {"delta_ci_high", finite_or_null(ci[0].high)},
-          {"delta_pct", finite_or_null(pct(delta, bm))},
-          {"delta_pct_ci_low", finite_or_null(ci[1].low)},
-          {"delta_pct_ci_high", finite_or_null(ci[1].high)},
-          {"small_n", p.base.size() < kSmallN}};
+  DeltaRow r;
+  r.metric = metric;
+  r.aggregation = aggregation_name(p.aggregation->kind);
+  r.higher_is_better = higher_is_better(metric);
+  r.n_paired = static_cast<int64_t>(p.base.size());
+  r.only_baseline = p.only_baseline;
+  r.only_candidate = p.only_candidate;
+  r.baseline_mean = finite(bm);
+  r.candidate_mean = finite(cm);
+  r.delta = finite(delta);
+  r.delta_ci_low = finite(ci[0].low);
+  r.delta_ci_high = finite(ci[0].high);
+  r.delta_pct = finite(pct(delta, bm));
+  r.delta_pct_ci_low = finite(ci[1].low);
+  r.delta_pct_ci_high = finite(ci[1].high);
+  r.small_n = p.base.size() < kSmallN;
+  return r;
 }
 
 // The composite of each side over the paired generation samples (each metric aggregated as
 // declared), and its delta with a CI.
-json composite_delta(const RunData& brun, const Side& b, const RunData& crun, const Side& c, uint64_t seed) {
+CompositeDelta composite_delta(const RunData& brun, const Side& b, const RunData& crun, const Side& c, uint64_t seed) {
   std::vector<std::string> metrics;
   std::vector<const MetricAggregation*> aggregations;
   // per sample: per metric the (baseline, candidate) states, empty where unpaired
@@ -199,10 +203,14 @@ json composite_delta(const RunData& brun, const Side& b, const RunData& crun, co
     const auto v = composite(idx);
     return std::array<double, 2>{v[1] - v[0], NAN};
   });
-  return {{"baseline", finite_or_null(value[0])},         {"candidate", finite_or_null(value[1])},
-          {"delta", finite_or_null(value[1] - value[0])}, {"delta_pct", finite_or_null(pct(value[1] - value[0], value[0]))},
-          {"delta_ci_low", finite_or_null(ci[0].low)},    {"delta_ci_high", finite_or_null(ci[0].high)},
-          {"n_paired", rows.size()},           {"n_metrics", metrics.size()}};
+  return {finite(value[0]),
+          finite(value[1]),
+          finite(value[1] - value[0]),
+          finite(pct(value[1] - value[0], value[0])),
+          finite(ci[0].low),
+          finite(ci[0].high),
+          static_cast<int64_t>(rows.size()),
+          static_cast<int64_t>(metrics.size())};
 }
 
 // Round `round` of pair_labels: pairs labels left on both sides whose key agrees, when the key
@@ -251,52 +259,41 @@ Pairing pair_labels(const std::vector<ConfigKey>& baseline, const std::vector<Co
   return p;
 }
 
-json compare_pair(const RunData& brun, const ConfigKey& bl, const RunData& crun, const ConfigKey& cl,
-                  const std::string& paired_by) {
+ComparePair compare_pair(const RunData& brun, const ConfigKey& bl, const RunData& crun, const ConfigKey& cl,
+                         const std::string& paired_by) {
   const Side b = side_of(brun, bl), c = side_of(crun, cl);
   const std::string stream = "compare|" + bl.str() + "|" + cl.str() + "|";
-  json out = {{"baseline", config_json(bl)}, {"candidate", config_json(cl)}, {"paired_by", paired_by}};
+  ComparePair out;
+  out.baseline = bl;
+  out.candidate = cl;
+  out.paired_by = paired_by;
+  for (const auto& [key, r] : c.by_key) out.paired += static_cast<int64_t>(b.by_key.count(key));
+  out.only_baseline = static_cast<int64_t>(b.by_key.size()) - out.paired;
+  out.only_candidate = static_cast<int64_t>(c.by_key.size()) - out.paired;
 
-  int64_t paired = 0;
-  for (const auto& [key, r] : c.by_key) paired += b.by_key.count(key);
-  out["samples"] = {{"paired", paired},
-                    {"only_baseline", static_cast<int64_t>(b.by_key.size()) - paired},
-                    {"only_candidate", static_cast<int64_t>(c.by_key.size()) - paired}};
-
-  json tasks = json::array();
   Rows per_task = collect(brun, b, crun, c, [](const RunData& run, const SampleRecord& r) { return row_task(run, r); });
   for (const auto& [task, metric] : per_task.order) {
-    json row = {{"task_name", task}};
-    row.update(delta_row(per_task.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + task + "|" + metric)));
-    tasks.push_back(row);
+    out.tasks.push_back(
+        delta_row(per_task.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + task + "|" + metric)));
+    out.tasks.back().task_name = task;
   }
-  out["tasks"] = tasks;
 
-  json overall = json::array();
   Rows pooled = collect(brun, b, crun, c, [](const RunData& run, const SampleRecord& r) -> std::optional<std::string> {
     if (run.kind_of(r) != TaskKind::kGenerate) return std::nullopt;
     return std::string("*");
   });
-  json key_present = json::array();
   double key_sum = 0;
-  int key_n = 0;
-  bool key_small_n = false;
   for (const auto& [task, metric] : pooled.order) {
-    json row = delta_row(pooled.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + "*|" + metric));
-    if (std::find(key_metrics().begin(), key_metrics().end(), metric) != key_metrics().end() &&
-        row["delta_pct"].is_number()) {
-      key_present.push_back(metric);
-      key_sum += row["delta_pct"].get<double>();
-      ++key_n;
-      key_small_n = key_small_n || row["small_n"].get<bool>();
+    DeltaRow row = delta_row(pooled.data[{task, metric}], metric, stats::mix_seed(crun.seed, stream + "*|" + metric));
+    if (std::find(key_metrics().begin(), key_metrics().end(), metric) != key_metrics().end() && row.delta_pct) {
+      out.key_metrics.push_back(metric);
+      key_sum += *row.delta_pct;
+      out.key_metric_small_n = out.key_metric_small_n || row.small_n;
     }
-    overall.push_back(row);
+    out.overall.push_back(std::move(row));
   }
-  out["overall"] = overall;
-  out["key_metrics"] = key_present;
-  out["key_metric_avg_delta_pct"] = key_n > 0 ? json(key_sum / key_n) : json(nullptr);
-  out["key_metric_small_n"] = key_small_n;  // a Δ% over fewer than kSmallN paired samples: read its CI, not its value
-  out["composite"] = composite_delta(brun, b, crun, c, stats::mix_seed(crun.seed, stream + "composite"));
+  if (!out.key_metrics.empty()) out.key_metric_avg_delta_pct = key_sum / static_cast<double>(out.key_metrics.size());
+  out.composite = composite_delta(brun, b, crun, c, stats::mix_seed(crun.seed, stream + "composite"));
   return out;
 }
 
@@ -306,7 +303,9 @@ json compare_runs(const RunData& baseline, const RunData& candidate) {
   };
   const Pairing p = pair_labels(baseline.labels(), candidate.labels());
   json pairs = json::array();
-  for (const LabelPair& lp : p.pairs) pairs.push_back(compare_pair(baseline, lp.baseline, candidate, lp.candidate, lp.paired_by));
+  for (const LabelPair& lp : p.pairs) {
+    pairs.push_back(compare_pair(baseline, lp.baseline, candidate, lp.candidate, lp.paired_by));
+  }
   json only_b = json::array(), only_c = json::array();
   for (const ConfigKey& l : p.only_baseline) only_b.push_back(config_json(l));
   for (const ConfigKey& l : p.only_candidate) only_c.push_back(config_json(l));
@@ -321,19 +320,18 @@ json compare_runs(const RunData& baseline, const RunData& candidate) {
            "(task_name + sample_id + rep); delta % = 100 * delta / baseline mean."}};
 }
 
-json quantization_impact(const RunData& run) {
+QuantizationImpact quantization_impact(const RunData& run) {
   std::map<std::pair<std::string, std::string>, ConfigKey> first;  // (model, backend) -> first variant
-  json pairs = json::array();
+  QuantizationImpact out;
+  out.baseline_rule = "each variant against its model's first variant on the same backend";
+  out.key_metrics = key_metrics();
   for (const ConfigKey& l : run.labels()) {
     const auto [it, inserted] = first.try_emplace({l.model, l.backend}, l);
-    if (!inserted) pairs.push_back(compare_pair(run, it->second, run, l, "first variant"));
+    if (!inserted) out.pairs.push_back(compare_pair(run, it->second, run, l, "first variant"));
   }
-  json out = {{"baseline_rule", "each variant against its model's first variant on the same backend"},
-              {"key_metrics", key_metrics()},
-              {"pairs", pairs}};
-  out["note"] = pairs.empty() ? "no model has a second variant on the same backend"
-                              : "means, deltas and 95% paired bootstrap CIs over the samples both variants have "
-                                "(task_name + sample_id + rep); delta % = 100 * delta / baseline mean";
+  out.note = out.pairs.empty() ? "no model has a second variant on the same backend"
+                               : "means, deltas and 95% paired bootstrap CIs over the samples both variants have "
+                                 "(task_name + sample_id + rep); delta % = 100 * delta / baseline mean";
   return out;
 }
 

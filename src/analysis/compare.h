@@ -27,8 +27,9 @@
 //           n_metrics}}  composite = unweighted mean over generation metrics of each metric's
 //           mean over the paired generation samples (rankings.h's composite, on paired samples).
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
-
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,9 +59,49 @@ struct Pairing {
 //   4. when each side has exactly one label left at all (models named differently).
 Pairing pair_labels(const std::vector<ConfigKey>& baseline, const std::vector<ConfigKey>& candidate);
 
+// One row of a pair's tasks (task_name set) or overall (task_name unset); a figure that is not
+// finite is unset (null in JSON).
+struct DeltaRow {
+  std::optional<std::string> task_name;
+  std::string metric, aggregation;
+  bool higher_is_better = true;
+  int64_t n_paired = 0, only_baseline = 0, only_candidate = 0;
+  std::optional<double> baseline_mean, candidate_mean, delta, delta_ci_low, delta_ci_high, delta_pct, delta_pct_ci_low,
+      delta_pct_ci_high;
+  bool small_n = false;  // fewer than 20 paired samples: read the CI, not the value
+};
+
+struct CompositeDelta {
+  std::optional<double> baseline, candidate, delta, delta_pct, delta_ci_low, delta_ci_high;
+  int64_t n_paired = 0, n_metrics = 0;
+};
+
+struct ComparePair {
+  ConfigKey baseline, candidate;
+  std::string paired_by;
+  int64_t paired = 0, only_baseline = 0, only_candidate = 0;  // samples
+  std::vector<DeltaRow> tasks, overall;
+  std::vector<std::string> key_metrics;  // those present
+  std::optional<double> key_metric_avg_delta_pct;
+  bool key_metric_small_n = false;
+  CompositeDelta composite;
+};
+
+struct QuantizationImpact {
+  std::string baseline_rule, note;
+  std::vector<std::string> key_metrics;
+  std::vector<ComparePair> pairs;
+};
+
+// The JSON above; reading takes any shape (a member missing or of another type is a default).
+void to_json(nlohmann::json& j, const ComparePair& p);
+void from_json(const nlohmann::json& j, ComparePair& p);
+void to_json(nlohmann::json& j, const QuantizationImpact& q);
+void from_json(const nlohmann::json& j, QuantizationImpact& q);
+
 // One pair (see above). `baseline` and `candidate` may be the same run.
-nlohmann::json compare_pair(const RunData& baseline_run, const ConfigKey& baseline, const RunData& candidate_run,
-                            const ConfigKey& candidate, const std::string& paired_by);
+ComparePair compare_pair(const RunData& baseline_run, const ConfigKey& baseline, const RunData& candidate_run,
+                         const ConfigKey& candidate, const std::string& paired_by);
 
 // compare.json: {baseline_run {dir, run_id, experiment}, candidate_run {...}, key_metrics,
 //   pairs [...], unpaired {baseline [labels], candidate [labels]}, note}.
@@ -70,6 +111,6 @@ nlohmann::json compare_runs(const RunData& baseline, const RunData& candidate);
 // variant (first in the records, i.e. the config's order) on the same backend.
 // {baseline_rule, key_metrics, pairs [...], note}; pairs is empty when no model has two
 // variants on one backend.
-nlohmann::json quantization_impact(const RunData& run);
+QuantizationImpact quantization_impact(const RunData& run);
 
 }  // namespace qualm::analysis

@@ -85,7 +85,7 @@ TEST(CompareTest, DeltasOverPairedSamples) {
 }
 
 TEST(CompareTest, KeyMetricsAndComposite) {
-  const json p = quantization_impact(two_variant_run())["pairs"][0];
+  const json p = json(quantization_impact(two_variant_run()))["pairs"][0];
   // Generation tasks pooled: only summarization here, so overall equals its rows.
   ASSERT_EQ(p["overall"].size(), 2u);
   EXPECT_EQ(row(p["overall"], "*", "acc"), nullptr);
@@ -110,7 +110,7 @@ TEST(CompareTest, ConstantShiftHasAPointInterval) {
     r.push_back(rec("f32", "summarization", i, {{"rouge_l", 0.1 * i}}));
     r.push_back(rec("Q8_0", "summarization", i, {{"rouge_l", 0.1 * i + 0.05}}));
   }
-  const json p = quantization_impact(testing::run_of(kManifest, r))["pairs"][0];
+  const json p = json(quantization_impact(testing::run_of(kManifest, r)))["pairs"][0];
   const json& rouge = p["overall"][0];
   EXPECT_NEAR(rouge["delta"].get<double>(), 0.05, 1e-12);
   EXPECT_NEAR(rouge["delta_ci_low"].get<double>(), 0.05, 1e-12);
@@ -162,6 +162,27 @@ TEST(CompareTest, CompareRunsPairsDifferentVariants) {
   EXPECT_NEAR(p["key_metric_avg_delta_pct"].get<double>(), (-20.0 - 25.0) / 2, 1e-9);
   EXPECT_TRUE(out["unpaired"]["baseline"].empty());
   EXPECT_TRUE(out["unpaired"]["candidate"].empty());
+}
+
+// summary.json's quantization_impact read back into the typed section the report renders: what
+// to_json wrote comes back whole, and any other shape reads as defaults instead of throwing.
+TEST(QuantizationImpact, ReadBackAsWritten) {
+  const json written = quantization_impact(two_variant_run());
+  ASSERT_FALSE(written["pairs"][0]["tasks"].empty());
+  ASSERT_FALSE(written["pairs"][0]["overall"].empty());
+  EXPECT_EQ(json(written.get<QuantizationImpact>()), written);
+  for (const json& odd : {json(), json::array({1}), json{{"pairs", 3}}, json{{"pairs", {json{{"tasks", {4, "x"}}}}}},
+                          json{{"pairs", {json{{"composite", 1}, {"samples", {{"paired", "7"}}}}}}}}) {
+    EXPECT_NO_THROW(odd.get<QuantizationImpact>()) << odd;
+  }
+  const auto row = json{{"pairs", {json{{"tasks", {json{{"metric", "acc"}, {"delta_ci_low", -0.1}}}}}}}}
+                       .get<QuantizationImpact>()
+                       .pairs[0]
+                       .tasks[0];
+  EXPECT_EQ(row.metric, "acc");
+  EXPECT_EQ(row.delta_ci_low, -0.1);
+  EXPECT_FALSE(row.delta_ci_high.has_value());
+  EXPECT_FALSE(row.task_name.has_value());
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "analysis/disagreements.h"
+#include "analysis/disagreements.h"  // the types this file writes and reads
+#include "analysis/json_read.h"
 
 namespace qualm::analysis {
 
@@ -78,29 +79,10 @@ json pair_json(const PairDisagreements& p) {
           {"top", std::move(top)}};
 }
 
-// ---- Reading: any member may be missing or of another type.
+// ---- Reading: any member may be missing or of another type (json_read.h).
 
-const json& member(const json& j, const char* key) {
-  static const json kNull;
-  return j.is_object() && j.contains(key) ? j[key] : kNull;
-}
-const json& items(const json& j, const char* key) {
-  static const json kEmpty = json::array();
-  const json& m = member(j, key);
-  return m.is_array() ? m : kEmpty;
-}
-int64_t count(const json& j, const char* key) {
-  const json& m = member(j, key);
-  return m.is_number_integer() ? m.get<int64_t>() : 0;
-}
-double number(const json& j, const char* key, double otherwise) {
-  const json& m = member(j, key);
-  return m.is_number() ? m.get<double>() : otherwise;
-}
-std::string text(const json& j, const char* key) {
-  const json& m = member(j, key);
-  return m.is_string() ? m.get<std::string>() : "";
-}
+using namespace json_read;
+
 std::vector<double> numbers(const json& j, const char* key) {
   std::vector<double> out;
   for (const json& v : items(j, key)) out.push_back(v.is_number() ? v.get<double>() : NAN);

@@ -5,7 +5,6 @@
 #include <optional>
 #include <vector>
 
-#include "records/config_key.h"
 #include "report/svg_chart.h"
 #include "report/verdict_rule.h"
 
@@ -43,19 +42,18 @@ const char* color(Finding f) {
 }  // namespace
 
 std::string forest_chart(const json& s) {
-  const json qi = s.value("quantization_impact", json::object());
+  const auto qi = s.is_object() && s.contains("quantization_impact")
+                      ? s["quantization_impact"].get<analysis::QuantizationImpact>()
+                      : analysis::QuantizationImpact{};
   const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
   std::vector<Group> groups;
   double lo = -margin, hi = margin;
-  for (const json& p : qi.value("pairs", json::array())) {
-    Group g{config_of(p.value("candidate", json::object())).str() + " vs " +
-                config_of(p.value("baseline", json::object())).str(),
-            {}};
-    for (const json& r : p.value("tasks", json::array())) {
+  for (const analysis::ComparePair& p : qi.pairs) {
+    Group g{p.candidate.str() + " vs " + p.baseline.str(), {}};
+    for (const analysis::DeltaRow& r : p.tasks) {
       const std::optional<Finding> f = judge(r, margin);
-      if (!f || !r.value("delta", json()).is_number()) continue;
-      Row row{r.value("metric", "") + "@" + r.value("task_name", ""), r["delta"].get<double>(),
-              r["delta_ci_low"].get<double>(), r["delta_ci_high"].get<double>(), *f};
+      if (!f || !r.delta) continue;
+      Row row{r.metric + "@" + r.task_name.value_or(""), *r.delta, *r.delta_ci_low, *r.delta_ci_high, *f};
       lo = std::min(lo, row.lo);
       hi = std::max(hi, row.hi);
       g.rows.push_back(row);

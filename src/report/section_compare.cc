@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/compare.h"
 #include "report/sections.h"
 
 namespace qualm::report {
@@ -53,56 +54,60 @@ std::string cell(const json& value, size_t limit = kCellChars) {
   return fmt_cell(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump(), limit);
 }
 
+json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
+
 // A delta table's row: the label cell(s), then N, baseline, candidate, Δ [95% CI] and Δ% [95% CI].
-std::vector<Text> delta_row(std::vector<Text> cells, const json& r) {
+std::vector<Text> delta_row(std::vector<Text> cells, const analysis::DeltaRow& r) {
   cells.insert(
       cells.end(),
-      {std::to_string(r.value("n_paired", 0)), fixed(get(r, "baseline_mean"), 4), fixed(get(r, "candidate_mean"), 4),
-       signed_fixed(get(r, "delta"), 4) + ci(get(r, "delta_ci_low"), get(r, "delta_ci_high"), 4),
-       signed_fixed(get(r, "delta_pct"), 1, "%") + ci(get(r, "delta_pct_ci_low"), get(r, "delta_pct_ci_high"), 1, "%") +
-           (r.value("small_n", false) ? " (n < 20)" : "")});
+      {std::to_string(r.n_paired), fixed(value(r.baseline_mean), 4), fixed(value(r.candidate_mean), 4),
+       signed_fixed(value(r.delta), 4) + ci(value(r.delta_ci_low), value(r.delta_ci_high), 4),
+       signed_fixed(value(r.delta_pct), 1, "%") + ci(value(r.delta_pct_ci_low), value(r.delta_pct_ci_high), 1, "%") +
+           (r.small_n ? " (n < 20)" : "")});
   return cells;
 }
 
-void add_summary_table(Doc& doc, const json& pairs) {
+std::string metric_name(const analysis::DeltaRow& r) {
+  return r.metric + (r.higher_is_better ? "" : " (lower is better)");
+}
+
+void add_summary_table(Doc& doc, const std::vector<analysis::ComparePair>& pairs) {
   Table& t = doc.table(
       {"Baseline", "Candidate", "Paired by", "Samples", "Key-metric avg Δ%", "Composite", "Composite Δ [95% CI]"});
-  for (const json& p : pairs) {
-    const json& c = get(p, "composite");
-    t.row({cell(fmt_label(get(p, "baseline"))), cell(fmt_label(get(p, "candidate"))), p.value("paired_by", ""),
-           std::to_string(get(p, "samples").value("paired", 0)),
-           signed_fixed(get(p, "key_metric_avg_delta_pct"), 1, "%") +
-               (p.value("key_metric_small_n", false) ? " (n < 20)" : ""),
-           fixed(get(c, "baseline")) + " → " + fixed(get(c, "candidate")),
-           signed_fixed(get(c, "delta"), 3) + ci(get(c, "delta_ci_low"), get(c, "delta_ci_high"), 3)});
+  for (const analysis::ComparePair& p : pairs) {
+    const analysis::CompositeDelta& c = p.composite;
+    t.row({fmt_cell(p.baseline.str()), fmt_cell(p.candidate.str()), p.paired_by, std::to_string(p.paired),
+           signed_fixed(value(p.key_metric_avg_delta_pct), 1, "%") + (p.key_metric_small_n ? " (n < 20)" : ""),
+           fixed(value(c.baseline)) + " → " + fixed(value(c.candidate)),
+           signed_fixed(value(c.delta), 3) + ci(value(c.delta_ci_low), value(c.delta_ci_high), 3)});
   }
 }
 
 // One pair's section under a heading of `level` (2 in compare.md, 3 in report.md).
-void add_pair(Doc& doc, const json& p, int level) {
-  doc.heading(level) << fmt_label(get(p, "candidate")) << " vs " << fmt_label(get(p, "baseline"));
-  const json& s = get(p, "samples");
-  doc.paragraph() << "Paired samples: " << s.value("paired", 0)
-                  << "; only in the baseline: " << s.value("only_baseline", 0)
-                  << "; only in the candidate: " << s.value("only_candidate", 0) << ".";
-  if (!get(p, "overall").empty()) {
+void add_pair(Doc& doc, const analysis::ComparePair& p, int level) {
+  doc.heading(level) << p.candidate.str() << " vs " << p.baseline.str();
+  doc.paragraph() << "Paired samples: " << p.paired << "; only in the baseline: " << p.only_baseline
+                  << "; only in the candidate: " << p.only_candidate << ".";
+  if (!p.overall.empty()) {
     doc.paragraph() << "Generation tasks pooled (TR124 S17.3):";
     Table& t = doc.table({"Metric", "N", "Baseline", "Candidate", "Δ [95% CI]", "Δ% [95% CI]"});
-    for (const json& r : get(p, "overall")) {
-      t.row(delta_row({r.value("metric", "") + (r.value("higher_is_better", true) ? "" : " (lower is better)")}, r));
-    }
+    for (const analysis::DeltaRow& r : p.overall) t.row(delta_row({metric_name(r)}, r));
   }
-  if (get(p, "tasks").empty()) {
+  if (p.tasks.empty()) {
     doc.paragraph() << "No metric is on both sides.";
     return;
   }
   doc.paragraph() << "Per task:";
   Table& t = doc.table({"Task", "Metric", "N", "Baseline", "Candidate", "Δ [95% CI]", "Δ% [95% CI]"});
-  for (const json& r : get(p, "tasks")) {
-    t.row(delta_row({r.value("task_name", ""),
-                     r.value("metric", "") + (r.value("higher_is_better", true) ? "" : " (lower is better)")},
-                    r));
+  for (const analysis::DeltaRow& r : p.tasks) t.row(delta_row({r.task_name.value_or(""), metric_name(r)}, r));
+}
+
+std::vector<analysis::ComparePair> pairs_of(const json& j) {
+  std::vector<analysis::ComparePair> out;
+  for (const json& p : get(j, "pairs").is_array() ? get(j, "pairs") : json::array()) {
+    out.push_back(p.get<analysis::ComparePair>());
   }
+  return out;
 }
 
 }  // namespace
@@ -115,11 +120,12 @@ void add_compare_section(Doc& doc, const json& compare) {
                   << ".";
   doc.paragraph() << compare.value("note", "") << " Key metrics (TR124): bertscore, coherence, rouge_l.";
   doc.heading(2) << "Summary";
-  if (get(compare, "pairs").empty()) {
+  const std::vector<analysis::ComparePair> pairs = pairs_of(compare);
+  if (pairs.empty()) {
     doc.paragraph() << "No configuration of the candidate run pairs with one of the baseline run.";
   } else {
-    add_summary_table(doc, get(compare, "pairs"));
-    for (const json& p : get(compare, "pairs")) add_pair(doc, p, 2);
+    add_summary_table(doc, pairs);
+    for (const analysis::ComparePair& p : pairs) add_pair(doc, p, 2);
   }
   const json& unpaired = get(compare, "unpaired");
   if (!get(unpaired, "baseline").empty() || !get(unpaired, "candidate").empty()) {
@@ -142,8 +148,9 @@ void add_quantization_section(Doc& doc, const json& summary) {
   }
   doc.paragraph() << "Baseline: " << q.value("baseline_rule", "") << "; " << q.value("note", "")
                   << ". Key metrics (TR124): bertscore, coherence, rouge_l.";
-  add_summary_table(doc, get(q, "pairs"));
-  for (const json& p : get(q, "pairs")) add_pair(doc, p, 3);
+  const std::vector<analysis::ComparePair> pairs = pairs_of(q);
+  add_summary_table(doc, pairs);
+  for (const analysis::ComparePair& p : pairs) add_pair(doc, p, 3);
 }
 
 void add_variance_section(Doc& doc, const json& summary) {

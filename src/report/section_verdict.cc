@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/compare.h"
 #include "analysis/disagreements.h"
 #include "records/config_key.h"
 #include "report/sections.h"
@@ -37,22 +38,21 @@ std::string fixed(double x, int decimals, bool sign = false) {
 }
 
 // "rouge_l@summarization −0.061 [−0.102, −0.020] (−14.2 %)"
-std::string delta_text(const json& r) {
-  std::string s = r.value("metric", "") + "@" + r.value("task_name", "") + " " + fixed(num(r, "delta"), 3, true) +
-                  " [" + fixed(num(r, "delta_ci_low"), 3, true) + ", " + fixed(num(r, "delta_ci_high"), 3, true) + "]";
-  if (std::isfinite(num(r, "delta_pct"))) s += " (" + fixed(num(r, "delta_pct"), 1, true) + " %)";
-  if (r.value("small_n", false)) s += " n=" + std::to_string(r.value("n_paired", 0));
+std::string delta_text(const analysis::DeltaRow& r) {
+  std::string s = r.metric + "@" + r.task_name.value_or("") + " " + fixed(r.delta.value_or(NAN), 3, true) + " [" +
+                  fixed(r.delta_ci_low.value_or(NAN), 3, true) + ", " + fixed(r.delta_ci_high.value_or(NAN), 3, true) +
+                  "]";
+  if (r.delta_pct && std::isfinite(*r.delta_pct)) s += " (" + fixed(*r.delta_pct, 1, true) + " %)";
+  if (r.small_n) s += " n=" + std::to_string(r.n_paired);
   return s;
 }
 
-std::string list(const std::vector<const json*>& rows) {
+std::string list(const std::vector<const analysis::DeltaRow*>& rows) {
   std::string out;
   for (size_t i = 0; i < rows.size() && i < kListed; ++i) out += (i ? "; " : "") + delta_text(*rows[i]);
   if (rows.size() > kListed) out += "; and " + std::to_string(rows.size() - kListed) + " more";
   return out;
 }
-
-bool same(const json& a, const json& b) { return config_of(a) == config_of(b); }
 
 // The disagreements pair of two configurations, in either order; null when none.
 const analysis::PairDisagreements* flips_of(const analysis::Disagreements& d, const ConfigKey& a, const ConfigKey& b,
@@ -64,9 +64,9 @@ const analysis::PairDisagreements* flips_of(const analysis::Disagreements& d, co
   return nullptr;
 }
 
-void add_flips(List& items, const analysis::Disagreements& d, const json& base, const json& cand) {
+void add_flips(List& items, const analysis::Disagreements& d, const ConfigKey& base, const ConfigKey& cand) {
   bool swapped = false;
-  const analysis::PairDisagreements* p = flips_of(d, config_of(base), config_of(cand), swapped);
+  const analysis::PairDisagreements* p = flips_of(d, base, cand, swapped);
   if (p == nullptr) return;
   const analysis::AnswerFlips& mc = p->multiple_choice;
   const analysis::OutputDiffs& gen = p->generate;
@@ -92,9 +92,9 @@ void add_flips(List& items, const analysis::Disagreements& d, const json& base, 
   }
 }
 
-void add_errors(List& items, const json& s, const json& cand) {
+void add_errors(List& items, const json& s, const ConfigKey& cand) {
   int64_t n = 0;
-  for (const json& e : s.value("errors", json::array())) n += same(e, cand) ? 1 : 0;
+  for (const json& e : s.value("errors", json::array())) n += config_of(e) == cand ? 1 : 0;
   if (n > 0) {
     items.item(Text() << bold(std::to_string(n) + (n == 1 ? " error record" : " error records"))
                       << ": missing from every figure here (summary.json's errors says why).");
@@ -103,11 +103,11 @@ void add_errors(List& items, const json& s, const json& cand) {
 
 // The verdict's harm line: thresholds failed and passed, and those a run cannot judge for want
 // of the figure (status MISSING: no perplexity or KLD task), with what to add.
-void add_harm(List& items, const json& s, const json& cand) {
+void add_harm(List& items, const json& s, const ConfigKey& cand) {
   std::vector<std::string> pass, fail;
   std::vector<std::pair<std::string, std::vector<std::string>>> missing;  // why, then what
   for (const json& t : s.value("quantization_harm", json::object()).value("thresholds", json::array())) {
-    if (!same(t, cand)) continue;
+    if (config_of(t) != cand) continue;
     const std::string name = t.value("name", ""), status = t.value("status", "");
     const std::string what = name == "ppl_delta_pct"      ? "ΔPPL"
                              : name == "same_top"         ? "same top token"
@@ -161,7 +161,9 @@ void add_harm(List& items, const json& s, const json& cand) {
 
 void add_verdict_section(Doc& doc, const json& s) {
   doc.heading(2, "Verdict");
-  const json& pairs = s.value("quantization_impact", json::object()).value("pairs", json::array());
+  const auto impact = s.contains("quantization_impact") ? s["quantization_impact"].get<analysis::QuantizationImpact>()
+                                                        : analysis::QuantizationImpact{};
+  const std::vector<analysis::ComparePair>& pairs = impact.pairs;
   const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
   if (pairs.empty()) {
     doc.paragraph("One configuration per model and backend: no candidate to hold against a baseline.");
@@ -176,11 +178,10 @@ void add_verdict_section(Doc& doc, const json& s) {
                   << " when the CI excludes 0 beyond that, " << bold("inconclusive")
                   << " when the CI is wider than the margin (more samples would tell). Perplexities and KLD are "
                      "judged by the harm thresholds.";
-  for (const json& p : pairs) {
-    const json &base = p["baseline"], &cand = p["candidate"];
-    std::vector<const json*> equivalent, worse, better, unclear;
-    const json tasks = p.value("tasks", json::array());  // the rows below point into it
-    for (const json& r : tasks) {
+  for (const analysis::ComparePair& p : pairs) {
+    const ConfigKey &base = p.baseline, &cand = p.candidate;
+    std::vector<const analysis::DeltaRow*> equivalent, worse, better, unclear;
+    for (const analysis::DeltaRow& r : p.tasks) {
       const std::optional<Finding> f = judge(r, margin);
       if (!f) continue;
       (*f == Finding::kEquivalent ? equivalent
@@ -190,7 +191,7 @@ void add_verdict_section(Doc& doc, const json& s) {
           .push_back(&r);
     }
     const size_t judged = equivalent.size() + worse.size() + better.size() + unclear.size();
-    doc.heading(3) << fmt_label(cand) << " vs " << fmt_label(base);
+    doc.heading(3) << cand.str() << " vs " << base.str();
     const char* headline = !worse.empty()     ? "Worse"
                            : !unclear.empty() ? "Not shown equivalent"
                            : !better.empty()  ? "Equivalent or better"
