@@ -1,26 +1,19 @@
 // summary.json's `quantization_impact` and compare.json's pairs: the typed ComparePair and
 // QuantizationImpact (compare.h) written and read.
 
-#include <initializer_list>
 #include <utility>
 
 #include "analysis/compare.h"  // the types this file writes and reads
-#include "analysis/json_read.h"
+#include "analysis/json_fields.h"
 
 namespace qualm::analysis {
 
 using nlohmann::json;
-using namespace json_read;
+using namespace json_fields;
 
 namespace {
 
 json number_or_null(const std::optional<double>& x) { return x ? json(*x) : json(nullptr); }
-
-// Each member's JSON key, once for writing and reading.
-template <class T>
-using Figures = std::initializer_list<std::pair<const char*, std::optional<double> T::*>>;
-template <class T>
-using Counts = std::initializer_list<std::pair<const char*, int64_t T::*>>;
 
 const Figures<DeltaRow> kDeltaFigures = {{"baseline_mean", &DeltaRow::baseline_mean},
                                          {"candidate_mean", &DeltaRow::candidate_mean},
@@ -44,18 +37,6 @@ const Counts<CompositeDelta> kCompositeCounts = {{"n_paired", &CompositeDelta::n
 const Counts<ComparePair> kSampleCounts = {{"paired", &ComparePair::paired},
                                            {"only_baseline", &ComparePair::only_baseline},
                                            {"only_candidate", &ComparePair::only_candidate}};
-
-template <class T>
-void write(json& out, const T& value, Figures<T> figures, Counts<T> counts) {
-  for (const auto& [key, member] : figures) out[key] = number_or_null(value.*member);
-  for (const auto& [key, member] : counts) out[key] = value.*member;
-}
-
-template <class T>
-void read(const json& j, T& value, Figures<T> figures, Counts<T> counts) {
-  for (const auto& [key, member] : figures) value.*member = maybe_number(j, key);
-  for (const auto& [key, member] : counts) value.*member = count(j, key);
-}
 
 json delta_json(const DeltaRow& r) {
   json out = {{"metric", r.metric},

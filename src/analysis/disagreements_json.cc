@@ -3,11 +3,12 @@
 #include <cmath>
 
 #include "analysis/disagreements.h"  // the types this file writes and reads
-#include "analysis/json_read.h"
+#include "analysis/json_fields.h"
 
 namespace qualm::analysis {
 
 using nlohmann::json;
+using namespace json_fields;
 
 namespace {
 
@@ -46,42 +47,39 @@ json item_json(const DisagreementItem& item) {
            g.with_steps ? json{{"a", parting_json(g.first_a)}, {"b", parting_json(g.first_b)}} : json(nullptr)}};
 }
 
+const Counts<FlipMatrix> kFlipCounts = {{"both_right", &FlipMatrix::both_right},
+                                        {"only_a_right", &FlipMatrix::only_a_right},
+                                        {"only_b_right", &FlipMatrix::only_b_right},
+                                        {"both_wrong", &FlipMatrix::both_wrong},
+                                        {"answers_differ", &FlipMatrix::answers_differ}};
+const Counts<AnswerFlips> kAnswerCounts = {{"compared", &AnswerFlips::compared},
+                                           {"differing", &AnswerFlips::differing},
+                                           {"only_a_right", &AnswerFlips::only_a_right},
+                                           {"only_b_right", &AnswerFlips::only_b_right}};
+const Counts<OutputDiffs> kOutputCounts = {{"compared", &OutputDiffs::compared},
+                                           {"differing", &OutputDiffs::differing},
+                                           {"with_first_token", &OutputDiffs::with_first_token},
+                                           {"near_ties", &OutputDiffs::near_ties}};
+
 json pair_json(const PairDisagreements& p) {
-  json by_task = json::array();
+  json mc = {{"mcnemar_p", p.multiple_choice.mcnemar_p}, {"by_task", json::array()}}, gen = json::object();
+  write(mc, p.multiple_choice, {}, kAnswerCounts);
   for (const FlipMatrix& f : p.multiple_choice.by_task) {
-    by_task.push_back({{"task", f.task},
-                       {"compared", f.compared()},
-                       {"both_right", f.both_right},
-                       {"only_a_right", f.only_a_right},
-                       {"only_b_right", f.only_b_right},
-                       {"both_wrong", f.both_wrong},
-                       {"answers_differ", f.answers_differ},
-                       {"mcnemar_p", f.mcnemar_p}});
+    json flips = {{"task", f.task}, {"compared", f.compared()}, {"mcnemar_p", f.mcnemar_p}};
+    write(flips, f, {}, kFlipCounts);
+    mc["by_task"].push_back(std::move(flips));
   }
-  const AnswerFlips& mc = p.multiple_choice;
-  const OutputDiffs& gen = p.generate;
+  write(gen, p.generate, {}, kOutputCounts);
   json top = json::array();
   for (const DisagreementItem& item : p.top) top.push_back(item_json(item));
   return {{"a", config_json(p.a)},
           {"b", config_json(p.b)},
-          {"multiple_choice",
-           {{"compared", mc.compared},
-            {"differing", mc.differing},
-            {"only_a_right", mc.only_a_right},
-            {"only_b_right", mc.only_b_right},
-            {"mcnemar_p", mc.mcnemar_p},
-            {"by_task", std::move(by_task)}}},
-          {"generate",
-           {{"compared", gen.compared},
-            {"differing", gen.differing},
-            {"with_first_token", gen.with_first_token},
-            {"near_ties", gen.near_ties}}},
+          {"multiple_choice", std::move(mc)},
+          {"generate", std::move(gen)},
           {"top", std::move(top)}};
 }
 
-// ---- Reading: any member may be missing or of another type (json_read.h).
-
-using namespace json_read;
+// ---- Reading: any member may be missing or of another type (json_fields.h).
 
 std::vector<double> numbers(const json& j, const char* key) {
   std::vector<double> out;
@@ -134,16 +132,16 @@ void from_json(const json& j, Disagreements& d) {
   d = {count(j, "shown_per_pair"), {}};
   for (const json& p : items(j, "pairs")) {
     PairDisagreements pair{config_of(member(p, "a")), config_of(member(p, "b")), {}, {}, {}};
-    const json &mc = member(p, "multiple_choice"), &gen = member(p, "generate");
-    pair.multiple_choice = {count(mc, "compared"),     count(mc, "differing"),     count(mc, "only_a_right"),
-                            count(mc, "only_b_right"), number(mc, "mcnemar_p", 1), {}};
+    const json& mc = member(p, "multiple_choice");
+    read(mc, pair.multiple_choice, {}, kAnswerCounts);
+    pair.multiple_choice.mcnemar_p = number(mc, "mcnemar_p", 1);
     for (const json& f : items(mc, "by_task")) {
-      pair.multiple_choice.by_task.push_back({text(f, "task"), count(f, "both_right"), count(f, "only_a_right"),
-                                              count(f, "only_b_right"), count(f, "both_wrong"),
-                                              count(f, "answers_differ"), number(f, "mcnemar_p", 1)});
+      FlipMatrix flips{text(f, "task")};
+      read(f, flips, {}, kFlipCounts);
+      flips.mcnemar_p = number(f, "mcnemar_p", 1);
+      pair.multiple_choice.by_task.push_back(std::move(flips));
     }
-    pair.generate = {count(gen, "compared"), count(gen, "differing"), count(gen, "with_first_token"),
-                     count(gen, "near_ties")};
+    read(member(p, "generate"), pair.generate, {}, kOutputCounts);
     for (const json& item : items(p, "top")) pair.top.push_back(item_of(item));
     d.pairs.push_back(std::move(pair));
   }

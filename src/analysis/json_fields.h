@@ -1,14 +1,17 @@
 #pragma once
-// Reading summary.json back into its typed sections: a member missing or of another type reads
-// as a default, so a report renders a summary of any age or shape without throwing.
+// summary.json's typed sections to and from JSON. Readers: a member missing or of another type
+// reads as a default, so a report renders a summary of any age or shape without throwing.
+// Tables of (key, member) pairs declare each numeric field's key once for writing and reading.
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-namespace qualm::analysis::json_read {
+namespace qualm::analysis::json_fields {
 
 inline const nlohmann::json& member(const nlohmann::json& j, const char* key) {
   static const nlohmann::json kNull;
@@ -48,4 +51,23 @@ inline std::vector<std::string> texts(const nlohmann::json& j, const char* key) 
   return out;
 }
 
-}  // namespace qualm::analysis::json_read
+// Each member's JSON key, once for writing and reading: optional figures (null when unset) and
+// counts.
+template <class T>
+using Figures = std::initializer_list<std::pair<const char*, std::optional<double> T::*>>;
+template <class T>
+using Counts = std::initializer_list<std::pair<const char*, int64_t T::*>>;
+
+template <class T>
+void write(nlohmann::json& out, const T& value, Figures<T> figures, Counts<T> counts) {
+  for (const auto& [key, field] : figures) out[key] = value.*field ? nlohmann::json(*(value.*field)) : nlohmann::json();
+  for (const auto& [key, field] : counts) out[key] = value.*field;
+}
+
+template <class T>
+void read(const nlohmann::json& j, T& value, Figures<T> figures, Counts<T> counts) {
+  for (const auto& [key, field] : figures) value.*field = maybe_number(j, key);
+  for (const auto& [key, field] : counts) value.*field = count(j, key);
+}
+
+}  // namespace qualm::analysis::json_fields
