@@ -16,7 +16,6 @@ namespace qualm::analysis {
 namespace {
 
 constexpr size_t kShown = 20;
-constexpr size_t kContext = 40;  // characters of shared text shown before a divergence, and after it per side
 
 using SampleKey = std::tuple<std::string, int64_t, int>;  // task, sample, rep
 
@@ -187,7 +186,8 @@ Disagreements disagreements(const RunData& run) {
         gen_items.emplace_back(
             at, OutputItem{std::get<0>(key), std::get<1>(key), std::get<2>(key),
                            static_cast<int64_t>(utf8_length(std::string_view(x).substr(0, at))),
-                           chars_before(x, at, kContext), chars_after(x, at, kContext), chars_after(y, at, kContext),
+                           chars_before(x, at, kDisagreementContextChars),
+                           chars_after(x, at, kDisagreementContextChars), chars_after(y, at, kDisagreementContextChars),
                            has_steps(*ra) && has_steps(rb), parting_token(*ra, first.a), parting_token(rb, first.b)});
       }
       if (mc.compared == 0 && gen.compared == 0) continue;

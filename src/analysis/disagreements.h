@@ -11,6 +11,7 @@
 // Accuracy can stay put while many answers flip; this is where a reader sees them. The types
 // below are summary.json's `disagreements` (to_json) and what the report renders (from_json).
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -94,6 +95,10 @@ struct Disagreements {
   int64_t shown_per_pair = 0;
   std::vector<PairDisagreements> pairs;
 };
+
+// Characters of shared text an output item shows before the divergence (`shared`), and of each
+// side's text after it (`a_then`, `b_then`).
+constexpr size_t kDisagreementContextChars = 40;
 
 Disagreements disagreements(const RunData& run);
 

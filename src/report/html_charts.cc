@@ -36,11 +36,6 @@ std::vector<const json*> objects(const json& j) {
   return out;
 }
 
-const json& member(const json& j, const char* key) {
-  static const json kNull;
-  return j.is_object() && j.contains(key) ? j[key] : kNull;
-}
-
 std::string label_of(const json& row) { return config_of(row).str(); }
 
 }  // namespace summary_json

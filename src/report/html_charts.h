@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/json_fields.h"
+
 namespace qualm::report {
 
 // Reading summary.json defensively: any field may be missing, null or mistyped.
@@ -29,7 +31,7 @@ std::string raw(const nlohmann::json& j, const char* key);
 // The objects of an array, skipping anything else.
 std::vector<const nlohmann::json*> objects(const nlohmann::json& j);
 // The member, or null.
-const nlohmann::json& member(const nlohmann::json& j, const char* key);
+using analysis::json_fields::member;
 // "model/variant/backend" of a row.
 std::string label_of(const nlohmann::json& row);
 

@@ -5,20 +5,14 @@
 #include <vector>
 
 #include "analysis/compare.h"
+#include "analysis/json_fields.h"
 #include "report/sections.h"
 
 namespace qualm::report {
 namespace {
 
+using analysis::json_fields::member;
 using nlohmann::json;
-
-// The member, or null when absent (const json's operator[] must not see a missing key).
-const json& get(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  const auto it = j.find(key);
-  return it != j.end() ? *it : kNull;
-}
 
 constexpr size_t kCellChars = 160;    // example outputs in a table cell
 constexpr size_t kPromptChars = 300;  // prompts above a table
@@ -104,7 +98,7 @@ void add_pair(Doc& doc, const analysis::ComparePair& p, int level) {
 
 std::vector<analysis::ComparePair> pairs_of(const json& j) {
   std::vector<analysis::ComparePair> out;
-  for (const json& p : get(j, "pairs").is_array() ? get(j, "pairs") : json::array()) {
+  for (const json& p : analysis::json_fields::items(j, "pairs")) {
     out.push_back(p.get<analysis::ComparePair>());
   }
   return out;
@@ -113,8 +107,8 @@ std::vector<analysis::ComparePair> pairs_of(const json& j) {
 }  // namespace
 
 void add_compare_section(Doc& doc, const json& compare) {
-  const json& b = get(compare, "baseline_run");
-  const json& c = get(compare, "candidate_run");
+  const json& b = member(compare, "baseline_run");
+  const json& c = member(compare, "candidate_run");
   doc.heading(1) << "Quantization impact: " << c.value("run_id", "") << " vs " << b.value("run_id", "");
   doc.paragraph() << "Baseline run: " << code(b.value("dir", "")) << "; candidate run: " << code(c.value("dir", ""))
                   << ".";
@@ -127,15 +121,16 @@ void add_compare_section(Doc& doc, const json& compare) {
     add_summary_table(doc, pairs);
     for (const analysis::ComparePair& p : pairs) add_pair(doc, p, 2);
   }
-  const json& unpaired = get(compare, "unpaired");
-  if (!get(unpaired, "baseline").empty() || !get(unpaired, "candidate").empty()) {
+  const json& unpaired = member(compare, "unpaired");
+  if (!member(unpaired, "baseline").empty() || !member(unpaired, "candidate").empty()) {
     doc.heading(2) << "Unpaired configurations";
     List& list = doc.list();
     for (const char* side : {"baseline", "candidate"}) {
-      for (const json& l : get(unpaired, side)) list.item(Text() << "only in the " << side << " run: " << fmt_label(l));
+      for (const json& l : member(unpaired, side))
+        list.item(Text() << "only in the " << side << " run: " << fmt_label(l));
     }
   }
-  if (compare.contains("gates")) add_gates_section(doc, get(compare, "gates"));
+  if (compare.contains("gates")) add_gates_section(doc, member(compare, "gates"));
 }
 
 void add_quantization_section(Doc& doc, const json& summary) {
@@ -160,38 +155,39 @@ void add_variance_section(Doc& doc, const json& summary) {
     doc.paragraph() << (v.is_object() ? v.value("note", "No data.") : std::string("No data."));
     return;
   }
-  const json& o = get(v, "overall");
+  const json& o = member(v, "overall");
   doc.paragraph() << v.value("note", "");
   doc.table({"Statistic", "Value"})
       .row({"Measurements (sample × metric)", std::to_string(o.value("n", 0))})
-      .row({"Mean CV", fixed(get(o, "mean_cv"), 4)})
-      .row({"Median CV", fixed(get(o, "median_cv"), 4)})
-      .row({"Max CV", fixed(get(o, "max_cv"), 4)})
-      .row({"CV < 5% (very stable)", share(get(o, "below_5pct"))})
-      .row({"CV < 10% (stable)", share(get(o, "below_10pct"))})
-      .row({"CV < 20% (moderate)", share(get(o, "below_20pct"))});
+      .row({"Mean CV", fixed(member(o, "mean_cv"), 4)})
+      .row({"Median CV", fixed(member(o, "median_cv"), 4)})
+      .row({"Max CV", fixed(member(o, "max_cv"), 4)})
+      .row({"CV < 5% (very stable)", share(member(o, "below_5pct"))})
+      .row({"CV < 10% (stable)", share(member(o, "below_10pct"))})
+      .row({"CV < 20% (moderate)", share(member(o, "below_20pct"))});
   Table& cells = doc.table({"Model", "Variant", "Backend", "Task", "Metric", "N", "Mean score", "Mean CV", "Median CV",
                             "CV<5%", "CV<10%", "CV<20%", "Stability"});
-  for (const json& c : get(v, "cells")) {
-    cells.row({cell(get(c, "model")), cell(get(c, "variant")), cell(get(c, "backend")), c.value("task_name", ""),
-               c.value("metric", ""), std::to_string(c.value("n_samples", 0)), fixed(get(c, "mean_score")),
-               fixed(get(c, "mean_cv")), fixed(get(c, "median_cv")), share(get(c, "below_5pct")),
-               share(get(c, "below_10pct")), share(get(c, "below_20pct")), c.value("stability", "")});
+  for (const json& c : member(v, "cells")) {
+    cells.row({cell(member(c, "model")), cell(member(c, "variant")), cell(member(c, "backend")),
+               c.value("task_name", ""), c.value("metric", ""), std::to_string(c.value("n_samples", 0)),
+               fixed(member(c, "mean_score")), fixed(member(c, "mean_cv")), fixed(member(c, "median_cv")),
+               share(member(c, "below_5pct")), share(member(c, "below_10pct")), share(member(c, "below_20pct")),
+               c.value("stability", "")});
   }
-  if (get(v, "levene").empty()) {
+  if (member(v, "levene").empty()) {
     doc.paragraph() << "Backend variance equality: no (model, variant, task) ran on two or more backends.";
     return;
   }
   doc.paragraph() << "Backend variance equality (Levene, Brown-Forsythe):";
   Table& t = doc.table(
       {"Model", "Variant", "Task", "Metric", "Backends", "Levene W", "p", "Brown-Forsythe W", "p", "Significant?"});
-  for (const json& l : get(v, "levene")) {
+  for (const json& l : member(v, "levene")) {
     std::string backends;
-    for (const json& b : get(l, "backends")) backends += (backends.empty() ? "" : ", ") + b.get<std::string>();
-    const bool sig = get(l, "brown_forsythe_p").is_number() && get(l, "brown_forsythe_p").get<double>() < 0.05;
-    t.row({cell(get(l, "model")), cell(get(l, "variant")), l.value("task_name", ""), l.value("metric", ""),
-           cell(backends), fixed(get(l, "levene_w")), fixed(get(l, "levene_p")), fixed(get(l, "brown_forsythe_w")),
-           fixed(get(l, "brown_forsythe_p")), sig ? "Yes" : "No"});
+    for (const json& b : member(l, "backends")) backends += (backends.empty() ? "" : ", ") + b.get<std::string>();
+    const bool sig = member(l, "brown_forsythe_p").is_number() && member(l, "brown_forsythe_p").get<double>() < 0.05;
+    t.row({cell(member(l, "model")), cell(member(l, "variant")), l.value("task_name", ""), l.value("metric", ""),
+           cell(backends), fixed(member(l, "levene_w")), fixed(member(l, "levene_p")),
+           fixed(member(l, "brown_forsythe_w")), fixed(member(l, "brown_forsythe_p")), sig ? "Yes" : "No"});
   }
 }
 
@@ -205,13 +201,14 @@ void add_examples_section(Doc& doc, const json& summary) {
   doc.paragraph() << "One sample per task, the same for every configuration: the smallest sample_id that all of them "
                      "have (repetition 0).";
   for (const json& x : e) {
-    doc.heading(3) << x.value("task_name", "") << " (sample " << cell(get(x, "sample_id"))
-                   << (x.contains("doc_key") ? ", " + cell(get(x, "doc_key")) : std::string()) << ")";
-    doc.paragraph() << "Prompt: " << cell(get(x, "prompt"), kPromptChars);
-    doc.paragraph() << "Reference: " << cell(get(x, "reference"), kPromptChars);
+    doc.heading(3) << x.value("task_name", "") << " (sample " << cell(member(x, "sample_id"))
+                   << (x.contains("doc_key") ? ", " + cell(member(x, "doc_key")) : std::string()) << ")";
+    doc.paragraph() << "Prompt: " << cell(member(x, "prompt"), kPromptChars);
+    doc.paragraph() << "Reference: " << cell(member(x, "reference"), kPromptChars);
     Table& t = doc.table({"Model", "Variant", "Backend", "Output (truncated)"});
-    for (const json& o : get(x, "outputs")) {
-      t.row({cell(get(o, "model")), cell(get(o, "variant")), cell(get(o, "backend")), cell(get(o, "candidate"))});
+    for (const json& o : member(x, "outputs")) {
+      t.row({cell(member(o, "model")), cell(member(o, "variant")), cell(member(o, "backend")),
+             cell(member(o, "candidate"))});
     }
   }
 }
@@ -230,9 +227,9 @@ void add_gates_section(Doc& doc, const json& gate_results) {
   Table& t = doc.table({"Gate", "Status", "Configuration", "Actual", "Threshold", "By", "Detail"});
   for (const json& g : gate_results) {
     const std::string conf =
-        get(g, "model").is_string() && get(g, "variant").is_string() ? fmt_label(g) : std::string("—");
-    t.row({code(cell(get(g, "gate"))), g.value("status", ""), cell(conf), fixed(get(g, "actual"), 4),
-           fixed(get(g, "threshold"), 4), signed_fixed(get(g, "by"), 4), cell(get(g, "detail"), 400)});
+        member(g, "model").is_string() && member(g, "variant").is_string() ? fmt_label(g) : std::string("—");
+    t.row({code(cell(member(g, "gate"))), g.value("status", ""), cell(conf), fixed(member(g, "actual"), 4),
+           fixed(member(g, "threshold"), 4), signed_fixed(member(g, "by"), 4), cell(member(g, "detail"), 400)});
   }
 }
 

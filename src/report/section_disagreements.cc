@@ -17,8 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kContextChars = 40;  // analysis/disagreements.cc shows this much shared text
-
 std::string share(int64_t part, int64_t whole) {
   if (whole == 0) return "none compared";
   char text[64];
@@ -77,9 +75,12 @@ void add_disagreements_section(Doc& doc, const json& s) {
                            lls(x->loglikelihoods_a), lls(x->loglikelihoods_b)});
       } else {
         const auto& g = std::get<analysis::OutputItem>(item);
-        gen_rows.push_back({fmt_cell(g.task), Text() << g.sample_id, Text() << g.rep, Text() << g.diverges_at_char,
-                            fmt_cell((g.diverges_at_char > kContextChars ? "…" : "") + g.shared), fmt_cell(g.a_then),
-                            fmt_cell(g.b_then), fmt_cell(first_token(g.first_a)), fmt_cell(first_token(g.first_b))});
+        gen_rows.push_back(
+            {fmt_cell(g.task), Text() << g.sample_id, Text() << g.rep, Text() << g.diverges_at_char,
+             fmt_cell((g.diverges_at_char > static_cast<int64_t>(analysis::kDisagreementContextChars) ? "…" : "") +
+                      g.shared),
+             fmt_cell(g.a_then), fmt_cell(g.b_then), fmt_cell(first_token(g.first_a)),
+             fmt_cell(first_token(g.first_b))});
       }
     }
     if (!mc_rows.empty()) {
