@@ -186,13 +186,34 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
   RunData lenient = testing::run_of({}, records);
   lenient.harm.max_category_kld = 0.1;
   lenient.harm.min_same_top = 0.75;
-  const json l = kld_summary(lenient)["rows"][0];
+  const json l = json(kld_summary(lenient))["rows"][0];
   EXPECT_TRUE(l["flagged"].empty());
   EXPECT_EQ(l["checks"], json({{"ppl_delta", true}, {"same_top", true}, {"categories", true}}));
-  EXPECT_EQ(kld_summary(lenient, 0.07)["rows"][0]["flagged"], json({"code"}));
+  EXPECT_EQ(json(kld_summary(lenient, 0.07))["rows"][0]["flagged"], json({"code"}));
 }
 
-TEST(KldSummary, NoRecords) { EXPECT_TRUE(kld_summary(testing::run_of({}, {}))["rows"].empty()); }
+TEST(KldSummary, NoRecords) { EXPECT_TRUE(json(kld_summary(testing::run_of({}, {})))["rows"].empty()); }
+
+TEST(KldSummary, ReadBackAsWritten) {
+  const std::vector<json> records = {
+      kld_record("code", 100, 0.02, 0.001, 0.9, 0.01, 0.1, 0.5),
+      kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2),
+      kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
+  };
+  const KldSummary written = kld_summary(testing::run_of({}, records));
+  ASSERT_EQ(written.rows.size(), 1u);
+  ASSERT_EQ(written.rows[0].categories.size(), 2u);
+  const json j = written;
+  EXPECT_EQ(json(j.get<KldSummary>()), j);
+  EXPECT_EQ(json(json::parse(j.dump()).get<KldSummary>()).dump(), j.dump());  // through summary.json's text
+  EXPECT_EQ(json(json(KldSummary{}).get<KldSummary>()), json(KldSummary{}));
+  // Any shape reads without throwing.
+  for (const char* bad : {"null", "[]", R"({"rows": 3})", R"({"rows": [1, "x", {"categories": 7}]})",
+                          R"({"rows": [{"n_tokens": "x", "percentiles": []}]})"}) {
+    KldSummary s;
+    EXPECT_NO_THROW(from_json(json::parse(bad), s)) << bad;
+  }
+}
 
 TEST(CostMarkdown, SectionsAndNotes) {
   report::Doc empty;

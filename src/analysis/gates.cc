@@ -101,14 +101,17 @@ std::string no_match_detail(const RunData& run, const Gate& g) {
   if (!g.task.empty() && !tasks.count(g.task)) {
     return out + "the run has no task " + g.task + hint(g.task, tasks) + "; tasks: " + list(tasks);
   }
-  return out + "the matching records have no metric " + g.metric + hint(g.metric, metrics) + "; metrics: " + list(metrics);
+  return out + "the matching records have no metric " + g.metric + hint(g.metric, metrics) +
+         "; metrics: " + list(metrics);
 }
 
 json base_row(const Gate& g) {
-  return {{"gate", g.text},       {"status", "ERROR"}, {"model", nullptr},  {"variant", nullptr},
-          {"backend", nullptr},   {"task", g.task.empty() ? json(nullptr) : json(g.task)},
-          {"metric", g.metric},   {"n", 0},           {"actual", nullptr}, {"threshold", nullptr},
-          {"by", nullptr},        {"detail", ""}};
+  return {{"gate", g.text},     {"status", "ERROR"},
+          {"model", nullptr},   {"variant", nullptr},
+          {"backend", nullptr}, {"task", g.task.empty() ? json(nullptr) : json(g.task)},
+          {"metric", g.metric}, {"n", 0},
+          {"actual", nullptr},  {"threshold", nullptr},
+          {"by", nullptr},      {"detail", ""}};
 }
 
 double pick(const CellStats& s, GateValue v) {
@@ -173,7 +176,8 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
     row["status"] = pass ? "PASS" : "FAIL";
     row["threshold"] = threshold;
     row["by"] = g.margin(stats.mean, threshold);
-    std::string value = g.needs_baseline() ? std::string(value_text(g.value_kind)) + " " + fmt(threshold) : fmt(threshold);
+    std::string value =
+        g.needs_baseline() ? std::string(value_text(g.value_kind)) + " " + fmt(threshold) : fmt(threshold);
     row["detail"] = "mean " + fmt(stats.mean) + " over " + std::to_string(stats.n) + " records " +
                     (pass ? "" : "not ") + op_text(g.op) + " " + value;
     out.push_back(row);
@@ -181,41 +185,46 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
   if (out.size() == rows_before) {  // in qualm run, every match was its own baseline
     json row = base_row(g);
     row.update(config_json(cells.front().first));
-    row["detail"] = "baseline.* needs a baseline: in qualm run it is the model's first variant on the same backend, "
-                    "and " + what_matches(g) + " has no other variant to compare (add a variant, or use qualm compare "
-                    "BASELINE_RUN CANDIDATE_RUN)";
+    row["detail"] =
+        "baseline.* needs a baseline: in qualm run it is the model's first variant on the same backend, "
+        "and " +
+        what_matches(g) +
+        " has no other variant to compare (add a variant, or use qualm compare "
+        "BASELINE_RUN CANDIDATE_RUN)";
     out.push_back(row);
   }
 }
 
 // harm.NAME: each variant but the base of each (model, backend) in the study.
-void evaluate_harm(const Gate& g, const json& harm, json& out) {
+void evaluate_harm(const Gate& g, const QuantizationHarm& harm, json& out) {
   const std::string figure = g.harm_figure();
   size_t rows_before = out.size();
   std::set<std::string> models;
-  for (const json& m : harm["models"]) {
-    models.insert(m["model"].get<std::string>());
-    if (!g.model.empty() && m["model"] != g.model) continue;
-    for (const json& v : m["variants"]) {
-      if (v["is_base"].get<bool>()) continue;
-      const json f = harm_figure(m, v, figure);
+  for (const HarmModel& m : harm.models) {
+    models.insert(m.model);
+    if (!g.model.empty() && m.model != g.model) continue;
+    for (const HarmVariant& v : m.variants) {
+      if (v.is_base) continue;
+      const HarmFigure f = harm_figure(m, v, figure);
       json row = base_row(g);
-      row.update({{"model", m["model"]}, {"variant", v["variant"]}, {"backend", m["backend"]}, {"task", f["task"]},
-                  {"n", f["n"].is_number() ? f["n"] : json(0)}, {"actual", f["value"]},
-                  {"baseline", {{"model", m["model"]}, {"variant", m["base_variant"]}, {"backend", m["backend"]}}}});
-      if (!f["value"].is_number()) {
+      row.update(config_json({m.model, v.variant, m.backend}));
+      row.update({{"task", f.task ? json(*f.task) : json()},
+                  {"n", f.n.value_or(0)},
+                  {"actual", f.value ? json(*f.value) : json()},
+                  {"baseline", config_json({m.model, m.base_variant, m.backend})}});
+      if (!f.value) {
         row["status"] = "FAIL";
-        row["detail"] = "no value: " + f["detail"].get<std::string>();
+        row["detail"] = "no value: " + f.detail;
         out.push_back(row);
         continue;
       }
-      const double actual = f["value"].get<double>();
+      const double actual = *f.value;
       const bool pass = g.passes(actual, g.value);
       row["status"] = pass ? "PASS" : "FAIL";
       row["threshold"] = g.value;
       row["by"] = g.margin(actual, g.value);
-      row["detail"] = fmt(actual) + " " + (pass ? "" : "not ") + op_text(g.op) + " " + fmt(g.value) + " (" +
-                      f["detail"].get<std::string>() + ")";
+      row["detail"] =
+          fmt(actual) + " " + (pass ? "" : "not ") + op_text(g.op) + " " + fmt(g.value) + " (" + f.detail + ")";
       out.push_back(row);
     }
   }
@@ -237,16 +246,18 @@ void evaluate_harm(const Gate& g, const json& harm, json& out) {
 }  // namespace
 
 json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
-                    const json* harm) {
+                    const QuantizationHarm* harm) {
   json out = json::array();
-  json computed;  // the quantization harm study, when the caller has none: computed for the first harm gate
+  QuantizationHarm computed;  // when the caller has none: computed for the first harm gate
   for (const std::string& text : gates) {
     const GateParse parsed = read_gate(text);
     if (!parsed.gate) {
-      json row = {{"gate", text}, {"status", "ERROR"}, {"model", nullptr}, {"variant", nullptr},
-                  {"backend", nullptr}, {"task", nullptr}, {"metric", nullptr}, {"n", 0}, {"actual", nullptr},
-                  {"threshold", nullptr}, {"by", nullptr},
-                  {"detail", parsed.problem.problem + " (" + parsed.problem.fix + ")"}};
+      json row = {{"gate", text},       {"status", "ERROR"},
+                  {"model", nullptr},   {"variant", nullptr},
+                  {"backend", nullptr}, {"task", nullptr},
+                  {"metric", nullptr},  {"n", 0},
+                  {"actual", nullptr},  {"threshold", nullptr},
+                  {"by", nullptr},      {"detail", parsed.problem.problem + " (" + parsed.problem.fix + ")"}};
       out.push_back(row);
       continue;
     }

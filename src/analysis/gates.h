@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/quant_harm.h"
 #include "analysis/run_data.h"
 
 namespace qualm::analysis {
@@ -43,7 +44,7 @@ namespace qualm::analysis {
 // harm: the run's quantization_harm(run) when the caller has it (summary.json's); else harm.*
 // gates compute it.
 nlohmann::json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
-                              const nlohmann::json* harm = nullptr);
+                              const QuantizationHarm* harm = nullptr);
 
 // True when any row is not PASS.
 bool gates_failed(const nlohmann::json& results);

@@ -4,10 +4,9 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <utility>
 
 namespace qualm::analysis {
-
-using nlohmann::json;
 
 namespace {
 
@@ -47,13 +46,21 @@ struct Pool {
   double same_top() const { return same / tokens; }
 };
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
-
 }  // namespace
 
-json kld_summary(const RunData& run) { return kld_summary(run, run.harm.max_category_kld); }
+const char* const kKldPercentilesNote =
+    "p50..p99 are token-weighted means of each document's percentiles, not percentiles of the pooled "
+    "tokens; max is the largest token KLD of any document";
 
-json kld_summary(const RunData& run, double max_category_kld) {
+std::string kld_note(const KldSummary& s) {
+  return s.rows.empty() ? "no kld records"
+                        : "token-weighted over documents: kld_mean, kld_stderr, same_top and ln(ppl_ratio) are "
+                          "the pooled per-token figures; categories over the threshold mean KLD are flagged";
+}
+
+KldSummary kld_summary(const RunData& run) { return kld_summary(run, run.harm.max_category_kld); }
+
+KldSummary kld_summary(const RunData& run, double max_category_kld) {
   HarmThresholds harm = run.harm;
   harm.max_category_kld = max_category_kld;
   using Key = std::tuple<ConfigKey, std::string, std::string>;  // label, task, base model
@@ -72,62 +79,41 @@ json kld_summary(const RunData& run, double max_category_kld) {
       categories[key][name].add(*r);
     }
   }
-  json rows = json::array();
+  KldSummary out;
+  out.thresholds = harm;
   for (const Key& key : order) {
     const Pool& p = pools.at(key);
     if (p.docs == 0) continue;
-    json row = config_json(std::get<0>(key));
-    row["task_name"] = std::get<1>(key);
-    row["base_model"] = std::get<2>(key);
-    row["n_docs"] = p.docs;
-    row["n_tokens"] = p.tokens;
-    row["kld_mean"] = number_or_null(p.kld_mean());
-    row["kld_stderr"] = number_or_null(p.kld_stderr());
-    row["same_top"] = number_or_null(p.same_top());
+    KldRow row;
+    row.config = std::get<0>(key);
+    row.task_name = std::get<1>(key);
+    row.base_model = std::get<2>(key);
+    row.n_docs = p.docs;
+    row.n_tokens = p.tokens;
+    row.kld_mean = finite_or_unset(p.kld_mean());
+    row.kld_stderr = finite_or_unset(p.kld_stderr());
+    row.same_top = finite_or_unset(p.same_top());
     const double ratio = std::exp(p.ln_ppl / p.tokens);
-    row["ppl_ratio"] = number_or_null(ratio);
-    row["ppl_delta_pct"] = number_or_null(100 * (ratio - 1));
-    row["percentiles"] = {{"p50", number_or_null(p.p50 / p.tokens)}, {"p90", number_or_null(p.p90 / p.tokens)},
-                          {"p95", number_or_null(p.p95 / p.tokens)}, {"p99", number_or_null(p.p99 / p.tokens)},
-                          {"max", number_or_null(p.max)}};
-    row["percentiles_note"] =
-        "p50..p99 are token-weighted means of each document's percentiles, not percentiles of the pooled "
-        "tokens; max is the largest token KLD of any document";
-    json cats = json::array(), flagged = json::array();
+    row.ppl_ratio = finite_or_unset(ratio);
+    row.ppl_delta_pct = finite_or_unset(100 * (ratio - 1));
+    row.percentiles = {finite_or_unset(p.p50 / p.tokens), finite_or_unset(p.p90 / p.tokens),
+                       finite_or_unset(p.p95 / p.tokens), finite_or_unset(p.p99 / p.tokens), finite_or_unset(p.max)};
     std::vector<std::pair<double, std::string>> by_kld;
     for (const std::string& name : category_order[key]) {
       const Pool& c = categories[key].at(name);
       if (c.docs == 0) continue;
       const bool over = c.kld_mean() > harm.max_category_kld;
-      cats.push_back({{"category", name},
-                      {"n_docs", c.docs},
-                      {"n_tokens", c.tokens},
-                      {"kld_mean", number_or_null(c.kld_mean())},
-                      {"same_top", number_or_null(c.same_top())},
-                      {"flagged", over}});
-      if (over) flagged.push_back(name);
+      row.categories.push_back(
+          {name, c.docs, c.tokens, finite_or_unset(c.kld_mean()), finite_or_unset(c.same_top()), over});
+      if (over) row.flagged.push_back(name);
       by_kld.push_back({c.kld_mean(), name});
     }
     std::stable_sort(by_kld.begin(), by_kld.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    json most = json::array();
-    for (size_t i = 0; i < by_kld.size() && i < 3; ++i) most.push_back(by_kld[i].second);
-    row["categories"] = cats;
-    row["most_harmed"] = most;
-    row["flagged"] = flagged;
-    row["checks"] = {{"ppl_delta", std::fabs(100 * (ratio - 1)) <= harm.max_ppl_delta_pct},
-                     {"same_top", p.same_top() >= harm.min_same_top},
-                     {"categories", flagged.empty()}};
-    rows.push_back(row);
+    for (size_t i = 0; i < by_kld.size() && i < 3; ++i) row.most_harmed.push_back(by_kld[i].second);
+    row.checks = {std::fabs(100 * (ratio - 1)) <= harm.max_ppl_delta_pct, p.same_top() >= harm.min_same_top,
+                  row.flagged.empty()};
+    out.rows.push_back(std::move(row));
   }
-  json out = {{"threshold", harm.max_category_kld},
-              {"thresholds",
-               {{"max_category_kld", harm.max_category_kld},
-                {"max_ppl_delta_pct", harm.max_ppl_delta_pct},
-                {"min_same_top", harm.min_same_top}}},
-              {"rows", rows}};
-  out["note"] = rows.empty() ? "no kld records"
-                             : "token-weighted over documents: kld_mean, kld_stderr, same_top and ln(ppl_ratio) are "
-                               "the pooled per-token figures; categories over the threshold mean KLD are flagged";
   return out;
 }
 

@@ -9,18 +9,17 @@
 #include <stdexcept>
 #include <utility>
 
-#include "analysis/kld_summary.h"
+#include "analysis/json_fields.h"
 
 namespace qualm::analysis {
 namespace {
 
 using nlohmann::json;
+using namespace json_fields;
 
-
-std::string fixed(double x, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
-  return buf;
+const json& items_of(const json& j) {
+  static const json kEmpty = json::array();
+  return j.is_array() ? j : kEmpty;
 }
 
 // The task of `kind` to use: `preferred` when the run has it, else the first in the records
@@ -39,38 +38,48 @@ std::string pick_task(const RunData& run, TaskKind kind, const std::string& pref
 
 // What the manifest says about a variant's file.
 struct FileFacts {
-  json size_bytes;  // null when unknown
-  json quant_type;  // the requested type of a derived variant; null for a file used as given
-  json tensor_types = json::object();
-  json fallbacks = json::array();  // [{wanted, used, tensors}]
+  std::optional<int64_t> size_bytes;
+  std::optional<std::string> quant_type;  // the requested type of a derived variant
+  std::map<std::string, int64_t> tensor_types;
+  std::vector<HarmFallback> fallbacks;
 };
 
-json fallback_counts(const json& fallbacks) {
-  std::map<std::pair<std::string, std::string>, int> counts;
-  for (const json& f : fallbacks) ++counts[{f.value("wanted", ""), f.value("used", "")}];
-  json out = json::array();
-  for (const auto& [types, n] : counts) out.push_back({{"wanted", types.first}, {"used", types.second}, {"tensors", n}});
+std::vector<HarmFallback> fallback_counts(const json& fallbacks) {
+  std::map<std::pair<std::string, std::string>, int64_t> counts;
+  for (const json& f : items_of(fallbacks)) ++counts[{text(f, "wanted"), text(f, "used")}];
+  std::vector<HarmFallback> out;
+  for (const auto& [types, n] : counts) out.push_back({types.first, types.second, n});
+  return out;
+}
+
+std::map<std::string, int64_t> type_counts(const json& types) {
+  std::map<std::string, int64_t> out;
+  if (!types.is_object()) return out;
+  for (const auto& [type, n] : types.items()) {
+    if (n.is_number_integer()) out[type] = n.get<int64_t>();
+  }
   return out;
 }
 
 // (model, variant) -> facts, and each model's variants in the experiment's order.
 void read_manifest_models(const json& manifest, std::map<std::pair<std::string, std::string>, FileFacts>& facts,
                           std::map<std::string, std::vector<std::string>>& order) {
-  for (const json& m : manifest.value("models", json::array())) {
-    const std::string model = m.value("name", ""), variant = m.value("variant", "");
+  for (const json& m : items(manifest, "models")) {
+    const std::string model = text(m, "name"), variant = text(m, "variant");
     order[model].push_back(variant);
     FileFacts f;
-    const json gguf = m.value("gguf", json::object());
-    const json quant = m.value("quantization", json());
-    if (m.contains("size_bytes")) f.size_bytes = m["size_bytes"];
-    else if (gguf.contains("file_bytes")) f.size_bytes = gguf["file_bytes"];
-    else if (quant.is_object() && quant.contains("output_bytes")) f.size_bytes = quant["output_bytes"];
-    if (gguf.contains("tensor_types")) f.tensor_types = gguf["tensor_types"];
-    else if (quant.is_object() && quant.contains("tensor_types")) f.tensor_types = quant["tensor_types"];
-    if (quant.is_object()) {
-      f.quant_type = quant.value("type", json());
-      f.fallbacks = fallback_counts(quant.value("fallbacks", json::array()));
+    const json& gguf = member(m, "gguf");
+    const json& quant = member(m, "quantization");
+    for (const json* size : {&member(m, "size_bytes"), &member(gguf, "file_bytes"), &member(quant, "output_bytes")}) {
+      if (size->is_number_integer()) {
+        f.size_bytes = size->get<int64_t>();
+        break;
+      }
     }
+    f.tensor_types = type_counts(gguf.is_object() && gguf.contains("tensor_types") ? gguf["tensor_types"]
+                                                                                   : member(quant, "tensor_types"));
+    if (member(quant, "type").is_string()) f.quant_type = text(quant, "type");
+    f.fallbacks = fallback_counts(member(quant, "fallbacks"));
     facts[{model, variant}] = f;
   }
 }
@@ -104,13 +113,15 @@ struct GenSums {
       tokens += static_cast<double>(*r.output_tokens);
     }
   }
-  json rates() const {
-    if (n == 0) return nullptr;
-    return {{"n", n},
-            {"completed_rate", double(completed) / double(n)},
-            {"non_degenerate_rate", with_repetition > 0 ? json(double(non_degenerate) / double(n)) : json()},
-            {"mean_time_s", timed > 0 ? json(ms / double(timed) / 1000) : json()},
-            {"tokens_per_s", speed_ms > 0 ? json(tokens / (speed_ms / 1000)) : json()}};
+  std::optional<HarmGeneration> rates() const {
+    if (n == 0) return std::nullopt;
+    HarmGeneration g;
+    g.n = n;
+    g.completed_rate = double(completed) / double(n);
+    if (with_repetition > 0) g.non_degenerate_rate = double(non_degenerate) / double(n);
+    if (timed > 0) g.mean_time_s = ms / double(timed) / 1000;
+    if (speed_ms > 0) g.tokens_per_s = tokens / (speed_ms / 1000);
+    return g;
   }
 };
 
@@ -120,126 +131,138 @@ struct LabelFacts {
   GenSums gen;
   std::vector<std::string> gen_order;
   std::map<std::string, GenSums> gen_categories;
-  const json* kld = nullptr;  // its kld_summary row
+  const KldRow* kld = nullptr;
 };
 
-json ppl_json(const PplSums& p) {
-  if (p.docs == 0 || p.tokens <= 0) return nullptr;
-  return {{"n_docs", p.docs},
-          {"n_tokens", p.tokens},
-          {"token_perplexity", finite_or_null(std::exp(-p.ll / p.tokens))},
-          {"word_perplexity", p.words > 0 ? finite_or_null(std::exp(-p.ll / p.words)) : json()}};
+std::optional<HarmPpl> ppl_of(const PplSums& p) {
+  if (p.docs == 0 || p.tokens <= 0) return std::nullopt;
+  HarmPpl out{p.docs, p.tokens, finite_or_unset(std::exp(-p.ll / p.tokens)), std::nullopt};
+  if (p.words > 0) out.word_perplexity = finite_or_unset(std::exp(-p.ll / p.words));
+  return out;
 }
 
-json threshold(const std::string& name, const ConfigKey& l, const json& figure, double limit, const std::string& op) {
-  const json& value = figure["value"];
-  json t = {{"name", name}, {"model", l.model}, {"backend", l.backend}, {"variant", l.variant},
-            {"value", value}, {"limit", limit}, {"op", op}, {"status", "MISSING"}, {"by", nullptr},
-            {"detail", figure["detail"]}};
-  if (!value.is_number()) return t;
-  const double v = value.get<double>();
+HarmThreshold threshold(const std::string& name, const ConfigKey& l, const HarmFigure& figure, double limit,
+                        const std::string& op) {
+  HarmThreshold t{name, l, figure.value, std::nullopt, limit, op, "MISSING", figure.detail};
+  if (!t.value) return t;
+  const double v = *t.value;
   const double by = op == "<=" ? limit - v : op == ">=" ? v - limit : limit - std::fabs(v);  // "|x| <="
-  t["status"] = by >= 0 ? "PASS" : "FAIL";
-  t["by"] = by;
+  t.status = by >= 0 ? "PASS" : "FAIL";
+  t.by = by;
   return t;
 }
 
-// The category with the highest mean KLD: {category, kld_mean}; without categories, the mean
-// over all tokens with category null.
-json worst_category(const json& v) {
-  json worst = {{"category", nullptr}, {"kld_mean", nullptr}};
-  for (const json& c : v["categories"]) {
-    if (c["kld_mean"].is_number() &&
-        (worst["kld_mean"].is_null() || c["kld_mean"].get<double>() > worst["kld_mean"].get<double>())) {
-      worst = {{"category", c["category"]}, {"kld_mean", c["kld_mean"]}};
-    }
+// The category with the highest mean KLD; without categories, the mean over all tokens with
+// the category unset.
+WorstCategory worst_category(const HarmVariant& v) {
+  WorstCategory worst;
+  for (const HarmCategory& c : v.categories) {
+    if (c.kld_mean && (!worst.kld_mean || *c.kld_mean > *worst.kld_mean)) worst = {c.category, c.kld_mean};
   }
-  if (worst["kld_mean"].is_null() && v["kld"].is_object()) worst["kld_mean"] = v["kld"]["kld_mean"];
+  if (!worst.kld_mean && v.kld) worst.kld_mean = v.kld->kld_mean;
   return worst;
 }
 
 // The category rows of a variant: the kld row's categories in order, then any that only
 // generation has.
-json category_rows(const LabelFacts& f, const std::set<std::string>& most_harmed) {
-  json rows = json::array();
+std::vector<HarmCategory> category_rows(const LabelFacts& f, const std::set<std::string>& most_harmed) {
+  std::vector<HarmCategory> rows;
   std::set<std::string> seen;
-  auto gen_fields = [&](json& row, const std::string& category) {
+  auto generation = [&](const std::string& category) {
     const auto g = f.gen_categories.find(category);
-    const json rates = g == f.gen_categories.end() ? json() : g->second.rates();
-    for (const char* key : {"n", "completed_rate", "non_degenerate_rate", "mean_time_s"}) {
-      row[key] = rates.is_object() ? rates[key] : json();
-    }
+    return g == f.gen_categories.end() ? std::nullopt : g->second.rates();
   };
   if (f.kld) {
-    for (const json& c : f.kld->value("categories", json::array())) {
-      const std::string name = c.value("category", "");
-      json row = {{"category", name},         {"kld_mean", c.value("kld_mean", json())},
-                  {"same_top", c.value("same_top", json())}, {"n_tokens", c.value("n_tokens", json())},
-                  {"flagged", c.value("flagged", false)},    {"most_harmed", most_harmed.count(name) > 0}};
-      gen_fields(row, name);
-      rows.push_back(row);
-      seen.insert(name);
+    for (const KldCategory& c : f.kld->categories) {
+      rows.push_back({c.category, c.kld_mean, c.same_top, c.n_tokens, c.flagged, most_harmed.count(c.category) > 0,
+                      generation(c.category)});
+      seen.insert(c.category);
     }
   }
   for (const std::string& name : f.gen_order) {
     if (seen.count(name)) continue;
-    json row = {{"category", name}, {"kld_mean", nullptr}, {"same_top", nullptr}, {"n_tokens", nullptr},
-                {"flagged", false}, {"most_harmed", false}};
-    gen_fields(row, name);
-    rows.push_back(row);
+    rows.push_back({name, std::nullopt, std::nullopt, std::nullopt, false, false, generation(name)});
   }
   return rows;
 }
 
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
 }  // namespace
 
-json harm_figure(const json& m, const json& v, const std::string& name) {
-  const std::string base = m.value("base_variant", "");
-  auto field = [](const json& object, const char* key) { return object.is_object() ? object.value(key, json()) : json(); };
-  json task, value, n;
-  std::string detail;
+std::vector<std::string> harm_gates(const HarmThresholds& limits) {
+  return {"harm.abs_ppl_delta_pct <= " + fixed(limits.max_ppl_delta_pct, 4),
+          "harm.max_category_kld <= " + fixed(limits.max_category_kld, 4),
+          "harm.same_top >= " + fixed(limits.min_same_top, 4)};
+}
+
+std::string harm_note(const QuantizationHarm& h) {
+  return h.models.empty() ? "no records of a wikitext, kld or generate task"
+                          : "each variant against its model's first variant on the same backend; PPL, KLD and top-1 "
+                            "agreement are token-weighted over documents; a category's KLD is the mean over its tokens";
+}
+
+HarmFigure harm_figure(const HarmModel& m, const HarmVariant& v, const std::string& name) {
+  const std::string& base = m.base_variant;
+  HarmFigure f;
+  auto count = [](double n) { return static_cast<int64_t>(n); };
   if (name == "ppl" || name == "ppl_delta_pct" || name == "abs_ppl_delta_pct") {
-    task = m["ppl_task"];
-    n = field(v["ppl"], "n_tokens");
-    value = name == "ppl" ? field(v["ppl"], "token_perplexity") : v["ppl_delta_pct"];
-    if (name == "abs_ppl_delta_pct" && value.is_number()) value = std::fabs(value.get<double>());
-    detail = task.is_null() ? "no loglikelihood_rolling task (add wikitext)"
-             : !value.is_number() ? "no perplexity records on " + task.get<std::string>()
-             : "token perplexity on " + task.get<std::string>() + (name == "ppl" ? "" : " against " + base);
+    f.task = m.ppl_task;
+    if (v.ppl) f.n = count(v.ppl->n_tokens);
+    f.value = name == "ppl" ? (v.ppl ? v.ppl->token_perplexity : std::nullopt) : v.ppl_delta_pct;
+    if (name == "abs_ppl_delta_pct" && f.value) f.value = std::fabs(*f.value);
+    f.detail = !f.task    ? "no loglikelihood_rolling task (add wikitext)"
+               : !f.value ? "no perplexity records on " + *f.task
+                          : "token perplexity on " + *f.task + (name == "ppl" ? "" : " against " + base);
   } else if (name == "kld_mean" || name == "same_top" || name == "max_category_kld") {
-    task = m["kld_task"];
-    n = field(v["kld"], "n_tokens");
-    value = name == "max_category_kld" ? field(v["max_category_kld"], "kld_mean") : field(v["kld"], name.c_str());
-    const json category = field(v["max_category_kld"], "category");
-    detail = task.is_null() ? "no kld task (add prompt_suite_96_continuation_kld)"
-             : !value.is_number() ? "no kld records on " + task.get<std::string>()
-             : name == "same_top" ? "top-1 agreement with " + base + " on " + task.get<std::string>()
-             : name == "kld_mean" ? "mean KLD per token from " + base + " on " + task.get<std::string>()
-             : category.is_string() ? "worst category: " + category.get<std::string>()
+    f.task = m.kld_task;
+    if (v.kld) f.n = count(v.kld->n_tokens);
+    f.value = name == "max_category_kld" ? v.max_category_kld.kld_mean
+              : !v.kld                   ? std::nullopt
+              : name == "same_top"       ? v.kld->same_top
+                                         : v.kld->kld_mean;
+    const std::optional<std::string>& category = v.max_category_kld.category;
+    f.detail = !f.task              ? "no kld task (add prompt_suite_96_continuation_kld)"
+               : !f.value           ? "no kld records on " + *f.task
+               : name == "same_top" ? "top-1 agreement with " + base + " on " + *f.task
+               : name == "kld_mean" ? "mean KLD per token from " + base + " on " + *f.task
+               : category           ? "worst category: " + *category
                                     : "no categories: the mean over all tokens";
   } else if (name == "compression_ratio") {
-    value = v["compression_ratio"];
-    detail = value.is_number() ? "size of " + base + " / size of this file" : "file sizes not in the manifest";
+    f.value = v.compression_ratio;
+    f.detail = f.value ? "size of " + base + " / size of this file" : "file sizes not in the manifest";
   } else if (name == "speed_ratio" || name == "completed_rate" || name == "non_degenerate_rate") {
-    task = m["generation_task"];
-    n = field(v["generation"], "n");
-    value = name == "speed_ratio" ? v["speed_ratio"] : field(v["generation"], name.c_str());
-    detail = task.is_null() ? "no generate task (add prompt_suite_96)"
-             : !value.is_number() ? "no " + name + " on " + task.get<std::string>()
-             : name == "speed_ratio" ? "generated tokens per second against " + base
-                                     : name + " on " + task.get<std::string>();
+    f.task = m.generation_task;
+    if (v.generation) f.n = v.generation->n;
+    f.value = name == "speed_ratio"      ? v.speed_ratio
+              : !v.generation            ? std::nullopt
+              : name == "completed_rate" ? std::optional<double>(v.generation->completed_rate)
+                                         : v.generation->non_degenerate_rate;
+    f.detail = !f.task                 ? "no generate task (add prompt_suite_96)"
+               : !f.value              ? "no " + name + " on " + *f.task
+               : name == "speed_ratio" ? "generated tokens per second against " + base
+                                       : name + " on " + *f.task;
   } else {
     throw std::invalid_argument("harm_figure: unknown figure " + name);
   }
-  return {{"value", finite_or_null(value.is_number() ? value.get<double>() : NAN)}, {"task", task}, {"n", n},
-          {"detail", detail}};
+  if (f.value && !std::isfinite(*f.value)) f.value.reset();
+  return f;
 }
 
-json quantization_harm(const RunData& run) {
+QuantizationHarm quantization_harm(const RunData& run) { return quantization_harm(run, kld_summary(run)); }
+
+QuantizationHarm quantization_harm(const RunData& run, const KldSummary& kld) {
   const HarmThresholds& limits = run.harm;
   const std::string ppl_task = pick_task(run, TaskKind::kRolling, "wikitext", false);
   const std::string kld_task = pick_task(run, TaskKind::kKld, "prompt_suite_96_continuation_kld", true);
   const std::string gen_task = pick_task(run, TaskKind::kGenerate, "prompt_suite_96", true);
+  auto task_or_unset = [](const std::string& task) {
+    return task.empty() ? std::nullopt : std::optional<std::string>(task);
+  };
 
   std::map<ConfigKey, LabelFacts> facts;
   for (const SampleRecord& r : run.records) {  // error records count against the generation rates
@@ -261,10 +284,8 @@ json quantization_harm(const RunData& run) {
     p.tokens += *n;
     p.words += r->metric("words").value_or(0);
   }
-  const json kld = kld_summary(run);  // flags categories over run.harm.max_category_kld
-  for (const json& row : kld["rows"]) {
-    if (row.value("task_name", "") != kld_task) continue;
-    facts[{row.value("model", ""), row.value("variant", ""), row.value("backend", "")}].kld = &row;
+  for (const KldRow& row : kld.rows) {  // categories flagged over the kld summary's max_category_kld
+    if (row.task_name == kld_task) facts[row.config].kld = &row;
   }
 
   std::map<std::pair<std::string, std::string>, FileFacts> files;
@@ -288,7 +309,8 @@ json quantization_harm(const RunData& run) {
     return std::find(order.begin(), order.end(), l.variant) - order.begin();
   };
 
-  json models = json::array(), thresholds = json::array();
+  QuantizationHarm out;
+  out.limits = limits;
   for (const auto& key : groups) {
     std::vector<ConfigKey>& labels = members[key];
     std::stable_sort(labels.begin(), labels.end(), [&](const ConfigKey& a, const ConfigKey& b) {
@@ -296,82 +318,63 @@ json quantization_harm(const RunData& run) {
     });
     const ConfigKey& base = labels.front();
     const LabelFacts& bf = facts[base];
-    const json base_ppl = ppl_json(bf.ppl);
+    const std::optional<HarmPpl> base_ppl = ppl_of(bf.ppl);
     const FileFacts base_file = files[{base.model, base.variant}];
-    const json base_speed = bf.gen.rates().is_object() ? bf.gen.rates()["tokens_per_s"] : json();
-    json variants = json::array();
+    const std::optional<HarmGeneration> base_gen = bf.gen.rates();
+    const double base_speed = base_gen ? base_gen->tokens_per_s.value_or(0) : 0;
+    HarmModel model{key.first,
+                    key.second,
+                    base.variant,
+                    task_or_unset(ppl_task),
+                    task_or_unset(kld_task),
+                    task_or_unset(gen_task),
+                    gen_task.empty() ? "none: no generate task (records time only generation)"
+                                     : "generated tokens per second per sequence on " + gen_task +
+                                           " (sum output_tokens / sum gen_time_ms)",
+                    {}};
     for (const ConfigKey& l : labels) {
       const LabelFacts& f = facts[l];
       const FileFacts& file = files[{l.model, l.variant}];
-      const bool is_base = l == base;
-      json v = {{"variant", l.variant}, {"is_base", is_base}, {"quant_type", file.quant_type},
-                {"size_bytes", file.size_bytes}, {"tensor_types", file.tensor_types}, {"fallbacks", file.fallbacks}};
-      v["compression_ratio"] = file.size_bytes.is_number() && base_file.size_bytes.is_number()
-                                   ? finite_or_null(base_file.size_bytes.get<double>() / file.size_bytes.get<double>())
-                                   : json();
-      v["ppl"] = ppl_json(f.ppl);
-      v["ppl_delta_pct"] = v["ppl"].is_object() && base_ppl.is_object()
-                               ? finite_or_null(100 * (v["ppl"]["token_perplexity"].get<double>() /
-                                                base_ppl["token_perplexity"].get<double>() - 1))
-                               : json();
-      std::set<std::string> harmed;
-      json most_harmed = json::array();
-      if (f.kld) {
-        v["kld"] = {{"n_docs", (*f.kld)["n_docs"]}, {"n_tokens", (*f.kld)["n_tokens"]},
-                    {"kld_mean", (*f.kld)["kld_mean"]}, {"kld_stderr", (*f.kld)["kld_stderr"]},
-                    {"same_top", (*f.kld)["same_top"]}};
-        if (!is_base) most_harmed = f.kld->value("most_harmed", json::array());  // the base against itself: 0
-        for (const json& c : most_harmed) harmed.insert(c.get<std::string>());
-      } else {
-        v["kld"] = nullptr;
+      HarmVariant v;
+      v.variant = l.variant;
+      v.is_base = l == base;
+      v.quant_type = file.quant_type;
+      v.size_bytes = file.size_bytes;
+      v.tensor_types = file.tensor_types;
+      v.fallbacks = file.fallbacks;
+      if (file.size_bytes && base_file.size_bytes) {
+        v.compression_ratio = finite_or_unset(double(*base_file.size_bytes) / double(*file.size_bytes));
       }
-      v["most_harmed"] = most_harmed;
-      v["generation"] = f.gen.rates();
-      const json speed = v["generation"].is_object() ? v["generation"]["tokens_per_s"] : json();
-      v["speed_ratio"] = speed.is_number() && base_speed.is_number() && base_speed.get<double>() > 0
-                             ? finite_or_null(speed.get<double>() / base_speed.get<double>())
-                             : json();
-      v["categories"] = category_rows(f, harmed);
-      v["max_category_kld"] = worst_category(v);
-      variants.push_back(v);
+      v.ppl = ppl_of(f.ppl);
+      if (v.ppl && base_ppl) {
+        v.ppl_delta_pct = finite_or_unset(
+            100 * (v.ppl->token_perplexity.value_or(NAN) / base_ppl->token_perplexity.value_or(NAN) - 1));
+      }
+      std::set<std::string> harmed;
+      if (f.kld) {
+        v.kld = HarmKld{f.kld->n_docs, f.kld->n_tokens, f.kld->kld_mean, f.kld->kld_stderr, f.kld->same_top};
+        if (!v.is_base) v.most_harmed = f.kld->most_harmed;  // the base against itself: 0
+        harmed.insert(v.most_harmed.begin(), v.most_harmed.end());
+      }
+      v.generation = f.gen.rates();
+      const std::optional<double> speed = v.generation ? v.generation->tokens_per_s : std::nullopt;
+      if (speed && base_speed > 0) v.speed_ratio = finite_or_unset(*speed / base_speed);
+      v.categories = category_rows(f, harmed);
+      v.max_category_kld = worst_category(v);
+      model.variants.push_back(std::move(v));
     }
-    json model = {{"model", key.first},
-                  {"backend", key.second},
-                  {"base_variant", base.variant},
-                  {"ppl_task", ppl_task.empty() ? json() : json(ppl_task)},
-                  {"kld_task", kld_task.empty() ? json() : json(kld_task)},
-                  {"generation_task", gen_task.empty() ? json() : json(gen_task)},
-                  {"speed_basis", gen_task.empty() ? "none: no generate task (records time only generation)"
-                                                   : "generated tokens per second per sequence on " + gen_task +
-                                                         " (sum output_tokens / sum gen_time_ms)"},
-                  {"variants", variants}};
-    for (const json& v : variants) {
-      if (v["is_base"].get<bool>()) continue;
-      const ConfigKey l{key.first, v["variant"].get<std::string>(), key.second};
-      thresholds.push_back(threshold("ppl_delta_pct", l, harm_figure(model, v, "ppl_delta_pct"),
-                                     limits.max_ppl_delta_pct, "|x| <="));
-      thresholds.push_back(threshold("max_category_kld", l, harm_figure(model, v, "max_category_kld"),
-                                     limits.max_category_kld, "<="));
-      thresholds.push_back(threshold("same_top", l, harm_figure(model, v, "same_top"), limits.min_same_top, ">="));
+    for (const HarmVariant& v : model.variants) {
+      if (v.is_base) continue;
+      const ConfigKey l{key.first, v.variant, key.second};
+      out.thresholds.push_back(
+          threshold("ppl_delta_pct", l, harm_figure(model, v, "ppl_delta_pct"), limits.max_ppl_delta_pct, "|x| <="));
+      out.thresholds.push_back(
+          threshold("max_category_kld", l, harm_figure(model, v, "max_category_kld"), limits.max_category_kld, "<="));
+      out.thresholds.push_back(threshold("same_top", l, harm_figure(model, v, "same_top"), limits.min_same_top, ">="));
     }
-    models.push_back(std::move(model));
+    out.models.push_back(std::move(model));
   }
-
-  const json gates = json::array({"harm.abs_ppl_delta_pct <= " + fixed(limits.max_ppl_delta_pct, 4),
-                                  "harm.max_category_kld <= " + fixed(limits.max_category_kld, 4),
-                                  "harm.same_top >= " + fixed(limits.min_same_top, 4)});
-  return {{"limits",
-           {{"max_ppl_delta_pct", limits.max_ppl_delta_pct},
-            {"max_category_kld", limits.max_category_kld},
-            {"min_same_top", limits.min_same_top},
-            {"non_degenerate_repetition", limits.non_degenerate_repetition}}},
-          {"models", models},
-          {"thresholds", thresholds},
-          {"gates", gates},
-          {"note", models.empty() ? "no records of a wikitext, kld or generate task"
-                                  : "each variant against its model's first variant on the same backend; PPL, KLD "
-                                    "and top-1 agreement are token-weighted over documents; a category's KLD is "
-                                    "the mean over its tokens"}};
+  return out;
 }
 
 }  // namespace qualm::analysis

@@ -15,8 +15,9 @@ namespace {
 using nlohmann::json;
 
 json rec(const std::string& variant, const std::string& task, const std::string& kind, int sample, json metrics) {
-  return {{"model", "m"},     {"variant", variant}, {"backend", "cpu"}, {"task_name", task}, {"task_type", kind},
-          {"sample_id", sample}, {"rep", 0},        {"error", nullptr}, {"metrics", std::move(metrics)}};
+  return {{"model", "m"},      {"variant", variant}, {"backend", "cpu"},
+          {"task_name", task}, {"task_type", kind},  {"sample_id", sample},
+          {"rep", 0},          {"error", nullptr},   {"metrics", std::move(metrics)}};
 }
 
 json kld_rec(const std::string& variant, int sample, const std::string& category, double n, double kld, double same) {
@@ -44,8 +45,11 @@ RunData harm_run() {
          {{{"name", "wikitext"}, {"kind", "loglikelihood_rolling"}},
           {{"name", "prompt_suite_96_continuation_kld"}, {"kind", "kld"}},
           {{"name", "prompt_suite_96"}, {"kind", "generate"}}}},
-        {"harm_thresholds", {{"max_ppl_delta_pct", 5.0}, {"max_category_kld", 0.05}, {"min_same_top", 0.9},
-                             {"non_degenerate_repetition", 0.5}}}}},
+        {"harm_thresholds",
+         {{"max_ppl_delta_pct", 5.0},
+          {"max_category_kld", 0.05},
+          {"min_same_top", 0.9},
+          {"non_degenerate_repetition", 0.5}}}}},
       {"models",
        {{{"name", "m"}, {"variant", "f32"}, {"size_bytes", 4000}, {"gguf", {{"tensor_types", {{"f32", 9}}}}}},
         {{"name", "m"},
@@ -54,14 +58,19 @@ RunData harm_run() {
          {"gguf", {{"tensor_types", {{"q4_0", 4}, {"q8_0", 2}, {"f32", 3}}}}},
          {"quantization",
           {{"type", "Q4_0"},
-           {"fallbacks", {{{"tensor", "a"}, {"wanted", "q4_0"}, {"used", "q8_0"}},
-                          {{"tensor", "b"}, {"wanted", "q4_0"}, {"used", "q8_0"}}}}}}}}}};
+           {"fallbacks",
+            {{{"tensor", "a"}, {"wanted", "q4_0"}, {"used", "q8_0"}},
+             {{"tensor", "b"}, {"wanted", "q4_0"}, {"used", "q8_0"}}}}}}}}}};
   std::vector<json> r;
   // Q4_0 written first: the base is the manifest's first variant, not the first record's.
-  r.push_back(rec("Q4_0", "wikitext", "perplexity", 0, {{"loglikelihood", -110.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
-  r.push_back(rec("Q4_0", "wikitext", "perplexity", 1, {{"loglikelihood", -120.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
-  r.push_back(rec("f32", "wikitext", "perplexity", 0, {{"loglikelihood", -100.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
-  r.push_back(rec("f32", "wikitext", "perplexity", 1, {{"loglikelihood", -100.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
+  r.push_back(
+      rec("Q4_0", "wikitext", "perplexity", 0, {{"loglikelihood", -110.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
+  r.push_back(
+      rec("Q4_0", "wikitext", "perplexity", 1, {{"loglikelihood", -120.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
+  r.push_back(
+      rec("f32", "wikitext", "perplexity", 0, {{"loglikelihood", -100.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
+  r.push_back(
+      rec("f32", "wikitext", "perplexity", 1, {{"loglikelihood", -100.0}, {"n_tokens", 50.0}, {"words", 10.0}}));
   for (const char* v : {"f32", "Q4_0"}) {
     const bool base = std::string(v) == "f32";
     r.push_back(kld_rec(v, 0, "code", 30, base ? 0 : 0.02, base ? 1 : 0.9));
@@ -97,7 +106,7 @@ TEST(QuantHarmTest, VariantsAgainstTheBase) {
   const json& q = variant(h, "Q4_0");
   const json& b = variant(h, "f32");
   EXPECT_NEAR(b["ppl"]["token_perplexity"].get<double>(), std::exp(2.0), 1e-9);
-  EXPECT_NEAR(q["ppl"]["token_perplexity"].get<double>(), std::exp(2.3), 1e-9);   // 230 / 100 tokens
+  EXPECT_NEAR(q["ppl"]["token_perplexity"].get<double>(), std::exp(2.3), 1e-9);  // 230 / 100 tokens
   EXPECT_NEAR(q["ppl"]["word_perplexity"].get<double>(), std::exp(11.5), 1e-6);  // 230 / 20 words
   EXPECT_NEAR(q["ppl_delta_pct"].get<double>(), 100 * (std::exp(0.3) - 1), 1e-9);
   // Token-weighted: (30 * 0.02 + 10 * 0.10 + 20 * 0.01) / 60.
@@ -130,7 +139,7 @@ TEST(QuantHarmTest, CategoriesAndRates) {
   EXPECT_EQ(dialogue["n"], 2);  // the error record counts
   EXPECT_NEAR(dialogue["completed_rate"].get<double>(), 0.5, 1e-12);
   EXPECT_NEAR(dialogue["non_degenerate_rate"].get<double>(), 0.0, 1e-12);  // repetition 0.2 < 0.5
-  EXPECT_NEAR(dialogue["mean_time_s"].get<double>(), 2.0, 1e-12);        // timed records only
+  EXPECT_NEAR(dialogue["mean_time_s"].get<double>(), 2.0, 1e-12);          // timed records only
   EXPECT_TRUE(variant(h, "f32")["most_harmed"].empty());
 }
 
@@ -158,17 +167,17 @@ TEST(QuantHarmTest, ThresholdsPassAndFail) {
   EXPECT_EQ(h["thresholds"][1]["status"], "FAIL");
   EXPECT_EQ(h["thresholds"][2]["status"], "FAIL");
   EXPECT_TRUE(variant(h, "Q4_0")["categories"][0]["flagged"].get<bool>());
-  EXPECT_EQ(h["gates"], json({"harm.abs_ppl_delta_pct <= 40.0000", "harm.max_category_kld <= 0.0300",
-                               "harm.same_top >= 0.9500"}));
+  EXPECT_EQ(h["gates"],
+            json({"harm.abs_ppl_delta_pct <= 40.0000", "harm.max_category_kld <= 0.0300", "harm.same_top >= 0.9500"}));
 }
 
 // harm.* gates check the same figures as the thresholds, each variant but the base.
 TEST(QuantHarmTest, HarmGates) {
   const RunData run = harm_run();
-  const json res = evaluate_gates({"harm.abs_ppl_delta_pct <= 5", "harm.max_category_kld <= 0.05",
-                                   "harm.same_top:m >= 0.9", "harm.non_degenerate_rate > 0.25",
-                                   "harm.compression_ratio >= 4", "harm.ppl_delta_pct >= -5"},
-                                  run, nullptr);
+  const json res =
+      evaluate_gates({"harm.abs_ppl_delta_pct <= 5", "harm.max_category_kld <= 0.05", "harm.same_top:m >= 0.9",
+                      "harm.non_degenerate_rate > 0.25", "harm.compression_ratio >= 4", "harm.ppl_delta_pct >= -5"},
+                     run, nullptr);
   ASSERT_EQ(res.size(), 6u);
   for (const json& r : res) {
     EXPECT_EQ(r["variant"], "Q4_0") << r["gate"];
@@ -179,7 +188,7 @@ TEST(QuantHarmTest, HarmGates) {
   EXPECT_NEAR(res[0]["actual"].get<double>(), delta, 1e-9);
   EXPECT_NEAR(res[0]["by"].get<double>(), 5 - delta, 1e-9);
   EXPECT_EQ(res[0]["task"], "wikitext");
-  EXPECT_EQ(res[0]["n"], 100.0);
+  EXPECT_EQ(res[0]["n"], 100);  // tokens
   EXPECT_EQ(res[1]["status"], "PASS");
   EXPECT_NEAR(res[1]["actual"].get<double>(), 0.04, 1e-12);  // code: 1.6 / 40 tokens
   EXPECT_EQ(res[1]["detail"], "0.0400 <= 0.0500 (worst category: code)");
@@ -217,12 +226,30 @@ TEST(QuantHarmTest, HarmGatesNeverPassSilently) {
 }
 
 TEST(QuantHarmTest, EveryGateFigureIsDefined) {
-  const json h = quantization_harm(harm_run());
+  const QuantizationHarm h = quantization_harm(harm_run());
+  const HarmModel& m = h.models.at(0);
+  const HarmVariant& q = m.variants.at(1);
+  ASSERT_EQ(q.variant, "Q4_0");
   for (const std::string& name : harm_figures()) {
-    const json f = harm_figure(h["models"][0], variant(h, "Q4_0"), name);
-    EXPECT_TRUE(f["value"].is_number()) << name << ": " << f["detail"];
+    const HarmFigure f = harm_figure(m, q, name);
+    EXPECT_TRUE(f.value.has_value()) << name << ": " << f.detail;
   }
-  EXPECT_THROW(harm_figure(h["models"][0], variant(h, "Q4_0"), "median"), std::invalid_argument);
+  EXPECT_THROW(harm_figure(m, q, "median"), std::invalid_argument);
+}
+
+// summary.json's section reads back as written, and any other shape reads without throwing.
+TEST(QuantHarmTest, ReadBackAsWritten) {
+  const json written = quantization_harm(harm_run());
+  EXPECT_EQ(json(written.get<QuantizationHarm>()), written);
+  ASSERT_EQ(written["models"][0]["variants"][1]["categories"].size(), 2u);  // the case has every part
+  for (const json& odd :
+       {json(), json::array(), json{{"models", 3}}, json{{"models", {1, "x", {{"variants", 7}}}}},
+        json{{"models",
+              {{{"variants",
+                 {{{"ppl", {1}}, {"generation", "g"}, {"categories", {2}}, {"tensor_types", {{"q4_0", "x"}}}}}}}}},
+             {"thresholds", {{{"value", "x"}, {"limit", nullptr}}}}}}) {
+    EXPECT_NO_THROW(odd.get<QuantizationHarm>()) << odd;
+  }
 }
 
 TEST(QuantHarmTest, MissingTasksAreNotPasses) {

@@ -18,6 +18,8 @@ using nlohmann::json;
 
 json finite_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
+std::optional<double> finite_or_unset(double x) { return std::isfinite(x) ? std::optional<double>(x) : std::nullopt; }
+
 std::vector<const SampleRecord*> RunData::ok_records() const {
   std::vector<const SampleRecord*> out;
   out.reserve(records.size());

@@ -80,5 +80,7 @@ RunData make_run_data(nlohmann::json manifest, std::vector<SampleRecord> records
 
 // x, or null where it is NaN or infinite (JSON has neither).
 nlohmann::json finite_or_null(double x);
+// x, or unset where it is NaN or infinite: a typed section's figure.
+std::optional<double> finite_or_unset(double x);
 
 }  // namespace qualm::analysis

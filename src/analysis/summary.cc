@@ -56,8 +56,9 @@ json make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   s["backend_equivalence"] = backend_equivalence(run);
   s["power"] = power_analysis(run, s["tasks"]);
   s["quantization_impact"] = quantization_impact(run);
-  s["quantization_harm"] = quantization_harm(run);
-  s["kld"] = kld_summary(run);
+  const KldSummary kld = kld_summary(run);
+  s["quantization_harm"] = quantization_harm(run, kld);
+  s["kld"] = kld;
   s["sampling_variance"] = sampling_variance(run);
   s["examples"] = side_by_side_examples(run);
   s["disagreements"] = disagreements(run);

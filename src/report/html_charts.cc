@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "analysis/kld_summary.h"
 #include "records/config_key.h"
 #include "report/svg_chart.h"
 
@@ -329,19 +330,23 @@ std::string cv_chart(const json& summary, Colors& colors) {
 // ---- 4. KLD percentile profile per compared variant.
 
 std::string kld_chart(const json& summary, Colors& colors) {
-  const json& k = member(summary, "kld");
-  const std::vector<const json*> rows = objects(k.is_object() ? member(k, "rows") : k);
+  const auto k = member(summary, "kld").get<analysis::KldSummary>();
+  const std::vector<analysis::KldRow>& rows = k.rows;
   if (rows.empty()) {
     return chart_note("kld-percentiles",
                       "No KLD rows: add a kld task (e.g. prompt_suite_96_kld) and a quantized variant "
                       "to compare against its base.");
   }
-  static const std::vector<std::string> kKeys = {"p50", "p90", "p95", "p99", "max"};
+  using Percentile = std::optional<double> analysis::KldPercentiles::*;
+  static const std::vector<std::pair<std::string, Percentile>> kKeys = {{"p50", &analysis::KldPercentiles::p50},
+                                                                        {"p90", &analysis::KldPercentiles::p90},
+                                                                        {"p95", &analysis::KldPercentiles::p95},
+                                                                        {"p99", &analysis::KldPercentiles::p99},
+                                                                        {"max", &analysis::KldPercentiles::max}};
   double lo = INFINITY, hi = 0;
-  for (const json* r : rows) {
-    for (const std::string& key : kKeys) {
-      if (const auto v = num(member(*r, "percentiles"), key.c_str()); v && *v > 0)
-        lo = std::min(lo, *v), hi = std::max(hi, *v);
+  for (const analysis::KldRow& r : rows) {
+    for (const auto& [key, field] : kKeys) {
+      if (const auto v = r.percentiles.*field; v && *v > 0) lo = std::min(lo, *v), hi = std::max(hi, *v);
     }
   }
   if (hi == 0) lo = 1e-6, hi = 1e-5;
@@ -353,45 +358,44 @@ std::string kld_chart(const json& summary, Colors& colors) {
   svg += y_axis(y, L, R, "KLD (nats, log scale)");
   for (size_t i = 0; i < kKeys.size(); ++i) {
     svg += line(px(i), T, px(i), H - B, "grid");
-    svg += text(px(i), H - B + 14, kKeys[i], "tick", "middle");
+    svg += text(px(i), H - B + 14, kKeys[i].first, "tick", "middle");
   }
   svg += line(L, H - B, R, H - B, "axis");
   svg += text((L + R) / 2, H - B + 32, "percentile of per-token KLD", "axis-label", "middle");
   for (size_t n = 0; n < rows.size(); ++n) {
-    const json& r = *rows[n];
-    const std::string& color = colors.of(label_of(r));
+    const analysis::KldRow& r = rows[n];
+    const std::string label = r.config.str();
+    const std::string& color = colors.of(label);
     std::vector<std::pair<double, double>> pts;
     std::string marks;
     for (size_t i = 0; i < kKeys.size(); ++i) {
-      const auto v = num(member(r, "percentiles"), kKeys[i].c_str());
+      const auto& [key, field] = kKeys[i];
+      const std::optional<double> v = r.percentiles.*field;
       if (!v) continue;
       const double py = y(*v > 0 ? y.clamp(*v) : y.d0);
       pts.emplace_back(px(i), py);
       Attrs a = {{"class", "mark kld-point"}, {"fill", color}};
-      for (auto& kv : row_data(r)) a.push_back(kv);
-      a.insert(a.end(), {{"data-task", str(r, "task_name")},
-                         {"data-percentile", kKeys[i]},
-                         {"data-value", member(r, "percentiles")[kKeys[i]].dump()}});
+      for (auto& kv : row_data(config_json(r.config))) a.push_back(kv);
+      a.insert(a.end(), {{"data-task", r.task_name}, {"data-percentile", key}, {"data-value", json(*v).dump()}});
       if (*v <= 0) a.emplace_back("data-clamped", "true");
-      marks += circle(px(i), py, 3.5, a, tooltip(label_of(r) + " " + kKeys[i] + ": " + format_value(*v)));
+      marks += circle(px(i), py, 3.5, a, tooltip(label + " " + key + ": " + format_value(*v)));
     }
     if (pts.size() > 1) svg += polyline(pts, {{"class", "kld-line"}, {"stroke", color}});
     svg += marks;
     const double ly = T + 10 + 50 * static_cast<double>(n);
-    const auto same = num(r, "same_top");
     svg += rect(R + 24, ly - 9, 12, 12, {{"fill", color}});
-    svg += text(R + 42, ly + 1, label_of(r), "legend-text");
-    svg += text(R + 42, ly + 15, "vs " + str(r, "base_model") + " · " + str(r, "task_name"), "tick");
-    svg +=
-        text(R + 42, ly + 29,
-             "mean " + format_value(num(r, "kld_mean").value_or(NAN)) + ", same top " + (same ? percent(*same) : "-"),
-             "tick");
+    svg += text(R + 42, ly + 1, label, "legend-text");
+    svg += text(R + 42, ly + 15, "vs " + r.base_model + " · " + r.task_name, "tick");
+    svg += text(
+        R + 42, ly + 29,
+        "mean " + format_value(r.kld_mean.value_or(NAN)) + ", same top " + (r.same_top ? percent(*r.same_top) : "-"),
+        "tick");
   }
   svg += svg_close();
-  return chart_figure(
-      "kld-percentiles", "KL divergence from the base model: percentiles", svg,
-      "Per-token KLD of each variant against its base, log scale; values of 0 sit on the bottom edge. " +
-          str(k, "note") + (rows[0]->contains("percentiles_note") ? "; " + str(*rows[0], "percentiles_note") : ""));
+  return chart_figure("kld-percentiles", "KL divergence from the base model: percentiles", svg,
+                      "Per-token KLD of each variant against its base, log scale; values of 0 sit on the bottom "
+                      "edge. " +
+                          analysis::kld_note(k) + "; " + analysis::kKldPercentilesNote);
 }
 
 // ---- The page around the charts.

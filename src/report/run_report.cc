@@ -77,7 +77,8 @@ json write_run_reports(const analysis::RunData& run, const std::vector<std::stri
   std::vector<std::string> gates = run.gates;
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
-  summary["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary["quantization_harm"]);
+  const auto harm = summary["quantization_harm"].get<analysis::QuantizationHarm>();
+  summary["gates"] = analysis::evaluate_gates(gates, run, nullptr, &harm);
   write_atomically(run.dir / "summary.json", summary.dump(2) + "\n");
   const Doc doc = report_doc(summary, run.manifest);
   write_atomically(run.dir / "report.md", to_markdown(doc));

@@ -2,7 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
+
+#include "analysis/kld_summary.h"
 
 namespace qualm::report {
 
@@ -37,13 +41,19 @@ std::string cell(const json& v) {
 
 std::string field(const json& obj, const char* key) { return obj.contains(key) ? cell(obj[key]) : "—"; }
 
-// "ok", or the names of the failed checks.
-std::string failed_checks(const json& checks) {
+json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
+
+// "ok", or the names of the failed checks, in the order summary.json's keys sort.
+std::string failed_checks(const analysis::KldChecks& c) {
   std::string failed;
-  for (const auto& [name, passed] : checks.items()) {
-    if (passed.is_boolean() && !passed.get<bool>()) failed += (failed.empty() ? "" : ", ") + name;
+  for (const auto& [name, passed] : {std::pair<const char*, bool>{"categories", c.categories},
+                                     {"ppl_delta", c.ppl_delta},
+                                     {"same_top", c.same_top}}) {
+    if (passed) continue;
+    if (!failed.empty()) failed += ", ";
+    failed += name;
   }
-  return checks.empty() ? "—" : failed.empty() ? "ok" : "FAIL: " + failed;
+  return failed.empty() ? "ok" : "FAIL: " + failed;
 }
 
 const json* section(const json& summary, const char* key) {
@@ -132,41 +142,37 @@ void add_router_section(Doc& doc, const json& summary) {
 void add_kld_section(Doc& doc, const json& summary) {
   doc.heading(2) << "KL divergence from the base model";
   const json* s = section(summary, "kld");
-  if (!s || s->value("rows", json::array()).empty()) {
-    doc.paragraph() << (s ? s->value("note", "no kld records") : "not computed for this run");
+  const analysis::KldSummary k = s ? s->get<analysis::KldSummary>() : analysis::KldSummary{};
+  if (!s || k.rows.empty()) {
+    doc.paragraph() << (s ? analysis::kld_note(k) : "not computed for this run");
     return;
   }
   Table& table = doc.table({"Model", "Variant", "Backend", "Task", "Base", "Docs", "Tokens", "Mean KLD", "±", "P50",
                             "P90", "P95", "P99", "Max", "Same top", "PPL ratio", "Checks"});
-  for (const json& r : (*s)["rows"]) {
-    const json pc = r.value("percentiles", json::object());
-    table.row({field(r, "model"), field(r, "variant"), field(r, "backend"), field(r, "task_name"),
-               field(r, "base_model"), field(r, "n_docs"), num(r.value("n_tokens", json()), 0),
-               num(r.value("kld_mean", json()), 5), num(r.value("kld_stderr", json()), 5),
-               num(pc.value("p50", json()), 5), num(pc.value("p90", json()), 5), num(pc.value("p95", json()), 5),
-               num(pc.value("p99", json()), 5), num(pc.value("max", json()), 5), num(r.value("same_top", json())),
-               num(r.value("ppl_ratio", json()), 4), failed_checks(r.value("checks", json::object()))});
+  for (const analysis::KldRow& r : k.rows) {
+    const analysis::KldPercentiles& pc = r.percentiles;
+    table.row({cell(r.config.model), cell(r.config.variant), cell(r.config.backend), cell(r.task_name),
+               cell(r.base_model), std::to_string(r.n_docs), num(r.n_tokens, 0), num(value(r.kld_mean), 5),
+               num(value(r.kld_stderr), 5), num(value(pc.p50), 5), num(value(pc.p90), 5), num(value(pc.p95), 5),
+               num(value(pc.p99), 5), num(value(pc.max), 5), num(value(r.same_top)), num(value(r.ppl_ratio), 4),
+               failed_checks(r.checks)});
   }
-  const json rows = (*s)["rows"];
-  if (!rows.empty()) doc.paragraph() << rows[0].value("percentiles_note", "") << ".";
-  const json t = s->value("thresholds", json::object());
-  doc.paragraph() << "Checks: |ΔPPL| ≤ " << num(t.value("max_ppl_delta_pct", json()), 1) << " %, same top ≥ "
-                  << num(t.value("min_same_top", json()), 2) << ", every category's mean KLD ≤ "
-                  << num(t.value("max_category_kld", json()), 3) << "; the column names those missed.";
-  for (const json& r : rows) {
-    const json cats = r.value("categories", json::array());
-    if (cats.empty()) continue;
-    doc.heading(3) << field(r, "model") << "/" << field(r, "variant") << "/" << field(r, "backend") << " on "
-                   << field(r, "task_name") << ": by category (flag: mean KLD > "
-                   << num(s->value("threshold", json()), 3) << ")";
+  doc.paragraph() << analysis::kKldPercentilesNote << ".";
+  const analysis::HarmThresholds& t = k.thresholds;
+  doc.paragraph() << "Checks: |ΔPPL| ≤ " << num(t.max_ppl_delta_pct, 1) << " %, same top ≥ " << num(t.min_same_top, 2)
+                  << ", every category's mean KLD ≤ " << num(t.max_category_kld, 3)
+                  << "; the column names those missed.";
+  for (const analysis::KldRow& r : k.rows) {
+    if (r.categories.empty()) continue;
+    doc.heading(3) << cell(r.config.model) << "/" << cell(r.config.variant) << "/" << cell(r.config.backend) << " on "
+                   << cell(r.task_name) << ": by category (flag: mean KLD > " << num(t.max_category_kld, 3) << ")";
     Table& by_category = doc.table({"Category", "Docs", "Tokens", "Mean KLD", "Same top", "Flag"});
-    for (const json& c : cats) {
-      by_category.row({field(c, "category"), field(c, "n_docs"), num(c.value("n_tokens", json()), 0),
-                       num(c.value("kld_mean", json()), 5), num(c.value("same_top", json())),
-                       c.value("flagged", false) ? "OVER" : "ok"});
+    for (const analysis::KldCategory& c : r.categories) {
+      by_category.row({cell(c.category), std::to_string(c.n_docs), num(c.n_tokens, 0), num(value(c.kld_mean), 5),
+                       num(value(c.same_top)), c.flagged ? "OVER" : "ok"});
     }
     std::string most;
-    for (const json& m : r.value("most_harmed", json::array())) most += (most.empty() ? "" : ", ") + cell(m);
+    for (const std::string& m : r.most_harmed) most += (most.empty() ? "" : ", ") + cell(m);
     doc.paragraph() << "Most harmed: " << most << ".";
   }
 }

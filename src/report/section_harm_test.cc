@@ -15,13 +15,20 @@ namespace {
 using nlohmann::json;
 
 json ppl_record(const std::string& variant, double loglikelihood) {
-  return {{"model", "m"}, {"variant", variant}, {"backend", "cpu"}, {"task_name", "wikitext"},
-          {"task_type", "perplexity"}, {"sample_id", 0}, {"rep", 0}, {"error", nullptr},
+  return {{"model", "m"},
+          {"variant", variant},
+          {"backend", "cpu"},
+          {"task_name", "wikitext"},
+          {"task_type", "perplexity"},
+          {"sample_id", 0},
+          {"rep", 0},
+          {"error", nullptr},
           {"metrics", {{"loglikelihood", loglikelihood}, {"n_tokens", 100.0}, {"words", 20.0}}}};
 }
 
 std::string markdown(const std::vector<json>& records) {
-  const json summary = {{"quantization_harm", analysis::quantization_harm(analysis::testing::run_of(json::object(), records))}};
+  const json summary = {
+      {"quantization_harm", analysis::quantization_harm(analysis::testing::run_of(json::object(), records))}};
   Doc doc;
   add_quantization_harm_section(doc, summary);
   return to_markdown(doc);
@@ -29,9 +36,10 @@ std::string markdown(const std::vector<json>& records) {
 
 TEST(MarkdownHarmTest, OneVariantIsOneLine) {
   const std::string md = markdown({ppl_record("f32", -200)});
-  EXPECT_EQ(md, "## Quantization harm\n\nNot applicable: every model has one variant in this run, and the study "
-                "measures each variant against its model's first (add variants, e.g. `variants: [f32, {quantize: "
-                "Q8_0}]`).\n\n");
+  EXPECT_EQ(md,
+            "## Quantization harm\n\nNot applicable: every model has one variant in this run, and the study "
+            "measures each variant against its model's first (add variants, e.g. `variants: [f32, {quantize: "
+            "Q8_0}]`).\n\n");
 }
 
 TEST(MarkdownHarmTest, ThresholdsAndTheirGates) {

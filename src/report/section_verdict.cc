@@ -11,6 +11,7 @@
 
 #include "analysis/compare.h"
 #include "analysis/disagreements.h"
+#include "analysis/quant_harm.h"
 #include "records/config_key.h"
 #include "report/sections.h"
 #include "report/verdict_rule.h"
@@ -22,11 +23,6 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kListed = 5;  // rows named per kind of finding
-
-double num(const json& row, const char* key) {
-  const json& v = row.is_object() && row.contains(key) ? row[key] : json();
-  return v.is_number() ? v.get<double>() : NAN;
-}
 
 std::string fixed(double x, int decimals, bool sign = false) {
   if (!std::isfinite(x)) return "—";
@@ -103,29 +99,29 @@ void add_errors(List& items, const json& s, const ConfigKey& cand) {
 
 // The verdict's harm line: thresholds failed and passed, and those a run cannot judge for want
 // of the figure (status MISSING: no perplexity or KLD task), with what to add.
-void add_harm(List& items, const json& s, const ConfigKey& cand) {
+void add_harm(List& items, const analysis::QuantizationHarm& harm, const ConfigKey& cand) {
   std::vector<std::string> pass, fail;
   std::vector<std::pair<std::string, std::vector<std::string>>> missing;  // why, then what
-  for (const json& t : s.value("quantization_harm", json::object()).value("thresholds", json::array())) {
-    if (config_of(t) != cand) continue;
-    const std::string name = t.value("name", ""), status = t.value("status", "");
+  for (const analysis::HarmThreshold& t : harm.thresholds) {
+    if (t.config != cand) continue;
+    const std::string &name = t.name, &status = t.status;
     const std::string what = name == "ppl_delta_pct"      ? "ΔPPL"
                              : name == "same_top"         ? "same top token"
                              : name == "max_category_kld" ? "worst-category KLD"
                                                           : name;
     if (status == "MISSING") {
-      const std::string why = t.value("detail", "");
+      const std::string& why = t.detail;
       auto it = std::find_if(missing.begin(), missing.end(), [&](const auto& m) { return m.first == why; });
       (it == missing.end() ? missing.emplace_back(why, std::vector<std::string>{}) : *it).second.push_back(what);
       continue;
     }
-    const double v = num(t, "value"), limit = num(t, "limit");
+    const double v = t.value.value_or(NAN), limit = t.limit;
     std::string text = name == "ppl_delta_pct"
                            ? what + " " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
                        : name == "same_top" ? what + " " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
                        : name == "max_category_kld"
                            ? what + " " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
-                           : what + " " + fixed(v, 4) + " (" + t.value("op", "") + " " + fixed(limit, 4) + ")";
+                           : what + " " + fixed(v, 4) + " (" + t.op + " " + fixed(limit, 4) + ")";
     (status == "PASS" ? pass : fail).push_back(text);
   }
   if (pass.empty() && fail.empty() && missing.empty()) return;
@@ -171,6 +167,8 @@ void add_verdict_section(Doc& doc, const json& s) {
   }
   const auto flips =
       s.contains("disagreements") ? s["disagreements"].get<analysis::Disagreements>() : analysis::Disagreements{};
+  const auto harm = s.contains("quantization_harm") ? s["quantization_harm"].get<analysis::QuantizationHarm>()
+                                                    : analysis::QuantizationHarm{};
   doc.paragraph() << "Each candidate against its baseline (the model's first variant on the same backend), on the "
                      "samples both scored. A score is "
                   << bold("equivalent") << " when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
@@ -208,7 +206,7 @@ void add_verdict_section(Doc& doc, const json& s) {
     if (!unclear.empty()) {
       items.item(Text() << "Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".");
     }
-    add_harm(items, s, cand);
+    add_harm(items, harm, cand);
     add_flips(items, flips, base, cand);
     add_errors(items, s, cand);
   }
