@@ -220,7 +220,7 @@ TEST(CostMarkdown, SectionsAndNotes) {
   report::add_pareto_section(empty, json::object());
   report::add_scaling_section(empty, {{"scaling_fit", {{"fits", json::array()}, {"note", "no params here"}}}});
   report::add_router_section(empty, json::object());
-  report::add_kld_section(empty, json::object());
+  report::add_kld_section(empty, KldSummary{});
   const std::string notes = report::to_markdown(empty);
   EXPECT_NE(notes.find("## Quality-cost Pareto frontier\n\nnot computed"), std::string::npos);
   EXPECT_NE(notes.find("no params here"), std::string::npos);

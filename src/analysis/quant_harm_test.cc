@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "analysis/gates.h"
+#include "analysis/summary.h"
 #include "analysis/test_records.h"
 #include "config/gate.h"
 
@@ -249,6 +250,24 @@ TEST(QuantHarmTest, ReadBackAsWritten) {
                  {{{"ppl", {1}}, {"generation", "g"}, {"categories", {2}}, {"tensor_types", {{"q4_0", "x"}}}}}}}}},
              {"thresholds", {{{"value", "x"}, {"limit", nullptr}}}}}}) {
     EXPECT_NO_THROW(odd.get<QuantizationHarm>()) << odd;
+  }
+}
+
+// The whole summary.json reads back as written: its typed sections and the rest by key.
+TEST(SummaryTest, ReadBackAsWritten) {
+  const RunData run = harm_run();
+  const json written = make_summary(run, aggregate_records(run.records, run.seed));
+  ASSERT_FALSE(written["kld"]["rows"].empty());
+  const Summary read = written.get<Summary>();
+  EXPECT_EQ(json(read), written);
+  EXPECT_FALSE(read.rest.contains("kld"));  // one place for each section
+  for (const json& odd : {json(), json::array(),
+                          json{{"kld", 3},
+                               {"quantization_harm", json::array()},
+                               {"disagreements", "x"},
+                               {"quantization_impact", nullptr},
+                               {"counts", 1}}}) {
+    EXPECT_NO_THROW(odd.get<Summary>()) << odd;
   }
 }
 

@@ -329,8 +329,7 @@ std::string cv_chart(const json& summary, Colors& colors) {
 
 // ---- 4. KLD percentile profile per compared variant.
 
-std::string kld_chart(const json& summary, Colors& colors) {
-  const auto k = member(summary, "kld").get<analysis::KldSummary>();
+std::string kld_chart(const analysis::KldSummary& k, Colors& colors) {
   const std::vector<analysis::KldRow>& rows = k.rows;
   if (rows.empty()) {
     return chart_note("kld-percentiles",

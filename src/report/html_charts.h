@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis/json_fields.h"
+#include "analysis/kld_summary.h"
 
 namespace qualm::report {
 
@@ -54,6 +55,6 @@ class Colors {
 std::string pareto_chart(const nlohmann::json& summary, Colors& colors);
 std::string task_chart(const nlohmann::json& summary, Colors& colors);
 std::string cv_chart(const nlohmann::json& summary, Colors& colors);
-std::string kld_chart(const nlohmann::json& summary, Colors& colors);
+std::string kld_chart(const analysis::KldSummary& kld, Colors& colors);
 
 }  // namespace qualm::report

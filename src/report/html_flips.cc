@@ -31,10 +31,7 @@ std::string matrix(const analysis::FlipMatrix& m, const std::string& a, const st
 
 }  // namespace
 
-std::string flip_matrices(const json& summary) {
-  const auto d = summary.is_object() && summary.contains("disagreements")
-                     ? summary["disagreements"].get<analysis::Disagreements>()
-                     : analysis::Disagreements{};
+std::string flip_matrices(const analysis::Disagreements& d) {
   std::string body;
   for (const analysis::PairDisagreements& pair : d.pairs) {
     if (pair.multiple_choice.by_task.empty()) continue;

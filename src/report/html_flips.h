@@ -4,11 +4,12 @@
 // disagreements: by_task), shaded by share, with how many answers differ and McNemar's exact p.
 // Accuracy can hold while answers flip; these show it. A note where no pair shares a benchmark.
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include "analysis/disagreements.h"
 
 namespace qualm::report {
 
-std::string flip_matrices(const nlohmann::json& summary);
+std::string flip_matrices(const analysis::Disagreements& disagreements);
 
 }  // namespace qualm::report

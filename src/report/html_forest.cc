@@ -41,11 +41,9 @@ const char* color(Finding f) {
 
 }  // namespace
 
-std::string forest_chart(const json& s) {
-  const auto qi = s.is_object() && s.contains("quantization_impact")
-                      ? s["quantization_impact"].get<analysis::QuantizationImpact>()
-                      : analysis::QuantizationImpact{};
-  const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
+std::string forest_chart(const analysis::Summary& s) {
+  const analysis::QuantizationImpact& qi = s.quantization_impact;
+  const double margin = tost_margin(s);
   std::vector<Group> groups;
   double lo = -margin, hi = margin;
   for (const analysis::ComparePair& p : qi.pairs) {

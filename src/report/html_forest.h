@@ -4,12 +4,12 @@
 // point colored by what it means (report/verdict_rule.h). From summary.json's
 // quantization_impact; a note where no candidate has a baseline.
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+
+#include "analysis/summary.h"
 
 namespace qualm::report {
 
-std::string forest_chart(const nlohmann::json& summary);
+std::string forest_chart(const analysis::Summary& summary);
 
 }  // namespace qualm::report

@@ -73,7 +73,8 @@ std::string meta_table(const json& summary, const json& manifest) {
 
 }  // namespace
 
-std::string render_html_report(const json& summary, const json& manifest, const Doc& doc) {
+std::string render_html_report(const analysis::Summary& typed, const json& manifest, const Doc& doc) {
+  const json& summary = typed.rest;
   Colors colors;
   for (const char* key : {"composite", "tasks"}) {
     for (const json* r : objects(member(summary, key))) colors.of(label_of(*r));
@@ -104,7 +105,7 @@ std::string render_html_report(const json& summary, const json& manifest, const 
   }
   HtmlRenderer html;  // one renderer: heading ids are unique on the page
   const std::string intro = html.render(blocks, 0, cut);
-  const std::string verdict = rest > cut ? html.render(blocks, cut, rest) + forest_chart(summary) : "";
+  const std::string verdict = rest > cut ? html.render(blocks, cut, rest) + forest_chart(typed) : "";
   const size_t listed = html.sections().size();  // the navigation lists the sections below the charts
   const std::string sections = html.render(blocks, rest, blocks.size());
   const bool titled = std::any_of(blocks.begin(), blocks.begin() + cut, [](const Block& b) {
@@ -124,8 +125,8 @@ std::string render_html_report(const json& summary, const json& manifest, const 
     out += "<a href=\"#" + html.sections()[i].first + "\">" + html.sections()[i].second + "</a>";
   }
   out += "</nav>\n<section id=\"charts\">\n<h2>Charts</h2>\n";
-  out += flip_matrices(summary) + pareto_chart(summary, colors) + task_chart(summary, colors) +
-         cv_chart(summary, colors) + kld_chart(summary, colors);
+  out += flip_matrices(typed.disagreements) + pareto_chart(summary, colors) + task_chart(summary, colors) +
+         cv_chart(summary, colors) + kld_chart(typed.kld, colors);
   out += "</section>\n<section id=\"report-text\" class=\"markdown\">\n" + sections;
   return out + "</section>\n</main>\n</body>\n</html>\n";
 }

@@ -19,7 +19,8 @@ namespace qualm::report {
 
 using nlohmann::json;
 
-Doc report_doc(const json& s, const json& m) {
+Doc report_doc(const analysis::Summary& summary, const json& m) {
+  const json& s = summary.rest;
   Doc doc;
   doc.heading(1) << "qualm report: " << s.value("experiment", "");
   const json& c = s.value("counts", json::object());
@@ -45,11 +46,19 @@ Doc report_doc(const json& s, const json& m) {
                     << " samples hold characters the model's vocabulary cannot encode; " << c.value("unknown_tokens", 0)
                     << " unknown tokens stand for them (" << code("unknown_tokens") << " in samples.jsonl).";
   }
-  for (void (*add)(Doc&, const json&) :
-       {add_verdict_section, add_composite_section, add_tasks_section, add_benchmarks_section,
-        add_disagreements_section, add_rankings_section, add_equivalence_section, add_power_section,
-        add_quantization_section, add_quantization_harm_section, add_kld_section, add_variance_section,
-        add_examples_section, add_router_section, add_scaling_section, add_pareto_section, add_invariants_section}) {
+  add_verdict_section(doc, summary);
+  add_composite_section(doc, s);
+  add_tasks_section(doc, s);
+  add_benchmarks_section(doc, s);
+  add_disagreements_section(doc, summary.disagreements);
+  add_rankings_section(doc, s);
+  add_equivalence_section(doc, s);
+  add_power_section(doc, s);
+  add_quantization_section(doc, summary.quantization_impact);
+  add_quantization_harm_section(doc, summary.quantization_harm);
+  add_kld_section(doc, summary.kld);
+  for (void (*add)(Doc&, const json&) : {add_variance_section, add_examples_section, add_router_section,
+                                         add_scaling_section, add_pareto_section, add_invariants_section}) {
     add(doc, s);
   }
   add_gates_section(doc, s.value("gates", nlohmann::json::array()));
@@ -73,17 +82,17 @@ json write_run_reports(const analysis::RunData& run, const std::vector<std::stri
   std::ostringstream csv;
   write_aggregate_csv(csv, rows);
   write_atomically(run.dir / "aggregate.csv", csv.str());
-  json summary = analysis::make_summary(run, rows);
+  analysis::Summary summary = analysis::make_summary(run, rows);
   std::vector<std::string> gates = run.gates;
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
-  const auto harm = summary["quantization_harm"].get<analysis::QuantizationHarm>();
-  summary["gates"] = analysis::evaluate_gates(gates, run, nullptr, &harm);
-  write_atomically(run.dir / "summary.json", summary.dump(2) + "\n");
+  summary.rest["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary.quantization_harm);
+  const json written = summary;
+  write_atomically(run.dir / "summary.json", written.dump(2) + "\n");
   const Doc doc = report_doc(summary, run.manifest);
   write_atomically(run.dir / "report.md", to_markdown(doc));
   write_atomically(run.dir / "report.html", render_html_report(summary, run.manifest, doc));
-  return summary;
+  return written;
 }
 
 }  // namespace qualm::report

@@ -133,19 +133,16 @@ void add_compare_section(Doc& doc, const json& compare) {
   if (compare.contains("gates")) add_gates_section(doc, member(compare, "gates"));
 }
 
-void add_quantization_section(Doc& doc, const json& summary) {
+void add_quantization_section(Doc& doc, const analysis::QuantizationImpact& q) {
   doc.heading(2) << "Quantization impact";
-  const json q = summary.value("quantization_impact", json());
-  if (!q.is_object() || q.value("pairs", json::array()).empty()) {
-    doc.paragraph() << "No quantization comparison: " << (q.is_object() ? q.value("note", "no data") : "no data")
-                    << ".";
+  if (q.pairs.empty()) {
+    doc.paragraph() << "No quantization comparison: " << (q.note.empty() ? "no data" : q.note) << ".";
     return;
   }
-  doc.paragraph() << "Baseline: " << q.value("baseline_rule", "") << "; " << q.value("note", "")
+  doc.paragraph() << "Baseline: " << q.baseline_rule << "; " << q.note
                   << ". Key metrics (TR124): bertscore, coherence, rouge_l.";
-  const std::vector<analysis::ComparePair> pairs = pairs_of(q);
-  add_summary_table(doc, pairs);
-  for (const analysis::ComparePair& p : pairs) add_pair(doc, p, 3);
+  add_summary_table(doc, q.pairs);
+  for (const analysis::ComparePair& p : q.pairs) add_pair(doc, p, 3);
 }
 
 void add_variance_section(Doc& doc, const json& summary) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/compare.h"
 #include "report/doc.h"
 
 namespace qualm::report {
@@ -16,7 +17,7 @@ namespace qualm::report {
 void add_compare_section(Doc& doc, const nlohmann::json& compare);
 
 // "## Quantization impact" from summary["quantization_impact"] (analysis/compare.h).
-void add_quantization_section(Doc& doc, const nlohmann::json& summary);
+void add_quantization_section(Doc& doc, const analysis::QuantizationImpact& impact);
 
 // "## Sampling variance" from summary["sampling_variance"] (analysis/variance.h).
 void add_variance_section(Doc& doc, const nlohmann::json& summary);

@@ -139,12 +139,10 @@ void add_router_section(Doc& doc, const json& summary) {
   doc.paragraph() << s->value("note", "");
 }
 
-void add_kld_section(Doc& doc, const json& summary) {
+void add_kld_section(Doc& doc, const analysis::KldSummary& k) {
   doc.heading(2) << "KL divergence from the base model";
-  const json* s = section(summary, "kld");
-  const analysis::KldSummary k = s ? s->get<analysis::KldSummary>() : analysis::KldSummary{};
-  if (!s || k.rows.empty()) {
-    doc.paragraph() << (s ? analysis::kld_note(k) : "not computed for this run");
+  if (k.rows.empty()) {
+    doc.paragraph() << analysis::kld_note(k);
     return;
   }
   Table& table = doc.table({"Model", "Variant", "Backend", "Task", "Base", "Docs", "Tokens", "Mean KLD", "±", "P50",

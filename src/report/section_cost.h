@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/kld_summary.h"
 #include "report/doc.h"
 
 namespace qualm::report {
@@ -12,6 +13,6 @@ namespace qualm::report {
 void add_pareto_section(Doc& doc, const nlohmann::json& summary);
 void add_scaling_section(Doc& doc, const nlohmann::json& summary);
 void add_router_section(Doc& doc, const nlohmann::json& summary);
-void add_kld_section(Doc& doc, const nlohmann::json& summary);
+void add_kld_section(Doc& doc, const analysis::KldSummary& kld);
 
 }  // namespace qualm::report

@@ -49,10 +49,8 @@ std::string first_token(const std::optional<analysis::PartingToken>& side) {
 
 }  // namespace
 
-void add_disagreements_section(Doc& doc, const json& s) {
+void add_disagreements_section(Doc& doc, const analysis::Disagreements& d) {
   doc.heading(2, "Where configurations disagree");
-  const auto d = s.is_object() && s.contains("disagreements") ? s["disagreements"].get<analysis::Disagreements>()
-                                                              : analysis::Disagreements{};
   if (d.pairs.empty()) {
     doc.paragraph("No two configurations scored the same samples.");
     return;

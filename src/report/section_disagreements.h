@@ -1,13 +1,12 @@
 #pragma once
-// The "Where configurations disagree" section of report.md and report.html, from
-// summary["disagreements"] (analysis/disagreements.h).
+// The "Where configurations disagree" section of report.md and report.html, from the
+// summary's disagreements (analysis/disagreements.h).
 
-#include <nlohmann/json.hpp>
-
+#include "analysis/disagreements.h"
 #include "report/doc.h"
 
 namespace qualm::report {
 
-void add_disagreements_section(Doc& doc, const nlohmann::json& summary);
+void add_disagreements_section(Doc& doc, const analysis::Disagreements& disagreements);
 
 }  // namespace qualm::report

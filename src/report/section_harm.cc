@@ -201,13 +201,8 @@ Text threshold_item(const HarmThreshold& t) {
 
 }  // namespace
 
-void add_quantization_harm_section(Doc& doc, const json& summary) {
+void add_quantization_harm_section(Doc& doc, const QuantizationHarm& s) {
   doc.heading(2, "Quantization harm");
-  if (!summary.contains("quantization_harm") || !summary["quantization_harm"].is_object()) {
-    doc.paragraph("not computed for this run");
-    return;
-  }
-  const QuantizationHarm s = summary["quantization_harm"].get<QuantizationHarm>();
   if (s.models.empty()) {
     doc.paragraph(harm_note(s));
     return;

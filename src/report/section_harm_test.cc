@@ -27,10 +27,8 @@ json ppl_record(const std::string& variant, double loglikelihood) {
 }
 
 std::string markdown(const std::vector<json>& records) {
-  const json summary = {
-      {"quantization_harm", analysis::quantization_harm(analysis::testing::run_of(json::object(), records))}};
   Doc doc;
-  add_quantization_harm_section(doc, summary);
+  add_quantization_harm_section(doc, analysis::quantization_harm(analysis::testing::run_of(json::object(), records)));
   return to_markdown(doc);
 }
 

@@ -116,12 +116,11 @@ void add_harm(List& items, const analysis::QuantizationHarm& harm, const ConfigK
       continue;
     }
     const double v = t.value.value_or(NAN), limit = t.limit;
-    std::string text = name == "ppl_delta_pct"
-                           ? what + " " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
-                       : name == "same_top" ? what + " " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
-                       : name == "max_category_kld"
-                           ? what + " " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
-                           : what + " " + fixed(v, 4) + " (" + t.op + " " + fixed(limit, 4) + ")";
+    std::string text =
+        name == "ppl_delta_pct"      ? what + " " + fixed(v, 2, true) + " % (limit ±" + fixed(limit, 2) + " %)"
+        : name == "same_top"         ? what + " " + fixed(100 * v, 1) + " % (≥ " + fixed(100 * limit, 1) + " %)"
+        : name == "max_category_kld" ? what + " " + fixed(v, 4) + " (≤ " + fixed(limit, 4) + ")"
+                                     : what + " " + fixed(v, 4) + " (" + t.op + " " + fixed(limit, 4) + ")";
     (status == "PASS" ? pass : fail).push_back(text);
   }
   if (pass.empty() && fail.empty() && missing.empty()) return;
@@ -155,20 +154,15 @@ void add_harm(List& items, const analysis::QuantizationHarm& harm, const ConfigK
 
 }  // namespace
 
-void add_verdict_section(Doc& doc, const json& s) {
+void add_verdict_section(Doc& doc, const analysis::Summary& summary) {
   doc.heading(2, "Verdict");
-  const auto impact = s.contains("quantization_impact") ? s["quantization_impact"].get<analysis::QuantizationImpact>()
-                                                        : analysis::QuantizationImpact{};
-  const std::vector<analysis::ComparePair>& pairs = impact.pairs;
-  const double margin = s.value("backend_equivalence", json::object()).value("tost_margin", 0.05);
+  const json& s = summary.rest;
+  const std::vector<analysis::ComparePair>& pairs = summary.quantization_impact.pairs;
+  const double margin = tost_margin(summary);
   if (pairs.empty()) {
     doc.paragraph("One configuration per model and backend: no candidate to hold against a baseline.");
     return;
   }
-  const auto flips =
-      s.contains("disagreements") ? s["disagreements"].get<analysis::Disagreements>() : analysis::Disagreements{};
-  const auto harm = s.contains("quantization_harm") ? s["quantization_harm"].get<analysis::QuantizationHarm>()
-                                                    : analysis::QuantizationHarm{};
   doc.paragraph() << "Each candidate against its baseline (the model's first variant on the same backend), on the "
                      "samples both scored. A score is "
                   << bold("equivalent") << " when its Δ's 95 % CI lies inside ±" << fixed(margin, 2)
@@ -206,8 +200,8 @@ void add_verdict_section(Doc& doc, const json& s) {
     if (!unclear.empty()) {
       items.item(Text() << "Inconclusive (CI wider than ±" << fixed(margin, 2) << "): " << list(unclear) << ".");
     }
-    add_harm(items, harm, cand);
-    add_flips(items, flips, base, cand);
+    add_harm(items, summary.quantization_harm, cand);
+    add_flips(items, summary.disagreements, base, cand);
     add_errors(items, s, cand);
   }
 }

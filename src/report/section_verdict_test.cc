@@ -49,7 +49,7 @@ json summary() {
 
 TEST(MarkdownVerdict, SentencesPerCandidate) {
   Doc doc;
-  add_verdict_section(doc, summary());
+  add_verdict_section(doc, summary().get<analysis::Summary>());
   const std::string md = to_markdown(doc);
   EXPECT_NE(md.find("### m/Q4_0/cpu vs m/F16/cpu"), std::string::npos) << md;
   EXPECT_NE(md.find("- **Worse**: equivalent on 1 of 4 task metrics, worse on 1, better on 1, inconclusive on 1."),
@@ -90,7 +90,7 @@ TEST(MarkdownVerdict, HarmNotMeasuredIsNotAFailure) {
   }
   s["quantization_harm"]["thresholds"] = missing;
   Doc doc;
-  add_verdict_section(doc, s);
+  add_verdict_section(doc, s.get<analysis::Summary>());
   const std::string md = to_markdown(doc);
   EXPECT_NE(md.find("- Quantization harm: not measured: ΔPPL (no loglikelihood_rolling task (add wikitext)); "
                     "worst-category KLD and same top token (no kld task (add k))."),
@@ -99,7 +99,7 @@ TEST(MarkdownVerdict, HarmNotMeasuredIsNotAFailure) {
   EXPECT_EQ(md.find("FAIL"), std::string::npos) << md;
   s["quantization_harm"]["thresholds"].push_back(summary()["quantization_harm"]["thresholds"][0]);  // a failure too
   Doc both;
-  add_verdict_section(both, s);
+  add_verdict_section(both, s.get<analysis::Summary>());
   EXPECT_NE(to_markdown(both).find("- Quantization harm: **FAIL** ΔPPL +10.52 % (limit ±5.00 %); not measured: ΔPPL"),
             std::string::npos)
       << to_markdown(both);
@@ -107,7 +107,7 @@ TEST(MarkdownVerdict, HarmNotMeasuredIsNotAFailure) {
 
 TEST(MarkdownVerdict, HeadlineIsABoldSpan) {
   Doc doc;
-  add_verdict_section(doc, summary());
+  add_verdict_section(doc, summary().get<analysis::Summary>());
   const std::string html = HtmlRenderer().render(doc);
   EXPECT_NE(html.find("<li><strong>Worse</strong>: equivalent on 1 of 4 task metrics"), std::string::npos) << html;
   EXPECT_NE(html.find("<strong>1 error record</strong>"), std::string::npos) << html;
@@ -117,7 +117,7 @@ TEST(MarkdownVerdict, HeadlineIsABoldSpan) {
 
 TEST(MarkdownVerdict, NoCandidateIsOneLine) {
   Doc doc;
-  add_verdict_section(doc, json::object());
+  add_verdict_section(doc, json::object().get<analysis::Summary>());
   EXPECT_EQ(to_markdown(doc),
             "## Verdict\n\nOne configuration per model and backend: no candidate to hold against a baseline.\n\n");
 }

@@ -5,12 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "analysis/summary.h"
 #include "report/doc.h"
 
 namespace qualm::report {
 
 // The whole report: title, opening paragraphs, then a "## " section per analysis, the verdict first.
-Doc report_doc(const nlohmann::json& summary, const nlohmann::json& manifest);
+Doc report_doc(const analysis::Summary& summary, const nlohmann::json& manifest);
 
 // The sections this file renders; the others live beside their analyses' renderers.
 void add_composite_section(Doc& doc, const nlohmann::json& summary);

@@ -186,7 +186,7 @@ TEST(RenderHtmlReport, OneMarkPerDataPointInEachChart) {
   doc.paragraph("## not a section");
   doc.heading(2, "Composite");
   doc.paragraph("x");
-  const std::string html = render_html_report(full_summary(), manifest, doc);
+  const std::string html = render_html_report(full_summary().get<analysis::Summary>(), manifest, doc);
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_NE(html.find("<title>qualm report: demo &lt;1&gt;</title>"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"mark pareto-point"), 2u);  // the null-quality point is not drawn
@@ -221,7 +221,7 @@ TEST(RenderHtmlReport, MissingSectionsBecomeNotes) {
   const json summary = {{"tasks", json::array()}, {"pareto", nullptr},
                         {"sampling_variance", {{"cells", json::array()}, {"note", "no generate task ran"}}},
                         {"kld", {{"rows", json::array()}, {"note", "no kld records"}}}};
-  const std::string html = render_html_report(summary, json::object(), Doc());
+  const std::string html = render_html_report(summary.get<analysis::Summary>(), json::object(), Doc());
   EXPECT_EQ(count(html, "class=\"chart-note\""), 5u);
   EXPECT_NE(html.find("data-chart=\"flips\">Flip matrices: no two configurations"), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"pareto\">No cost table: add cost: costs.csv"), std::string::npos);
@@ -229,7 +229,8 @@ TEST(RenderHtmlReport, MissingSectionsBecomeNotes) {
   EXPECT_NE(html.find("data-chart=\"kld-percentiles\">No KLD rows: add a kld task"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"mark "), 0u);
   EXPECT_NE(html.find("<h1>qualm report: </h1>\n<table class=\"meta\">"), std::string::npos);  // no title, no intro
-  EXPECT_NO_THROW(render_html_report(json::array(), json(), Doc()));  // wrong shapes do not throw
+  EXPECT_NO_THROW(
+      render_html_report(json::array().get<analysis::Summary>(), json(), Doc()));  // wrong shapes do not throw
 }
 
 TEST(RenderHtmlReport, VerdictLeadsAndHeadingIdsAreUniqueOnThePage) {
@@ -241,7 +242,7 @@ TEST(RenderHtmlReport, VerdictLeadsAndHeadingIdsAreUniqueOnThePage) {
   doc.list().item(Text() << bold("Equivalent") << ": equivalent on 2 of 2 task metrics.");
   doc.heading(2, "Where configurations disagree");
   doc.heading(3, "m/Q8_0/cpu vs m/f32/cpu");
-  const std::string html = render_html_report(json::object(), json::object(), doc);
+  const std::string html = render_html_report(analysis::Summary{}, json::object(), doc);
   const size_t verdict = html.find("<section id=\"verdict\" class=\"markdown\">\n<h2 id=\"verdict\">Verdict</h2>");
   EXPECT_NE(verdict, std::string::npos) << html;
   EXPECT_LT(verdict, html.find("<section id=\"charts\">"));
