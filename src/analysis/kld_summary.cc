@@ -6,6 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "metrics/model_metrics.h"
+
 namespace qualm::analysis {
 
 namespace {
@@ -19,23 +21,23 @@ struct Pool {
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
 
   void add(const SampleRecord& r) {
-    const double n = r.metric("n_tokens").value_or(0);
+    const double n = r.metric(metrics::model::kNTokens).value_or(0);
     if (n <= 0) return;
-    const double k = r.metric("kld_mean").value_or(NAN);
-    const double se = r.metric("kld_stderr").value_or(0);
+    const double k = r.metric(metrics::model::kKldMean).value_or(NAN);
+    const double se = r.metric(metrics::model::kKldStderr).value_or(0);
     ++docs;
     tokens += n;
     kld += n * k;
     // E[x^2] of the document from its mean and stderr = sqrt((E[x^2] - mean^2) / (n - 1)).
     kld_sq += n * (se * se * (n - 1) + k * k);
-    same += n * r.metric("same_top").value_or(NAN);
-    const auto ln = r.metric("ln_ppl_ratio");
-    ln_ppl += n * (ln ? *ln : std::log(r.metric("ppl_ratio").value_or(NAN)));
-    p50 += n * r.metric("kld_median").value_or(NAN);
-    p90 += n * r.metric("kld_p90").value_or(NAN);
-    p95 += n * r.metric("kld_p95").value_or(NAN);
-    p99 += n * r.metric("kld_p99").value_or(NAN);
-    max = std::max(max, r.metric("kld_max").value_or(NAN));
+    same += n * r.metric(metrics::model::kSameTop).value_or(NAN);
+    const auto ln = r.metric(metrics::model::kLnPplRatio);
+    ln_ppl += n * (ln ? *ln : std::log(r.metric(metrics::model::kPplRatio).value_or(NAN)));
+    p50 += n * r.metric(metrics::model::kKldMedian).value_or(NAN);
+    p90 += n * r.metric(metrics::model::kKldP90).value_or(NAN);
+    p95 += n * r.metric(metrics::model::kKldP95).value_or(NAN);
+    p99 += n * r.metric(metrics::model::kKldP99).value_or(NAN);
+    max = std::max(max, r.metric(metrics::model::kKldMax).value_or(NAN));
   }
   double kld_mean() const { return kld / tokens; }
   double kld_stderr() const {

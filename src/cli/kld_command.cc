@@ -1,6 +1,8 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "backend/llama/llama_backend.h"
 #include "cli/commands.h"
@@ -8,6 +10,7 @@
 #include "cli/text_input.h"
 #include "core/errors.h"
 #include "eval/kld.h"
+#include "metrics/model_metrics.h"
 
 namespace qualm::cli {
 namespace {
@@ -40,27 +43,29 @@ void add_percentiles(nlohmann::json& out, const std::string& prefix, const Perce
 }
 
 nlohmann::json to_json(const KldRun& run) {
+  namespace model = metrics::model;
+  const auto stderr_of = [](std::string_view metric) { return std::string(metric) + "_stderr"; };
   const KldSummary& s = run.summary;
-  nlohmann::json out = {{"kld_mean", s.kld_mean},
-                        {"kld_stderr", s.kld_stderr},
-                        {"same_top", s.same_top},
-                        {"same_top_stderr", s.same_top_stderr},
-                        {"dp_mean", s.dp_mean},
-                        {"dp_stderr", s.dp_stderr},
-                        {"rms_dp", s.rms_dp},
-                        {"rms_dp_stderr", s.rms_dp_stderr},
-                        {"ppl_base", s.ppl_base},
-                        {"ppl_base_stderr", s.ppl_base_stderr},
-                        {"ppl_model", s.ppl_model},
-                        {"ppl_model_stderr", s.ppl_model_stderr},
-                        {"ppl_ratio", s.ppl_ratio},
-                        {"ppl_ratio_stderr", s.ppl_ratio_stderr},
-                        {"ln_ppl_ratio", s.ln_ppl_ratio},
-                        {"ln_ppl_ratio_stderr", s.ln_ppl_ratio_stderr},
-                        {"ppl_diff", s.ppl_diff},
-                        {"ppl_diff_stderr", s.ppl_diff_stderr},
-                        {"logprob_correlation", s.logprob_correlation},
-                        {"n_tokens", s.n_tokens},
+  nlohmann::json out = {{model::kKldMean, s.kld_mean},
+                        {model::kKldStderr, s.kld_stderr},
+                        {model::kSameTop, s.same_top},
+                        {model::kSameTopStderr, s.same_top_stderr},
+                        {model::kDpMean, s.dp_mean},
+                        {model::kDpStderr, s.dp_stderr},
+                        {model::kRmsDp, s.rms_dp},
+                        {stderr_of(model::kRmsDp), s.rms_dp_stderr},
+                        {model::kPplBase, s.ppl_base},
+                        {stderr_of(model::kPplBase), s.ppl_base_stderr},
+                        {model::kPplModel, s.ppl_model},
+                        {stderr_of(model::kPplModel), s.ppl_model_stderr},
+                        {model::kPplRatio, s.ppl_ratio},
+                        {stderr_of(model::kPplRatio), s.ppl_ratio_stderr},
+                        {model::kLnPplRatio, s.ln_ppl_ratio},
+                        {stderr_of(model::kLnPplRatio), s.ln_ppl_ratio_stderr},
+                        {model::kPplDiff, s.ppl_diff},
+                        {stderr_of(model::kPplDiff), s.ppl_diff_stderr},
+                        {model::kLogprobCorrelation, s.logprob_correlation},
+                        {model::kNTokens, s.n_tokens},
                         {"n_chunks", run.n_chunks},
                         {"context_size", run.context_size},
                         {"seconds", run.seconds}};

@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/parallel.h"
+#include "metrics/model_metrics.h"
 
 namespace qualm {
 namespace {
@@ -80,25 +81,25 @@ std::vector<size_t> add_continuations(Backend& base, std::span<const KldTask> ta
 }  // namespace
 
 std::map<std::string, double> kld_metrics(const KldSummary& s) {
-  return {{"n_tokens", static_cast<double>(s.n_tokens)},
-          {"kld_mean", s.kld_mean},
-          {"kld_stderr", s.kld_stderr},
-          {"kld_median", s.kld.median},
-          {"kld_p99", s.kld.p99},
-          {"kld_p95", s.kld.p95},
-          {"kld_p90", s.kld.p90},
-          {"kld_max", s.kld.max},
-          {"same_top", s.same_top},
-          {"same_top_stderr", s.same_top_stderr},
-          {"dp_mean", s.dp_mean},
-          {"dp_stderr", s.dp_stderr},
-          {"rms_dp", s.rms_dp},
-          {"ppl_base", s.ppl_base},
-          {"ppl_model", s.ppl_model},
-          {"ppl_ratio", s.ppl_ratio},
-          {"ln_ppl_ratio", s.ln_ppl_ratio},
-          {"ppl_diff", s.ppl_diff},
-          {"logprob_correlation", s.logprob_correlation}};
+  return {{metrics::model::kNTokens, static_cast<double>(s.n_tokens)},
+          {metrics::model::kKldMean, s.kld_mean},
+          {metrics::model::kKldStderr, s.kld_stderr},
+          {metrics::model::kKldMedian, s.kld.median},
+          {metrics::model::kKldP99, s.kld.p99},
+          {metrics::model::kKldP95, s.kld.p95},
+          {metrics::model::kKldP90, s.kld.p90},
+          {metrics::model::kKldMax, s.kld.max},
+          {metrics::model::kSameTop, s.same_top},
+          {metrics::model::kSameTopStderr, s.same_top_stderr},
+          {metrics::model::kDpMean, s.dp_mean},
+          {metrics::model::kDpStderr, s.dp_stderr},
+          {metrics::model::kRmsDp, s.rms_dp},
+          {metrics::model::kPplBase, s.ppl_base},
+          {metrics::model::kPplModel, s.ppl_model},
+          {metrics::model::kPplRatio, s.ppl_ratio},
+          {metrics::model::kLnPplRatio, s.ln_ppl_ratio},
+          {metrics::model::kPplDiff, s.ppl_diff},
+          {metrics::model::kLogprobCorrelation, s.logprob_correlation}};
 }
 
 std::vector<KldTaskScores> score_kld_tasks(Backend& base, Backend& model, std::span<const KldTask> tasks,

@@ -3,18 +3,20 @@
 #include <cmath>
 #include <numbers>
 
+#include "metrics/model_metrics.h"
+
 namespace qualm {
 
 std::map<std::string, double> rolling_metrics(double ll, int64_t tokens, int64_t words, int64_t bytes) {
-  std::map<std::string, double> m = {{"loglikelihood", ll},
-                                     {"n_tokens", static_cast<double>(tokens)},
-                                     {"words", static_cast<double>(words)},
-                                     {"bytes", static_cast<double>(bytes)}};
-  if (tokens > 0) m["token_perplexity"] = std::exp(-ll / static_cast<double>(tokens));
-  if (words > 0) m["word_perplexity"] = std::exp(-ll / static_cast<double>(words));
+  std::map<std::string, double> m = {{metrics::model::kLoglikelihood, ll},
+                                     {metrics::model::kNTokens, static_cast<double>(tokens)},
+                                     {metrics::model::kWords, static_cast<double>(words)},
+                                     {metrics::model::kBytes, static_cast<double>(bytes)}};
+  if (tokens > 0) m[metrics::model::kTokenPerplexity] = std::exp(-ll / static_cast<double>(tokens));
+  if (words > 0) m[metrics::model::kWordPerplexity] = std::exp(-ll / static_cast<double>(words));
   if (bytes > 0) {
-    m["byte_perplexity"] = std::exp(-ll / static_cast<double>(bytes));
-    m["bits_per_byte"] = -ll / static_cast<double>(bytes) / std::numbers::ln2;
+    m[metrics::model::kBytePerplexity] = std::exp(-ll / static_cast<double>(bytes));
+    m[metrics::model::kBitsPerByte] = -ll / static_cast<double>(bytes) / std::numbers::ln2;
   }
   return m;
 }

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <map>
+#include <utility>
 
 #include "eval/rolling_eval.h"
+#include "metrics/model_metrics.h"
 #include "metrics/registry.h"
 
 namespace qualm {
@@ -47,8 +49,8 @@ MetricAggregation corpus_of(const metrics::TextMetric& m, const std::string& pip
 MetricAggregation rolling_of(const std::string& metric) {
   return {AggregationKind::kWeighted,
           [](const SampleRecord& r) -> std::optional<std::vector<double>> {
-            const auto ll = value_of(r, "loglikelihood"), tokens = value_of(r, "n_tokens"), words = value_of(r, "words"),
-                       bytes = value_of(r, "bytes");
+            const auto ll = value_of(r, metrics::model::kLoglikelihood), tokens = value_of(r, metrics::model::kNTokens),
+                       words = value_of(r, metrics::model::kWords), bytes = value_of(r, metrics::model::kBytes);
             if (!ll || !tokens || !words || !bytes) return std::nullopt;
             return std::vector<double>{*ll, *tokens, *words, *bytes};
           },
@@ -65,7 +67,7 @@ MetricAggregation rolling_of(const std::string& metric) {
 MetricAggregation token_weighted(const std::string& metric, double (*transform)(double), double (*back)(double)) {
   return {AggregationKind::kWeighted,
           [metric, transform](const SampleRecord& r) -> std::optional<std::vector<double>> {
-            const auto v = value_of(r, metric), n = value_of(r, "n_tokens");
+            const auto v = value_of(r, metric), n = value_of(r, metrics::model::kNTokens);
             if (!v || !n || *n <= 0) return std::nullopt;
             return std::vector<double>{transform(*v) * *n, *n};
           },
@@ -86,22 +88,42 @@ MetricAggregation perplexity_of() {
 
 double identity(double x) { return x; }
 double square(double x) { return x * x; }
+double root(double x) { return std::sqrt(x); }
 
 // ppl_base, ppl_model and their ratio and difference from token-weighted mean log-perplexities.
 MetricAggregation ppl_pair(const std::string& metric) {
   return {AggregationKind::kWeighted,
           [](const SampleRecord& r) -> std::optional<std::vector<double>> {
-            const auto b = value_of(r, "ppl_base"), m = value_of(r, "ppl_model"), n = value_of(r, "n_tokens");
+            const auto b = value_of(r, metrics::model::kPplBase), m = value_of(r, metrics::model::kPplModel),
+                       n = value_of(r, metrics::model::kNTokens);
             if (!b || !m || !n || *n <= 0 || *b <= 0 || *m <= 0) return std::nullopt;
             return std::vector<double>{std::log(*b) * *n, std::log(*m) * *n, *n};
           },
           [metric](std::span<const double> s) -> double {
             if (s[2] <= 0) return NAN;
             const double base = std::exp(s[0] / s[2]), model = std::exp(s[1] / s[2]);
-            if (metric == "ppl_ratio") return model / base;
-            if (metric == "ppl_diff") return model - base;
-            return metric == "ppl_base" ? base : model;
+            if (metric == metrics::model::kPplRatio) return model / base;
+            if (metric == metrics::model::kPplDiff) return model - base;
+            return metric == metrics::model::kPplBase ? base : model;
           }};
+}
+
+// A rolling or kld metric's declared aggregation; nullopt for those that are plain means.
+std::optional<MetricAggregation> model_aggregation(const metrics::model::ModelMetric& d) {
+  const std::string name(d.name);
+  switch (d.aggregation) {
+    case metrics::model::Aggregation::kMean:
+      return std::nullopt;
+    case metrics::model::Aggregation::kRolling:
+      return rolling_of(name);
+    case metrics::model::Aggregation::kTokenWeighted:
+      return token_weighted(name, identity, identity);
+    case metrics::model::Aggregation::kTokenWeightedRms:
+      return token_weighted(name, square, root);
+    case metrics::model::Aggregation::kPplPair:
+      return ppl_pair(name);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -121,10 +143,9 @@ const MetricAggregation& metric_aggregation(const std::string& metric) {
     for (const metrics::TextMetric& t : metrics::text_metrics()) {
       if (t.aggregation == metrics::Aggregation::kCorpus && t.corpus_stats != nullptr) m[std::string(t.name)] = corpus_of(t);
     }
-    for (const char* r : {"word_perplexity", "byte_perplexity", "bits_per_byte", "token_perplexity"}) m[r] = rolling_of(r);
-    for (const char* k : {"kld_mean", "same_top", "dp_mean", "ln_ppl_ratio"}) m[k] = token_weighted(k, identity, identity);
-    m["rms_dp"] = token_weighted("rms_dp", square, [](double x) { return std::sqrt(x); });
-    for (const char* p : {"ppl_base", "ppl_model", "ppl_ratio", "ppl_diff"}) m[p] = ppl_pair(p);
+    for (const metrics::model::ModelMetric& d : metrics::model::model_metrics()) {
+      if (auto a = model_aggregation(d)) m[std::string(d.name)] = std::move(*a);
+    }
     m["perplexity"] = perplexity_of();
     return m;
   }();

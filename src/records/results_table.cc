@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "metrics/model_metrics.h"
 #include "records/results_json.h"
 
 namespace qualm {
@@ -42,7 +43,7 @@ void print_task(std::ostream& out, int width, const TaskResult& t, const std::st
   }
   for (const auto& [category, summary] : t.categories) {
     std::vector<MetricResult> rows;
-    for (const char* name : {"kld_mean", "same_top"}) {
+    for (const char* name : {metrics::model::kKldMean, metrics::model::kSameTop}) {
       const auto it = summary.find(name);
       rows.push_back({name, it == summary.end() ? NAN : it->second, std::nullopt, AggregationKind::kWeighted, 0});
     }

@@ -4,6 +4,7 @@
 
 #include "core/did_you_mean.h"
 #include "core/errors.h"
+#include "metrics/model_metrics.h"
 #include "metrics/word_count.h"
 #include "tasks/task_data.h"
 #include "tasks/template.h"
@@ -11,22 +12,15 @@
 namespace qualm {
 namespace {
 
-const std::vector<std::string> kRollingMetrics = {"word_perplexity", "byte_perplexity", "bits_per_byte",
-                                                  "token_perplexity"};
-const std::vector<std::string> kKldMetrics = {"kld_mean", "kld_p99", "same_top", "rms_dp", "ppl_ratio"};
-
 bool is_kld(const TaskSpec& spec) { return spec.output_type.text == "kld"; }
+
+metrics::model::Writer writer_of(const TaskSpec& spec) {
+  return is_kld(spec) ? metrics::model::Writer::kKld : metrics::model::Writer::kRolling;
+}
 
 void check_metrics(const TaskSpec& spec) {
   // Every summary key a task can show (eval/rolling_eval.h, eval/kld_eval.h).
-  static const std::vector<std::string> kRollingKnown = {
-      "word_perplexity", "byte_perplexity", "bits_per_byte", "token_perplexity", "loglikelihood", "n_tokens",
-      "words", "bytes"};
-  static const std::vector<std::string> kKldKnown = {
-      "kld_mean", "kld_stderr", "kld_median", "kld_p99", "kld_p95", "kld_p90", "kld_max", "same_top",
-      "same_top_stderr", "dp_mean", "dp_stderr", "rms_dp", "ppl_base", "ppl_model", "ppl_ratio", "ln_ppl_ratio",
-      "ppl_diff", "logprob_correlation", "n_tokens"};
-  const std::vector<std::string>& known = is_kld(spec) ? kKldKnown : kRollingKnown;
+  const std::vector<std::string> known = metrics::model::metric_names(writer_of(spec));
   for (const std::string& m : spec.metrics) {
     if (std::find(known.begin(), known.end(), m) != known.end()) continue;
     const auto close = closest_match(m, known);
@@ -40,7 +34,7 @@ void check_metrics(const TaskSpec& spec) {
 
 std::vector<std::string> rolling_task_metrics(const TaskSpec& spec) {
   if (!spec.metrics.empty()) return spec.metrics;
-  return is_kld(spec) ? kKldMetrics : kRollingMetrics;
+  return metrics::model::default_metric_names(writer_of(spec));
 }
 
 RollingTask build_rolling_task(const TaskSpec& spec, const std::string& group, const std::filesystem::path& data_dir,
