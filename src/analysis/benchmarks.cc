@@ -1,15 +1,44 @@
 #include "analysis/benchmarks.h"
 
+#include <cmath>
 #include <map>
 #include <tuple>
+#include <utility>
 
+#include "analysis/json_fields.h"
 #include "stats/binomial.h"
 
 namespace qualm::analysis {
 
 using nlohmann::json;
+using namespace json_fields;
 
-json benchmarks(const RunData& run) {
+void to_json(json& j, const BenchmarkRow& r) {
+  j = config_json(r.config);
+  j.update({{"task", r.task},
+            {"metric", r.metric},
+            {"n", r.n},
+            {"correct", r.correct},
+            {"value", r.value},
+            {"ci_low", r.ci_low},
+            {"ci_high", r.ci_high}});
+  if (r.group) j["group"] = *r.group;
+}
+
+void from_json(const json& j, BenchmarkRow& r) {
+  r = {config_of(j),
+       text(j, "task"),
+       std::nullopt,
+       text(j, "metric"),
+       count(j, "n"),
+       count(j, "correct"),
+       number(j, "value", NAN),
+       number(j, "ci_low", NAN),
+       number(j, "ci_high", NAN)};
+  if (member(j, "group").is_string()) r.group = text(j, "group");
+}
+
+std::vector<BenchmarkRow> benchmarks(const RunData& run) {
   using Key = std::tuple<ConfigKey, std::string, std::string>;  // label, task or group, metric
   std::map<Key, std::pair<int64_t, int64_t>> counts;       // correct, n
   std::vector<Key> order;
@@ -34,20 +63,21 @@ json benchmarks(const RunData& run) {
       if (!group.empty()) add(r->config, group, metric, *correct);
     }
   }
-  json out = json::array();
+  std::vector<BenchmarkRow> out;
   for (const Key& key : order) {
     const auto [correct, n] = counts[key];
     const stats::Interval ci = stats::wilson_ci(correct, n);
-    json row = config_json(std::get<0>(key));
-    row["task"] = std::get<1>(key);
-    if (const auto g = group_of.find(std::get<1>(key)); g != group_of.end() && !g->second.empty()) row["group"] = g->second;
-    row["metric"] = std::get<2>(key);
-    row["n"] = n;
-    row["correct"] = correct;
-    row["value"] = static_cast<double>(correct) / static_cast<double>(n);
-    row["ci_low"] = ci.low;
-    row["ci_high"] = ci.high;
-    out.push_back(row);
+    BenchmarkRow row{std::get<0>(key),
+                     std::get<1>(key),
+                     std::nullopt,
+                     std::get<2>(key),
+                     n,
+                     correct,
+                     static_cast<double>(correct) / static_cast<double>(n),
+                     ci.low,
+                     ci.high};
+    if (const auto g = group_of.find(row.task); g != group_of.end() && !g->second.empty()) row.group = g->second;
+    out.push_back(std::move(row));
   }
   return out;
 }

@@ -28,29 +28,28 @@ struct Pool {
 
 }  // namespace
 
-json power_analysis(const RunData& run, const json& tasks) {
+json power_analysis(const RunData& run, std::span<const AggregateRow> tasks) {
   std::map<std::pair<std::string, std::string>, Pool> pools;
   std::vector<std::pair<std::string, std::string>> order;
   std::set<std::string> left_out;
-  for (const json& row : tasks) {
-    if (!row["std"].is_number() || row["n"].get<int64_t>() < 2) continue;
+  for (const AggregateRow& row : tasks) {
+    if (!std::isfinite(row.std) || row.n < 2) continue;
     // detect_difference is a difference on a score's own bounded scale (0-1, or -1-1): for
     // perplexities, KLD, counts and sums a power figure would answer a question nobody asked.
-    const std::string metric = row["metric"].get<std::string>();
+    const std::string& metric = row.metric;
     const auto range = metric_range(metric);
     if (!range || !std::isfinite(range->first) || !std::isfinite(range->second) || range->second - range->first > 2) {
       left_out.insert(metric);
       continue;
     }
-    const auto key = std::make_pair(row["task_name"].get<std::string>(), row["metric"].get<std::string>());
+    const auto key = std::make_pair(row.task_name, row.metric);
     if (!pools.count(key)) order.push_back(key);
     Pool& p = pools[key];
-    const int64_t n = row["n"].get<int64_t>();
-    p.min_n = p.configs == 0 ? n : std::min(p.min_n, n);
+    p.min_n = p.configs == 0 ? row.n : std::min(p.min_n, row.n);
     ++p.configs;
-    p.variance_sum += std::pow(row["std"].get<double>(), 2);
-    if (row["ci_low"].is_number() && row["ci_high"].is_number()) {
-      p.half_width_sum += (row["ci_high"].get<double>() - row["ci_low"].get<double>()) / 2;
+    p.variance_sum += std::pow(row.std, 2);
+    if (std::isfinite(row.ci_low) && std::isfinite(row.ci_high)) {
+      p.half_width_sum += (row.ci_high - row.ci_low) / 2;
       ++p.half_widths;
     }
   }

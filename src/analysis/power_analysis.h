@@ -6,13 +6,15 @@
 // about ±0.2: users should see that before they conclude.
 
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "analysis/run_data.h"
+#include "records/aggregate.h"
 
 namespace qualm::analysis {
 
 // {alpha, power, detect_difference, rows: [{task_name, metric, configs, n, sd, ci_half_width,
 //  min_detectable_difference, n_needed}], note}. tasks is task_rows(run).
-nlohmann::json power_analysis(const RunData& run, const nlohmann::json& tasks);
+nlohmann::json power_analysis(const RunData& run, std::span<const AggregateRow> tasks);
 
 }  // namespace qualm::analysis

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/rankings.h"
+
 namespace qualm::analysis {
 namespace {
 
@@ -18,7 +20,7 @@ TEST(PowerAnalysis, MinimumDetectableDifferenceAndNeededN) {
   RunData run;
   run.detect_difference = 0.05;
   const json tasks = json::array({row("f32", 10, 0.2), row("q4", 12, 0.2), row("q8", 1, NAN)});
-  const json p = power_analysis(run, tasks);
+  const json p = power_analysis(run, task_rows_of(tasks));
   ASSERT_EQ(p["rows"].size(), 1u);
   const json& r = p["rows"][0];
   EXPECT_EQ(r["configs"], 2);
@@ -36,7 +38,7 @@ TEST(PowerAnalysis, OnlyMetricsOnABoundedScale) {
   ppl["metric"] = "word_perplexity";
   tokens["metric"] = "n_tokens";
   coherence["metric"] = "coherence";  // -1 to 1
-  const json p = power_analysis(run, json::array({ppl, tokens, coherence, row("f32", 10, 0.2)}));
+  const json p = power_analysis(run, task_rows_of(json::array({ppl, tokens, coherence, row("f32", 10, 0.2)})));
   ASSERT_EQ(p["rows"].size(), 2u);
   EXPECT_EQ(p["rows"][0]["metric"], "coherence");
   EXPECT_EQ(p["rows"][1]["metric"], "rouge_l");

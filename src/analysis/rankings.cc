@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/json_fields.h"
 #include "analysis/metric_info.h"
 #include "records/aggregate.h"
 #include "records/metric_aggregation.h"
@@ -209,8 +210,6 @@ json composite(const RunData& run) {
   return out;
 }
 
-json task_rows(const RunData& run) { return task_rows(aggregate_records(run.records, run.seed)); }
-
 json task_rows(std::span<const AggregateRow> rows) {
   json out = json::array();
   for (const AggregateRow& r : rows) {
@@ -219,6 +218,19 @@ json task_rows(std::span<const AggregateRow> rows) {
                 {"std", finite_or_null(r.std)}, {"ci_low", finite_or_null(r.ci_low)}, {"ci_high", finite_or_null(r.ci_high)},
                 {"aggregation", r.aggregation}});
     out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<AggregateRow> task_rows_of(const json& rows) {
+  using namespace json_fields;
+  std::vector<AggregateRow> out;
+  if (!rows.is_array()) return out;
+  for (const json& j : rows) {
+    AggregateRow r{config_of(j),           text(j, "task_name"),  text(j, "metric"),        count(j, "n"),
+                   number(j, "mean", NAN), number(j, "std", NAN), number(j, "ci_low", NAN), number(j, "ci_high", NAN),
+                   text(j, "aggregation")};
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -248,19 +260,18 @@ json rank_by(const json& composite_rows, const std::string& field) {
 }
 
 // Per generate task: each label's task composite (mean over the task's metrics) and the best.
-json rank_by_task(const RunData& run, const json& tasks) {
+json rank_by_task(const RunData& run, std::span<const AggregateRow> tasks) {
   std::set<std::string> generate;
   for (const SampleRecord* r : run.ok_records()) {
     if (run.kind_of(*r) == TaskKind::kGenerate) generate.insert(r->task_name);
   }
   std::map<std::string, std::map<ConfigKey, std::pair<double, int>>> sums;
   std::vector<std::string> order;
-  for (const json& row : tasks) {
-    const std::string task = row["task_name"].get<std::string>();
-    if (!generate.count(task) || !row["mean"].is_number()) continue;
-    if (!sums.count(task)) order.push_back(task);
-    auto& s = sums[task][config_of(row)];
-    s.first += row["mean"].get<double>();
+  for (const AggregateRow& row : tasks) {
+    if (!generate.count(row.task_name) || !std::isfinite(row.mean)) continue;
+    if (!sums.count(row.task_name)) order.push_back(row.task_name);
+    auto& s = sums[row.task_name][row.config];
+    s.first += row.mean;
     s.second += 1;
   }
   json out = json::array();
@@ -282,7 +293,7 @@ json rank_by_task(const RunData& run, const json& tasks) {
 
 }  // namespace
 
-json rankings(const RunData& run, const json& composite_rows, const json& tasks) {
+json rankings(const RunData& run, const json& composite_rows, std::span<const AggregateRow> tasks) {
   json per_metric = json::object();
   std::vector<std::string> metrics;
   for (const json& row : composite_rows) {

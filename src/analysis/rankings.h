@@ -20,14 +20,15 @@ namespace qualm::analysis {
 // 1 + the configurations whose whole CI lies above this one's, so overlapping CIs tie.
 nlohmann::json composite(const RunData& run);
 
-// aggregate.csv's rows as JSON: [{model, variant, backend, task_name, metric, n, mean, std,
-// ci_low, ci_high}] (null where undefined).
-nlohmann::json task_rows(const RunData& run);
-nlohmann::json task_rows(std::span<const AggregateRow> rows);  // rows already aggregated
+// aggregate.csv's rows as summary.json's tasks: [{model, variant, backend, task_name, metric, n,
+// mean, std, ci_low, ci_high, aggregation}] (null where undefined), and read back (null as NaN;
+// any shape reads without throwing).
+nlohmann::json task_rows(std::span<const AggregateRow> rows);
+std::vector<AggregateRow> task_rows_of(const nlohmann::json& rows);
 
 // {per_metric: {metric: [{model, variant, backend, value, rank}]}, agreement: [{metric_a,
 //  metric_b, n, spearman, kendall_tau}], by_model: [...], by_backend: [...], by_task: [...]}
-// by_task reads task_rows(run).
-nlohmann::json rankings(const RunData& run, const nlohmann::json& composite_rows, const nlohmann::json& tasks);
+// by_task reads the run's aggregate rows (tasks).
+nlohmann::json rankings(const RunData& run, const nlohmann::json& composite_rows, std::span<const AggregateRow> tasks);
 
 }  // namespace qualm::analysis

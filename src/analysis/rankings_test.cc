@@ -84,7 +84,7 @@ TEST(Composite, RanksTieWhereIntervalsOverlap) {
 TEST(Rankings, PerMetricAgreementAndByTask) {
   const RunData d = two_labels();
   const json c = composite(d);
-  const json r = rankings(d, c, task_rows(d));
+  const json r = rankings(d, c, aggregate_records(d.records, d.seed));
   const json& rouge = r["per_metric"]["rouge_l"]["rows"];
   EXPECT_EQ(rouge[0]["variant"], "f32");
   EXPECT_EQ(rouge[0]["rank"], 1.0);
@@ -103,7 +103,7 @@ TEST(Rankings, LowerIsBetterMetricsRankAscending) {
                             record("b", "cpu", "t", 0, {{"kld_mean", 0.1}, {"n_tokens", 10}})};
   const RunData d = testing::run_of(json(), recs);
   const json c = composite(d);
-  const json r = rankings(d, c, task_rows(d));
+  const json r = rankings(d, c, aggregate_records(d.records, d.seed));
   EXPECT_EQ(r["per_metric"]["kld_mean"]["rows"][0]["variant"], "b");
   EXPECT_FALSE(r["per_metric"]["kld_mean"]["higher_is_better"].get<bool>());
 }

@@ -49,6 +49,8 @@ json record_counts(const RunData& run) {
 namespace {
 
 // The typed sections' keys in summary.json.
+constexpr const char* kTasks = "tasks";
+constexpr const char* kBenchmarks = "benchmarks";
 constexpr const char* kImpact = "quantization_impact";
 constexpr const char* kHarm = "quantization_harm";
 constexpr const char* kKld = "kld";
@@ -58,6 +60,8 @@ constexpr const char* kDisagreements = "disagreements";
 
 void to_json(json& j, const Summary& s) {
   j = s.rest.is_object() ? s.rest : json::object();
+  j[kTasks] = task_rows(s.tasks);
+  j[kBenchmarks] = s.benchmarks;
   j[kImpact] = s.quantization_impact;
   j[kHarm] = s.quantization_harm;
   j[kKld] = s.kld;
@@ -68,8 +72,10 @@ void from_json(const json& j, Summary& s) {
   s = {};
   if (!j.is_object()) return;
   s.rest = j;
-  for (const char* key : {kImpact, kHarm, kKld, kDisagreements}) s.rest.erase(key);
+  for (const char* key : {kTasks, kBenchmarks, kImpact, kHarm, kKld, kDisagreements}) s.rest.erase(key);
   using json_fields::member;
+  s.tasks = task_rows_of(member(j, kTasks));
+  for (const json& row : json_fields::items(j, kBenchmarks)) s.benchmarks.push_back(row.get<BenchmarkRow>());
   s.quantization_impact = member(j, kImpact).get<QuantizationImpact>();
   s.quantization_harm = member(j, kHarm).get<QuantizationHarm>();
   s.kld = member(j, kKld).get<KldSummary>();
@@ -88,11 +94,11 @@ Summary make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   json& s = out.rest;
   s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
   s["composite"] = composite(run);
-  s["tasks"] = task_rows(rows);
-  s["rankings"] = rankings(run, s["composite"], s["tasks"]);
-  s["benchmarks"] = benchmarks(run);
+  out.tasks.assign(rows.begin(), rows.end());
+  s["rankings"] = rankings(run, s["composite"], out.tasks);
+  out.benchmarks = benchmarks(run);
   s["backend_equivalence"] = backend_equivalence(run);
-  s["power"] = power_analysis(run, s["tasks"]);
+  s["power"] = power_analysis(run, out.tasks);
   out.quantization_impact = quantization_impact(run);
   out.kld = kld_summary(run);
   out.quantization_harm = quantization_harm(run, out.kld);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include "analysis/benchmarks.h"
 #include "analysis/compare.h"
 #include "analysis/disagreements.h"
 #include "analysis/kld_summary.h"
@@ -17,12 +18,14 @@
 namespace qualm::analysis {
 
 struct Summary {
+  std::vector<AggregateRow> tasks;  // aggregate.csv's rows
+  std::vector<BenchmarkRow> benchmarks;
   QuantizationImpact quantization_impact;
   QuantizationHarm quantization_harm;
   KldSummary kld;
   Disagreements disagreements;
-  // summary.json's other members, by key (experiment, run_id, counts, composite, tasks, rankings,
-  // benchmarks, backend_equivalence, power, sampling_variance, examples, task_router,
+  // summary.json's other members, by key (experiment, run_id, counts, composite, rankings,
+  // backend_equivalence, power, sampling_variance, examples, task_router,
   // scaling_fit, pareto, invariants, errors, and gates once evaluated).
   nlohmann::json rest = nlohmann::json::object();
 };

@@ -39,9 +39,9 @@ int run_merge(const MergeFlags& f) {
   data.manifest["counts"] = analysis::record_counts(data);
   write_atomically(data.dir / "manifest.json", data.manifest.dump(2) + "\n");
   std::cout << "merged " << data.manifest["shards"].size() << " shards: " << data.records.size() << " records\n";
-  const nlohmann::json summary = report::write_run_reports(data, f.gates);
+  const analysis::Summary summary = report::write_run_reports(data, f.gates);
   print_results(summary, data.dir);
-  if (summary["counts"]["errors"].get<int64_t>() > 0) return static_cast<int>(ExitCode::kRunFailed);
+  if (error_records(summary) > 0) return static_cast<int>(ExitCode::kRunFailed);
   return exit_for_gates(summary);
 }
 

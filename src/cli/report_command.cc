@@ -21,7 +21,7 @@ struct ReportFlags {
 int run_report(const ReportFlags& f) {
   for (const std::string& g : f.gates) (void)parse_gate(g, "--gate");
   const analysis::RunData run = analysis::load_run(f.dir);
-  const nlohmann::json summary = report::write_run_reports(run, f.gates);
+  const analysis::Summary summary = report::write_run_reports(run, f.gates);
   print_results(summary, run.dir);
   return exit_for_gates(summary);
 }

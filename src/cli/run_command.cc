@@ -216,7 +216,7 @@ int run_run(const RunFlags& f) {
   manifest["counts"] = data.manifest["counts"] = analysis::record_counts(data);
   write_atomically(dir / "manifest.json", manifest.dump(2) + "\n");
   if (shard) return finish_shard(*shard, data, outcome, f.out);
-  const json summary = report::write_run_reports(data, f.gates);
+  const analysis::Summary summary = report::write_run_reports(data, f.gates);
   print_results(summary, dir);
   constexpr size_t kShown = 5;  // the rest are in summary.json and samples.jsonl
   for (size_t i = 0; i < outcome.errors.size() && i < kShown; ++i) std::cerr << "qualm: error: " << outcome.errors[i] << "\n";
@@ -224,7 +224,7 @@ int run_run(const RunFlags& f) {
     std::cerr << "qualm: error: ... and " << outcome.errors.size() - kShown
               << " more failed cells (summary.json lists every error record)\n";
   }
-  if (summary["counts"]["errors"].get<int64_t>() > 0) return static_cast<int>(ExitCode::kRunFailed);
+  if (error_records(summary) > 0) return static_cast<int>(ExitCode::kRunFailed);
   return exit_for_gates(summary);
 }
 

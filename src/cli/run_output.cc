@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "analysis/gates.h"
+#include "analysis/json_fields.h"
 #include "core/errors.h"
 
 namespace qualm::cli {
@@ -12,7 +13,8 @@ namespace qualm::cli {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void print_results(const json& summary, const fs::path& dir) {
+void print_results(const analysis::Summary& typed, const fs::path& dir) {
+  const json& summary = typed.rest;
   const auto number = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
   for (const json& row : summary["composite"]) {
     std::printf("composite %-32s %8.4f [%6.4f, %6.4f]  rank %d%s\n",
@@ -22,14 +24,10 @@ void print_results(const json& summary, const fs::path& dir) {
                 number(row["composite"]), number(row.value("ci_low", json())), number(row.value("ci_high", json())),
                 row["rank"].get<int>(), row.value("tied", false) ? " (tied: the CIs overlap)" : "");
   }
-  for (const json& row : summary["benchmarks"]) {
-    if (row["metric"] != "acc" || row.contains("group")) continue;  // a group's members: its row says it
-    std::printf("acc %-38s %-24s %6.4f [%6.4f, %6.4f] n=%lld\n",
-                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
-                 row["backend"].get<std::string>())
-                    .c_str(),
-                row["task"].get<std::string>().c_str(), row["value"].get<double>(), row["ci_low"].get<double>(),
-                row["ci_high"].get<double>(), static_cast<long long>(row["n"].get<int64_t>()));
+  for (const analysis::BenchmarkRow& row : typed.benchmarks) {
+    if (row.metric != "acc" || row.group) continue;  // a group's members: its row says it
+    std::printf("acc %-38s %-24s %6.4f [%6.4f, %6.4f] n=%lld\n", row.config.str().c_str(), row.task.c_str(), row.value,
+                row.ci_low, row.ci_high, static_cast<long long>(row.n));
   }
   for (const json& inv : summary["invariants"]) {
     std::printf("invariant %-20s %s  %s\n", inv["name"].get<std::string>().c_str(),
@@ -48,9 +46,13 @@ void print_results(const json& summary, const fs::path& dir) {
   }
 }
 
-int exit_for_gates(const json& summary) {
+int64_t error_records(const analysis::Summary& summary) {
+  return analysis::json_fields::count(analysis::json_fields::member(summary.rest, "counts"), "errors");
+}
+
+int exit_for_gates(const analysis::Summary& summary) {
   int failed = 0;
-  for (const json& g : summary.value("gates", json::array())) {
+  for (const json& g : analysis::json_fields::items(summary.rest, "gates")) {
     const std::string status = g.value("status", "");
     std::printf("gate %s\n", analysis::describe_gate_result(g).c_str());
     if (status != "PASS") ++failed;

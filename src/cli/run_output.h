@@ -1,17 +1,21 @@
 #pragma once
 // What `qualm run` and `qualm report` print when a run's artifacts are written.
 
-#include <nlohmann/json.hpp>
-
+#include <cstdint>
 #include <filesystem>
+
+#include "analysis/summary.h"
 
 namespace qualm::cli {
 
 // Composite, benchmark accuracies, invariants, gates and counts, one line each.
-void print_results(const nlohmann::json& summary, const std::filesystem::path& dir);
+void print_results(const analysis::Summary& summary, const std::filesystem::path& dir);
 
-// 3 (ExitCode::kGateFailed) when a gate in summary["gates"] did not pass, after printing
+// The run's error records (counts.errors).
+int64_t error_records(const analysis::Summary& summary);
+
+// 3 (ExitCode::kGateFailed) when a gate in summary.rest["gates"] did not pass, after printing
 // which and by how much; else 0.
-int exit_for_gates(const nlohmann::json& summary);
+int exit_for_gates(const analysis::Summary& summary);
 
 }  // namespace qualm::cli

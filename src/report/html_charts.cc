@@ -162,7 +162,7 @@ namespace {
 struct Panel {
   std::string title, group;
   std::vector<std::string> categories, series;  // tasks on x; model/variant/backend labels
-  std::vector<const json*> rows;
+  std::vector<const AggregateRow*> rows;
 };
 
 }  // namespace
@@ -170,9 +170,9 @@ struct Panel {
 std::string draw_panel(const Panel& p, double x0, double y0, double w, double h, bool wide, Colors& colors) {
   const double L = x0 + 46, R = x0 + w - 8, T = y0 + 24, B = y0 + h - (wide ? 100 : 14);
   double lo = 0, hi = 0;
-  for (const json* r : p.rows) {
-    for (const char* key : {"mean", "ci_low", "ci_high"}) {
-      if (const auto v = num(*r, key)) lo = std::min(lo, *v), hi = std::max(hi, *v);
+  for (const AggregateRow* r : p.rows) {
+    for (const double v : {r->mean, r->ci_low, r->ci_high}) {
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
     }
   }
   const Scale y = linear_scale(lo, hi, B, T, 4);
@@ -184,22 +184,25 @@ std::string draw_panel(const Panel& p, double x0, double y0, double w, double h,
   const double slot = (R - L) / static_cast<double>(p.categories.size());
   const double bw = std::min(28.0, slot * 0.8 / static_cast<double>(p.series.size()));
   const double group = bw * static_cast<double>(p.series.size());
-  for (const json* r : p.rows) {
-    const auto c = std::find(p.categories.begin(), p.categories.end(), str(*r, "task_name")) - p.categories.begin();
-    const auto s = std::find(p.series.begin(), p.series.end(), label_of(*r)) - p.series.begin();
+  for (const AggregateRow* r : p.rows) {
+    const std::string label = r->config.str(), n = std::to_string(r->n);
+    const auto c = std::find(p.categories.begin(), p.categories.end(), r->task_name) - p.categories.begin();
+    const auto s = std::find(p.series.begin(), p.series.end(), label) - p.series.begin();
     const double cx = L + slot * (static_cast<double>(c) + 0.5) - group / 2 + bw * (static_cast<double>(s) + 0.5);
-    const auto mean = num(*r, "mean"), ci_low = num(*r, "ci_low"), ci_high = num(*r, "ci_high");
+    using analysis::finite_or_unset;
+    const auto mean = finite_or_unset(r->mean), ci_low = finite_or_unset(r->ci_low),
+               ci_high = finite_or_unset(r->ci_high);
     std::optional<std::pair<double, double>> ci;
     if (ci_low && ci_high) ci = std::pair(*ci_low, *ci_high);
-    Attrs a = {{"class", "mark task-bar"}, {"fill", colors.of(label_of(*r))}};
-    for (auto& kv : row_data(*r)) a.push_back(kv);
-    a.insert(a.end(), {{"data-task", str(*r, "task_name")},
-                       {"data-metric", str(*r, "metric")},
-                       {"data-n", raw(*r, "n")},
-                       {"data-mean", raw(*r, "mean")}});
-    const std::string tip =
-        label_of(*r) + "\n" + str(*r, "task_name") + " " + str(*r, "metric") + ": " + format_value(mean.value_or(NAN)) +
-        (ci ? " [" + format_value(ci->first) + ", " + format_value(ci->second) + "]" : "") + ", n = " + raw(*r, "n");
+    Attrs a = {{"class", "mark task-bar"}, {"fill", colors.of(label)}};
+    for (auto& kv : row_data(config_json(r->config))) a.push_back(kv);
+    a.insert(a.end(), {{"data-task", r->task_name},
+                       {"data-metric", r->metric},
+                       {"data-n", n},
+                       {"data-mean", mean ? json(*mean).dump() : json().dump()}});
+    const std::string tip = label + "\n" + r->task_name + " " + r->metric + ": " + format_value(mean.value_or(NAN)) +
+                            (ci ? " [" + format_value(ci->first) + ", " + format_value(ci->second) + "]" : "") +
+                            ", n = " + n;
     svg += bar_with_whisker(y, cx, bw * 0.9, mean.value_or(0), ci, a, tooltip(tip));
   }
   if (wide) {
@@ -212,18 +215,19 @@ std::string draw_panel(const Panel& p, double x0, double y0, double w, double h,
   return svg;
 }
 
-std::string task_chart(const json& summary, Colors& colors) {
-  const std::vector<const json*> rows = objects(member(summary, "tasks"));
+std::string task_chart(const analysis::Summary& summary, Colors& colors) {
+  const std::vector<AggregateRow>& rows = summary.tasks;
   if (rows.empty()) return chart_note("task-bars", "No per-task rows: no record finished without an error.");
   std::map<std::string, std::string> group_of;  // mmlu_<subject> -> mmlu
-  for (const json* b : objects(member(summary, "benchmarks"))) {
-    if (!str(*b, "group").empty()) group_of[str(*b, "task")] = str(*b, "group");
+  for (const analysis::BenchmarkRow& b : summary.benchmarks) {
+    if (b.group && !b.group->empty()) group_of[b.task] = *b.group;
   }
   std::vector<Panel> panels;
   std::map<std::string, size_t> index;
   std::vector<std::string> labels;
-  for (const json* r : rows) {
-    const std::string task = str(*r, "task_name"), metric = str(*r, "metric"), label = label_of(*r);
+  for (const AggregateRow& row : rows) {
+    const AggregateRow* r = &row;
+    const std::string &task = r->task_name, &metric = r->metric, label = r->config.str();
     const std::string group = group_of.count(task) ? group_of[task] : "";
     const auto [it, added] = index.emplace((group.empty() ? task : group) + "\x1f" + metric, panels.size());
     if (added) panels.push_back({(group.empty() ? task : group + " subjects") + " · " + metric, group, {}, {}, {}});

@@ -17,6 +17,7 @@
 
 #include "analysis/json_fields.h"
 #include "analysis/kld_summary.h"
+#include "analysis/summary.h"
 
 namespace qualm::report {
 
@@ -53,7 +54,7 @@ class Colors {
 };
 
 std::string pareto_chart(const nlohmann::json& summary, Colors& colors);
-std::string task_chart(const nlohmann::json& summary, Colors& colors);
+std::string task_chart(const analysis::Summary& summary, Colors& colors);
 std::string cv_chart(const nlohmann::json& summary, Colors& colors);
 std::string kld_chart(const analysis::KldSummary& kld, Colors& colors);
 

@@ -76,9 +76,8 @@ std::string meta_table(const json& summary, const json& manifest) {
 std::string render_html_report(const analysis::Summary& typed, const json& manifest, const Doc& doc) {
   const json& summary = typed.rest;
   Colors colors;
-  for (const char* key : {"composite", "tasks"}) {
-    for (const json* r : objects(member(summary, key))) colors.of(label_of(*r));
-  }
+  for (const json* r : objects(member(summary, "composite"))) colors.of(label_of(*r));
+  for (const AggregateRow& r : typed.tasks) colors.of(r.config.str());
   const std::string experiment =
       str(summary, "experiment").empty() ? str(manifest, "experiment") : str(summary, "experiment");
   std::string out =
@@ -125,7 +124,7 @@ std::string render_html_report(const analysis::Summary& typed, const json& manif
     out += "<a href=\"#" + html.sections()[i].first + "\">" + html.sections()[i].second + "</a>";
   }
   out += "</nav>\n<section id=\"charts\">\n<h2>Charts</h2>\n";
-  out += flip_matrices(typed.disagreements) + pareto_chart(summary, colors) + task_chart(summary, colors) +
+  out += flip_matrices(typed.disagreements) + pareto_chart(summary, colors) + task_chart(typed, colors) +
          cv_chart(summary, colors) + kld_chart(typed.kld, colors);
   out += "</section>\n<section id=\"report-text\" class=\"markdown\">\n" + sections;
   return out + "</section>\n</main>\n</body>\n</html>\n";

@@ -48,8 +48,8 @@ Doc report_doc(const analysis::Summary& summary, const json& m) {
   }
   add_verdict_section(doc, summary);
   add_composite_section(doc, s);
-  add_tasks_section(doc, s);
-  add_benchmarks_section(doc, s);
+  add_tasks_section(doc, summary.tasks);
+  add_benchmarks_section(doc, summary.benchmarks);
   add_disagreements_section(doc, summary.disagreements);
   add_rankings_section(doc, s);
   add_equivalence_section(doc, s);
@@ -77,7 +77,7 @@ Doc report_doc(const analysis::Summary& summary, const json& m) {
   return doc;
 }
 
-json write_run_reports(const analysis::RunData& run, const std::vector<std::string>& extra_gates) {
+analysis::Summary write_run_reports(const analysis::RunData& run, const std::vector<std::string>& extra_gates) {
   const std::vector<AggregateRow> rows = aggregate_records(run.records, run.seed);
   std::ostringstream csv;
   write_aggregate_csv(csv, rows);
@@ -87,12 +87,11 @@ json write_run_reports(const analysis::RunData& run, const std::vector<std::stri
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
   summary.rest["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary.quantization_harm);
-  const json written = summary;
-  write_atomically(run.dir / "summary.json", written.dump(2) + "\n");
+  write_atomically(run.dir / "summary.json", json(summary).dump(2) + "\n");
   const Doc doc = report_doc(summary, run.manifest);
   write_atomically(run.dir / "report.md", to_markdown(doc));
   write_atomically(run.dir / "report.html", render_html_report(summary, run.manifest, doc));
-  return written;
+  return summary;
 }
 
 }  // namespace qualm::report

@@ -57,6 +57,16 @@ std::string ci(const json& row, const char* low = "ci_low", const char* high = "
   return out += fmt_num(row[low]) + ", " + fmt_num(row[high]) + "]";
 }
 
+// A typed figure as fmt_num writes it: "—" where NaN.
+std::string figure(double x) { return fmt_num(std::isfinite(x) ? json(x) : json()); }
+
+// "[low, high]", or "—" without a CI.
+std::string interval(double low, double high) {
+  if (!std::isfinite(low)) return "—";
+  std::string out = "[";
+  return out += figure(low) + ", " + figure(high) + "]";
+}
+
 }  // namespace
 
 void add_composite_section(Doc& doc, const json& s) {
@@ -92,9 +102,8 @@ void add_composite_section(Doc& doc, const json& s) {
   }
 }
 
-void add_tasks_section(Doc& doc, const json& s) {
+void add_tasks_section(Doc& doc, std::span<const AggregateRow> rows) {
   doc.heading(2, "Per-task results");
-  const json& rows = s.value("tasks", json::array());
   if (rows.empty()) {
     doc.paragraph("No records.");
     return;
@@ -103,9 +112,9 @@ void add_tasks_section(Doc& doc, const json& s) {
       "Mean, standard deviation (n − 1) and 95 % percentile bootstrap CI (10,000 resamples, seeded) of each "
       "metric — aggregate.csv holds the same rows.");
   std::vector<std::string> order;  // tasks in first-appearance order, every label's rows together
-  std::map<std::string, std::vector<const json*>> by_task;
-  for (const json& r : rows) {
-    const std::string t = r.value("task_name", "");
+  std::map<std::string, std::vector<const AggregateRow*>> by_task;
+  for (const AggregateRow& r : rows) {
+    const std::string& t = r.task_name;
     if (t.rfind("mmlu_", 0) == 0) continue;  // 57 subjects: the benchmark table pools them as a group
     if (!by_task.count(t)) order.push_back(t);
     by_task[t].push_back(&r);
@@ -113,16 +122,15 @@ void add_tasks_section(Doc& doc, const json& s) {
   for (const std::string& task : order) {
     doc.heading(3, task);
     Table& t = doc.table({"model/variant/backend", "metric", "n:", "mean:", "std:", "95% CI"});
-    for (const json* r : by_task[task]) {
-      t.row({fmt_label(*r), r->value("metric", ""), Text() << r->value("n", 0), fmt_num((*r)["mean"]),
-             fmt_num((*r)["std"]), ci(*r)});
+    for (const AggregateRow* r : by_task[task]) {
+      t.row({r->config.str(), r->metric, Text() << r->n, figure(r->mean), figure(r->std),
+             interval(r->ci_low, r->ci_high)});
     }
   }
 }
 
-void add_benchmarks_section(Doc& doc, const json& s) {
+void add_benchmarks_section(Doc& doc, std::span<const analysis::BenchmarkRow> rows) {
   doc.heading(2, "Benchmarks");
-  const json& rows = s.value("benchmarks", json::array());
   if (rows.empty()) {
     doc.paragraph("No multiple-choice task ran.");
     return;
@@ -131,11 +139,11 @@ void add_benchmarks_section(Doc& doc, const json& s) {
       "Accuracy by log-likelihood (as lm-evaluation-harness), 95 % Wilson CI. MMLU's subjects are pooled into "
       "their group; summary.json has every subject and acc_bytes / acc_token_mean too.");
   Table& t = doc.table({"model/variant/backend", "task", "metric", "accuracy:", "95% Wilson CI", "correct / n:"});
-  for (const json& r : rows) {
-    if (r.contains("group")) continue;
-    if (r.value("metric", "") != "acc" && r.value("metric", "") != "acc_norm") continue;
-    t.row({fmt_label(r), r.value("task", ""), r.value("metric", ""), fmt_num(r["value"]), ci(r),
-           Text() << r.value("correct", 0) << " / " << r.value("n", 0)});
+  for (const analysis::BenchmarkRow& r : rows) {
+    if (r.group) continue;
+    if (r.metric != "acc" && r.metric != "acc_norm") continue;
+    t.row({r.config.str(), r.task, r.metric, figure(r.value), interval(r.ci_low, r.ci_high),
+           Text() << r.correct << " / " << r.n});
   }
 }
 

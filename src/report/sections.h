@@ -3,6 +3,7 @@
 // summary.json and manifest.json (never recomputed here), one section per analysis.
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "analysis/summary.h"
@@ -15,8 +16,8 @@ Doc report_doc(const analysis::Summary& summary, const nlohmann::json& manifest)
 
 // The sections this file renders; the others live beside their analyses' renderers.
 void add_composite_section(Doc& doc, const nlohmann::json& summary);
-void add_tasks_section(Doc& doc, const nlohmann::json& summary);
-void add_benchmarks_section(Doc& doc, const nlohmann::json& summary);
+void add_tasks_section(Doc& doc, std::span<const AggregateRow> tasks);
+void add_benchmarks_section(Doc& doc, std::span<const analysis::BenchmarkRow> rows);
 void add_rankings_section(Doc& doc, const nlohmann::json& summary);
 void add_equivalence_section(Doc& doc, const nlohmann::json& summary);
 void add_invariants_section(Doc& doc, const nlohmann::json& summary);
