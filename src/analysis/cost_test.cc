@@ -20,9 +20,13 @@ namespace {
 
 using nlohmann::json;
 
-json composite_row(const std::string& model, const std::string& backend, double composite) {
-  return {{"model", model}, {"variant", "f16"}, {"backend", backend}, {"composite", composite},
-          {"ci_low", composite - 0.05}, {"ci_high", composite + 0.05}};
+CompositeRow composite_row(const std::string& model, const std::string& backend, double composite) {
+  CompositeRow row;
+  row.config = {model, "f16", backend};
+  row.composite = composite;
+  row.ci_low = composite - 0.05;
+  row.ci_high = composite + 0.05;
+  return row;
 }
 
 json plan_manifest(json costs) { return {{"plan", {{"tasks", json::array()}, {"costs", std::move(costs)}}}}; }
@@ -42,9 +46,10 @@ TEST(ParetoAnalysis, Tr124GpuRows) {
       plan_manifest({cost("gpt2", "gpu", 0.023), cost("llama-1b", "gpu", 0.075), cost("phi-2", "gpu", 0.119),
                      cost("qwen-1.5b", "gpu", 0.129), cost("llama-3b", "gpu", 0.149)}),
       {});
-  const json rows = {composite_row("phi-2", "gpu", 0.635), composite_row("qwen-1.5b", "gpu", 0.586),
-                     composite_row("llama-1b", "gpu", 0.563), composite_row("llama-3b", "gpu", 0.538),
-                     composite_row("gpt2", "gpu", 0.290), composite_row("gpt2", "cpu", 0.297)};
+  const std::vector<CompositeRow> rows = {
+      composite_row("phi-2", "gpu", 0.635),    composite_row("qwen-1.5b", "gpu", 0.586),
+      composite_row("llama-1b", "gpu", 0.563), composite_row("llama-3b", "gpu", 0.538),
+      composite_row("gpt2", "gpu", 0.290),     composite_row("gpt2", "cpu", 0.297)};
   const json p = pareto(run, rows);
   ASSERT_EQ(p["points"].size(), 5u);
   EXPECT_EQ(p["points"][0]["model"], "gpt2");  // cheapest first
@@ -58,14 +63,15 @@ TEST(ParetoAnalysis, Tr124GpuRows) {
 }
 
 TEST(ParetoAnalysis, NoCostTable) {
-  const json p = pareto(testing::run_of({}, {}), json::array({composite_row("a", "cpu", 0.5)}));
+  const json p = pareto(testing::run_of({}, {}), std::vector<CompositeRow>({composite_row("a", "cpu", 0.5)}));
   EXPECT_TRUE(p["points"].empty());
   EXPECT_NE(p["note"].get<std::string>().find("costs.csv"), std::string::npos);
 }
 
 TEST(ParetoAnalysis, AnyBackendCostRowAndZeroQuality) {
   const RunData run = testing::run_of(plan_manifest({cost("a", "", 1.0)}), {});
-  const json p = pareto(run, json::array({composite_row("a", "cpu", 0.0), composite_row("a", "gpu", 0.4)}));
+  const json p =
+      pareto(run, std::vector<CompositeRow>({composite_row("a", "cpu", 0.0), composite_row("a", "gpu", 0.4)}));
   ASSERT_EQ(p["points"].size(), 2u);
   EXPECT_TRUE(p["points"][1]["quality_adjusted_cost"].is_null());  // quality 0
   EXPECT_EQ(p["points"][1]["dominated_by"], json({"a/f16/gpu"}));
@@ -73,9 +79,9 @@ TEST(ParetoAnalysis, AnyBackendCostRowAndZeroQuality) {
 
 TEST(ScalingFit, OneFitPerVariantBackend) {
   const RunData run = with_params({{"gpt2", 124e6}, {"llama-1b", 1236e6}, {"phi-2", 2700e6}, {"llama-3b", 3213e6}});
-  const json rows = {composite_row("gpt2", "gpu", 0.293), composite_row("llama-1b", "gpu", 0.561),
-                     composite_row("phi-2", "gpu", 0.635), composite_row("llama-3b", "gpu", 0.538),
-                     composite_row("unknown", "gpu", 0.7), composite_row("gpt2", "cpu", 0.297)};
+  const std::vector<CompositeRow> rows = {composite_row("gpt2", "gpu", 0.293),  composite_row("llama-1b", "gpu", 0.561),
+                                          composite_row("phi-2", "gpu", 0.635), composite_row("llama-3b", "gpu", 0.538),
+                                          composite_row("unknown", "gpu", 0.7), composite_row("gpt2", "cpu", 0.297)};
   const json s = scaling_fit(run, rows);
   ASSERT_EQ(s["fits"].size(), 1u);  // cpu has one model
   const json& f = s["fits"][0];
@@ -88,16 +94,18 @@ TEST(ScalingFit, OneFitPerVariantBackend) {
 }
 
 TEST(ScalingFit, TooFewParams) {
-  EXPECT_TRUE(scaling_fit(testing::run_of({}, {}), json::array())["fits"].empty());
+  EXPECT_TRUE(scaling_fit(testing::run_of({}, {}), {})["fits"].empty());
   const RunData run = with_params({{"a", 1e9}, {"b", 1e9}});
-  const json s = scaling_fit(run, json::array({composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)}));
+  const json s =
+      scaling_fit(run, std::vector<CompositeRow>({composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)}));
   EXPECT_TRUE(s["fits"].empty());
   EXPECT_NE(s["note"].get<std::string>().find("distinct"), std::string::npos);
 }
 
 TEST(ScalingFit, TwoModelsFitExactly) {
   const RunData run = with_params({{"a", 1e8}, {"b", 1e9}});
-  const json s = scaling_fit(run, json::array({composite_row("a", "cpu", 0.3), composite_row("b", "cpu", 0.6)}));
+  const json s =
+      scaling_fit(run, std::vector<CompositeRow>({composite_row("a", "cpu", 0.3), composite_row("b", "cpu", 0.6)}));
   ASSERT_EQ(s["fits"].size(), 1u);
   EXPECT_NEAR(s["fits"][0]["b"].get<double>(), std::log10(2.0), 1e-12);
   EXPECT_TRUE(s["fits"][0]["b_stderr"].is_null());
@@ -154,13 +162,16 @@ json kld_record(const std::string& category, double n, double mean, double se, d
                        {"same_top", same}, {"ln_ppl_ratio", ln_ratio}, {"ppl_ratio", std::exp(ln_ratio)}}}};
 }
 
+// Tokens: code 100 + 300, qa 100.
+std::vector<json> three_documents() {
+  return {kld_record("code", 100, 0.02, 0.001, 0.9, 0.01, 0.1, 0.5),
+          kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
+          kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2)};
+}
+
 TEST(KldSummary, TokenWeightedPoolAndCategories) {
-  // Tokens: code 100 + 300, qa 100. Two documents' tokens pooled are their weighted means.
-  const std::vector<json> records = {
-      kld_record("code", 100, 0.02, 0.001, 0.9, 0.01, 0.1, 0.5),
-      kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
-      kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2),
-  };
+  // Two documents' tokens pooled are their weighted means.
+  const std::vector<json> records = three_documents();
   const json s = kld_summary(testing::run_of({}, records));
   ASSERT_EQ(s["rows"].size(), 1u);
   const json& r = s["rows"][0];
@@ -195,12 +206,7 @@ TEST(KldSummary, TokenWeightedPoolAndCategories) {
 TEST(KldSummary, NoRecords) { EXPECT_TRUE(json(kld_summary(testing::run_of({}, {})))["rows"].empty()); }
 
 TEST(KldSummary, ReadBackAsWritten) {
-  const std::vector<json> records = {
-      kld_record("code", 100, 0.02, 0.001, 0.9, 0.01, 0.1, 0.5),
-      kld_record("qa", 100, 0.01, 0.001, 1.0, 0.00, 0.05, 0.2),
-      kld_record("code", 300, 0.10, 0.002, 0.7, 0.03, 0.4, 2.0),
-  };
-  const KldSummary written = kld_summary(testing::run_of({}, records));
+  const KldSummary written = kld_summary(testing::run_of({}, three_documents()));
   ASSERT_EQ(written.rows.size(), 1u);
   ASSERT_EQ(written.rows[0].categories.size(), 2u);
   const json j = written;
@@ -226,7 +232,8 @@ TEST(CostMarkdown, SectionsAndNotes) {
   EXPECT_NE(notes.find("no params here"), std::string::npos);
 
   const RunData run = testing::run_of(plan_manifest({cost("a", "cpu", 0.2), cost("b", "cpu", 0.1)}), {});
-  const json summary = {{"pareto", pareto(run, {composite_row("a", "cpu", 0.5), composite_row("b", "cpu", 0.6)})}};
+  const json summary = {{"pareto", pareto(run, std::vector<CompositeRow>{composite_row("a", "cpu", 0.5),
+                                                                         composite_row("b", "cpu", 0.6)})}};
   report::Doc doc;
   report::add_pareto_section(doc, summary);
   const std::string md = report::to_markdown(doc);

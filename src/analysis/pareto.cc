@@ -10,27 +10,24 @@ namespace qualm::analysis {
 
 using nlohmann::json;
 
-
-json pareto(const RunData& run, const json& composite_rows) {
+json pareto(const RunData& run, std::span<const CompositeRow> composite_rows) {
   if (run.costs.empty()) {
     return {{"quality_metric", "composite"},
             {"points", json::array()},
             {"note", "no cost table: add cost: costs.csv (columns model,variant,backend,usd_per_million_tokens)"}};
   }
-  std::vector<json> rows;
+  std::vector<const CompositeRow*> rows;
   std::vector<stats::CostQuality> points;
   json missing = json::array();
-  for (const json& row : composite_rows) {
-    const ConfigKey l = config_of(row);
-    const auto cost = run.cost_of(l);
-    const json& q = row.contains("composite") ? row["composite"] : json();
+  for (const CompositeRow& row : composite_rows) {
+    const auto cost = run.cost_of(row.config);
     if (!cost) {
-      missing.push_back(l.str());
+      missing.push_back(row.config.str());
       continue;
     }
-    if (!q.is_number() || !std::isfinite(q.get<double>())) continue;  // no generation metrics
-    rows.push_back(row);
-    points.push_back({*cost, q.get<double>()});
+    if (!row.composite) continue;  // no generation metrics
+    rows.push_back(&row);
+    points.push_back({*cost, *row.composite});
   }
   const stats::ParetoResult r = stats::pareto_frontier(points);
 
@@ -42,17 +39,17 @@ json pareto(const RunData& run, const json& composite_rows) {
   });
   json out_points = json::array(), frontier = json::array();
   for (size_t i : order) {
-    const ConfigKey l = config_of(rows[i]);
+    const ConfigKey& l = rows[i]->config;
     json p = config_json(l);
     p["quality"] = points[i].quality;
-    p["quality_ci_low"] = rows[i].value("ci_low", json());
-    p["quality_ci_high"] = rows[i].value("ci_high", json());
+    p["quality_ci_low"] = rows[i]->ci_low ? json(*rows[i]->ci_low) : json();
+    p["quality_ci_high"] = rows[i]->ci_high ? json(*rows[i]->ci_high) : json();
     p["usd_per_million_tokens"] = points[i].cost;
     // Cost per unit of quality; undefined when quality is not positive.
     p["quality_adjusted_cost"] = points[i].quality > 0 ? json(points[i].cost / points[i].quality) : json();
     p["on_frontier"] = static_cast<bool>(r.on_frontier[i]);
     json by = json::array();
-    for (size_t j : r.dominated_by[i]) by.push_back(config_of(rows[j]).str());
+    for (size_t j : r.dominated_by[i]) by.push_back(rows[j]->config.str());
     p["dominated_by"] = by;
     if (r.on_frontier[i]) frontier.push_back(l.str());
     out_points.push_back(p);

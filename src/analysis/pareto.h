@@ -4,7 +4,9 @@
 // membership and which labels dominate each one.
 
 #include <nlohmann/json.hpp>
+#include <span>
 
+#include "analysis/rankings.h"
 #include "analysis/run_data.h"
 
 namespace qualm::analysis {
@@ -13,6 +15,6 @@ namespace qualm::analysis {
 //  quality_ci_high, usd_per_million_tokens, quality_adjusted_cost, on_frontier, dominated_by:
 //  ["model/variant/backend", ...]}] (cheapest first), frontier: [labels], missing_cost:
 //  [labels], note}. Without a cost table: {points: [], note}.
-nlohmann::json pareto(const RunData& run, const nlohmann::json& composite_rows);
+nlohmann::json pareto(const RunData& run, std::span<const CompositeRow> composite_rows);
 
 }  // namespace qualm::analysis

@@ -35,34 +35,22 @@ const Figures<HarmVariant> kVariantFigures = {{"compression_ratio", &HarmVariant
                                               {"speed_ratio", &HarmVariant::speed_ratio}};
 const Figures<HarmThreshold> kThresholdFigures = {{"value", &HarmThreshold::value}, {"by", &HarmThreshold::by}};
 
-json ppl_json(const std::optional<HarmPpl>& p) {
-  if (!p) return nullptr;
-  json out = {{"n_tokens", p->n_tokens}};
-  write(out, *p, kPplFigures, kPplCounts);
+// A variant's ppl or kld figures (HarmPpl, HarmKld): null when unset; n_tokens a JSON float.
+template <class T>
+json pooled_json(const std::optional<T>& x, Figures<T> figures, Counts<T> counts) {
+  if (!x) return nullptr;
+  json out = {{"n_tokens", x->n_tokens}};
+  write(out, *x, figures, counts);
   return out;
 }
 
-std::optional<HarmPpl> ppl_of(const json& j) {
+template <class T>
+std::optional<T> pooled_of(const json& j, Figures<T> figures, Counts<T> counts) {
   if (!j.is_object()) return std::nullopt;
-  HarmPpl p;
-  p.n_tokens = number(j, "n_tokens", 0);
-  read(j, p, kPplFigures, kPplCounts);
-  return p;
-}
-
-json kld_json(const std::optional<HarmKld>& k) {
-  if (!k) return nullptr;
-  json out = {{"n_tokens", k->n_tokens}};
-  write(out, *k, kKldFigures, kKldCounts);
-  return out;
-}
-
-std::optional<HarmKld> kld_of(const json& j) {
-  if (!j.is_object()) return std::nullopt;
-  HarmKld k;
-  k.n_tokens = number(j, "n_tokens", 0);
-  read(j, k, kKldFigures, kKldCounts);
-  return k;
+  T x;
+  x.n_tokens = number(j, "n_tokens", 0);
+  read(j, x, figures, counts);
+  return x;
 }
 
 // The rates into `out` (a generation object, or a category row with every rate null when unset).
@@ -116,8 +104,8 @@ json variant_json(const HarmVariant& v) {
               {"size_bytes", v.size_bytes ? json(*v.size_bytes) : json()},
               {"tensor_types", json::object()},
               {"fallbacks", json::array()},
-              {"ppl", ppl_json(v.ppl)},
-              {"kld", kld_json(v.kld)},
+              {"ppl", pooled_json(v.ppl, kPplFigures, kPplCounts)},
+              {"kld", pooled_json(v.kld, kKldFigures, kKldCounts)},
               {"most_harmed", v.most_harmed},
               {"generation", generation_json(v.generation)},
               {"categories", json::array()},
@@ -147,8 +135,8 @@ HarmVariant variant_of(const json& j) {
   }
   for (const json& f : items(j, "fallbacks"))
     v.fallbacks.push_back({text(f, "wanted"), text(f, "used"), count(f, "tensors")});
-  v.ppl = ppl_of(member(j, "ppl"));
-  v.kld = kld_of(member(j, "kld"));
+  v.ppl = pooled_of(member(j, "ppl"), kPplFigures, kPplCounts);
+  v.kld = pooled_of(member(j, "kld"), kKldFigures, kKldCounts);
   v.most_harmed = texts(j, "most_harmed");
   v.generation = rates_of(member(j, "generation"));
   for (const json& c : items(j, "categories")) v.categories.push_back(category_of(c));

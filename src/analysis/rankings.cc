@@ -75,7 +75,7 @@ std::vector<double> ranks_of(std::vector<double> values, bool higher_better) {
 
 }  // namespace
 
-json composite(const RunData& run) {
+std::vector<CompositeRow> composite(const RunData& run) {
   std::vector<std::string> metrics;
   std::map<std::string, size_t> metric_index;
   std::vector<LabelRows> labels;
@@ -106,43 +106,41 @@ json composite(const RunData& run) {
   // The composite averages only the metrics every configuration has: configurations scored on
   // different metric sets (other tasks, a failed embedding model) would not be comparable.
   std::vector<std::vector<bool>> has(labels.size(), std::vector<bool>(metrics.size(), false));
-  std::vector<json> rows;
+  std::vector<CompositeRow> rows;
   for (size_t l = 0; l < labels.size(); ++l) {
-    json row = config_json(labels[l].label);
+    CompositeRow row;
+    row.config = labels[l].label;
     std::vector<const Row*> all;
     for (const Row& r : labels[l].rows) all.push_back(&r);
     for (size_t m = 0; m < metrics.size(); ++m) {
       const double v = metric_of(all, m, *aggregations[m]);
       if (std::isfinite(v)) {
-        row["metrics"][metrics[m]] = v;
+        row.metrics[metrics[m]] = v;
         has[l][m] = true;
       }
     }
-    rows.push_back(row);
+    rows.push_back(std::move(row));
   }
   std::vector<size_t> shared;
   for (size_t m = 0; m < metrics.size(); ++m) {
     if (std::all_of(has.begin(), has.end(), [m](const std::vector<bool>& h) { return h[m]; })) shared.push_back(m);
   }
-  json shared_names = json::array();
+  std::vector<std::string> shared_names;
   for (size_t m : shared) shared_names.push_back(metrics[m]);
   for (size_t l = 0; l < labels.size(); ++l) {
     std::vector<const Row*> all;
     for (const Row& r : labels[l].rows) all.push_back(&r);
-    json& row = rows[l];
-    const double value = composite_of(all, aggregations, shared);
+    CompositeRow& row = rows[l];
     const stats::Interval ci = composite_ci(labels[l], aggregations, shared, run.seed);
-    row["composite"] = finite_or_null(value);
-    row["ci_low"] = finite_or_null(ci.low);
-    row["ci_high"] = finite_or_null(ci.high);
-    row["n_samples"] = labels[l].rows.size();
-    row["n_metrics"] = shared.size();
-    row["composite_metrics"] = shared_names;
-    json left_out = json::array();
-    for (size_t m = 0; m < metrics.size(); ++m) {
-      if (has[l][m] && !std::binary_search(shared.begin(), shared.end(), m)) left_out.push_back(metrics[m]);
+    row.composite = finite_or_unset(composite_of(all, aggregations, shared));
+    row.ci_low = finite_or_unset(ci.low);
+    row.ci_high = finite_or_unset(ci.high);
+    row.n_samples = static_cast<int64_t>(labels[l].rows.size());
+    row.n_metrics = static_cast<int64_t>(shared.size());
+    row.composite_metrics = shared_names;
+    for (size_t m = 0; m < metrics.size(); ++m) {  // not every configuration has them
+      if (has[l][m] && !std::binary_search(shared.begin(), shared.end(), m)) row.metrics_left_out.push_back(metrics[m]);
     }
-    if (!left_out.empty()) row["metrics_left_out"] = left_out;  // not every configuration has them
   }
 
   // Per-metric ranks over the labels that have the metric; composite rank = mean of them.
@@ -151,9 +149,9 @@ json composite(const RunData& run) {
     std::vector<size_t> who;
     std::vector<double> values;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].contains("metrics") && rows[i]["metrics"].contains(m)) {
+      if (const auto it = rows[i].metrics.find(m); it != rows[i].metrics.end()) {
         who.push_back(i);
-        values.push_back(rows[i]["metrics"][m].get<double>());
+        values.push_back(it->second);
       }
     }
     const std::vector<double> ranks = ranks_of(values, higher_is_better(m));
@@ -165,49 +163,85 @@ json composite(const RunData& run) {
   std::vector<double> mean_rank(rows.size(), NAN);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rank_n[i] > 0) mean_rank[i] = rank_sum[i] / rank_n[i];
-    rows[i]["mean_metric_rank"] = finite_or_null(mean_rank[i]);
+    rows[i].mean_metric_rank = finite_or_unset(mean_rank[i]);
   }
   if (!rows.empty()) {
     std::vector<double> keys = mean_rank;
     for (double& k : keys) k = std::isfinite(k) ? k : 1e300;
     const std::vector<double> by_metrics = stats::average_ranks(keys).ranks;
-    for (size_t i = 0; i < rows.size(); ++i) rows[i]["rank_by_metrics"] = by_metrics[i];
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].rank_by_metrics = by_metrics[i];
   }
   std::vector<size_t> order(rows.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const double x = rows[a]["composite"].is_number() ? rows[a]["composite"].get<double>() : -1e300;
-    const double y = rows[b]["composite"].is_number() ? rows[b]["composite"].get<double>() : -1e300;
-    return x > y;
+    return rows[a].composite.value_or(-1e300) > rows[b].composite.value_or(-1e300);
   });
   // A rank counts only the configurations whose whole CI lies above this one's: configurations
   // whose intervals overlap share a rank (a tie), whatever their point values.
-  const auto finite = [](const json& v) { return v.is_number() && std::isfinite(v.get<double>()); };
   size_t with_value = 0;
-  for (const json& r : rows) with_value += finite(r["composite"]) ? 1 : 0;
-  json out = json::array();
+  for (const CompositeRow& r : rows) with_value += r.composite ? 1 : 0;
+  std::vector<CompositeRow> out;
   for (size_t i = 0; i < order.size(); ++i) {
-    json row = rows[order[i]];
-    row["rank_by_value"] = i + 1;
-    int rank = 1;
-    if (!finite(row["composite"])) {
-      rank = static_cast<int>(with_value) + 1;
+    CompositeRow row = rows[order[i]];
+    row.rank_by_value = static_cast<int64_t>(i) + 1;
+    row.rank = 1;
+    if (!row.composite) {
+      row.rank = static_cast<int64_t>(with_value) + 1;
     } else {
-      for (const json& other : rows) {
-        if (finite(other["ci_low"]) && finite(row["ci_high"]) && other["ci_low"].get<double>() > row["ci_high"].get<double>()) {
-          ++rank;
-        }
+      for (const CompositeRow& other : rows) {
+        if (other.ci_low && row.ci_high && *other.ci_low > *row.ci_high) ++row.rank;
       }
     }
-    row["rank"] = rank;
-    out.push_back(row);
+    out.push_back(std::move(row));
   }
-  for (json& row : out) {
+  for (CompositeRow& row : out) {
     int same = 0;
-    for (const json& other : out) same += other["rank"] == row["rank"] ? 1 : 0;
-    row["tied"] = same > 1;
+    for (const CompositeRow& other : out) same += other.rank == row.rank ? 1 : 0;
+    row.tied = same > 1;
   }
   return out;
+}
+
+void to_json(json& j, const CompositeRow& r) {
+  auto figure = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
+  j = config_json(r.config);
+  j.update({{"composite", figure(r.composite)},
+            {"ci_low", figure(r.ci_low)},
+            {"ci_high", figure(r.ci_high)},
+            {"n_samples", r.n_samples},
+            {"n_metrics", r.n_metrics},
+            {"composite_metrics", r.composite_metrics},
+            {"mean_metric_rank", figure(r.mean_metric_rank)},
+            {"rank_by_metrics", r.rank_by_metrics},
+            {"rank_by_value", r.rank_by_value},
+            {"rank", r.rank},
+            {"tied", r.tied}});
+  if (!r.metrics.empty()) j["metrics"] = r.metrics;
+  if (!r.metrics_left_out.empty()) j["metrics_left_out"] = r.metrics_left_out;
+}
+
+void from_json(const json& j, CompositeRow& r) {
+  using namespace json_fields;
+  r = {};
+  r.config = config_of(j);
+  r.composite = maybe_number(j, "composite");
+  r.ci_low = maybe_number(j, "ci_low");
+  r.ci_high = maybe_number(j, "ci_high");
+  r.n_samples = count(j, "n_samples");
+  r.n_metrics = count(j, "n_metrics");
+  r.composite_metrics = texts(j, "composite_metrics");
+  r.metrics_left_out = texts(j, "metrics_left_out");
+  const json& metrics = member(j, "metrics");
+  if (metrics.is_object()) {
+    for (const auto& [name, value] : metrics.items()) {
+      if (value.is_number()) r.metrics[name] = value.get<double>();
+    }
+  }
+  r.mean_metric_rank = maybe_number(j, "mean_metric_rank");
+  r.rank_by_metrics = number(j, "rank_by_metrics", 0);
+  r.rank = count(j, "rank");
+  r.rank_by_value = count(j, "rank_by_value");
+  r.tied = flag(j, "tied", false);
 }
 
 json task_rows(std::span<const AggregateRow> rows) {
@@ -238,14 +272,14 @@ std::vector<AggregateRow> task_rows_of(const json& rows) {
 namespace {
 
 // Mean composite over the labels sharing one field (model, variant or backend).
-json rank_by(const json& composite_rows, const std::string& field) {
+json rank_by(std::span<const CompositeRow> composite_rows, std::string ConfigKey::*field, const std::string& name) {
   std::map<std::string, std::pair<double, int>> sums;
   std::vector<std::string> order;
-  for (const json& row : composite_rows) {
-    if (!row["composite"].is_number()) continue;
-    const std::string key = row[field].get<std::string>();
+  for (const CompositeRow& row : composite_rows) {
+    if (!row.composite) continue;
+    const std::string& key = row.config.*field;
     if (!sums.count(key)) order.push_back(key);
-    sums[key].first += row["composite"].get<double>();
+    sums[key].first += *row.composite;
     sums[key].second += 1;
   }
   std::vector<std::pair<double, std::string>> v;
@@ -253,7 +287,9 @@ json rank_by(const json& composite_rows, const std::string& field) {
   std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   json out = json::array();
   for (size_t i = 0; i < v.size(); ++i) {
-    out.push_back({{field, v[i].second}, {"mean_composite", v[i].first}, {"n_configs", sums[v[i].second].second},
+    out.push_back({{name, v[i].second},
+                   {"mean_composite", v[i].first},
+                   {"n_configs", sums[v[i].second].second},
                    {"rank", i + 1}});
   }
   return out;
@@ -293,30 +329,30 @@ json rank_by_task(const RunData& run, std::span<const AggregateRow> tasks) {
 
 }  // namespace
 
-json rankings(const RunData& run, const json& composite_rows, std::span<const AggregateRow> tasks) {
+json rankings(const RunData& run, std::span<const CompositeRow> composite_rows, std::span<const AggregateRow> tasks) {
   json per_metric = json::object();
   std::vector<std::string> metrics;
-  for (const json& row : composite_rows) {
-    const json row_metrics = row.value("metrics", json::object());
-    for (const auto& [m, v] : row_metrics.items()) {
+  for (const CompositeRow& row : composite_rows) {
+    for (const auto& [m, v] : row.metrics) {
       if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
     }
   }
   std::sort(metrics.begin(), metrics.end());
   // Labels having every metric, for agreement between rankings.
-  std::vector<const json*> complete;
-  for (const json& row : composite_rows) {
+  std::vector<const CompositeRow*> complete;
+  for (const CompositeRow& row : composite_rows) {
     bool all = true;
-    for (const std::string& m : metrics) all = all && row.value("metrics", json::object()).contains(m);
+    for (const std::string& m : metrics) all = all && row.metrics.count(m) > 0;
     if (all) complete.push_back(&row);
   }
   for (const std::string& m : metrics) {
     std::vector<std::pair<double, json>> v;
-    for (const json& row : composite_rows) {
-      if (!row.value("metrics", json::object()).contains(m)) continue;
-      json r = {{"model", row["model"]}, {"variant", row["variant"]}, {"backend", row["backend"]},
-                {"value", row["metrics"][m]}};
-      v.push_back({row["metrics"][m].get<double>(), r});
+    for (const CompositeRow& row : composite_rows) {
+      const auto it = row.metrics.find(m);
+      if (it == row.metrics.end()) continue;
+      json r = config_json(row.config);
+      r["value"] = it->second;
+      v.push_back({it->second, r});
     }
     std::vector<double> values;
     for (const auto& p : v) values.push_back(p.first);
@@ -333,10 +369,10 @@ json rankings(const RunData& run, const json& composite_rows, std::span<const Ag
   for (size_t a = 0; a < metrics.size(); ++a) {
     for (size_t b = a + 1; b < metrics.size(); ++b) {
       std::vector<double> x, y;
-      for (const json* row : complete) {
+      for (const CompositeRow* row : complete) {
         // Signed so that "better" is larger for both metrics.
-        x.push_back((*row)["metrics"][metrics[a]].get<double>() * (higher_is_better(metrics[a]) ? 1 : -1));
-        y.push_back((*row)["metrics"][metrics[b]].get<double>() * (higher_is_better(metrics[b]) ? 1 : -1));
+        x.push_back(row->metrics.at(metrics[a]) * (higher_is_better(metrics[a]) ? 1 : -1));
+        y.push_back(row->metrics.at(metrics[b]) * (higher_is_better(metrics[b]) ? 1 : -1));
       }
       const stats::Correlation s = stats::spearman(x, y);
       const stats::Correlation k = stats::kendall_tau_b(x, y);
@@ -347,11 +383,12 @@ json rankings(const RunData& run, const json& composite_rows, std::span<const Ag
   }
   return {{"per_metric", per_metric},
           {"agreement", agreement},
-          {"agreement_note", "rank correlations between metrics over the configurations that have every metric; "
-                             "null where a ranking is constant or fewer than two configurations"},
-          {"by_model", rank_by(composite_rows, "model")},
-          {"by_variant", rank_by(composite_rows, "variant")},
-          {"by_backend", rank_by(composite_rows, "backend")},
+          {"agreement_note",
+           "rank correlations between metrics over the configurations that have every metric; "
+           "null where a ranking is constant or fewer than two configurations"},
+          {"by_model", rank_by(composite_rows, &ConfigKey::model, "model")},
+          {"by_variant", rank_by(composite_rows, &ConfigKey::variant, "variant")},
+          {"by_backend", rank_by(composite_rows, &ConfigKey::backend, "backend")},
           {"by_task", rank_by_task(run, tasks)}};
 }
 

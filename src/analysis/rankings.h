@@ -3,22 +3,43 @@
 // backend) with a bootstrap CI, per-metric rankings, composite rank as the mean of per-metric
 // ranks, agreement between metric rankings, and rankings by model, backend and task.
 
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
-
+#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "analysis/run_data.h"
 #include "records/aggregate.h"
 
 namespace qualm::analysis {
 
-// [{model, variant, backend, composite, ci_low, ci_high, n_samples, n_metrics, composite_metrics,
-//   metrics {m: mean}, metrics_left_out, rank, tied, rank_by_value, mean_metric_rank,
-//   rank_by_metrics}] best first. The composite is the unweighted mean, over the generation
-// metrics every configuration has (composite_metrics), of each metric's value over the
-// label's generate records; metrics only some have are listed in metrics_left_out. rank is
-// 1 + the configurations whose whole CI lies above this one's, so overlapping CIs tie.
-nlohmann::json composite(const RunData& run);
+// summary.json's composite: [{model, variant, backend, composite, ci_low, ci_high, n_samples,
+//   n_metrics, composite_metrics, metrics {m: mean}, metrics_left_out, rank, tied, rank_by_value,
+//   mean_metric_rank, rank_by_metrics}] best first. The composite is the unweighted mean, over
+// the generation metrics every configuration has (composite_metrics), of each metric's value
+// over the label's generate records; metrics only some have are listed in metrics_left_out
+// (absent when none; so is metrics when the label has none). rank is 1 + the configurations
+// whose whole CI lies above this one's, so overlapping CIs tie.
+struct CompositeRow {
+  ConfigKey config;
+  std::optional<double> composite, ci_low, ci_high;  // unset where not finite (null)
+  int64_t n_samples = 0, n_metrics = 0;
+  std::vector<std::string> composite_metrics, metrics_left_out;
+  std::map<std::string, double> metrics;  // each generation metric the label has, aggregated as declared
+  std::optional<double> mean_metric_rank;
+  double rank_by_metrics = 0;
+  int64_t rank = 0, rank_by_value = 0;
+  bool tied = false;
+};
+
+// The JSON above; reading takes any shape (a member missing or of another type is a default).
+void to_json(nlohmann::json& j, const CompositeRow& row);
+void from_json(const nlohmann::json& j, CompositeRow& row);
+
+std::vector<CompositeRow> composite(const RunData& run);
 
 // aggregate.csv's rows as summary.json's tasks: [{model, variant, backend, task_name, metric, n,
 // mean, std, ci_low, ci_high, aggregation}] (null where undefined), and read back (null as NaN;
@@ -29,6 +50,7 @@ std::vector<AggregateRow> task_rows_of(const nlohmann::json& rows);
 // {per_metric: {metric: [{model, variant, backend, value, rank}]}, agreement: [{metric_a,
 //  metric_b, n, spearman, kendall_tau}], by_model: [...], by_backend: [...], by_task: [...]}
 // by_task reads the run's aggregate rows (tasks).
-nlohmann::json rankings(const RunData& run, const nlohmann::json& composite_rows, std::span<const AggregateRow> tasks);
+nlohmann::json rankings(const RunData& run, std::span<const CompositeRow> composite_rows,
+                        std::span<const AggregateRow> tasks);
 
 }  // namespace qualm::analysis

@@ -17,7 +17,7 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
 
 }  // namespace
 
-json scaling_fit(const RunData& run, const json& composite_rows) {
+json scaling_fit(const RunData& run, std::span<const CompositeRow> composite_rows) {
   const std::string kNote =
       "quality = a * params^b, least squares on (ln params, ln composite) per (variant, backend); b_p_value "
       "tests b = 0 (t, n - 2 df). Few models make b uncertain; read b_stderr before the exponent.";
@@ -33,21 +33,20 @@ json scaling_fit(const RunData& run, const json& composite_rows) {
   };
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, Group> groups;
-  for (const json& row : composite_rows) {
-    const std::pair<std::string, std::string> key{row.value("variant", ""), row.value("backend", "")};
+  for (const CompositeRow& row : composite_rows) {
+    const std::pair<std::string, std::string> key{row.config.variant, row.config.backend};
     if (!groups.count(key)) order.push_back(key);
     Group& g = groups[key];
-    const std::string model = row.value("model", "");
+    const std::string& model = row.config.model;
     const auto p = run.params.find(model);
-    const json& q = row.contains("composite") ? row["composite"] : json();
     if (p == run.params.end()) {
       g.excluded.push_back({{"model", model}, {"why", "no params"}});
-    } else if (!q.is_number() || !(q.get<double>() > 0)) {
+    } else if (!row.composite || !(*row.composite > 0)) {
       g.excluded.push_back({{"model", model}, {"why", "composite missing or not positive (log undefined)"}});
     } else {
-      g.points.push_back({{"model", model}, {"params", p->second}, {"quality", q.get<double>()}});
+      g.points.push_back({{"model", model}, {"params", p->second}, {"quality", *row.composite}});
       g.x.push_back(p->second);
-      g.y.push_back(q.get<double>());
+      g.y.push_back(*row.composite);
     }
   }
   json fits = json::array();

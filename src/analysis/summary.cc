@@ -49,6 +49,7 @@ json record_counts(const RunData& run) {
 namespace {
 
 // The typed sections' keys in summary.json.
+constexpr const char* kComposite = "composite";
 constexpr const char* kTasks = "tasks";
 constexpr const char* kBenchmarks = "benchmarks";
 constexpr const char* kImpact = "quantization_impact";
@@ -60,6 +61,7 @@ constexpr const char* kDisagreements = "disagreements";
 
 void to_json(json& j, const Summary& s) {
   j = s.rest.is_object() ? s.rest : json::object();
+  j[kComposite] = s.composite;
   j[kTasks] = task_rows(s.tasks);
   j[kBenchmarks] = s.benchmarks;
   j[kImpact] = s.quantization_impact;
@@ -72,8 +74,9 @@ void from_json(const json& j, Summary& s) {
   s = {};
   if (!j.is_object()) return;
   s.rest = j;
-  for (const char* key : {kTasks, kBenchmarks, kImpact, kHarm, kKld, kDisagreements}) s.rest.erase(key);
+  for (const char* key : {kComposite, kTasks, kBenchmarks, kImpact, kHarm, kKld, kDisagreements}) s.rest.erase(key);
   using json_fields::member;
+  for (const json& row : json_fields::items(j, kComposite)) s.composite.push_back(row.get<CompositeRow>());
   s.tasks = task_rows_of(member(j, kTasks));
   for (const json& row : json_fields::items(j, kBenchmarks)) s.benchmarks.push_back(row.get<BenchmarkRow>());
   s.quantization_impact = member(j, kImpact).get<QuantizationImpact>();
@@ -93,9 +96,9 @@ Summary make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   Summary out;
   json& s = out.rest;
   s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
-  s["composite"] = composite(run);
+  out.composite = composite(run);
   out.tasks.assign(rows.begin(), rows.end());
-  s["rankings"] = rankings(run, s["composite"], out.tasks);
+  s["rankings"] = rankings(run, out.composite, out.tasks);
   out.benchmarks = benchmarks(run);
   s["backend_equivalence"] = backend_equivalence(run);
   s["power"] = power_analysis(run, out.tasks);
@@ -106,8 +109,8 @@ Summary make_summary(const RunData& run, std::span<const AggregateRow> rows) {
   s["examples"] = side_by_side_examples(run);
   out.disagreements = disagreements(run);
   s["task_router"] = task_router(run);
-  s["scaling_fit"] = scaling_fit(run, s["composite"]);
-  s["pareto"] = pareto(run, s["composite"]);
+  s["scaling_fit"] = scaling_fit(run, out.composite);
+  s["pareto"] = pareto(run, out.composite);
   s["invariants"] = invariants(run);
   s["errors"] = errors;
   return out;

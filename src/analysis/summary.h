@@ -12,19 +12,21 @@
 #include "analysis/disagreements.h"
 #include "analysis/kld_summary.h"
 #include "analysis/quant_harm.h"
+#include "analysis/rankings.h"
 #include "analysis/run_data.h"
 #include "records/aggregate.h"
 
 namespace qualm::analysis {
 
 struct Summary {
-  std::vector<AggregateRow> tasks;  // aggregate.csv's rows
+  std::vector<CompositeRow> composite;  // best first
+  std::vector<AggregateRow> tasks;      // aggregate.csv's rows
   std::vector<BenchmarkRow> benchmarks;
   QuantizationImpact quantization_impact;
   QuantizationHarm quantization_harm;
   KldSummary kld;
   Disagreements disagreements;
-  // summary.json's other members, by key (experiment, run_id, counts, composite, rankings,
+  // summary.json's other members, by key (experiment, run_id, counts, rankings,
   // backend_equivalence, power, sampling_variance, examples, task_router,
   // scaling_fit, pareto, invariants, errors, and gates once evaluated).
   nlohmann::json rest = nlohmann::json::object();

@@ -15,14 +15,10 @@ using nlohmann::json;
 
 void print_results(const analysis::Summary& typed, const fs::path& dir) {
   const json& summary = typed.rest;
-  const auto number = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
-  for (const json& row : summary["composite"]) {
-    std::printf("composite %-32s %8.4f [%6.4f, %6.4f]  rank %d%s\n",
-                (row["model"].get<std::string>() + "/" + row["variant"].get<std::string>() + "/" +
-                 row["backend"].get<std::string>())
-                    .c_str(),
-                number(row["composite"]), number(row.value("ci_low", json())), number(row.value("ci_high", json())),
-                row["rank"].get<int>(), row.value("tied", false) ? " (tied: the CIs overlap)" : "");
+  for (const analysis::CompositeRow& row : typed.composite) {
+    std::printf("composite %-32s %8.4f [%6.4f, %6.4f]  rank %lld%s\n", row.config.str().c_str(),
+                row.composite.value_or(NAN), row.ci_low.value_or(NAN), row.ci_high.value_or(NAN),
+                static_cast<long long>(row.rank), row.tied ? " (tied: the CIs overlap)" : "");
   }
   for (const analysis::BenchmarkRow& row : typed.benchmarks) {
     if (row.metric != "acc" || row.group) continue;  // a group's members: its row says it

@@ -76,7 +76,7 @@ std::string meta_table(const json& summary, const json& manifest) {
 std::string render_html_report(const analysis::Summary& typed, const json& manifest, const Doc& doc) {
   const json& summary = typed.rest;
   Colors colors;
-  for (const json* r : objects(member(summary, "composite"))) colors.of(label_of(*r));
+  for (const analysis::CompositeRow& r : typed.composite) colors.of(r.config.str());
   for (const AggregateRow& r : typed.tasks) colors.of(r.config.str());
   const std::string experiment =
       str(summary, "experiment").empty() ? str(manifest, "experiment") : str(summary, "experiment");

@@ -47,7 +47,7 @@ Doc report_doc(const analysis::Summary& summary, const json& m) {
                     << " unknown tokens stand for them (" << code("unknown_tokens") << " in samples.jsonl).";
   }
   add_verdict_section(doc, summary);
-  add_composite_section(doc, s);
+  add_composite_section(doc, summary.composite);
   add_tasks_section(doc, summary.tasks);
   add_benchmarks_section(doc, summary.benchmarks);
   add_disagreements_section(doc, summary.disagreements);

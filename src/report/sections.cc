@@ -69,9 +69,8 @@ std::string interval(double low, double high) {
 
 }  // namespace
 
-void add_composite_section(Doc& doc, const json& s) {
+void add_composite_section(Doc& doc, std::span<const analysis::CompositeRow> rows) {
   doc.heading(2, "Composite quality");
-  const json& rows = s.value("composite", json::array());
   if (rows.empty()) {
     doc.paragraph("No generation task ran: no composite.");
     return;
@@ -81,13 +80,10 @@ void add_composite_section(Doc& doc, const json& s) {
       "metric's value over the configuration's generate samples; its 95 % CI resamples those samples (2,000 "
       "percentile bootstrap resamples). A rank counts the configurations whose whole CI lies above; overlapping "
       "CIs share a rank (=). Rank by metrics is the rank of the mean of per-metric ranks.");
-  const json& used = rows[0].value("composite_metrics", json::array());
   std::set<std::string> left_out;
-  for (const json& r : rows) {
-    for (const json& m : r.value("metrics_left_out", json::array())) left_out.insert(m.get<std::string>());
-  }
+  for (const analysis::CompositeRow& r : rows) left_out.insert(r.metrics_left_out.begin(), r.metrics_left_out.end());
   if (!left_out.empty()) {
-    Text& p = doc.paragraph() << "Composite metrics: " << used.size()
+    Text& p = doc.paragraph() << "Composite metrics: " << rows[0].composite_metrics.size()
                               << " shared by every configuration; left out because only some "
                               << "configurations have them:";
     for (const std::string& m : left_out) p << " " << m;
@@ -95,10 +91,10 @@ void add_composite_section(Doc& doc, const json& s) {
   }
   Table& t = doc.table({"rank:", "model/variant/backend", "composite:", "95% CI",
                         "samples:", "metrics:", "mean metric rank:", "rank by metrics:"});
-  for (const json& r : rows) {
-    t.row({Text() << r.value("rank", 0) << (r.value("tied", false) ? "=" : ""), fmt_label(r), fmt_num(r["composite"]),
-           ci(r), Text() << r.value("n_samples", 0), Text() << r.value("n_metrics", 0),
-           fmt_num(r.value("mean_metric_rank", json()), 2), fmt_num(r.value("rank_by_metrics", json()), 1)});
+  for (const analysis::CompositeRow& r : rows) {
+    t.row({Text() << r.rank << (r.tied ? "=" : ""), r.config.str(), figure(r.composite.value_or(NAN)),
+           interval(r.ci_low.value_or(NAN), r.ci_high.value_or(NAN)), Text() << r.n_samples, Text() << r.n_metrics,
+           fmt_num(r.mean_metric_rank ? json(*r.mean_metric_rank) : json(), 2), fmt_num(r.rank_by_metrics, 1)});
   }
 }
 

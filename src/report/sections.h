@@ -15,7 +15,7 @@ namespace qualm::report {
 Doc report_doc(const analysis::Summary& summary, const nlohmann::json& manifest);
 
 // The sections this file renders; the others live beside their analyses' renderers.
-void add_composite_section(Doc& doc, const nlohmann::json& summary);
+void add_composite_section(Doc& doc, std::span<const analysis::CompositeRow> rows);
 void add_tasks_section(Doc& doc, std::span<const AggregateRow> tasks);
 void add_benchmarks_section(Doc& doc, std::span<const analysis::BenchmarkRow> rows);
 void add_rankings_section(Doc& doc, const nlohmann::json& summary);
