@@ -80,7 +80,7 @@ std::vector<double> values_of(const std::map<std::string, double>& m) {
   return out;
 }
 
-json paired(const std::map<std::string, double>& a, const std::map<std::string, double>& b, double margin) {
+PairedTests paired(const std::map<std::string, double>& a, const std::map<std::string, double>& b, double margin) {
   std::vector<double> x, y, d;
   for (const auto& [key, va] : a) {
     const auto it = b.find(key);
@@ -89,11 +89,9 @@ json paired(const std::map<std::string, double>& a, const std::map<std::string, 
     y.push_back(it->second);
     d.push_back(va - it->second);
   }
-  json out = {{"n", x.size()}};
-  if (x.size() < 2) {
-    out["note"] = "fewer than two prompts on both backends";
-    return out;
-  }
+  PairedTests out;
+  out.n = static_cast<int64_t>(x.size());
+  if (x.size() < 2) return out;
   const stats::TTestResult t = stats::paired_ttest(x, y);
   const stats::WilcoxonResult w = stats::wilcoxon_signed_rank(x, y);
   const stats::TostResult tost = stats::tost_paired(x, y, -margin, margin);
@@ -101,17 +99,17 @@ json paired(const std::map<std::string, double>& a, const std::map<std::string, 
   const double mde_d = stats::min_detectable_effect_paired(static_cast<double>(x.size()), kAlpha, 0.8);
   int64_t identical = 0;
   for (double v : d) identical += v == 0 ? 1 : 0;
-  out["mean_diff"] = finite_or_null(stats::mean(d));
-  out["sd_diff"] = finite_or_null(sd);
-  out["identical"] = identical;
-  out["t"] = finite_or_null(t.t);
-  out["p"] = finite_or_null(t.p);
-  out["wilcoxon_statistic"] = finite_or_null(w.statistic);
-  out["wilcoxon_p"] = finite_or_null(w.p);
-  out["tost_p"] = finite_or_null(tost.p);
-  out["equivalent"] = std::isfinite(tost.p) ? json(tost.p < kAlpha) : json(identical == static_cast<int64_t>(d.size()));
-  out["mde_d"] = finite_or_null(mde_d);
-  out["mde"] = finite_or_null(mde_d * sd);
+  out.mean_diff = finite_or_unset(stats::mean(d));
+  out.sd_diff = finite_or_unset(sd);
+  out.identical = identical;
+  out.t = finite_or_unset(t.t);
+  out.p = finite_or_unset(t.p);
+  out.wilcoxon_statistic = finite_or_unset(w.statistic);
+  out.wilcoxon_p = finite_or_unset(w.p);
+  out.tost_p = finite_or_unset(tost.p);
+  out.equivalent = std::isfinite(tost.p) ? tost.p < kAlpha : identical == static_cast<int64_t>(d.size());
+  out.mde_d = finite_or_unset(mde_d);
+  out.mde = finite_or_unset(mde_d * sd);
   return out;
 }
 
@@ -128,9 +126,9 @@ std::optional<double> noise_floor_of(const RunData& run, const std::string& back
 
 // Per-choice log-likelihoods of two backends on the same prompts: how far apart they are, and
 // whether that is more than either engine moves by packing alone.
-json loglikelihood_delta(const RunData& run, const std::string& a, const std::string& b,
-                         const std::map<std::string, std::vector<double>>& lls_a,
-                         const std::map<std::string, std::vector<double>>& lls_b) {
+std::optional<LoglikelihoodDelta> loglikelihood_delta(const RunData& run, const std::string& a, const std::string& b,
+                                                      const std::map<std::string, std::vector<double>>& lls_a,
+                                                      const std::map<std::string, std::vector<double>>& lls_b) {
   double max_abs = 0, sum_abs = 0;
   int64_t n = 0;
   for (const auto& [key, va] : lls_a) {
@@ -143,28 +141,17 @@ json loglikelihood_delta(const RunData& run, const std::string& a, const std::st
       ++n;
     }
   }
-  if (n == 0) return nullptr;
+  if (n == 0) return std::nullopt;
   const std::optional<double> fa = noise_floor_of(run, a), fb = noise_floor_of(run, b);
-  json out = {{"choices", n}, {"max_abs_dll", max_abs}, {"mean_abs_dll", sum_abs / static_cast<double>(n)}};
-  if (!fa || !fb) {
-    out["noise_floor"] = nullptr;
-    out["within_noise"] = nullptr;
-    out["note"] = "the packing noise of a backend was not measured (a remote backend, or a run before it was)";
-    return out;
+  LoglikelihoodDelta out{n, max_abs, sum_abs / static_cast<double>(n), std::nullopt, std::nullopt};
+  if (fa && fb) {
+    out.noise_floor = std::max(*fa, *fb);
+    out.within_noise = max_abs <= *out.noise_floor;
   }
-  const double floor = std::max(*fa, *fb);
-  out["noise_floor"] = floor;
-  out["within_noise"] = max_abs <= floor;
-  out["note"] = max_abs <= floor
-                    ? "every difference is within the packing noise of the engines themselves: not evidence of a "
-                      "difference between the configurations"
-                    : floor == 0 ? "both engines are batch-invariant (packing noise 0): every difference is the "
-                                   "configurations'"
-                                 : "the largest difference exceeds the engines' packing noise";
   return out;
 }
 
-json accuracy(const RunData& run, const Blocks& blocks) {
+std::vector<AccuracyPair> accuracy(const RunData& run, const Blocks& blocks) {
   // Whether acc chose the gold answer in multiple-choice records, and pred for answer identity.
   // backend -> item -> (acc chose gold, pred)
   std::map<std::string, std::map<std::string, std::pair<bool, McPredictions>>> items;
@@ -180,7 +167,7 @@ json accuracy(const RunData& run, const Blocks& blocks) {
       if (!std::isnan(c.loglikelihood)) choice_lls.push_back(c.loglikelihood);  // NaN: null in the file
     }
   }
-  json out = json::array();
+  std::vector<AccuracyPair> out;
   for (size_t i = 0; i < blocks.backends.size(); ++i) {
     for (size_t j = i + 1; j < blocks.backends.size(); ++j) {
       const auto& a = items[blocks.backends[i]];
@@ -199,12 +186,10 @@ json accuracy(const RunData& run, const Blocks& blocks) {
       }
       if (n == 0) continue;
       const stats::McNemarResult m = stats::mcnemar_exact(a_only, b_only);
-      out.push_back({{"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]}, {"n", n},
-                     {"acc_a", static_cast<double>(correct_a) / n}, {"acc_b", static_cast<double>(correct_b) / n},
-                     {"a_only_correct", a_only}, {"b_only_correct", b_only}, {"mcnemar_p", finite_or_null(m.p)},
-                     {"differing_answers", differing},
-                     {"loglikelihood_delta", loglikelihood_delta(run, blocks.backends[i], blocks.backends[j],
-                                                                 lls[blocks.backends[i]], lls[blocks.backends[j]])}});
+      out.push_back({blocks.backends[i], blocks.backends[j], n, static_cast<double>(correct_a) / n,
+                     static_cast<double>(correct_b) / n, a_only, b_only, finite_or_unset(m.p), differing,
+                     loglikelihood_delta(run, blocks.backends[i], blocks.backends[j], lls[blocks.backends[i]],
+                                         lls[blocks.backends[j]])});
     }
   }
   return out;
@@ -212,70 +197,92 @@ json accuracy(const RunData& run, const Blocks& blocks) {
 
 }  // namespace
 
-json backend_equivalence(const RunData& run) {
+BackendEquivalence backend_equivalence(const RunData& run) {
   const Blocks blocks = find_blocks(run);
-  json out = {{"backends", blocks.backends}, {"tost_margin", run.tost_margin}, {"alpha", kAlpha}};
-  out["complete_blocks"] = std::vector<std::string>(blocks.complete.begin(), blocks.complete.end());
-  out["incomplete_blocks"] = blocks.incomplete;
-  if (blocks.backends.size() < 2 || blocks.complete.empty()) {
-    out["note"] = blocks.backends.size() < 2 ? "one backend: nothing to compare"
-                                             : "no (model, variant) ran on every backend: no complete block";
-    return out;
-  }
+  BackendEquivalence out;
+  out.backends = blocks.backends;
+  out.complete_blocks.assign(blocks.complete.begin(), blocks.complete.end());
+  out.incomplete_blocks = blocks.incomplete;
+  out.tost_margin = run.tost_margin;
+  out.alpha = kAlpha;
+  if (!compared(out)) return out;
   const Values values = collect(run, blocks, TaskKind::kGenerate);
-  json metrics = json::array();
-  json pairs = json::array();
   std::vector<double> p_values;
   for (const auto& [metric, by_backend] : values) {
     std::vector<std::vector<double>> groups;
-    json means = json::object(), ns = json::object();
+    EquivalenceMetric row;
+    row.metric = metric;
     for (const std::string& b : blocks.backends) {
       const auto it = by_backend.find(b);
       groups.push_back(it != by_backend.end() ? values_of(it->second) : std::vector<double>{});
-      means[b] = finite_or_null(groups.back().empty() ? NAN : stats::mean(groups.back()));
-      ns[b] = groups.back().size();
+      row.mean[b] = finite_or_unset(groups.back().empty() ? NAN : stats::mean(groups.back()));
+      row.n[b] = static_cast<int64_t>(groups.back().size());
     }
-    json row = {{"metric", metric}, {"n", ns}, {"mean", means}};
     bool usable = true;
     for (const auto& g : groups) usable = usable && g.size() >= 2;
     if (usable) {
       const stats::AnovaResult a = stats::one_way_anova(groups);
-      row["anova"] = {{"f", finite_or_null(a.f)}, {"p", finite_or_null(a.p)}, {"df_between", a.df_between}, {"df_within", a.df_within}};
-      row["significant"] = std::isfinite(a.p) && a.p < kAlpha;
-    } else {
-      row["anova"] = nullptr;
-      row["note"] = "a backend has fewer than two values";
+      row.anova = {finite_or_unset(a.f), finite_or_unset(a.p), a.df_between, a.df_within};
+      row.significant = std::isfinite(a.p) && a.p < kAlpha;
     }
-    metrics.push_back(row);
+    out.metrics.push_back(std::move(row));
     for (size_t i = 0; i < groups.size(); ++i) {
       for (size_t j = i + 1; j < groups.size(); ++j) {
         if (groups[i].size() < 2 || groups[j].size() < 2) continue;
         const stats::TTestResult t = stats::student_ttest(groups[i], groups[j]);
         const double d = stats::cohens_d(groups[i], groups[j]);
-        pairs.push_back({{"metric", metric}, {"backend_a", blocks.backends[i]}, {"backend_b", blocks.backends[j]},
-                         {"mean_a", finite_or_null(stats::mean(groups[i]))}, {"mean_b", finite_or_null(stats::mean(groups[j]))},
-                         {"t", finite_or_null(t.t)}, {"df", finite_or_null(t.df)}, {"p", finite_or_null(t.p)}, {"cohens_d", finite_or_null(d)},
-                         {"magnitude", std::string(stats::effect_magnitude_name(stats::effect_magnitude(d)))},
-                         {"paired", paired(by_backend.at(blocks.backends[i]), by_backend.at(blocks.backends[j]),
-                                           run.tost_margin)}});
+        EquivalencePair pair;
+        pair.metric = metric;
+        pair.backend_a = blocks.backends[i];
+        pair.backend_b = blocks.backends[j];
+        pair.mean_a = finite_or_unset(stats::mean(groups[i]));
+        pair.mean_b = finite_or_unset(stats::mean(groups[j]));
+        pair.t = finite_or_unset(t.t);
+        pair.df = finite_or_unset(t.df);
+        pair.p = finite_or_unset(t.p);
+        pair.cohens_d = finite_or_unset(d);
+        pair.magnitude = stats::effect_magnitude_name(stats::effect_magnitude(d));
+        pair.paired = paired(by_backend.at(blocks.backends[i]), by_backend.at(blocks.backends[j]), run.tost_margin);
+        out.pairs.push_back(std::move(pair));
         p_values.push_back(std::isfinite(t.p) ? t.p : NAN);
       }
     }
   }
   if (!p_values.empty()) {
     const stats::HolmResult h = stats::holm_adjust(p_values, kAlpha);
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      pairs[i]["p_holm"] = finite_or_null(h.adjusted[i]);
-      pairs[i]["reject"] = static_cast<bool>(h.reject[i]);
+    for (size_t i = 0; i < out.pairs.size(); ++i) {
+      out.pairs[i].p_holm = finite_or_unset(h.adjusted[i]);
+      out.pairs[i].reject = static_cast<bool>(h.reject[i]);
     }
   }
-  out["metrics"] = metrics;
-  out["pairs"] = pairs;
-  out["accuracy"] = accuracy(run, blocks);
-  out["note"] = "groups pool every generate sample of the complete blocks; Holm over all " +
-                std::to_string(p_values.size()) + " pairwise Student t-tests; TOST on paired differences within ±" +
-                margin_text(run.tost_margin) + " (analysis: tost_margin); mde = minimum detectable mean difference at 80 % power";
+  out.accuracy = accuracy(run, blocks);
   return out;
+}
+
+bool compared(const BackendEquivalence& e) { return e.backends.size() >= 2 && !e.complete_blocks.empty(); }
+
+// Holm's family is every pair: one Student t-test each.
+std::string equivalence_note(const BackendEquivalence& e) {
+  if (!compared(e)) {
+    return e.backends.size() < 2 ? "one backend: nothing to compare"
+                                 : "no (model, variant) ran on every backend: no complete block";
+  }
+  return "groups pool every generate sample of the complete blocks; Holm over all " + std::to_string(e.pairs.size()) +
+         " pairwise Student t-tests; TOST on paired differences within ±" + margin_text(e.tost_margin) +
+         " (analysis: tost_margin); mde = minimum detectable mean difference at 80 % power";
+}
+
+const char* loglikelihood_note(const LoglikelihoodDelta& d) {
+  if (!d.noise_floor || !d.within_noise) {
+    return "the packing noise of a backend was not measured (a remote backend, or a run before it was)";
+  }
+  if (*d.within_noise) {
+    return "every difference is within the packing noise of the engines themselves: not evidence of a difference "
+           "between the configurations";
+  }
+  return *d.noise_floor == 0 ? "both engines are batch-invariant (packing noise 0): every difference is the "
+                               "configurations'"
+                             : "the largest difference exceeds the engines' packing noise";
 }
 
 }  // namespace qualm::analysis

@@ -1,5 +1,6 @@
 #include "analysis/gates.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -7,6 +8,7 @@
 #include <set>
 
 #include "analysis/compare.h"
+#include "analysis/json_fields.h"
 #include "analysis/quant_harm.h"
 #include "config/gate.h"
 #include "core/did_you_mean.h"
@@ -105,30 +107,35 @@ std::string no_match_detail(const RunData& run, const Gate& g) {
          "; metrics: " + list(metrics);
 }
 
-json base_row(const Gate& g) {
-  return {{"gate", g.text},     {"status", "ERROR"},
-          {"model", nullptr},   {"variant", nullptr},
-          {"backend", nullptr}, {"task", g.task.empty() ? json(nullptr) : json(g.task)},
-          {"metric", g.metric}, {"n", 0},
-          {"actual", nullptr},  {"threshold", nullptr},
-          {"by", nullptr},      {"detail", ""}};
+GateResult base_row(const Gate& g) {
+  GateResult row;
+  row.gate = g.text;
+  if (!g.task.empty()) row.task = g.task;
+  row.metric = g.metric;
+  return row;
+}
+
+void set_config(GateResult& row, const ConfigKey& l) {
+  row.model = l.model;
+  row.variant = l.variant;
+  row.backend = l.backend;
 }
 
 double pick(const CellStats& s, GateValue v) {
   return v == GateValue::kBaselineMean ? s.mean : v == GateValue::kBaselineCiLow ? s.ci_low : s.ci_high;
 }
 
-void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, json& out) {
+void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, std::vector<GateResult>& out) {
   std::vector<std::pair<ConfigKey, CellStats>> cells;
   for (const ConfigKey& l : run.labels()) {
     if (!g.model.empty() && l.model != g.model) continue;
     if (const auto s = cell_stats(run, l, g)) cells.emplace_back(l, *s);
   }
   if (cells.empty()) {
-    json row = base_row(g);
-    row["status"] = "FAIL";
-    if (!g.model.empty()) row["model"] = g.model;
-    row["detail"] = no_match_detail(run, g);
+    GateResult row = base_row(g);
+    row.status = "FAIL";
+    if (!g.model.empty()) row.model = g.model;
+    row.detail = no_match_detail(run, g);
     out.push_back(row);
     return;
   }
@@ -143,49 +150,47 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
   const RunData& base_run = baseline ? *baseline : run;
   size_t rows_before = out.size();
   for (const auto& [label, stats] : cells) {
-    json row = base_row(g);
-    row.update(config_json(label));
-    row["n"] = stats.n;
-    row["actual"] = finite_or_null(stats.mean);
+    GateResult row = base_row(g);
+    set_config(row, label);
+    row.n = stats.n;
+    row.actual = finite_or_unset(stats.mean);
     double threshold = g.value;
     if (g.needs_baseline()) {
       const auto b = base_of.find(label);
       if (b == base_of.end()) {
-        row["detail"] = "the baseline run has no configuration to pair with " + label.str();
+        row.detail = "the baseline run has no configuration to pair with " + label.str();
         out.push_back(row);
         continue;
       }
       if (!baseline && b->second == label) continue;  // the first variant is the baseline itself
       const auto bs = cell_stats(base_run, b->second, g);
-      json bj = config_json(b->second);
-      bj["n"] = bs ? bs->n : 0;
-      row["baseline"] = bj;
+      row.baseline = GateBaseline{b->second, bs ? bs->n : 0};
       if (!bs) {
-        row["detail"] = "the baseline " + b->second.str() + " has no values of " + what_matches(g);
+        row.detail = "the baseline " + b->second.str() + " has no values of " + what_matches(g);
         out.push_back(row);
         continue;
       }
       threshold = pick(*bs, g.value_kind);
     }
     if (!std::isfinite(threshold) || !std::isfinite(stats.mean)) {
-      row["detail"] = "the threshold or the actual value is not a number";
+      row.detail = "the threshold or the actual value is not a number";
       out.push_back(row);
       continue;
     }
     const bool pass = g.passes(stats.mean, threshold);
-    row["status"] = pass ? "PASS" : "FAIL";
-    row["threshold"] = threshold;
-    row["by"] = g.margin(stats.mean, threshold);
+    row.status = pass ? "PASS" : "FAIL";
+    row.threshold = threshold;
+    row.by = g.margin(stats.mean, threshold);
     std::string value =
         g.needs_baseline() ? std::string(value_text(g.value_kind)) + " " + fmt(threshold) : fmt(threshold);
-    row["detail"] = "mean " + fmt(stats.mean) + " over " + std::to_string(stats.n) + " records " +
-                    (pass ? "" : "not ") + op_text(g.op) + " " + value;
+    row.detail = "mean " + fmt(stats.mean) + " over " + std::to_string(stats.n) + " records " + (pass ? "" : "not ") +
+                 op_text(g.op) + " " + value;
     out.push_back(row);
   }
   if (out.size() == rows_before) {  // in qualm run, every match was its own baseline
-    json row = base_row(g);
-    row.update(config_json(cells.front().first));
-    row["detail"] =
+    GateResult row = base_row(g);
+    set_config(row, cells.front().first);
+    row.detail =
         "baseline.* needs a baseline: in qualm run it is the model's first variant on the same backend, "
         "and " +
         what_matches(g) +
@@ -196,7 +201,7 @@ void evaluate_one(const Gate& g, const RunData& run, const RunData* baseline, js
 }
 
 // harm.NAME: each variant but the base of each (model, backend) in the study.
-void evaluate_harm(const Gate& g, const QuantizationHarm& harm, json& out) {
+void evaluate_harm(const Gate& g, const QuantizationHarm& harm, std::vector<GateResult>& out) {
   const std::string figure = g.harm_figure();
   size_t rows_before = out.size();
   std::set<std::string> models;
@@ -206,58 +211,101 @@ void evaluate_harm(const Gate& g, const QuantizationHarm& harm, json& out) {
     for (const HarmVariant& v : m.variants) {
       if (v.is_base) continue;
       const HarmFigure f = harm_figure(m, v, figure);
-      json row = base_row(g);
-      row.update(config_json({m.model, v.variant, m.backend}));
-      row.update({{"task", f.task ? json(*f.task) : json()},
-                  {"n", f.n.value_or(0)},
-                  {"actual", f.value ? json(*f.value) : json()},
-                  {"baseline", config_json({m.model, m.base_variant, m.backend})}});
+      GateResult row = base_row(g);
+      set_config(row, {m.model, v.variant, m.backend});
+      row.task = f.task;
+      row.n = f.n.value_or(0);
+      row.actual = f.value;
+      row.baseline = GateBaseline{{m.model, m.base_variant, m.backend}, std::nullopt};
       if (!f.value) {
-        row["status"] = "FAIL";
-        row["detail"] = "no value: " + f.detail;
+        row.status = "FAIL";
+        row.detail = "no value: " + f.detail;
         out.push_back(row);
         continue;
       }
       const double actual = *f.value;
       const bool pass = g.passes(actual, g.value);
-      row["status"] = pass ? "PASS" : "FAIL";
-      row["threshold"] = g.value;
-      row["by"] = g.margin(actual, g.value);
-      row["detail"] =
+      row.status = pass ? "PASS" : "FAIL";
+      row.threshold = g.value;
+      row.by = g.margin(actual, g.value);
+      row.detail =
           fmt(actual) + " " + (pass ? "" : "not ") + op_text(g.op) + " " + fmt(g.value) + " (" + f.detail + ")";
       out.push_back(row);
     }
   }
   if (out.size() > rows_before) return;
-  json row = base_row(g);
-  row["status"] = "FAIL";
+  GateResult row = base_row(g);
+  row.status = "FAIL";
   if (models.empty()) {
-    row["detail"] = "no value: the run has no records of a wikitext, kld or generate task";
+    row.detail = "no value: the run has no records of a wikitext, kld or generate task";
   } else if (!g.model.empty() && !models.count(g.model)) {
-    row["model"] = g.model;
-    row["detail"] = "the quantization harm study has no model " + g.model + "; models: " + list(models);
+    row.model = g.model;
+    row.detail = "the quantization harm study has no model " + g.model + "; models: " + list(models);
   } else {
-    row["detail"] = "no variant to compare: harm gates check each variant against its model's first variant, and " +
-                    (g.model.empty() ? std::string("every model") : g.model) + " has only one in this run";
+    row.detail = "no variant to compare: harm gates check each variant against its model's first variant, and " +
+                 (g.model.empty() ? std::string("every model") : g.model) + " has only one in this run";
   }
   out.push_back(row);
 }
 
 }  // namespace
 
-json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
-                    const QuantizationHarm* harm) {
-  json out = json::array();
+void to_json(json& j, const GateResult& r) {
+  auto text = [](const std::optional<std::string>& x) { return x ? json(*x) : json(); };
+  auto figure = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
+  j = {{"gate", r.gate},
+       {"status", r.status},
+       {"model", text(r.model)},
+       {"variant", text(r.variant)},
+       {"backend", text(r.backend)},
+       {"task", text(r.task)},
+       {"metric", text(r.metric)},
+       {"n", r.n},
+       {"actual", figure(r.actual)},
+       {"threshold", figure(r.threshold)},
+       {"by", figure(r.by)},
+       {"detail", r.detail}};
+  if (r.baseline) {
+    json b = config_json(r.baseline->config);
+    if (r.baseline->n) b["n"] = *r.baseline->n;
+    j["baseline"] = b;
+  }
+}
+
+void from_json(const json& j, GateResult& r) {
+  using namespace json_fields;
+  auto maybe_text = [&](const char* key) {
+    return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
+  };
+  r = {};
+  r.gate = text(j, "gate");
+  r.status = text(j, "status");
+  r.model = maybe_text("model");
+  r.variant = maybe_text("variant");
+  r.backend = maybe_text("backend");
+  r.task = maybe_text("task");
+  r.metric = maybe_text("metric");
+  r.n = count(j, "n");
+  r.actual = maybe_number(j, "actual");
+  r.threshold = maybe_number(j, "threshold");
+  r.by = maybe_number(j, "by");
+  if (const json& b = member(j, "baseline"); b.is_object()) {
+    r.baseline = GateBaseline{
+        config_of(b), member(b, "n").is_number_integer() ? std::optional<int64_t>(count(b, "n")) : std::nullopt};
+  }
+  r.detail = text(j, "detail");
+}
+
+std::vector<GateResult> evaluate_gates(const std::vector<std::string>& gates, const RunData& run,
+                                       const RunData* baseline, const QuantizationHarm* harm) {
+  std::vector<GateResult> out;
   QuantizationHarm computed;  // when the caller has none: computed for the first harm gate
   for (const std::string& text : gates) {
     const GateParse parsed = read_gate(text);
     if (!parsed.gate) {
-      json row = {{"gate", text},       {"status", "ERROR"},
-                  {"model", nullptr},   {"variant", nullptr},
-                  {"backend", nullptr}, {"task", nullptr},
-                  {"metric", nullptr},  {"n", 0},
-                  {"actual", nullptr},  {"threshold", nullptr},
-                  {"by", nullptr},      {"detail", parsed.problem.problem + " (" + parsed.problem.fix + ")"}};
+      GateResult row;
+      row.gate = text;
+      row.detail = parsed.problem.problem + " (" + parsed.problem.fix + ")";
       out.push_back(row);
       continue;
     }
@@ -274,25 +322,18 @@ json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, c
   return out;
 }
 
-bool gates_failed(const json& results) {
-  for (const json& r : results) {
-    if (r.value("status", "") != "PASS") return true;
-  }
-  return false;
+bool gates_failed(std::span<const GateResult> results) {
+  return std::any_of(results.begin(), results.end(), [](const GateResult& r) { return r.status != "PASS"; });
 }
 
-std::string describe_gate_result(const json& r) {
-  std::string s = r.value("gate", "") + ": " + r.value("status", "");
-  if (r["model"].is_string() && r["variant"].is_string()) {
-    s += " for " + r["model"].get<std::string>() + "/" + r["variant"].get<std::string>() + "/" +
-         r["backend"].get<std::string>();
+std::string describe_gate_result(const GateResult& r) {
+  std::string s = r.gate + ": " + r.status;
+  if (r.model && r.variant) s += " for " + *r.model + "/" + *r.variant + "/" + r.backend.value_or("");
+  if (r.actual && r.threshold && r.by) {
+    return s + ": " + fmt(*r.actual) + " vs " + fmt(*r.threshold) + " (by " + (*r.by >= 0 ? "+" : "") + fmt(*r.by) +
+           ")";
   }
-  if (r["actual"].is_number() && r["threshold"].is_number() && r["by"].is_number()) {
-    const double by = r["by"].get<double>();
-    return s + ": " + fmt(r["actual"].get<double>()) + " vs " + fmt(r["threshold"].get<double>()) + " (by " +
-           (by >= 0 ? "+" : "") + fmt(by) + ")";
-  }
-  return s + ": " + r.value("detail", "");
+  return s + ": " + r.detail;
 }
 
 }  // namespace qualm::analysis

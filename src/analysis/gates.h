@@ -31,8 +31,10 @@
 //   threshold for >= and >, threshold - actual for <= and <; negative when it fails). Labels,
 //   task, actual, threshold and by are null where they do not apply.
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
-
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,16 +43,38 @@
 
 namespace qualm::analysis {
 
-// harm: the run's quantization_harm(run) when the caller has it (summary.json's); else harm.*
+// The configuration a row was checked against: with n (its matching records) for baseline.*
+// gates, without for harm.* gates.
+struct GateBaseline {
+  ConfigKey config;
+  std::optional<int64_t> n;
+};
+
+// One result row (the JSON above). model, variant and backend are unset together, except that a
+// gate naming a model the run lacks sets model alone.
+struct GateResult {
+  std::string gate, status = "ERROR";
+  std::optional<std::string> model, variant, backend, task, metric;
+  int64_t n = 0;
+  std::optional<double> actual, threshold, by;
+  std::optional<GateBaseline> baseline;
+  std::string detail;
+};
+
+// The JSON above; reading takes any shape (a member missing or of another type is a default).
+void to_json(nlohmann::json& j, const GateResult& r);
+void from_json(const nlohmann::json& j, GateResult& r);
+
+// harm: the run's quantization_harm(run) when the caller has it (the summary's); else harm.*
 // gates compute it.
-nlohmann::json evaluate_gates(const std::vector<std::string>& gates, const RunData& run, const RunData* baseline,
-                              const QuantizationHarm* harm = nullptr);
+std::vector<GateResult> evaluate_gates(const std::vector<std::string>& gates, const RunData& run,
+                                       const RunData* baseline, const QuantizationHarm* harm = nullptr);
 
 // True when any row is not PASS.
-bool gates_failed(const nlohmann::json& results);
+bool gates_failed(std::span<const GateResult> results);
 
 // One line for the terminal, e.g.
 // "rouge_l@qa >= baseline.ci_low: FAIL for m/Q4_0/cpu: 0.1200 vs 0.2000 (by -0.0800)".
-std::string describe_gate_result(const nlohmann::json& result);
+std::string describe_gate_result(const GateResult& result);
 
 }  // namespace qualm::analysis

@@ -56,8 +56,9 @@ TEST(GatesTest, NumberGateEachLabelMustPass) {
   EXPECT_EQ(res[2]["status"], "FAIL");  // the error record's 0.9 does not count
   EXPECT_NEAR(res[2]["by"].get<double>(), -0.15, 1e-12);
   EXPECT_EQ(res[2]["detail"], "mean 0.1000 over 1 records not >= 0.2500");
-  EXPECT_TRUE(gates_failed(res));
-  EXPECT_EQ(describe_gate_result(res[2]), "rouge_l@qa >= 0.25: FAIL for n/f32/cpu: 0.1000 vs 0.2500 (by -0.1500)");
+  EXPECT_TRUE(gates_failed(res.get<std::vector<GateResult>>()));
+  EXPECT_EQ(describe_gate_result(res[2].get<GateResult>()),
+            "rouge_l@qa >= 0.25: FAIL for n/f32/cpu: 0.1000 vs 0.2500 (by -0.1500)");
 }
 
 TEST(GatesTest, ModelFilterAndLessThan) {
@@ -95,7 +96,7 @@ TEST(GatesTest, NoRecordsMatchIsAFailure) {
   EXPECT_EQ(res[0]["detail"],
             "no records match: rouge on task qa; the matching records have no metric rouge (did you mean rouge_l?); "
             "metrics: rouge_l");
-  EXPECT_TRUE(gates_failed(res));
+  EXPECT_TRUE(gates_failed(res.get<std::vector<GateResult>>()));
 }
 
 TEST(GatesTest, BadTextIsAnError) {

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "analysis/json_fields.h"
 #include "analysis/metric_info.h"
 #include "records/sample_record.h"
 
@@ -13,11 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-json invariant(const std::string& name, bool pass, const std::string& detail) {
-  return {{"name", name}, {"status", pass ? "PASS" : "FAIL"}, {"detail", detail}};
+using Invariants = std::vector<Invariant>;
+
+Invariant invariant(const std::string& name, bool pass, const std::string& detail) {
+  return {name, pass ? "PASS" : "FAIL", detail};
 }
 
-void ranges_and_nan(const RunData& run, json& out) {
+void ranges_and_nan(const RunData& run, Invariants& out) {
   int64_t out_of_range = 0, nan = 0;
   std::string first_bad;
   for (const SampleRecord* r : run.ok_records()) {
@@ -38,7 +41,7 @@ void ranges_and_nan(const RunData& run, json& out) {
   out.push_back(invariant("no_nan", nan == 0, nan == 0 ? "no NaN or null metric value" : std::to_string(nan) + " NaN/null values"));
 }
 
-void counts(const RunData& run, json& out) {
+void counts(const RunData& run, Invariants& out) {
   std::set<RecordKey> keys;
   for (const SampleRecord& r : run.records) keys.insert(r.key());
   const auto n = static_cast<int64_t>(run.records.size());
@@ -58,7 +61,7 @@ void counts(const RunData& run, json& out) {
                               " skipped, " + std::to_string(leaked) + " records in skipped cells"));
 }
 
-void greedy_determinism(const RunData& run, json& out) {
+void greedy_determinism(const RunData& run, Invariants& out) {
   std::map<RecordKey, std::set<std::string>> greedy;  // rep 0 stands for every repetition
   for (const SampleRecord* r : run.ok_records()) {
     if (r->temperature != 0.0 || !r->candidate || run.kind_of(*r) != TaskKind::kGenerate) continue;
@@ -73,7 +76,7 @@ void greedy_determinism(const RunData& run, json& out) {
 
 // Multiple-choice answers (argmax of acc) agree across backends for the same model and variant.
 // A difference is reported, not failed: backends may legitimately differ in the last bits.
-void answer_identity(const RunData& run, json& out) {
+void answer_identity(const RunData& run, Invariants& out) {
   // (model, variant, task, sample) -> backend -> pred
   std::map<std::tuple<std::string, std::string, std::string, int64_t>, std::map<std::string, McPredictions>> preds;
   for (const SampleRecord* r : run.ok_records()) {
@@ -100,8 +103,17 @@ void answer_identity(const RunData& run, json& out) {
 
 }  // namespace
 
-json invariants(const RunData& run) {
-  json out = json::array();
+void to_json(json& j, const Invariant& inv) {
+  j = {{"name", inv.name}, {"status", inv.status}, {"detail", inv.detail}};
+}
+
+void from_json(const json& j, Invariant& inv) {
+  using json_fields::text;
+  inv = {text(j, "name"), text(j, "status"), text(j, "detail")};
+}
+
+std::vector<Invariant> invariants(const RunData& run) {
+  Invariants out;
   ranges_and_nan(run, out);
   counts(run, out);
   greedy_determinism(run, out);

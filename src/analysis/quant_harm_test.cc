@@ -199,7 +199,7 @@ TEST(QuantHarmTest, HarmGates) {
   EXPECT_NEAR(res[3]["actual"].get<double>(), 0.25, 1e-12);
   EXPECT_EQ(res[4]["status"], "PASS");  // 4000 / 1000 bytes
   EXPECT_EQ(res[5]["status"], "PASS");  // signed: +35 % is above -5 %
-  EXPECT_TRUE(gates_failed(res));
+  EXPECT_TRUE(gates_failed(res.get<std::vector<GateResult>>()));
 }
 
 TEST(QuantHarmTest, HarmGatesNeverPassSilently) {
@@ -260,7 +260,6 @@ TEST(SummaryTest, ReadBackAsWritten) {
   ASSERT_FALSE(written["kld"]["rows"].empty());
   const Summary read = written.get<Summary>();
   EXPECT_EQ(json(read), written);
-  EXPECT_FALSE(read.rest.contains("kld"));  // one place for each section
   for (const json& odd : {json(), json::array(),
                           json{{"kld", 3},
                                {"quantization_harm", json::array()},

@@ -202,48 +202,6 @@ std::vector<CompositeRow> composite(const RunData& run) {
   return out;
 }
 
-void to_json(json& j, const CompositeRow& r) {
-  auto figure = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
-  j = config_json(r.config);
-  j.update({{"composite", figure(r.composite)},
-            {"ci_low", figure(r.ci_low)},
-            {"ci_high", figure(r.ci_high)},
-            {"n_samples", r.n_samples},
-            {"n_metrics", r.n_metrics},
-            {"composite_metrics", r.composite_metrics},
-            {"mean_metric_rank", figure(r.mean_metric_rank)},
-            {"rank_by_metrics", r.rank_by_metrics},
-            {"rank_by_value", r.rank_by_value},
-            {"rank", r.rank},
-            {"tied", r.tied}});
-  if (!r.metrics.empty()) j["metrics"] = r.metrics;
-  if (!r.metrics_left_out.empty()) j["metrics_left_out"] = r.metrics_left_out;
-}
-
-void from_json(const json& j, CompositeRow& r) {
-  using namespace json_fields;
-  r = {};
-  r.config = config_of(j);
-  r.composite = maybe_number(j, "composite");
-  r.ci_low = maybe_number(j, "ci_low");
-  r.ci_high = maybe_number(j, "ci_high");
-  r.n_samples = count(j, "n_samples");
-  r.n_metrics = count(j, "n_metrics");
-  r.composite_metrics = texts(j, "composite_metrics");
-  r.metrics_left_out = texts(j, "metrics_left_out");
-  const json& metrics = member(j, "metrics");
-  if (metrics.is_object()) {
-    for (const auto& [name, value] : metrics.items()) {
-      if (value.is_number()) r.metrics[name] = value.get<double>();
-    }
-  }
-  r.mean_metric_rank = maybe_number(j, "mean_metric_rank");
-  r.rank_by_metrics = number(j, "rank_by_metrics", 0);
-  r.rank = count(j, "rank");
-  r.rank_by_value = count(j, "rank_by_value");
-  r.tied = flag(j, "tied", false);
-}
-
 json task_rows(std::span<const AggregateRow> rows) {
   json out = json::array();
   for (const AggregateRow& r : rows) {
@@ -272,7 +230,7 @@ std::vector<AggregateRow> task_rows_of(const json& rows) {
 namespace {
 
 // Mean composite over the labels sharing one field (model, variant or backend).
-json rank_by(std::span<const CompositeRow> composite_rows, std::string ConfigKey::*field, const std::string& name) {
+std::vector<GroupRank> rank_by(std::span<const CompositeRow> composite_rows, std::string ConfigKey::*field) {
   std::map<std::string, std::pair<double, int>> sums;
   std::vector<std::string> order;
   for (const CompositeRow& row : composite_rows) {
@@ -285,18 +243,15 @@ json rank_by(std::span<const CompositeRow> composite_rows, std::string ConfigKey
   std::vector<std::pair<double, std::string>> v;
   for (const std::string& k : order) v.push_back({sums[k].first / sums[k].second, k});
   std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  json out = json::array();
+  std::vector<GroupRank> out;
   for (size_t i = 0; i < v.size(); ++i) {
-    out.push_back({{name, v[i].second},
-                   {"mean_composite", v[i].first},
-                   {"n_configs", sums[v[i].second].second},
-                   {"rank", i + 1}});
+    out.push_back({v[i].second, v[i].first, sums[v[i].second].second, static_cast<int64_t>(i) + 1});
   }
   return out;
 }
 
 // Per generate task: each label's task composite (mean over the task's metrics) and the best.
-json rank_by_task(const RunData& run, std::span<const AggregateRow> tasks) {
+std::vector<TaskRanking> rank_by_task(const RunData& run, std::span<const AggregateRow> tasks) {
   std::set<std::string> generate;
   for (const SampleRecord* r : run.ok_records()) {
     if (run.kind_of(*r) == TaskKind::kGenerate) generate.insert(r->task_name);
@@ -310,27 +265,23 @@ json rank_by_task(const RunData& run, std::span<const AggregateRow> tasks) {
     s.first += row.mean;
     s.second += 1;
   }
-  json out = json::array();
+  std::vector<TaskRanking> out;
   for (const std::string& task : order) {
     std::vector<std::pair<double, ConfigKey>> v;
     for (const auto& [l, s] : sums[task]) v.push_back({s.first / s.second, l});
     std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    json rows = json::array();
-    for (size_t i = 0; i < v.size(); ++i) {
-      json r = config_json(v[i].second);
-      r["task_composite"] = v[i].first;
-      r["rank"] = i + 1;
-      rows.push_back(r);
-    }
-    out.push_back({{"task_name", task}, {"best", v.front().second.str()}, {"rows", rows}});
+    TaskRanking t{task, v.front().second.str(), {}};
+    for (size_t i = 0; i < v.size(); ++i) t.rows.push_back({v[i].second, v[i].first, static_cast<int64_t>(i) + 1});
+    out.push_back(std::move(t));
   }
   return out;
 }
 
 }  // namespace
 
-json rankings(const RunData& run, std::span<const CompositeRow> composite_rows, std::span<const AggregateRow> tasks) {
-  json per_metric = json::object();
+Rankings rankings(const RunData& run, std::span<const CompositeRow> composite_rows,
+                  std::span<const AggregateRow> tasks) {
+  Rankings out;
   std::vector<std::string> metrics;
   for (const CompositeRow& row : composite_rows) {
     for (const auto& [m, v] : row.metrics) {
@@ -346,26 +297,19 @@ json rankings(const RunData& run, std::span<const CompositeRow> composite_rows, 
     if (all) complete.push_back(&row);
   }
   for (const std::string& m : metrics) {
-    std::vector<std::pair<double, json>> v;
+    std::vector<MetricRankRow> rows;
     for (const CompositeRow& row : composite_rows) {
       const auto it = row.metrics.find(m);
-      if (it == row.metrics.end()) continue;
-      json r = config_json(row.config);
-      r["value"] = it->second;
-      v.push_back({it->second, r});
+      if (it != row.metrics.end()) rows.push_back({row.config, it->second, 0});
     }
     std::vector<double> values;
-    for (const auto& p : v) values.push_back(p.first);
+    for (const MetricRankRow& r : rows) values.push_back(r.value);
     const std::vector<double> ranks = ranks_of(values, higher_is_better(m));
-    json rows = json::array();
-    for (size_t i = 0; i < v.size(); ++i) {
-      v[i].second["rank"] = ranks[i];
-      rows.push_back(v[i].second);
-    }
-    std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) { return a["rank"] < b["rank"]; });
-    per_metric[m] = {{"higher_is_better", higher_is_better(m)}, {"rows", rows}};
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].rank = ranks[i];
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const MetricRankRow& a, const MetricRankRow& b) { return a.rank < b.rank; });
+    out.per_metric[m] = {higher_is_better(m), std::move(rows)};
   }
-  json agreement = json::array();
   for (size_t a = 0; a < metrics.size(); ++a) {
     for (size_t b = a + 1; b < metrics.size(); ++b) {
       std::vector<double> x, y;
@@ -376,20 +320,15 @@ json rankings(const RunData& run, std::span<const CompositeRow> composite_rows, 
       }
       const stats::Correlation s = stats::spearman(x, y);
       const stats::Correlation k = stats::kendall_tau_b(x, y);
-      agreement.push_back({{"metric_a", metrics[a]}, {"metric_b", metrics[b]}, {"n", x.size()},
-                           {"spearman", finite_or_null(s.r)}, {"spearman_p", finite_or_null(s.p)},
-                           {"kendall_tau", finite_or_null(k.r)}, {"kendall_p", finite_or_null(k.p)}});
+      out.agreement.push_back({metrics[a], metrics[b], static_cast<int64_t>(x.size()), finite_or_unset(s.r),
+                               finite_or_unset(s.p), finite_or_unset(k.r), finite_or_unset(k.p)});
     }
   }
-  return {{"per_metric", per_metric},
-          {"agreement", agreement},
-          {"agreement_note",
-           "rank correlations between metrics over the configurations that have every metric; "
-           "null where a ranking is constant or fewer than two configurations"},
-          {"by_model", rank_by(composite_rows, &ConfigKey::model, "model")},
-          {"by_variant", rank_by(composite_rows, &ConfigKey::variant, "variant")},
-          {"by_backend", rank_by(composite_rows, &ConfigKey::backend, "backend")},
-          {"by_task", rank_by_task(run, tasks)}};
+  out.by_model = rank_by(composite_rows, &ConfigKey::model);
+  out.by_variant = rank_by(composite_rows, &ConfigKey::variant);
+  out.by_backend = rank_by(composite_rows, &ConfigKey::backend);
+  out.by_task = rank_by_task(run, tasks);
+  return out;
 }
 
 }  // namespace qualm::analysis

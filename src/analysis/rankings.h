@@ -47,10 +47,67 @@ std::vector<CompositeRow> composite(const RunData& run);
 nlohmann::json task_rows(std::span<const AggregateRow> rows);
 std::vector<AggregateRow> task_rows_of(const nlohmann::json& rows);
 
-// {per_metric: {metric: [{model, variant, backend, value, rank}]}, agreement: [{metric_a,
-//  metric_b, n, spearman, kendall_tau}], by_model: [...], by_backend: [...], by_task: [...]}
+// summary.json's rankings: {per_metric: {metric: {higher_is_better, rows: [{model, variant,
+//   backend, value, rank}]}}, agreement: [{metric_a, metric_b, n, spearman, spearman_p,
+//   kendall_tau, kendall_p}], agreement_note, by_model: [{model, mean_composite, n_configs, rank}],
+//   by_variant: [{variant, ...}], by_backend: [{backend, ...}], by_task: [{task_name, best,
+//   rows: [{model, variant, backend, task_composite, rank}]}]}
+// per_metric ranks every configuration having the metric (1 = best in its direction, ties
+// averaged: a JSON float), best first; agreement correlates each pair of metrics' rankings over
+// the configurations having every metric (null where not finite). by_model, by_variant and
+// by_backend rank each one's mean composite over its configurations; by_task each generate
+// task's configurations by the mean of the task's metric means, best first (best is its
+// "model/variant/backend"). Integer ranks count from 1.
+struct MetricRankRow {
+  ConfigKey config;
+  double value = 0, rank = 0;
+};
+
+struct MetricRanking {
+  bool higher_is_better = true;
+  std::vector<MetricRankRow> rows;  // best first
+};
+
+struct MetricAgreement {
+  std::string metric_a, metric_b;
+  int64_t n = 0;  // configurations compared
+  std::optional<double> spearman, spearman_p, kendall_tau, kendall_p;
+};
+
+// A model, variant or backend (by_model, by_variant, by_backend: the JSON key names which).
+struct GroupRank {
+  std::string name;
+  double mean_composite = 0;
+  int64_t n_configs = 0, rank = 0;
+};
+
+struct TaskRankRow {
+  ConfigKey config;
+  double task_composite = 0;
+  int64_t rank = 0;
+};
+
+struct TaskRanking {
+  std::string task_name, best;
+  std::vector<TaskRankRow> rows;  // best first
+};
+
+struct Rankings {
+  std::map<std::string, MetricRanking> per_metric;
+  std::vector<MetricAgreement> agreement;
+  std::vector<GroupRank> by_model, by_variant, by_backend;
+  std::vector<TaskRanking> by_task;
+};
+
+// What agreement holds (a constant, written as agreement_note).
+extern const char* const kAgreementNote;
+
+// The JSON above; reading takes any shape (a member missing or of another type is a default).
+void to_json(nlohmann::json& j, const Rankings& r);
+void from_json(const nlohmann::json& j, Rankings& r);
+
 // by_task reads the run's aggregate rows (tasks).
-nlohmann::json rankings(const RunData& run, std::span<const CompositeRow> composite_rows,
-                        std::span<const AggregateRow> tasks);
+Rankings rankings(const RunData& run, std::span<const CompositeRow> composite_rows,
+                  std::span<const AggregateRow> tasks);
 
 }  // namespace qualm::analysis

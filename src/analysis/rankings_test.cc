@@ -92,17 +92,17 @@ TEST(Composite, ReadBackAsWritten) {
 
 TEST(Rankings, PerMetricAgreementAndByTask) {
   const RunData d = two_labels();
-  const json r = rankings(d, composite(d), aggregate_records(d.records, d.seed));
-  const json& rouge = r["per_metric"]["rouge_l"]["rows"];
-  EXPECT_EQ(rouge[0]["variant"], "f32");
-  EXPECT_EQ(rouge[0]["rank"], 1.0);
-  ASSERT_EQ(r["agreement"].size(), 1u);
+  const Rankings r = rankings(d, composite(d), aggregate_records(d.records, d.seed));
+  const std::vector<MetricRankRow>& rouge = r.per_metric.at("rouge_l").rows;
+  EXPECT_EQ(rouge[0].config.variant, "f32");
+  EXPECT_EQ(rouge[0].rank, 1.0);
+  ASSERT_EQ(r.agreement.size(), 1u);
   // Two configurations ranked in opposite orders: rho = tau = -1.
-  EXPECT_DOUBLE_EQ(r["agreement"][0]["spearman"].get<double>(), -1.0);
-  EXPECT_DOUBLE_EQ(r["agreement"][0]["kendall_tau"].get<double>(), -1.0);
-  ASSERT_EQ(r["by_task"].size(), 1u);  // qa only: arc is multiple choice
-  EXPECT_EQ(r["by_task"][0]["best"], "m/f32/cpu");
-  EXPECT_EQ(r["by_variant"][0]["variant"], "f32");
+  EXPECT_DOUBLE_EQ(r.agreement[0].spearman.value(), -1.0);
+  EXPECT_DOUBLE_EQ(r.agreement[0].kendall_tau.value(), -1.0);
+  ASSERT_EQ(r.by_task.size(), 1u);  // qa only: arc is multiple choice
+  EXPECT_EQ(r.by_task[0].best, "m/f32/cpu");
+  EXPECT_EQ(r.by_variant[0].name, "f32");
 }
 
 TEST(Rankings, LowerIsBetterMetricsRankAscending) {
@@ -110,9 +110,36 @@ TEST(Rankings, LowerIsBetterMetricsRankAscending) {
   std::vector<json> recs = {record("a", "cpu", "t", 0, {{"kld_mean", 0.3}, {"n_tokens", 10}}),
                             record("b", "cpu", "t", 0, {{"kld_mean", 0.1}, {"n_tokens", 10}})};
   const RunData d = testing::run_of(json(), recs);
-  const json r = rankings(d, composite(d), aggregate_records(d.records, d.seed));
-  EXPECT_EQ(r["per_metric"]["kld_mean"]["rows"][0]["variant"], "b");
-  EXPECT_FALSE(r["per_metric"]["kld_mean"]["higher_is_better"].get<bool>());
+  const Rankings r = rankings(d, composite(d), aggregate_records(d.records, d.seed));
+  EXPECT_EQ(r.per_metric.at("kld_mean").rows[0].config.variant, "b");
+  EXPECT_FALSE(r.per_metric.at("kld_mean").higher_is_better);
+}
+
+// summary.json's rankings read back as written (per-metric ranks JSON floats, the others
+// integers); any other shape reads without throwing.
+TEST(Rankings, ReadBackAsWritten) {
+  std::vector<json> recs = {record("f32", "cpu", "qa", 0, {{"rouge_l", 0.2}, {"repetition", 1.0}}),
+                            record("f32", "gpu", "qa", 0, {{"rouge_l", 0.2}, {"repetition", 0.9}}),
+                            record("q4", "cpu", "qa", 0, {{"rouge_l", 0.1}, {"repetition", 1.0}}),
+                            record("q4", "cpu", "sum", 0, {{"rouge_l", 0.05}})};
+  const RunData d = testing::run_of(json(), recs);
+  const json written = rankings(d, composite(d), aggregate_records(d.records, d.seed));
+  ASSERT_EQ(written["per_metric"].size(), 2u);
+  EXPECT_TRUE(written["per_metric"]["rouge_l"]["rows"][0]["rank"].is_number_float());
+  EXPECT_EQ(written["per_metric"]["rouge_l"]["rows"][0]["rank"], 1.5);  // f32 on both backends tie
+  EXPECT_TRUE(written["by_backend"][0]["rank"].is_number_integer());
+  EXPECT_EQ(written["by_backend"].size(), 2u);
+  EXPECT_EQ(written["by_task"].size(), 2u);
+  ASSERT_EQ(written["agreement"].size(), 1u);
+  EXPECT_EQ(json(written.get<Rankings>()), written);
+  const json odd_rows = {{"per_metric", {{"m", 3}, {"n", {{"rows", {1, {{"value", "x"}, {"rank", nullptr}}}}}}}},
+                         {"agreement", {nullptr, {{"n", "2"}, {"spearman", "x"}}}},
+                         {"by_variant", {1, {{"variant", 2}, {"rank", 1.5}}}},
+                         {"by_task", {3, {{"rows", 5}}, {{"rows", {nullptr}}}}}};
+  const json odd_members = {{"per_metric", {1, 2}}, {"agreement", 3}, {"by_model", "x"}, {"by_task", {{"x", 1}}}};
+  for (const json& odd : {json(), json(3), json::array(), odd_members, odd_rows}) {
+    EXPECT_NO_THROW(odd.get<Rankings>()) << odd;
+  }
 }
 
 }  // namespace

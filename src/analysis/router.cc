@@ -2,12 +2,15 @@
 
 #include <map>
 #include <set>
+#include <utility>
 
+#include "analysis/json_fields.h"
 #include "analysis/metric_info.h"
 
 namespace qualm::analysis {
 
 using nlohmann::json;
+using namespace json_fields;
 
 namespace {
 
@@ -29,7 +32,7 @@ struct Cell {
 
 }  // namespace
 
-json task_router(const RunData& run) {
+TaskRouter task_router(const RunData& run) {
   std::vector<std::string> tasks;
   std::map<std::string, std::map<ConfigKey, Cell>> cells;  // task -> label -> cell
   for (const SampleRecord* r : run.ok_records()) {
@@ -46,11 +49,9 @@ json task_router(const RunData& run) {
     }
     if (cell) cell->samples.insert({r->sample_id, r->rep});
   }
-  if (tasks.empty()) {
-    return {{"tasks", json::array()}, {"note", "no generation records: the router needs generate tasks"}};
-  }
+  TaskRouter out;
+  if (tasks.empty()) return out;
   const std::vector<ConfigKey> labels = run.labels();  // first-appearance order breaks ties
-  json task_rows = json::array();
   double routed = 0;
   for (const std::string& task : tasks) {
     const ConfigKey* best = nullptr;
@@ -66,21 +67,19 @@ json task_router(const RunData& run) {
         second = &l;
       }
     }
-    json row = {{"task_name", task}, {"best", best->str()}};
-    row.update(config_json(*best));
-    row["composite"] = score(best);
-    row["n_samples"] = by_label.at(*best).samples.size();
-    row["runner_up"] = second ? json(second->str()) : json();
-    row["runner_up_composite"] = second ? json(score(second)) : json();
-    row["margin"] = second ? json(score(best) - score(second)) : json();
+    RouterTask row{task, *best, score(best), static_cast<int64_t>(by_label.at(*best).samples.size()), {}, {}, {}};
+    if (second) {
+      row.runner_up = second->str();
+      row.runner_up_composite = score(second);
+      row.margin = score(best) - score(second);
+    }
     routed += score(best);
-    task_rows.push_back(row);
+    out.tasks.push_back(std::move(row));
   }
-  routed /= static_cast<double>(tasks.size());
+  out.routed_composite = routed / static_cast<double>(tasks.size());
 
   // Single labels are compared on the same footing: the mean of their task composites, and only
   // labels with every task.
-  json label_rows = json::array();
   const ConfigKey* best_single = nullptr;
   double best_single_score = 0;
   for (const ConfigKey& l : labels) {
@@ -94,23 +93,84 @@ json task_router(const RunData& run) {
     }
     if (n == 0) continue;
     const bool complete = n == static_cast<int>(tasks.size());
-    label_rows.push_back({{"label", l.str()}, {"composite", sum / n}, {"n_tasks", n}, {"complete", complete}});
+    out.labels.push_back({l.str(), sum / n, n, complete});
     if (complete && (!best_single || sum / n > best_single_score)) {
       best_single = &l;
       best_single_score = sum / n;
     }
   }
-  json out = {{"tasks", task_rows}, {"routed_composite", routed}, {"labels", label_rows}};
-  out["best_single"] = best_single ? json(best_single->str()) : json();
-  out["best_single_composite"] = best_single ? json(best_single_score) : json();
-  out["gain"] = best_single ? json(routed - best_single_score) : json();
-  out["gain_pct"] = best_single && best_single_score != 0 ? json(100 * (routed - best_single_score) / best_single_score)
-                                                          : json();
-  out["note"] =
-      "composite here is the mean over generate tasks of each task's composite (mean of its metric means), so "
-      "it can differ from summary.composite, which averages metrics over all records. The routed figure picks "
-      "the maximum of noisy means and is biased upward; a small margin means the choice of best is not settled.";
+  if (best_single) {
+    out.best_single = best_single->str();
+    out.best_single_composite = best_single_score;
+    out.gain = out.routed_composite - best_single_score;
+    if (best_single_score != 0) out.gain_pct = 100 * (out.routed_composite - best_single_score) / best_single_score;
+  }
   return out;
+}
+
+const char* router_note(const TaskRouter& r) {
+  return r.tasks.empty()
+             ? "no generation records: the router needs generate tasks"
+             : "composite here is the mean over generate tasks of each task's composite (mean of its metric means), "
+               "so it can differ from summary.composite, which averages metrics over all records. The routed figure "
+               "picks the maximum of noisy means and is biased upward; a small margin means the choice of best is not "
+               "settled.";
+}
+
+namespace {
+
+const Figures<RouterTask> kTaskFigures = {{"runner_up_composite", &RouterTask::runner_up_composite},
+                                          {"margin", &RouterTask::margin}};
+const Counts<RouterTask> kTaskCounts = {{"n_samples", &RouterTask::n_samples}};
+const Figures<TaskRouter> kRouterFigures = {{"best_single_composite", &TaskRouter::best_single_composite},
+                                            {"gain", &TaskRouter::gain},
+                                            {"gain_pct", &TaskRouter::gain_pct}};
+
+json text_or_null(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
+std::optional<std::string> maybe_text(const json& j, const char* key) {
+  return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
+}
+
+json task_json(const RouterTask& t) {
+  json out = {{"task_name", t.task_name}, {"best", t.best.str()}};
+  out.update(config_json(t.best));
+  out["composite"] = t.composite;
+  out["runner_up"] = text_or_null(t.runner_up);
+  write(out, t, kTaskFigures, kTaskCounts);
+  return out;
+}
+
+RouterTask task_of(const json& j) {
+  RouterTask t{text(j, "task_name"), config_of(j), number(j, "composite", 0), 0, maybe_text(j, "runner_up"), {}, {}};
+  read(j, t, kTaskFigures, kTaskCounts);
+  return t;
+}
+
+}  // namespace
+
+void to_json(json& j, const TaskRouter& r) {
+  j = {{"tasks", json::array()}, {"note", router_note(r)}};
+  if (r.tasks.empty()) return;
+  for (const RouterTask& t : r.tasks) j["tasks"].push_back(task_json(t));
+  j["routed_composite"] = r.routed_composite;
+  j["labels"] = json::array();
+  for (const RouterLabel& l : r.labels) {
+    j["labels"].push_back(
+        {{"label", l.label}, {"composite", l.composite}, {"n_tasks", l.n_tasks}, {"complete", l.complete}});
+  }
+  j["best_single"] = text_or_null(r.best_single);
+  write(j, r, kRouterFigures, {});
+}
+
+void from_json(const json& j, TaskRouter& r) {
+  r = {};
+  for (const json& t : items(j, "tasks")) r.tasks.push_back(task_of(t));
+  r.routed_composite = number(j, "routed_composite", 0);
+  for (const json& l : items(j, "labels")) {
+    r.labels.push_back({text(l, "label"), number(l, "composite", 0), count(l, "n_tasks"), flag(l, "complete", false)});
+  }
+  r.best_single = maybe_text(j, "best_single");
+  read(j, r, kRouterFigures, {});
 }
 
 }  // namespace qualm::analysis

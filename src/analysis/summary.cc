@@ -20,99 +20,137 @@ namespace qualm::analysis {
 
 using nlohmann::json;
 
-json record_counts(const RunData& run) {
-  int64_t evaluated = 0, errors = 0, truncated = 0, unknown = 0, with_unknown = 0;
+namespace {
+
+const json_fields::Counts<RecordCounts> kCounts = {
+    {"evaluated", &RecordCounts::evaluated},
+    {"skipped", &RecordCounts::skipped},
+    {"skipped_cells", &RecordCounts::skipped_cells},
+    {"errors", &RecordCounts::errors},
+    {"truncated", &RecordCounts::truncated},
+    {"planned", &RecordCounts::planned},
+    {"unknown_tokens", &RecordCounts::unknown_tokens},
+    {"samples_with_unknown_tokens", &RecordCounts::samples_with_unknown_tokens}};
+
+}  // namespace
+
+void to_json(json& j, const RecordCounts& c) {
+  j = json::object();
+  json_fields::write(j, c, {}, kCounts);
+}
+
+void from_json(const json& j, RecordCounts& c) { json_fields::read(j, c, {}, kCounts); }
+
+void to_json(json& j, const ErrorRecord& e) {
+  j = config_json(e.config);
+  j.update({{"task_name", e.task_name}, {"sample_id", e.sample_id}, {"error", e.error}});
+}
+
+void from_json(const json& j, ErrorRecord& e) {
+  using namespace json_fields;
+  e = {config_of(j), text(j, "task_name"), count(j, "sample_id"),
+       member(j, "error").is_string() ? text(j, "error") : member(j, "error").dump()};
+}
+
+RecordCounts record_counts(const RunData& run) {
+  RecordCounts c;
   for (const SampleRecord& r : run.records) {
-    if (!r.ok())
-      ++errors;
-    else
-      ++evaluated;
-    if (r.truncated) ++truncated;
+    ++(r.ok() ? c.evaluated : c.errors);
+    if (r.truncated) ++c.truncated;
     if (r.unknown_tokens.value_or(0) > 0) {
-      unknown += *r.unknown_tokens;
-      ++with_unknown;
+      c.unknown_tokens += *r.unknown_tokens;
+      ++c.samples_with_unknown_tokens;
     }
   }
-  int64_t skipped = 0;
-  for (const json& s : run.manifest.value("skipped", json::array())) skipped += s.value("samples", int64_t{0});
-  return {{"evaluated", evaluated},
-          {"skipped", skipped},
-          {"skipped_cells", run.skipped_cells},
-          {"errors", errors},
-          {"truncated", truncated},
-          {"planned", run.planned},
-          // Characters the vocabulary cannot encode, each run of them one unknown token.
-          {"unknown_tokens", unknown},
-          {"samples_with_unknown_tokens", with_unknown}};
+  for (const json& s : json_fields::items(run.manifest, "skipped")) c.skipped += json_fields::count(s, "samples");
+  c.skipped_cells = run.skipped_cells;
+  c.planned = run.planned;
+  return c;
 }
 
 namespace {
 
-// The typed sections' keys in summary.json.
-constexpr const char* kComposite = "composite";
-constexpr const char* kTasks = "tasks";
-constexpr const char* kBenchmarks = "benchmarks";
-constexpr const char* kImpact = "quantization_impact";
-constexpr const char* kHarm = "quantization_harm";
-constexpr const char* kKld = "kld";
-constexpr const char* kDisagreements = "disagreements";
+// Each typed section once, under its summary.json key: to_json and from_json both walk this.
+template <class S, class F>
+void each_section(S& s, F&& f) {
+  f("experiment", s.experiment);
+  f("run_id", s.run_id);
+  f("counts", s.counts);
+  f("composite", s.composite);
+  f("tasks", s.tasks);
+  f("benchmarks", s.benchmarks);
+  f("rankings", s.rankings);
+  f("backend_equivalence", s.backend_equivalence);
+  f("power", s.power);
+  f("quantization_impact", s.quantization_impact);
+  f("quantization_harm", s.quantization_harm);
+  f("kld", s.kld);
+  f("sampling_variance", s.sampling_variance);
+  f("examples", s.examples);
+  f("disagreements", s.disagreements);
+  f("task_router", s.task_router);
+  f("scaling_fit", s.scaling_fit);
+  f("pareto", s.pareto);
+  f("invariants", s.invariants);
+  f("errors", s.errors);
+  f("gates", s.gates);
+}
+
+template <class T>
+json section_json(const T& section) {
+  return section;
+}
+json section_json(const std::vector<AggregateRow>& rows) { return task_rows(rows); }
+
+template <class T>
+void read_section(const json& j, T& section) {
+  section = j.get<T>();
+}
+template <class T>
+void read_section(const json& j, std::vector<T>& rows) {
+  if (!j.is_array()) return;
+  for (const json& row : j) rows.push_back(row.get<T>());
+}
+void read_section(const json& j, std::vector<AggregateRow>& rows) { rows = task_rows_of(j); }
+void read_section(const json& j, std::string& text) { text = j.is_string() ? j.get<std::string>() : ""; }
 
 }  // namespace
 
 void to_json(json& j, const Summary& s) {
-  j = s.rest.is_object() ? s.rest : json::object();
-  j[kComposite] = s.composite;
-  j[kTasks] = task_rows(s.tasks);
-  j[kBenchmarks] = s.benchmarks;
-  j[kImpact] = s.quantization_impact;
-  j[kHarm] = s.quantization_harm;
-  j[kKld] = s.kld;
-  j[kDisagreements] = s.disagreements;
+  j = json::object();
+  each_section(s, [&](const char* key, const auto& section) { j[key] = section_json(section); });
 }
 
 void from_json(const json& j, Summary& s) {
   s = {};
   if (!j.is_object()) return;
-  s.rest = j;
-  for (const char* key : {kComposite, kTasks, kBenchmarks, kImpact, kHarm, kKld, kDisagreements}) s.rest.erase(key);
-  using json_fields::member;
-  for (const json& row : json_fields::items(j, kComposite)) s.composite.push_back(row.get<CompositeRow>());
-  s.tasks = task_rows_of(member(j, kTasks));
-  for (const json& row : json_fields::items(j, kBenchmarks)) s.benchmarks.push_back(row.get<BenchmarkRow>());
-  s.quantization_impact = member(j, kImpact).get<QuantizationImpact>();
-  s.quantization_harm = member(j, kHarm).get<QuantizationHarm>();
-  s.kld = member(j, kKld).get<KldSummary>();
-  s.disagreements = member(j, kDisagreements).get<Disagreements>();
+  each_section(s, [&](const char* key, auto& section) { read_section(json_fields::member(j, key), section); });
 }
 
 Summary make_summary(const RunData& run, std::span<const AggregateRow> rows) {
-  json errors = json::array();
-  for (const SampleRecord& r : run.records) {
-    if (r.ok()) continue;
-    json e = config_json(r.config);
-    e.update({{"task_name", r.task_name}, {"sample_id", r.sample_id}, {"error", *r.error}});
-    errors.push_back(std::move(e));
-  }
   Summary out;
-  json& s = out.rest;
-  s = {{"experiment", run.experiment}, {"run_id", run.run_id}, {"counts", record_counts(run)}};
+  out.experiment = run.experiment;
+  out.run_id = run.run_id;
+  out.counts = record_counts(run);
   out.composite = composite(run);
   out.tasks.assign(rows.begin(), rows.end());
-  s["rankings"] = rankings(run, out.composite, out.tasks);
+  out.rankings = rankings(run, out.composite, out.tasks);
   out.benchmarks = benchmarks(run);
-  s["backend_equivalence"] = backend_equivalence(run);
-  s["power"] = power_analysis(run, out.tasks);
+  out.backend_equivalence = backend_equivalence(run);
+  out.power = power_analysis(run, out.tasks);
   out.quantization_impact = quantization_impact(run);
   out.kld = kld_summary(run);
   out.quantization_harm = quantization_harm(run, out.kld);
-  s["sampling_variance"] = sampling_variance(run);
-  s["examples"] = side_by_side_examples(run);
+  out.sampling_variance = sampling_variance(run);
+  out.examples = side_by_side_examples(run);
   out.disagreements = disagreements(run);
-  s["task_router"] = task_router(run);
-  s["scaling_fit"] = scaling_fit(run, out.composite);
-  s["pareto"] = pareto(run, out.composite);
-  s["invariants"] = invariants(run);
-  s["errors"] = errors;
+  out.task_router = task_router(run);
+  out.scaling_fit = scaling_fit(run, out.composite);
+  out.pareto = pareto(run, out.composite);
+  out.invariants = invariants(run);
+  for (const SampleRecord& r : run.records) {
+    if (!r.ok()) out.errors.push_back({r.config, r.task_name, r.sample_id, *r.error});
+  }
   return out;
 }
 

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <utility>
 
+#include "analysis/json_fields.h"
 #include "stats/descriptive.h"
 #include "stats/levene.h"
 #include "stats/variation.h"
@@ -17,9 +19,8 @@ using nlohmann::json;
 struct Cell {
   ConfigKey label;
   std::string task, metric;
-  std::vector<std::string> sample_order;        // sample_id as JSON text, first appearance
-  std::map<std::string, json> sample_id;        // the id as written
-  std::map<std::string, std::vector<double>> values;  // per sample, in record order
+  std::vector<int64_t> sample_order;              // sample_id, first appearance
+  std::map<int64_t, std::vector<double>> values;  // per sample, in record order
 };
 
 // Generate tasks with two or more repetitions: the plan's count, else what the records show.
@@ -54,14 +55,14 @@ Buckets buckets(const std::vector<double>& cvs) {
   return {b.below5 / n, b.below10 / n, b.below20 / n};
 }
 
-json cv_summary(const std::vector<double>& cvs) {
+CvFigures cv_figures(const std::vector<double>& cvs) {
   const Buckets b = buckets(cvs);
-  return {{"mean_cv", finite_or_null(stats::mean(cvs))},
-          {"median_cv", finite_or_null(stats::median(cvs))},
-          {"max_cv", finite_or_null(*std::max_element(cvs.begin(), cvs.end()))},
-          {"below_5pct", b.below5},
-          {"below_10pct", b.below10},
-          {"below_20pct", b.below20}};
+  return {finite_or_unset(stats::mean(cvs)),
+          finite_or_unset(stats::median(cvs)),
+          finite_or_unset(*std::max_element(cvs.begin(), cvs.end())),
+          b.below5,
+          b.below10,
+          b.below20};
 }
 
 std::string stability(double mean_cv) {
@@ -73,7 +74,7 @@ std::string stability(double mean_cv) {
 
 }  // namespace
 
-json sampling_variance(const RunData& run) {
+SamplingVariance sampling_variance(const RunData& run) {
   const std::map<std::string, bool> repeated = repeated_tasks(run);
   using Key = std::tuple<ConfigKey, std::string, std::string>;  // label, task, metric
   std::vector<Cell> cells;
@@ -82,34 +83,30 @@ json sampling_variance(const RunData& run) {
     const std::string& task = r->task_name;
     const auto rep = repeated.find(task);
     if (rep == repeated.end() || !rep->second) continue;
-    const json id = r->sample_id;
-    const std::string sid = id.dump();
+    const int64_t sid = r->sample_id;
     for (const auto& [metric, value] : r->metrics) {
       const auto v = r->metric(metric);
       if (!v) continue;
       const Key key{r->config, task, metric};
       auto [it, inserted] = index.try_emplace(key, cells.size());
-      if (inserted) cells.push_back({r->config, task, metric, {}, {}, {}});
+      if (inserted) cells.push_back({r->config, task, metric, {}, {}});
       Cell& c = cells[it->second];
-      if (!c.values.count(sid)) {
-        c.sample_order.push_back(sid);
-        c.sample_id[sid] = id;
-      }
+      if (!c.values.count(sid)) c.sample_order.push_back(sid);
       c.values[sid].push_back(*v);
     }
   }
 
-  json out_cells = json::array();
+  SamplingVariance out;
   std::vector<double> all_cvs;
   // (model, variant, task, metric) -> backend -> deviations from each sample's mean
   std::map<std::tuple<std::string, std::string, std::string, std::string>, std::map<std::string, std::vector<double>>> spread;
   std::vector<std::tuple<std::string, std::string, std::string, std::string>> spread_order;
   for (const Cell& c : cells) {
     std::vector<double> cvs, scores;
-    json ids = json::array();
+    std::vector<int64_t> ids;
     int64_t zero = 0, undefined = 0;
     const auto skey = std::make_tuple(c.label.model, c.label.variant, c.task, c.metric);
-    for (const std::string& sid : c.sample_order) {
+    for (const int64_t sid : c.sample_order) {
       const std::vector<double>& v = c.values.at(sid);
       if (v.size() < 2) continue;
       const double mean = stats::mean(v);
@@ -124,56 +121,156 @@ json sampling_variance(const RunData& run) {
         }
       }
       cvs.push_back(cv);
-      ids.push_back(c.sample_id.at(sid));
+      ids.push_back(sid);
       scores.insert(scores.end(), v.begin(), v.end());
       if (!spread.count(skey)) spread_order.push_back(skey);
       auto& dev = spread[skey][c.label.backend];
       for (double x : v) dev.push_back(x - mean);
     }
     if (cvs.empty()) continue;
-    json row = config_json(c.label);
-    row["task_name"] = c.task;
-    row["metric"] = c.metric;
-    row["n_samples"] = cvs.size();
-    row["mean_score"] = finite_or_null(stats::mean(scores));
-    row.update(cv_summary(cvs));
-    row["stability"] = stability(stats::mean(cvs));
-    row["n_zero_mean"] = zero;
-    row["n_undefined"] = undefined;
-    row["sample_ids"] = ids;
-    row["cvs"] = cvs;
-    out_cells.push_back(row);
+    out.cells.push_back({c.label, c.task, c.metric, static_cast<int64_t>(cvs.size()),
+                         finite_or_unset(stats::mean(scores)), cv_figures(cvs), stability(stats::mean(cvs)), zero,
+                         undefined, std::move(ids), cvs});
     all_cvs.insert(all_cvs.end(), cvs.begin(), cvs.end());
   }
 
-  json levene_rows = json::array();
   for (const auto& key : spread_order) {
     const auto& by_backend = spread.at(key);
     if (by_backend.size() < 2) continue;
-    json backends = json::array(), ns = json::array();
+    BackendVarianceTest t{
+        std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), {}, {}, {}, {}, {}, {}};
     std::vector<std::vector<double>> groups;
     for (const auto& [backend, dev] : by_backend) {
-      backends.push_back(backend);
-      ns.push_back(dev.size());
+      t.backends.push_back(backend);
+      t.n.push_back(static_cast<int64_t>(dev.size()));
       groups.push_back(dev);
     }
     const stats::LeveneResult lv = stats::levene(groups);
     const stats::LeveneResult bf = stats::brown_forsythe(groups);
-    levene_rows.push_back({{"model", std::get<0>(key)},    {"variant", std::get<1>(key)},
-                           {"task_name", std::get<2>(key)}, {"metric", std::get<3>(key)},
-                           {"backends", backends},          {"n", ns},
-                           {"levene_w", finite_or_null(lv.w)},         {"levene_p", finite_or_null(lv.p)},
-                           {"brown_forsythe_w", finite_or_null(bf.w)}, {"brown_forsythe_p", finite_or_null(bf.p)}});
+    t.levene_w = finite_or_unset(lv.w);
+    t.levene_p = finite_or_unset(lv.p);
+    t.brown_forsythe_w = finite_or_unset(bf.w);
+    t.brown_forsythe_p = finite_or_unset(bf.p);
+    out.levene.push_back(std::move(t));
   }
 
-  json overall = {{"n", all_cvs.size()}};
-  if (!all_cvs.empty()) overall.update(cv_summary(all_cvs));
-  std::string note =
+  out.overall.n = static_cast<int64_t>(all_cvs.size());
+  if (!all_cvs.empty()) out.overall.cv = cv_figures(all_cvs);
+  out.note =
       "CV = sample SD (n-1) / |mean| across a sample's repetitions, per generate task with repetitions >= 2; "
       "samples whose repetitions are all 0 count as CV 0 (n_zero_mean); mean 0 with spread has no CV (n_undefined). "
       "Levene / Brown-Forsythe compare backends on each repetition's deviation from its sample's mean.";
-  if (out_cells.empty()) note = "no generate task ran with repetitions >= 2; set repetitions: 3 and temperature > 0";
-  return {{"cells", out_cells}, {"overall", overall}, {"levene", levene_rows}, {"note", note}};
+  if (out.cells.empty())
+    out.note = "no generate task ran with repetitions >= 2; set repetitions: 3 and temperature > 0";
+  return out;
+}
+
+// ---- summary.json's `sampling_variance` written and read (json_fields.h).
+
+namespace {
+
+using namespace json_fields;
+
+const Figures<CvFigures> kCvFigures = {
+    {"mean_cv", &CvFigures::mean_cv}, {"median_cv", &CvFigures::median_cv}, {"max_cv", &CvFigures::max_cv}};
+// The shares are always numbers (0 where missing).
+const std::initializer_list<std::pair<const char*, double CvFigures::*>> kCvShares = {
+    {"below_5pct", &CvFigures::below_5pct},
+    {"below_10pct", &CvFigures::below_10pct},
+    {"below_20pct", &CvFigures::below_20pct}};
+const Figures<VarianceCell> kCellFigures = {{"mean_score", &VarianceCell::mean_score}};
+const Counts<VarianceCell> kCellCounts = {{"n_samples", &VarianceCell::n_samples},
+                                          {"n_zero_mean", &VarianceCell::n_zero_mean},
+                                          {"n_undefined", &VarianceCell::n_undefined}};
+const Figures<BackendVarianceTest> kTestFigures = {{"levene_w", &BackendVarianceTest::levene_w},
+                                                   {"levene_p", &BackendVarianceTest::levene_p},
+                                                   {"brown_forsythe_w", &BackendVarianceTest::brown_forsythe_w},
+                                                   {"brown_forsythe_p", &BackendVarianceTest::brown_forsythe_p}};
+
+void write_cv(json& out, const CvFigures& cv) {
+  write(out, cv, kCvFigures, {});
+  for (const auto& [key, field] : kCvShares) out[key] = cv.*field;
+}
+
+CvFigures cv_of(const json& j) {
+  CvFigures cv;
+  read(j, cv, kCvFigures, {});
+  for (const auto& [key, field] : kCvShares) cv.*field = number(j, key, 0);
+  return cv;
+}
+
+json cell_json(const VarianceCell& c) {
+  json out = config_json(c.config);
+  out.update({{"task_name", c.task_name},
+              {"metric", c.metric},
+              {"stability", c.stability},
+              {"sample_ids", c.sample_ids},
+              {"cvs", c.cvs}});
+  write(out, c, kCellFigures, kCellCounts);
+  write_cv(out, c.cv);
+  return out;
+}
+
+VarianceCell cell_of(const json& j) {
+  VarianceCell c;
+  c.config = config_of(j);
+  c.task_name = text(j, "task_name");
+  c.metric = text(j, "metric");
+  c.stability = text(j, "stability");
+  read(j, c, kCellFigures, kCellCounts);
+  c.cv = cv_of(j);
+  for (const json& id : items(j, "sample_ids")) {
+    if (id.is_number_integer()) c.sample_ids.push_back(id.get<int64_t>());
+  }
+  for (const json& cv : items(j, "cvs")) {
+    if (cv.is_number()) c.cvs.push_back(cv.get<double>());
+  }
+  return c;
+}
+
+json test_json(const BackendVarianceTest& t) {
+  json out = {{"model", t.model},   {"variant", t.variant},   {"task_name", t.task_name},
+              {"metric", t.metric}, {"backends", t.backends}, {"n", t.n}};
+  write(out, t, kTestFigures, {});
+  return out;
+}
+
+BackendVarianceTest test_of(const json& j) {
+  BackendVarianceTest t{text(j, "model"),
+                        text(j, "variant"),
+                        text(j, "task_name"),
+                        text(j, "metric"),
+                        texts(j, "backends"),
+                        {},
+                        {},
+                        {},
+                        {},
+                        {}};
+  for (const json& n : items(j, "n")) {
+    if (n.is_number_integer()) t.n.push_back(n.get<int64_t>());
+  }
+  read(j, t, kTestFigures, {});
+  return t;
+}
+
+}  // namespace
+
+void to_json(json& j, const SamplingVariance& v) {
+  json cells = json::array(), overall = {{"n", v.overall.n}}, levene = json::array();
+  for (const VarianceCell& c : v.cells) cells.push_back(cell_json(c));
+  if (v.overall.n > 0) write_cv(overall, v.overall.cv);
+  for (const BackendVarianceTest& t : v.levene) levene.push_back(test_json(t));
+  j = {{"cells", std::move(cells)}, {"overall", std::move(overall)}, {"levene", std::move(levene)}, {"note", v.note}};
+}
+
+void from_json(const json& j, SamplingVariance& v) {
+  v = {};
+  for (const json& c : items(j, "cells")) v.cells.push_back(cell_of(c));
+  const json& overall = member(j, "overall");
+  v.overall.n = count(overall, "n");
+  if (v.overall.n > 0) v.overall.cv = cv_of(overall);
+  for (const json& t : items(j, "levene")) v.levene.push_back(test_of(t));
+  v.note = text(j, "note");
 }
 
 }  // namespace qualm::analysis

@@ -48,7 +48,8 @@ int compare(const CompareFlags& f) {
   }
 
   json result = analysis::compare_runs(baseline, candidate);
-  result["gates"] = analysis::evaluate_gates(gates, candidate, &baseline);
+  const std::vector<analysis::GateResult> results = analysis::evaluate_gates(gates, candidate, &baseline);
+  result["gates"] = results;
   const fs::path out = f.out.empty() ? fs::path(f.candidate) : fs::path(f.out);
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -73,9 +74,9 @@ int compare(const CompareFlags& f) {
   if (result["pairs"].empty()) std::cerr << "qualm: no configuration of the candidate run pairs with the baseline run\n";
   (f.json ? std::cerr : std::cout) << "wrote " << (out / "compare.json").string() << " and " << (out / "compare.md").string() << "\n";
 
-  const json& results = result["gates"];
-  for (const json& r : results) {
-    if (r["status"] == "PASS") (f.json ? std::cerr : std::cout) << "gate " << analysis::describe_gate_result(r) << "\n";
+  for (const analysis::GateResult& r : results) {
+    if (r.status == "PASS")
+      (f.json ? std::cerr : std::cout) << "gate " << analysis::describe_gate_result(r) << "\n";
     else std::cerr << "qualm: gate " << analysis::describe_gate_result(r) << "\n";
   }
   if (analysis::gates_failed(results)) {

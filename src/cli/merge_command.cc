@@ -41,7 +41,7 @@ int run_merge(const MergeFlags& f) {
   std::cout << "merged " << data.manifest["shards"].size() << " shards: " << data.records.size() << " records\n";
   const analysis::Summary summary = report::write_run_reports(data, f.gates);
   print_results(summary, data.dir);
-  if (error_records(summary) > 0) return static_cast<int>(ExitCode::kRunFailed);
+  if (summary.counts.errors > 0) return static_cast<int>(ExitCode::kRunFailed);
   return exit_for_gates(summary);
 }
 

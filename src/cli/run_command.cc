@@ -224,7 +224,7 @@ int run_run(const RunFlags& f) {
     std::cerr << "qualm: error: ... and " << outcome.errors.size() - kShown
               << " more failed cells (summary.json lists every error record)\n";
   }
-  if (error_records(summary) > 0) return static_cast<int>(ExitCode::kRunFailed);
+  if (summary.counts.errors > 0) return static_cast<int>(ExitCode::kRunFailed);
   return exit_for_gates(summary);
 }
 

@@ -11,10 +11,7 @@ namespace qualm::cli {
 // Composite, benchmark accuracies, invariants, gates and counts, one line each.
 void print_results(const analysis::Summary& summary, const std::filesystem::path& dir);
 
-// The run's error records (counts.errors).
-int64_t error_records(const analysis::Summary& summary);
-
-// 3 (ExitCode::kGateFailed) when a gate in summary.rest["gates"] did not pass, after printing
+// 3 (ExitCode::kGateFailed) when a gate in summary.gates did not pass, after printing
 // which and by how much; else 0.
 int exit_for_gates(const analysis::Summary& summary);
 

@@ -52,6 +52,12 @@ Attrs row_data(const json& row) {
 
 std::string percent(double fraction) { return format_value(100 * fraction) + " %"; }
 
+// A typed figure where it is finite, as summary_json::num reads one.
+std::optional<double> finite(const std::optional<double>& x) { return x && std::isfinite(*x) ? x : std::nullopt; }
+
+// A typed figure's JSON text, as data-* attributes carry it ("0.25", "null").
+std::string json_text(const std::optional<double>& x) { return x ? json(*x).dump() : "null"; }
+
 // Swatches and names in rows that wrap at `width`; returns the markup and its height.
 std::pair<std::string, double> legend(double x0, double y0, double width, const std::vector<std::string>& labels,
                                       Colors& colors) {
@@ -71,47 +77,42 @@ std::pair<std::string, double> legend(double x0, double y0, double width, const 
 
 // ---- 1. Quality against cost, the frontier joined by a step line.
 
-std::string pareto_chart(const json& summary, Colors& colors) {
-  const json& p = member(summary, "pareto");
+std::string pareto_chart(const analysis::ParetoFrontier& p, Colors& colors) {
   struct Point {
-    const json* row;
+    const analysis::ParetoPoint* row;
     double cost, quality;
   };
   std::vector<Point> points;
-  const std::vector<const json*> rows = objects(member(p, "points"));
-  for (const json* r : rows) {
-    const auto cost = num(*r, "usd_per_million_tokens"), quality = num(*r, "quality");
-    if (cost && quality) points.push_back({r, *cost, *quality});
+  for (const analysis::ParetoPoint& r : p.points) {
+    const auto cost = finite(r.usd_per_million_tokens), quality = finite(r.quality);
+    if (cost && quality) points.push_back({&r, *cost, *quality});
   }
   if (points.empty()) {
     // With a cost table the analysis lists a frontier (maybe empty); without one its note says so.
-    if (p.contains("frontier"))
-      return chart_note("pareto", "No configuration has both a cost and a composite quality score.");
-    return chart_note("pareto",
-                      !str(p, "note").empty()
-                          ? str(p, "note")
-                          : "No cost table: add cost: costs.csv (model, variant, backend, usd_per_million_tokens) "
-                            "to the experiment to see the quality-cost frontier.");
+    if (p.frontier) return chart_note("pareto", "No configuration has both a cost and a composite quality score.");
+    return chart_note("pareto", !p.note.empty()
+                                    ? p.note
+                                    : "No cost table: add cost: costs.csv (model, variant, backend, "
+                                      "usd_per_million_tokens) to the experiment to see the quality-cost frontier.");
   }
 
   const double W = 1000, H = 460, L = 80, R = 40, T = 20, B = 56;
   double c0 = points[0].cost, c1 = c0, q0 = points[0].quality, q1 = q0;
   for (const Point& pt : points) {
     c0 = std::min(c0, pt.cost), c1 = std::max(c1, pt.cost);
-    q0 = std::min({q0, pt.quality, num(*pt.row, "quality_ci_low").value_or(pt.quality)});
-    q1 = std::max({q1, pt.quality, num(*pt.row, "quality_ci_high").value_or(pt.quality)});
+    q0 = std::min({q0, pt.quality, finite(pt.row->quality_ci_low).value_or(pt.quality)});
+    q1 = std::max({q1, pt.quality, finite(pt.row->quality_ci_high).value_or(pt.quality)});
   }
   const bool log_x = c0 > 0 && c1 / c0 >= 100;
   const Scale x = log_x ? log_scale(c0, c1, L, W - R) : linear_scale(std::min(0.0, c0), c1, L, W - R, 8);
   const Scale y = linear_scale(q0, q1, H - B, T, 6);
   std::string svg = svg_open(W, H, "chart pareto", "quality against cost per million tokens");
-  svg +=
-      y_axis(y, L, W - R, "quality" + (str(p, "quality_metric").empty() ? "" : " (" + str(p, "quality_metric") + ")"));
+  svg += y_axis(y, L, W - R, "quality" + (p.quality_metric.empty() ? "" : " (" + p.quality_metric + ")"));
   svg += x_axis(x, H - B, T, log_x ? "USD per million tokens (log scale)" : "USD per million tokens");
 
   std::vector<Point> frontier;
   for (const Point& pt : points) {
-    if (member(*pt.row, "on_frontier") == true) frontier.push_back(pt);
+    if (pt.row->on_frontier) frontier.push_back(pt);
   }
   std::sort(frontier.begin(), frontier.end(),
             [](const Point& a, const Point& b) { return std::pair(a.cost, a.quality) < std::pair(b.cost, b.quality); });
@@ -121,36 +122,38 @@ std::string pareto_chart(const json& summary, Colors& colors) {
   if (steps.size() > 1) svg += polyline(steps, {{"class", "frontier-line"}});
 
   for (const Point& pt : points) {
-    const json& r = *pt.row;
-    const bool on = member(r, "on_frontier") == true;
+    const analysis::ParetoPoint& r = *pt.row;
+    const bool on = r.on_frontier;
+    const std::string label = r.config.str();
     std::string dominated;
-    for (const json& d : member(r, "dominated_by")) {
+    for (const std::string& d : r.dominated_by) {
       if (!dominated.empty()) dominated += ' ';
-      dominated += d.is_string() ? d.get<std::string>() : d.dump();
+      dominated += d;
     }
-    Attrs a = {{"class", on ? "mark pareto-point frontier" : "mark pareto-point"}, {"fill", colors.of(label_of(r))}};
-    for (auto& kv : row_data(r)) a.push_back(kv);
-    a.insert(a.end(), {{"data-quality", raw(r, "quality")},
-                       {"data-cost", raw(r, "usd_per_million_tokens")},
+    Attrs a = {{"class", on ? "mark pareto-point frontier" : "mark pareto-point"}, {"fill", colors.of(label)}};
+    for (auto& kv : row_data(config_json(r.config))) a.push_back(kv);
+    a.insert(a.end(), {{"data-quality", json_text(r.quality)},
+                       {"data-cost", json_text(r.usd_per_million_tokens)},
                        {"data-frontier", on ? "true" : "false"},
                        {"data-dominated-by", dominated}});
-    const std::string tip = label_of(r) + "\nquality " + format_value(pt.quality) + ", $" + format_value(pt.cost) +
-                            " per million tokens, quality-adjusted cost " + raw(r, "quality_adjusted_cost") +
+    const std::string tip = label + "\nquality " + format_value(pt.quality) + ", $" + format_value(pt.cost) +
+                            " per million tokens, quality-adjusted cost " + json_text(r.quality_adjusted_cost) +
                             (on ? "\non the frontier" : "\ndominated by " + dominated);
     const double px = x(pt.cost), py = y(pt.quality);
-    const auto ci_low = num(r, "quality_ci_low"), ci_high = num(r, "quality_ci_high");
+    const auto ci_low = finite(r.quality_ci_low), ci_high = finite(r.quality_ci_high);
     if (ci_low && ci_high) svg += line(px, y(*ci_low), px, y(*ci_high), "whisker");
     svg += circle(px, py, on ? 6 : 4.5, a, tooltip(tip));
-    const bool left = px + 8 + 6.2 * static_cast<double>(label_of(r).size()) > W;
-    svg += text(left ? px - 8 : px + 8, py - 7, label_of(r), "point-label", left ? "end" : "start");
+    const bool left = px + 8 + 6.2 * static_cast<double>(label.size()) > W;
+    svg += text(left ? px - 8 : px + 8, py - 7, label, "point-label", left ? "end" : "start");
   }
   svg += svg_close();
   std::string caption =
       "Ringed points are on the frontier: no other configuration is at least as good in quality "
       "and cost and better in one; whiskers are quality CIs. " +
-      str(p, "note");
-  if (points.size() < rows.size()) {
-    caption += " " + std::to_string(rows.size() - points.size()) + " point(s) without a quality or cost are not drawn.";
+      p.note;
+  if (points.size() < p.points.size()) {
+    caption +=
+        " " + std::to_string(p.points.size() - points.size()) + " point(s) without a quality or cost are not drawn.";
   }
   return chart_figure("pareto", "Quality-cost Pareto frontier", svg, caption);
 }
@@ -260,21 +263,20 @@ std::string task_chart(const analysis::Summary& summary, Colors& colors) {
 
 // ---- 3. Coefficient of variation across repetitions, per cell.
 
-std::string cv_chart(const json& summary, Colors& colors) {
-  const json& sv = member(summary, "sampling_variance");
-  const std::vector<const json*> cells = objects(member(sv, "cells"));
+std::string cv_chart(const analysis::SamplingVariance& sv, Colors& colors) {
+  const std::vector<analysis::VarianceCell>& cells = sv.cells;
   if (cells.empty()) {
-    return chart_note("cv-distribution",
-                      !str(sv, "note").empty()
-                          ? str(sv, "note")
-                          : "No sampling variance: no generate task ran with repetitions of 2 or more "
-                            "(set repetitions: and a temperature above 0 on a task to measure it).");
+    return chart_note("cv-distribution", !sv.note.empty()
+                                             ? sv.note
+                                             : "No sampling variance: no generate task ran with repetitions of 2 or "
+                                               "more (set repetitions: and a temperature above 0 on a task to "
+                                               "measure it).");
   }
 
   std::vector<double> all;  // percent
-  for (const json* c : cells) {
-    for (const json& v : member(*c, "cvs")) {
-      if (v.is_number() && std::isfinite(v.get<double>())) all.push_back(100 * v.get<double>());
+  for (const analysis::VarianceCell& c : cells) {
+    for (const double v : c.cvs) {
+      if (std::isfinite(v)) all.push_back(100 * v);
     }
   }
   const double W = 1000, L = 350, R = W - 30, hist_top = 24, hist_bottom = 150, rows_top = 176, row_h = 20;
@@ -296,39 +298,39 @@ std::string cv_chart(const json& summary, Colors& colors) {
   }
   svg += text(L - 8, rows_top - 8, "per cell: every sample's CV, median as a bar", "tick", "end");
   for (size_t i = 0; i < cells.size(); ++i) {
-    const json& c = *cells[i];
+    const analysis::VarianceCell& c = cells[i];
+    const std::string label = c.config.str();
     const double yc = rows_top + row_h * (static_cast<double>(i) + 0.5);
-    std::string name = label_of(c) + " · " + str(c, "task_name") + " · " + str(c, "metric");
-    const std::string full = name + "\nmean CV " + (num(c, "mean_cv") ? percent(*num(c, "mean_cv")) : "-") +
-                             ", median " + (num(c, "median_cv") ? percent(*num(c, "median_cv")) : "-") +
-                             ", below 10 %: " + raw(c, "below_10pct") + ", samples: " + raw(c, "n_samples");
+    std::string name = label + " · " + c.task_name + " · " + c.metric;
+    const auto mean_cv = finite(c.cv.mean_cv), median_cv = finite(c.cv.median_cv);
+    const std::string full = name + "\nmean CV " + (mean_cv ? percent(*mean_cv) : "-") + ", median " +
+                             (median_cv ? percent(*median_cv) : "-") +
+                             ", below 10 %: " + json(c.cv.below_10pct).dump() +
+                             ", samples: " + std::to_string(c.n_samples);
     svg += "<g>" + tooltip(full) + text(L - 8, yc + 4, truncate_text(name, 56), "cell-label", "end") + "</g>";
     svg += line(L, yc, R, yc, "strip");
-    const json& cvs = member(c, "cvs");
-    const json& ids = member(c, "sample_ids");  // parallel to cvs where given
-    for (size_t k = 0; cvs.is_array() && k < cvs.size(); ++k) {
-      if (!cvs[k].is_number() || !std::isfinite(cvs[k].get<double>())) continue;
-      const double cv = cvs[k].get<double>();
+    for (size_t k = 0; k < c.cvs.size(); ++k) {  // sample_ids are parallel to cvs where given
+      const double cv = c.cvs[k];
+      if (!std::isfinite(cv)) continue;
       const double jitter = static_cast<double>(static_cast<int>((k * 7919) % 11) - 5) * 1.2;
-      const std::string sample =
-          ids.is_array() && k < ids.size() ? (ids[k].is_string() ? ids[k].get<std::string>() : ids[k].dump()) : "";
-      Attrs a = {{"class", "mark cv-point"}, {"fill", colors.of(label_of(c))}};
-      for (auto& kv : row_data(c)) a.push_back(kv);
-      a.insert(a.end(), {{"data-task", str(c, "task_name")},
-                         {"data-metric", str(c, "metric")},
+      const std::string sample = k < c.sample_ids.size() ? std::to_string(c.sample_ids[k]) : "";
+      Attrs a = {{"class", "mark cv-point"}, {"fill", colors.of(label)}};
+      for (auto& kv : row_data(config_json(c.config))) a.push_back(kv);
+      a.insert(a.end(), {{"data-task", c.task_name},
+                         {"data-metric", c.metric},
                          {"data-sample", sample},
-                         {"data-cv", cvs[k].dump()}});
+                         {"data-cv", json(cv).dump()}});
       svg += circle(x(x.clamp(100 * cv)), yc + jitter, 2.6, a, tooltip("sample " + sample + ": CV " + percent(cv)));
     }
-    if (const auto median = num(c, "median_cv")) {
-      svg += line(x(x.clamp(100 * *median)), yc - 8, x(x.clamp(100 * *median)), yc + 8, "median");
+    if (median_cv) {
+      svg += line(x(x.clamp(100 * *median_cv)), yc - 8, x(x.clamp(100 * *median_cv)), yc + 8, "median");
     }
   }
   svg += svg_close();
   return chart_figure("cv-distribution", "Sampling variance: CV per sample across repetitions", svg,
                       "Histogram of every sample's coefficient of variation (top) and each cell's samples (below); "
                       "reference lines at 5, 10 and 20 %. " +
-                          str(sv, "note"));
+                          sv.note);
 }
 
 // ---- 4. KLD percentile profile per compared variant.

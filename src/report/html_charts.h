@@ -17,7 +17,9 @@
 
 #include "analysis/json_fields.h"
 #include "analysis/kld_summary.h"
+#include "analysis/pareto.h"
 #include "analysis/summary.h"
+#include "analysis/variance.h"
 
 namespace qualm::report {
 
@@ -53,9 +55,9 @@ class Colors {
   std::map<std::string, size_t> index_;
 };
 
-std::string pareto_chart(const nlohmann::json& summary, Colors& colors);
+std::string pareto_chart(const analysis::ParetoFrontier& pareto, Colors& colors);
 std::string task_chart(const analysis::Summary& summary, Colors& colors);
-std::string cv_chart(const nlohmann::json& summary, Colors& colors);
+std::string cv_chart(const analysis::SamplingVariance& variance, Colors& colors);
 std::string kld_chart(const analysis::KldSummary& kld, Colors& colors);
 
 }  // namespace qualm::report

@@ -43,7 +43,7 @@ const char* color(Finding f) {
 
 std::string forest_chart(const analysis::Summary& s) {
   const analysis::QuantizationImpact& qi = s.quantization_impact;
-  const double margin = tost_margin(s);
+  const double margin = s.backend_equivalence.tost_margin;
   std::vector<Group> groups;
   double lo = -margin, hi = margin;
   for (const analysis::ComparePair& p : qi.pairs) {

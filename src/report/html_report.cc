@@ -41,12 +41,12 @@ svg .cv-point{fill-opacity:.75}svg .kld-line{stroke-width:1.8}
 )css";
 
 // The run's facts from the manifest, for a report.md without an opening paragraph.
-std::string meta_table(const json& summary, const json& manifest) {
+std::string meta_table(const analysis::Summary& summary, const json& manifest) {
   std::vector<std::pair<std::string, std::string>> rows;
   auto add = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) rows.emplace_back(name, value);
   };
-  add("run", str(summary, "run_id").empty() ? str(manifest, "run_id") : str(summary, "run_id"));
+  add("run", summary.run_id.empty() ? str(manifest, "run_id") : summary.run_id);
   add("qualm", str(manifest, "qualm_version") +
                    (str(manifest, "git_commit").empty() ? "" : " (" + str(manifest, "git_commit") + ")"));
   add("llama.cpp", str(manifest, "llama_cpp_commit"));
@@ -59,10 +59,12 @@ std::string meta_table(const json& summary, const json& manifest) {
   if (!str(m, "memory").empty()) machine += ", " + str(m, "memory");
   if (!str(m, "gpu").empty()) machine += ", " + str(m, "gpu");
   add("machine", machine);
-  const json& c = member(summary, "counts");
+  const analysis::RecordCounts& c = summary.counts;
   std::string counts;
-  for (const char* key : {"evaluated", "skipped", "errors", "truncated", "unknown_tokens"}) {
-    if (!str(c, key).empty()) counts += (counts.empty() ? "" : ", ") + str(c, key) + " " + key;
+  for (const auto& [key, n] :
+       {std::pair{"evaluated", c.evaluated}, std::pair{"skipped", c.skipped}, std::pair{"errors", c.errors},
+        std::pair{"truncated", c.truncated}, std::pair{"unknown_tokens", c.unknown_tokens}}) {
+    counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + key;
   }
   add("samples", counts);
   std::string out = "<table class=\"meta\">\n";
@@ -73,13 +75,11 @@ std::string meta_table(const json& summary, const json& manifest) {
 
 }  // namespace
 
-std::string render_html_report(const analysis::Summary& typed, const json& manifest, const Doc& doc) {
-  const json& summary = typed.rest;
+std::string render_html_report(const analysis::Summary& summary, const json& manifest, const Doc& doc) {
   Colors colors;
-  for (const analysis::CompositeRow& r : typed.composite) colors.of(r.config.str());
-  for (const AggregateRow& r : typed.tasks) colors.of(r.config.str());
-  const std::string experiment =
-      str(summary, "experiment").empty() ? str(manifest, "experiment") : str(summary, "experiment");
+  for (const analysis::CompositeRow& r : summary.composite) colors.of(r.config.str());
+  for (const AggregateRow& r : summary.tasks) colors.of(r.config.str());
+  const std::string experiment = summary.experiment.empty() ? str(manifest, "experiment") : summary.experiment;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -104,7 +104,7 @@ std::string render_html_report(const analysis::Summary& typed, const json& manif
   }
   HtmlRenderer html;  // one renderer: heading ids are unique on the page
   const std::string intro = html.render(blocks, 0, cut);
-  const std::string verdict = rest > cut ? html.render(blocks, cut, rest) + forest_chart(typed) : "";
+  const std::string verdict = rest > cut ? html.render(blocks, cut, rest) + forest_chart(summary) : "";
   const size_t listed = html.sections().size();  // the navigation lists the sections below the charts
   const std::string sections = html.render(blocks, rest, blocks.size());
   const bool titled = std::any_of(blocks.begin(), blocks.begin() + cut, [](const Block& b) {
@@ -124,8 +124,12 @@ std::string render_html_report(const analysis::Summary& typed, const json& manif
     out += "<a href=\"#" + html.sections()[i].first + "\">" + html.sections()[i].second + "</a>";
   }
   out += "</nav>\n<section id=\"charts\">\n<h2>Charts</h2>\n";
-  out += flip_matrices(typed.disagreements) + pareto_chart(summary, colors) + task_chart(typed, colors) +
-         cv_chart(summary, colors) + kld_chart(typed.kld, colors);
+  // One chart after another: each gives a color to the labels it meets first.
+  out += flip_matrices(summary.disagreements);
+  out += pareto_chart(summary.pareto, colors);
+  out += task_chart(summary, colors);
+  out += cv_chart(summary.sampling_variance, colors);
+  out += kld_chart(summary.kld, colors);
   out += "</section>\n<section id=\"report-text\" class=\"markdown\">\n" + sections;
   return out + "</section>\n</main>\n</body>\n</html>\n";
 }

@@ -20,11 +20,10 @@ namespace qualm::report {
 using nlohmann::json;
 
 Doc report_doc(const analysis::Summary& summary, const json& m) {
-  const json& s = summary.rest;
   Doc doc;
-  doc.heading(1) << "qualm report: " << s.value("experiment", "");
-  const json& c = s.value("counts", json::object());
-  Text& run = doc.paragraph() << "Run " << code(s.value("run_id", ""));
+  doc.heading(1) << "qualm report: " << summary.experiment;
+  const analysis::RecordCounts& c = summary.counts;
+  Text& run = doc.paragraph() << "Run " << code(summary.run_id);
   if (m.is_object() && m.contains("qualm_version")) {
     run << ", qualm " << m.value("qualm_version", "") << " (" << m.value("git_commit", "") << "), llama.cpp "
         << m.value("llama_cpp_commit", "") << ", from " << m.value("started_at", "") << " to "
@@ -36,14 +35,14 @@ Doc report_doc(const analysis::Summary& summary, const json& m) {
     }
   }
   run << ".";
-  doc.paragraph() << c.value("evaluated", 0) << " samples evaluated of " << c.value("planned", 0) << " planned, "
-                  << c.value("errors", 0) << " errors, " << c.value("skipped", 0) << " samples skipped in "
-                  << c.value("skipped_cells", 0) << (c.value("skipped_cells", 0) == 1 ? " cell" : " cells") << ", "
-                  << c.value("truncated", 0) << " truncated. Every number below is recomputed from samples.jsonl by "
-                  << code("qualm report") << ".";
-  if (c.value("samples_with_unknown_tokens", 0) > 0) {
-    doc.paragraph() << c.value("samples_with_unknown_tokens", 0)
-                    << " samples hold characters the model's vocabulary cannot encode; " << c.value("unknown_tokens", 0)
+  doc.paragraph() << c.evaluated << " samples evaluated of " << c.planned << " planned, " << c.errors << " errors, "
+                  << c.skipped << " samples skipped in " << c.skipped_cells
+                  << (c.skipped_cells == 1 ? " cell" : " cells") << ", " << c.truncated
+                  << " truncated. Every number below is recomputed from samples.jsonl by " << code("qualm report")
+                  << ".";
+  if (c.samples_with_unknown_tokens > 0) {
+    doc.paragraph() << c.samples_with_unknown_tokens
+                    << " samples hold characters the model's vocabulary cannot encode; " << c.unknown_tokens
                     << " unknown tokens stand for them (" << code("unknown_tokens") << " in samples.jsonl).";
   }
   add_verdict_section(doc, summary);
@@ -51,26 +50,27 @@ Doc report_doc(const analysis::Summary& summary, const json& m) {
   add_tasks_section(doc, summary.tasks);
   add_benchmarks_section(doc, summary.benchmarks);
   add_disagreements_section(doc, summary.disagreements);
-  add_rankings_section(doc, s);
-  add_equivalence_section(doc, s);
-  add_power_section(doc, s);
+  add_rankings_section(doc, summary.rankings);
+  add_equivalence_section(doc, summary.backend_equivalence);
+  add_power_section(doc, summary.power);
   add_quantization_section(doc, summary.quantization_impact);
   add_quantization_harm_section(doc, summary.quantization_harm);
   add_kld_section(doc, summary.kld);
-  for (void (*add)(Doc&, const json&) : {add_variance_section, add_examples_section, add_router_section,
-                                         add_scaling_section, add_pareto_section, add_invariants_section}) {
-    add(doc, s);
-  }
-  add_gates_section(doc, s.value("gates", nlohmann::json::array()));
-  const json& errors = s.value("errors", json::array());
+  add_variance_section(doc, summary.sampling_variance);
+  add_examples_section(doc, summary.examples);
+  add_router_section(doc, summary.task_router);
+  add_scaling_section(doc, summary.scaling_fit);
+  add_pareto_section(doc, summary.pareto);
+  add_invariants_section(doc, summary.invariants);
+  add_gates_section(doc, summary.gates);
+  const std::vector<analysis::ErrorRecord>& errors = summary.errors;
   if (!errors.empty()) {
     doc.heading(2, "Errors");
     doc.paragraph() << errors.size() << " error records (retried by " << code("qualm run --resume") << "):";
     Table& t = doc.table({"model/variant/backend", "task", "sample:", "error"});
     for (size_t i = 0; i < errors.size() && i < 20; ++i) {
-      const json& e = errors[i];
-      t.row({config_of(e).str(), e.value("task_name", ""), e["sample_id"].dump(),
-             fmt_cell(e["error"].is_string() ? e["error"].get<std::string>() : e["error"].dump())});
+      const analysis::ErrorRecord& e = errors[i];
+      t.row({e.config.str(), e.task_name, std::to_string(e.sample_id), fmt_cell(e.error)});
     }
     if (errors.size() > 20) doc.paragraph() << "… and " << errors.size() - 20 << " more in summary.json.";
   }
@@ -86,7 +86,7 @@ analysis::Summary write_run_reports(const analysis::RunData& run, const std::vec
   std::vector<std::string> gates = run.gates;
   gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
   // A run's baseline.* gates compare each variant with its model's first variant (gates.h).
-  summary.rest["gates"] = analysis::evaluate_gates(gates, run, nullptr, &summary.quantization_harm);
+  summary.gates = analysis::evaluate_gates(gates, run, nullptr, &summary.quantization_harm);
   write_atomically(run.dir / "summary.json", json(summary).dump(2) + "\n");
   const Doc doc = report_doc(summary, run.manifest);
   write_atomically(run.dir / "report.md", to_markdown(doc));

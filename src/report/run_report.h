@@ -11,7 +11,7 @@
 namespace qualm::report {
 
 // Writes the four files into run.dir (atomically) and returns the summary. Gates are the
-// experiment's (run.gates) followed by extra_gates (--gate); their results are summary.rest["gates"].
+// experiment's (run.gates) followed by extra_gates (--gate); their results are summary.gates.
 analysis::Summary write_run_reports(const analysis::RunData& run, const std::vector<std::string>& extra_gates);
 
 }  // namespace qualm::report

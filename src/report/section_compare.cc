@@ -36,18 +36,13 @@ std::string ci(const json& low, const json& high, int digits, const char* unit =
   return " [" + signed_fixed(low, digits, unit) + ", " + signed_fixed(high, digits, unit) + "]";
 }
 
-std::string share(const json& x) {
-  if (!x.is_number()) return "—";
+std::string share(double x) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x.get<double>());
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x);
   return buf;
 }
 
-// A table cell or a line's data: one line, cut at `limit` characters.
-std::string cell(const json& value, size_t limit = kCellChars) {
-  return fmt_cell(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump(), limit);
-}
-
+// A typed figure as the formatters above take it: null where unset.
 json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
 
 // A delta table's row: the label cell(s), then N, baseline, candidate, Δ [95% CI] and Δ% [95% CI].
@@ -130,7 +125,11 @@ void add_compare_section(Doc& doc, const json& compare) {
         list.item(Text() << "only in the " << side << " run: " << fmt_label(l));
     }
   }
-  if (compare.contains("gates")) add_gates_section(doc, member(compare, "gates"));
+  if (compare.contains("gates")) {
+    std::vector<analysis::GateResult> gates;
+    for (const json& g : analysis::json_fields::items(compare, "gates")) gates.push_back(g.get<analysis::GateResult>());
+    add_gates_section(doc, gates);
+  }
 }
 
 void add_quantization_section(Doc& doc, const analysis::QuantizationImpact& q) {
@@ -145,88 +144,85 @@ void add_quantization_section(Doc& doc, const analysis::QuantizationImpact& q) {
   for (const analysis::ComparePair& p : q.pairs) add_pair(doc, p, 3);
 }
 
-void add_variance_section(Doc& doc, const json& summary) {
+void add_variance_section(Doc& doc, const analysis::SamplingVariance& v) {
   doc.heading(2) << "Sampling variance";
-  const json v = summary.value("sampling_variance", json());
-  if (!v.is_object() || v.value("cells", json::array()).empty()) {
-    doc.paragraph() << (v.is_object() ? v.value("note", "No data.") : std::string("No data."));
+  if (v.cells.empty()) {
+    doc.paragraph() << (v.note.empty() ? "No data." : v.note);
     return;
   }
-  const json& o = member(v, "overall");
-  doc.paragraph() << v.value("note", "");
+  const analysis::VarianceOverall& o = v.overall;
+  doc.paragraph() << v.note;
   doc.table({"Statistic", "Value"})
-      .row({"Measurements (sample × metric)", std::to_string(o.value("n", 0))})
-      .row({"Mean CV", fixed(member(o, "mean_cv"), 4)})
-      .row({"Median CV", fixed(member(o, "median_cv"), 4)})
-      .row({"Max CV", fixed(member(o, "max_cv"), 4)})
-      .row({"CV < 5% (very stable)", share(member(o, "below_5pct"))})
-      .row({"CV < 10% (stable)", share(member(o, "below_10pct"))})
-      .row({"CV < 20% (moderate)", share(member(o, "below_20pct"))});
+      .row({"Measurements (sample × metric)", std::to_string(o.n)})
+      .row({"Mean CV", fixed(value(o.cv.mean_cv), 4)})
+      .row({"Median CV", fixed(value(o.cv.median_cv), 4)})
+      .row({"Max CV", fixed(value(o.cv.max_cv), 4)})
+      .row({"CV < 5% (very stable)", share(o.cv.below_5pct)})
+      .row({"CV < 10% (stable)", share(o.cv.below_10pct)})
+      .row({"CV < 20% (moderate)", share(o.cv.below_20pct)});
   Table& cells = doc.table({"Model", "Variant", "Backend", "Task", "Metric", "N", "Mean score", "Mean CV", "Median CV",
                             "CV<5%", "CV<10%", "CV<20%", "Stability"});
-  for (const json& c : member(v, "cells")) {
-    cells.row({cell(member(c, "model")), cell(member(c, "variant")), cell(member(c, "backend")),
-               c.value("task_name", ""), c.value("metric", ""), std::to_string(c.value("n_samples", 0)),
-               fixed(member(c, "mean_score")), fixed(member(c, "mean_cv")), fixed(member(c, "median_cv")),
-               share(member(c, "below_5pct")), share(member(c, "below_10pct")), share(member(c, "below_20pct")),
-               c.value("stability", "")});
+  for (const analysis::VarianceCell& c : v.cells) {
+    cells.row({fmt_cell(c.config.model), fmt_cell(c.config.variant), fmt_cell(c.config.backend), c.task_name, c.metric,
+               std::to_string(c.n_samples), fixed(value(c.mean_score)), fixed(value(c.cv.mean_cv)),
+               fixed(value(c.cv.median_cv)), share(c.cv.below_5pct), share(c.cv.below_10pct), share(c.cv.below_20pct),
+               c.stability});
   }
-  if (member(v, "levene").empty()) {
+  if (v.levene.empty()) {
     doc.paragraph() << "Backend variance equality: no (model, variant, task) ran on two or more backends.";
     return;
   }
   doc.paragraph() << "Backend variance equality (Levene, Brown-Forsythe):";
   Table& t = doc.table(
       {"Model", "Variant", "Task", "Metric", "Backends", "Levene W", "p", "Brown-Forsythe W", "p", "Significant?"});
-  for (const json& l : member(v, "levene")) {
+  for (const analysis::BackendVarianceTest& l : v.levene) {
     std::string backends;
-    for (const json& b : member(l, "backends")) backends += (backends.empty() ? "" : ", ") + b.get<std::string>();
-    const bool sig = member(l, "brown_forsythe_p").is_number() && member(l, "brown_forsythe_p").get<double>() < 0.05;
-    t.row({cell(member(l, "model")), cell(member(l, "variant")), l.value("task_name", ""), l.value("metric", ""),
-           cell(backends), fixed(member(l, "levene_w")), fixed(member(l, "levene_p")),
-           fixed(member(l, "brown_forsythe_w")), fixed(member(l, "brown_forsythe_p")), sig ? "Yes" : "No"});
+    for (const std::string& b : l.backends) backends += (backends.empty() ? "" : ", ") + b;
+    const bool sig = l.brown_forsythe_p && *l.brown_forsythe_p < 0.05;
+    t.row({fmt_cell(l.model), fmt_cell(l.variant), l.task_name, l.metric, fmt_cell(backends), fixed(value(l.levene_w)),
+           fixed(value(l.levene_p)), fixed(value(l.brown_forsythe_w)), fixed(value(l.brown_forsythe_p)),
+           sig ? "Yes" : "No"});
   }
 }
 
-void add_examples_section(Doc& doc, const json& summary) {
+void add_examples_section(Doc& doc, const std::vector<analysis::OutputExample>& examples) {
   doc.heading(2) << "Output examples";
-  const json e = summary.value("examples", json::array());
-  if (!e.is_array() || e.empty()) {
+  if (examples.empty()) {
     doc.paragraph() << "No generation task ran.";
     return;
   }
   doc.paragraph() << "One sample per task, the same for every configuration: the smallest sample_id that all of them "
                      "have (repetition 0).";
-  for (const json& x : e) {
-    doc.heading(3) << x.value("task_name", "") << " (sample " << cell(member(x, "sample_id"))
-                   << (x.contains("doc_key") ? ", " + cell(member(x, "doc_key")) : std::string()) << ")";
-    doc.paragraph() << "Prompt: " << cell(member(x, "prompt"), kPromptChars);
-    doc.paragraph() << "Reference: " << cell(member(x, "reference"), kPromptChars);
+  for (const analysis::OutputExample& x : examples) {
+    doc.heading(3) << x.task_name << " (sample " << fmt_cell(std::to_string(x.sample_id))
+                   << (x.doc_key ? ", " + fmt_cell(*x.doc_key) : std::string()) << ")";
+    doc.paragraph() << "Prompt: " << fmt_cell(x.prompt, kPromptChars);
+    doc.paragraph() << "Reference: " << fmt_cell(x.reference.value_or(""), kPromptChars);
     Table& t = doc.table({"Model", "Variant", "Backend", "Output (truncated)"});
-    for (const json& o : member(x, "outputs")) {
-      t.row({cell(member(o, "model")), cell(member(o, "variant")), cell(member(o, "backend")),
-             cell(member(o, "candidate"))});
+    for (const analysis::ExampleOutput& o : x.outputs) {
+      t.row({fmt_cell(o.config.model), fmt_cell(o.config.variant), fmt_cell(o.config.backend),
+             fmt_cell(o.candidate.value_or(""))});
     }
   }
 }
 
-void add_gates_section(Doc& doc, const json& gate_results) {
+void add_gates_section(Doc& doc, std::span<const analysis::GateResult> gate_results) {
   doc.heading(2) << "Quality gates";
-  if (!gate_results.is_array() || gate_results.empty()) {
+  if (gate_results.empty()) {
     doc.paragraph() << "No gates were set.";
     return;
   }
   int failed = 0;
-  for (const json& g : gate_results) failed += g.value("status", "") != "PASS";
+  for (const analysis::GateResult& g : gate_results) failed += g.status != "PASS";
   doc.paragraph() << (failed == 0 ? "All gates pass."
                                   : std::to_string(failed) + " of " + std::to_string(gate_results.size()) +
                                         " gate checks did not pass.");
   Table& t = doc.table({"Gate", "Status", "Configuration", "Actual", "Threshold", "By", "Detail"});
-  for (const json& g : gate_results) {
+  for (const analysis::GateResult& g : gate_results) {
     const std::string conf =
-        member(g, "model").is_string() && member(g, "variant").is_string() ? fmt_label(g) : std::string("—");
-    t.row({code(cell(member(g, "gate"))), g.value("status", ""), cell(conf), fixed(member(g, "actual"), 4),
-           fixed(member(g, "threshold"), 4), signed_fixed(member(g, "by"), 4), cell(member(g, "detail"), 400)});
+        g.model && g.variant ? *g.model + "/" + *g.variant + "/" + g.backend.value_or("") : std::string("—");
+    t.row({code(fmt_cell(g.gate, kCellChars)), g.status, fmt_cell(conf, kCellChars), fixed(value(g.actual), 4),
+           fixed(value(g.threshold), 4), signed_fixed(value(g.by), 4), fmt_cell(g.detail, 400)});
   }
 }
 

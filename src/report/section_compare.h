@@ -6,8 +6,13 @@
 // absent, so `qualm report` can re-render them from summary.json alone.
 
 #include <nlohmann/json.hpp>
+#include <span>
+#include <vector>
 
 #include "analysis/compare.h"
+#include "analysis/examples.h"
+#include "analysis/gates.h"
+#include "analysis/variance.h"
 #include "report/doc.h"
 
 namespace qualm::report {
@@ -20,12 +25,12 @@ void add_compare_section(Doc& doc, const nlohmann::json& compare);
 void add_quantization_section(Doc& doc, const analysis::QuantizationImpact& impact);
 
 // "## Sampling variance" from summary["sampling_variance"] (analysis/variance.h).
-void add_variance_section(Doc& doc, const nlohmann::json& summary);
+void add_variance_section(Doc& doc, const analysis::SamplingVariance& variance);
 
 // "## Output examples" from summary["examples"] (analysis/examples.h); long texts are cut.
-void add_examples_section(Doc& doc, const nlohmann::json& summary);
+void add_examples_section(Doc& doc, const std::vector<analysis::OutputExample>& examples);
 
 // "## Quality gates" from evaluate_gates' rows (analysis/gates.h).
-void add_gates_section(Doc& doc, const nlohmann::json& gate_results);
+void add_gates_section(Doc& doc, std::span<const analysis::GateResult> gate_results);
 
 }  // namespace qualm::report

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "analysis/kld_summary.h"
+#include "analysis/router.h"
+#include "analysis/scaling.h"
 
 namespace qualm::report {
 
@@ -39,8 +41,6 @@ std::string cell(const json& v) {
   return s;
 }
 
-std::string field(const json& obj, const char* key) { return obj.contains(key) ? cell(obj[key]) : "—"; }
-
 json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
 
 // "ok", or the names of the failed checks, in the order summary.json's keys sort.
@@ -56,87 +56,73 @@ std::string failed_checks(const analysis::KldChecks& c) {
   return failed.empty() ? "ok" : "FAIL: " + failed;
 }
 
-const json* section(const json& summary, const char* key) {
-  return summary.contains(key) && summary[key].is_object() ? &summary[key] : nullptr;
-}
-
 }  // namespace
 
-void add_pareto_section(Doc& doc, const json& summary) {
+void add_pareto_section(Doc& doc, const analysis::ParetoFrontier& p) {
   doc.heading(2) << "Quality-cost Pareto frontier";
-  const json* s = section(summary, "pareto");
-  if (!s || s->value("points", json::array()).empty()) {
-    doc.paragraph() << (s ? s->value("note", "no points with both a composite and a cost")
-                          : "not computed for this run");
+  if (p.points.empty()) {
+    doc.paragraph() << (p.note.empty() ? "not computed for this run" : p.note);
     return;
   }
   Table& t = doc.table(
       {"Model", "Variant", "Backend", "Composite", "$/1M tok", "Quality-adj. cost", "Pareto?", "Dominated by"});
-  for (const json& p : (*s)["points"]) {
+  for (const analysis::ParetoPoint& point : p.points) {
     std::string by;
-    for (const json& l : p.value("dominated_by", json::array())) by += (by.empty() ? "" : ", ") + cell(l);
-    t.row({field(p, "model"), field(p, "variant"), field(p, "backend"), num(p.value("quality", json())),
-           "$" + num(p.value("usd_per_million_tokens", json())), "$" + num(p.value("quality_adjusted_cost", json())),
-           p.value("on_frontier", false) ? "YES" : "no", by.empty() ? "—" : by});
+    for (const std::string& l : point.dominated_by) by += (by.empty() ? "" : ", ") + cell(l);
+    t.row({cell(point.config.model), cell(point.config.variant), cell(point.config.backend), num(value(point.quality)),
+           "$" + num(value(point.usd_per_million_tokens)), "$" + num(value(point.quality_adjusted_cost)),
+           point.on_frontier ? "YES" : "no", by.empty() ? "—" : by});
   }
-  doc.paragraph() << s->value("note", "");
-  const json missing = s->value("missing_cost", json::array());
-  if (!missing.empty()) {
+  doc.paragraph() << p.note;
+  if (p.missing_cost && !p.missing_cost->empty()) {
     Text& line = doc.paragraph() << "No cost row for:";
-    for (const json& l : missing) line << " " << cell(l);
+    for (const std::string& l : *p.missing_cost) line << " " << cell(l);
     line << ".";
   }
 }
 
-void add_scaling_section(Doc& doc, const json& summary) {
+void add_scaling_section(Doc& doc, const analysis::ScalingFit& s) {
   doc.heading(2) << "Quality scaling";
-  const json* s = section(summary, "scaling_fit");
-  if (!s || s->value("fits", json::array()).empty()) {
-    doc.paragraph() << (s ? s->value("note", "no fit") : "not computed for this run");
+  if (s.fits.empty()) {
+    doc.paragraph() << s.note;
     return;
   }
   Table& fits = doc.table({"Variant", "Backend", "n", "a", "b", "b stderr", "p (b = 0)", "R²"});
-  for (const json& f : (*s)["fits"]) {
-    fits.row({field(f, "variant"), field(f, "backend"), field(f, "n"), sci(f.value("a", json())),
-              num(f.value("b", json())), num(f.value("b_stderr", json())), sci(f.value("b_p_value", json())),
-              num(f.value("r2", json()))});
+  for (const analysis::ScalingLine& f : s.fits) {
+    fits.row({cell(f.variant), cell(f.backend), std::to_string(f.n), sci(value(f.a)), num(value(f.b)),
+              num(value(f.b_stderr)), sci(value(f.b_p_value)), num(value(f.r2))});
   }
   Table& points = doc.table({"Variant", "Backend", "Model", "Params (M)", "Composite", "Fitted"});
-  for (const json& f : (*s)["fits"]) {
-    const json a = f.value("a", json()), b = f.value("b", json());
-    for (const json& p : f.value("points", json::array())) {
-      const json params = p.value("params", json());
-      const json fitted = a.is_number() && b.is_number() && params.is_number()
-                              ? json(a.get<double>() * std::pow(params.get<double>(), b.get<double>()))
-                              : json();
-      points.row({field(f, "variant"), field(f, "backend"), field(p, "model"),
-                  params.is_number() ? num(params.get<double>() / 1e6, 1) : "—", num(p.value("quality", json())),
-                  num(fitted)});
+  for (const analysis::ScalingLine& f : s.fits) {
+    for (const analysis::ScalingPoint& p : f.points) {
+      const json fitted = f.a && f.b ? json(*f.a * std::pow(p.params, *f.b)) : json();
+      points.row(
+          {cell(f.variant), cell(f.backend), cell(p.model), num(p.params / 1e6, 1), num(p.quality), num(fitted)});
     }
   }
-  doc.paragraph() << s->value("note", "");
+  doc.paragraph() << s.note;
 }
 
-void add_router_section(Doc& doc, const json& summary) {
+void add_router_section(Doc& doc, const analysis::TaskRouter& r) {
   doc.heading(2) << "Task router estimate";
-  const json* s = section(summary, "task_router");
-  if (!s || s->value("tasks", json::array()).empty()) {
-    doc.paragraph() << (s ? s->value("note", "no tasks") : "not computed for this run");
+  if (r.tasks.empty()) {
+    doc.paragraph() << analysis::router_note(r);
     return;
   }
   Table& t = doc.table({"Task", "Best", "Composite", "n", "Runner-up", "Runner-up composite", "Margin"});
-  for (const json& r : (*s)["tasks"]) {
-    t.row({field(r, "task_name"), field(r, "best"), num(r.value("composite", json())), field(r, "n_samples"),
-           field(r, "runner_up"), num(r.value("runner_up_composite", json())), num(r.value("margin", json()))});
+  for (const analysis::RouterTask& task : r.tasks) {
+    t.row({cell(task.task_name), cell(task.best.str()), num(task.composite), std::to_string(task.n_samples),
+           task.runner_up ? cell(*task.runner_up) : "—", num(value(task.runner_up_composite)),
+           num(value(task.margin))});
   }
-  Text& routed = doc.paragraph() << "Routed composite " << num(s->value("routed_composite", json()));
-  if (s->value("best_single", json()).is_string()) {
-    routed << " vs best single " << cell((*s)["best_single"]) << " " << num(s->value("best_single_composite", json()))
-           << ": gain " << num(s->value("gain", json())) << " (" << num(s->value("gain_pct", json()), 1) << " %).";
+  Text& routed = doc.paragraph() << "Routed composite " << num(r.routed_composite);
+  if (r.best_single) {
+    routed << " vs best single " << cell(*r.best_single) << " " << num(value(r.best_single_composite)) << ": gain "
+           << num(value(r.gain)) << " (" << num(value(r.gain_pct), 1) << " %).";
   } else {
     routed << "; no single label covers every task.";
   }
-  doc.paragraph() << s->value("note", "");
+  doc.paragraph() << analysis::router_note(r);
 }
 
 void add_kld_section(Doc& doc, const analysis::KldSummary& k) {

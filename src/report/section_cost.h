@@ -6,13 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/kld_summary.h"
+#include "analysis/pareto.h"
+#include "analysis/router.h"
+#include "analysis/scaling.h"
 #include "report/doc.h"
 
 namespace qualm::report {
 
-void add_pareto_section(Doc& doc, const nlohmann::json& summary);
-void add_scaling_section(Doc& doc, const nlohmann::json& summary);
-void add_router_section(Doc& doc, const nlohmann::json& summary);
+void add_pareto_section(Doc& doc, const analysis::ParetoFrontier& pareto);
+void add_scaling_section(Doc& doc, const analysis::ScalingFit& scaling);
+void add_router_section(Doc& doc, const analysis::TaskRouter& router);
 void add_kld_section(Doc& doc, const analysis::KldSummary& kld);
 
 }  // namespace qualm::report

@@ -88,9 +88,9 @@ void add_flips(List& items, const analysis::Disagreements& d, const ConfigKey& b
   }
 }
 
-void add_errors(List& items, const json& s, const ConfigKey& cand) {
+void add_errors(List& items, std::span<const analysis::ErrorRecord> errors, const ConfigKey& cand) {
   int64_t n = 0;
-  for (const json& e : s.value("errors", json::array())) n += config_of(e) == cand ? 1 : 0;
+  for (const analysis::ErrorRecord& e : errors) n += e.config == cand ? 1 : 0;
   if (n > 0) {
     items.item(Text() << bold(std::to_string(n) + (n == 1 ? " error record" : " error records"))
                       << ": missing from every figure here (summary.json's errors says why).");
@@ -156,9 +156,8 @@ void add_harm(List& items, const analysis::QuantizationHarm& harm, const ConfigK
 
 void add_verdict_section(Doc& doc, const analysis::Summary& summary) {
   doc.heading(2, "Verdict");
-  const json& s = summary.rest;
   const std::vector<analysis::ComparePair>& pairs = summary.quantization_impact.pairs;
-  const double margin = tost_margin(summary);
+  const double margin = summary.backend_equivalence.tost_margin;  // analysis: tost_margin
   if (pairs.empty()) {
     doc.paragraph("One configuration per model and backend: no candidate to hold against a baseline.");
     return;
@@ -202,7 +201,7 @@ void add_verdict_section(Doc& doc, const analysis::Summary& summary) {
     }
     add_harm(items, summary.quantization_harm, cand);
     add_flips(items, summary.disagreements, base, cand);
-    add_errors(items, s, cand);
+    add_errors(items, summary.errors, cand);
   }
 }
 

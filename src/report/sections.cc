@@ -51,19 +51,17 @@ std::string fmt_label(const json& row) { return config_of(row).str(); }
 
 namespace {
 
-std::string ci(const json& row, const char* low = "ci_low", const char* high = "ci_high") {
-  if (!row.contains(low) || !row[low].is_number()) return "—";
-  std::string out = "[";  // appended, not "[" + …: GCC 12 warns falsely (-Wrestrict) on that
-  return out += fmt_num(row[low]) + ", " + fmt_num(row[high]) + "]";
-}
-
-// A typed figure as fmt_num writes it: "—" where NaN.
+// A typed figure as fmt_num writes it: "—" where NaN or unset; a p-value as fmt_p writes it.
 std::string figure(double x) { return fmt_num(std::isfinite(x) ? json(x) : json()); }
+std::string optional_num(const std::optional<double>& x, int decimals = 4) {
+  return fmt_num(x ? json(*x) : json(), decimals);
+}
+std::string optional_p(const std::optional<double>& x) { return fmt_p(x ? json(*x) : json()); }
 
 // "[low, high]", or "—" without a CI.
 std::string interval(double low, double high) {
   if (!std::isfinite(low)) return "—";
-  std::string out = "[";
+  std::string out = "[";  // appended, not "[" + …: GCC 12 warns falsely (-Wrestrict) on that
   return out += figure(low) + ", " + figure(high) + "]";
 }
 
@@ -143,131 +141,115 @@ void add_benchmarks_section(Doc& doc, std::span<const analysis::BenchmarkRow> ro
   }
 }
 
-void add_rankings_section(Doc& doc, const json& s) {
+void add_rankings_section(Doc& doc, const analysis::Rankings& rk) {
   doc.heading(2, "Rankings and metric agreement");
-  const json& rk = s.value("rankings", json::object());
-  const json& per_metric = rk.value("per_metric", json::object());
-  if (per_metric.empty()) {
+  if (rk.per_metric.empty()) {
     doc.paragraph("No generation metrics to rank.");
     return;
   }
   Table& ranking = doc.table({"metric", "direction", "ranking (best first)"});
-  for (const auto& [metric, m] : per_metric.items()) {
+  for (const auto& [metric, m] : rk.per_metric) {
     std::string order;
-    for (const json& r : m["rows"])
-      order += (order.empty() ? "" : ", ") + fmt_label(r) + " (" + fmt_num(r["value"]) + ")";
-    ranking.row(
-        {metric, m.value("higher_is_better", true) ? "higher is better" : "lower is better", fmt_cell(order, 400)});
+    for (const analysis::MetricRankRow& r : m.rows)
+      order += (order.empty() ? "" : ", ") + r.config.str() + " (" + figure(r.value) + ")";
+    ranking.row({metric, m.higher_is_better ? "higher is better" : "lower is better", fmt_cell(order, 400)});
   }
-  const json& agreement = rk.value("agreement", json::array());
-  if (!agreement.empty()) {
-    doc.paragraph() << "Agreement between metric rankings (" << rk.value("agreement_note", "") << "):";
+  if (!rk.agreement.empty()) {
+    doc.paragraph() << "Agreement between metric rankings (" << analysis::kAgreementNote << "):";
     Table& t = doc.table({"metric A", "metric B", "n:", "Spearman ρ:", "p:", "Kendall τ-b:", "p:"});
-    for (const json& a : agreement) {
-      t.row({a.value("metric_a", ""), a.value("metric_b", ""), Text() << a.value("n", 0), fmt_num(a["spearman"], 3),
-             fmt_p(a["spearman_p"]), fmt_num(a["kendall_tau"], 3), fmt_p(a["kendall_p"])});
+    for (const analysis::MetricAgreement& a : rk.agreement) {
+      t.row({a.metric_a, a.metric_b, Text() << a.n, optional_num(a.spearman, 3), optional_p(a.spearman_p),
+             optional_num(a.kendall_tau, 3), optional_p(a.kendall_p)});
     }
   }
-  for (const char* field : {"model", "variant", "backend"}) {
-    const json& rows = rk.value(std::string("by_") + field, json::array());
-    if (rows.size() < 2) continue;
+  for (const auto& [field, rows] :
+       {std::pair{"model", &rk.by_model}, std::pair{"variant", &rk.by_variant}, std::pair{"backend", &rk.by_backend}}) {
+    if (rows->size() < 2) continue;
     Text& p = doc.paragraph() << "By " << field << " (mean composite over its configurations): ";
-    for (const json& r : rows) {
-      p << r.value("rank", 0) << ". " << r.value(field, "") << " " << fmt_num(r["mean_composite"]) << "  ";
-    }
+    for (const analysis::GroupRank& r : *rows) p << r.rank << ". " << r.name << " " << figure(r.mean_composite) << "  ";
   }
-  const json& by_task = rk.value("by_task", json::array());
-  if (!by_task.empty()) {
+  if (!rk.by_task.empty()) {
     Table& t = doc.table({"task", "best configuration", "task composite:"});
-    for (const json& row : by_task) {
-      t.row({row.value("task_name", ""), row.value("best", ""), fmt_num(row["rows"][0]["task_composite"])});
+    for (const analysis::TaskRanking& row : rk.by_task) {
+      t.row({row.task_name, row.best, row.rows.empty() ? std::string("—") : figure(row.rows[0].task_composite)});
     }
   }
 }
 
-void add_equivalence_section(Doc& doc, const json& s) {
+void add_equivalence_section(Doc& doc, const analysis::BackendEquivalence& e) {
   doc.heading(2, "Backend equivalence");
-  const json& e = s.value("backend_equivalence", json::object());
-  if (!e.contains("pairs")) {
-    doc.paragraph() << e.value("note", std::string("not computed")) << ".";
+  if (!analysis::compared(e)) {
+    doc.paragraph() << analysis::equivalence_note(e) << ".";
     return;
   }
   Text& blocks = doc.paragraph("Complete blocks (model/variant on every backend): ");
-  for (const json& b : e["complete_blocks"]) blocks << b.get<std::string>() << " ";
-  doc.paragraph() << e.value("note", "") << ".";
+  for (const std::string& b : e.complete_blocks) blocks << b << " ";
+  doc.paragraph() << analysis::equivalence_note(e) << ".";
   std::vector<std::string> columns = {"metric", "ANOVA F:", "p:", "significant"};
-  for (const json& b : e["backends"]) columns.push_back("mean " + b.get<std::string>() + ":");
+  for (const std::string& b : e.backends) columns.push_back("mean " + b + ":");
   Table& anova = doc.table(columns);
-  for (const json& m : e["metrics"]) {
-    const json& a = m["anova"];
-    std::vector<Text> row = {m.value("metric", ""), a.is_object() ? fmt_num(a["f"], 3) : "—",
-                             a.is_object() ? fmt_p(a["p"]) : "—", m.value("significant", false) ? "yes" : "no"};
-    for (const json& b : e["backends"]) row.push_back(fmt_num(m["mean"][b.get<std::string>()]));
+  for (const analysis::EquivalenceMetric& m : e.metrics) {
+    std::vector<Text> row = {m.metric, m.anova ? optional_num(m.anova->f, 3) : "—",
+                             m.anova ? optional_p(m.anova->p) : "—", m.significant ? "yes" : "no"};
+    for (const std::string& b : e.backends) {
+      const auto mean = m.mean.find(b);
+      row.push_back(optional_num(mean != m.mean.end() ? mean->second : std::nullopt));
+    }
     anova.row(std::move(row));
   }
   Table& pairs = doc.table({"metric", "A vs B", "t:", "p (Holm):", "Cohen's d", "paired n:", "mean diff:", "paired p:",
                             "Wilcoxon p:", "TOST p:", "equivalent", "min detectable diff:"});
-  for (const json& p : e["pairs"]) {
-    const json& pr = p["paired"];
-    pairs.row({p.value("metric", ""), p.value("backend_a", "") + " vs " + p.value("backend_b", ""), fmt_num(p["t"], 3),
-               fmt_p(p.value("p_holm", json())), fmt_num(p["cohens_d"], 3) + " (" + p.value("magnitude", "") + ")",
-               Text() << pr.value("n", 0), fmt_num(pr.value("mean_diff", json())), fmt_p(pr.value("p", json())),
-               fmt_p(pr.value("wilcoxon_p", json())), fmt_p(pr.value("tost_p", json())),
-               pr.value("equivalent", false) ? "yes" : "no", fmt_num(pr.value("mde", json()))});
+  for (const analysis::EquivalencePair& p : e.pairs) {
+    const analysis::PairedTests& pr = p.paired;
+    pairs.row({p.metric, p.backend_a + " vs " + p.backend_b, optional_num(p.t, 3), optional_p(p.p_holm),
+               optional_num(p.cohens_d, 3) + " (" + p.magnitude + ")", Text() << pr.n, optional_num(pr.mean_diff),
+               optional_p(pr.p), optional_p(pr.wilcoxon_p), optional_p(pr.tost_p), pr.equivalent ? "yes" : "no",
+               optional_num(pr.mde)});
   }
-  const json& acc = e.value("accuracy", json::array());
-  if (acc.empty()) return;
+  if (e.accuracy.empty()) return;
   doc.paragraph() << "Benchmark answers on the same items (McNemar exact test on acc), and how far the per-choice "
                      "log-likelihoods are apart against the engines' own packing noise (manifest "
                   << code("noise_floor") << "):";
   Table& t = doc.table({"A vs B", "items:", "acc A:", "acc B:", "only A right:", "only B right:", "McNemar p:",
                         "differing answers:", "max |ΔLL|:", "packing noise:", "within noise"});
-  for (const json& a : acc) {
-    const json& d = a.value("loglikelihood_delta", json());
-    const bool has = d.is_object();
-    t.row({a.value("backend_a", "") + " vs " + a.value("backend_b", ""), Text() << a.value("n", 0), fmt_num(a["acc_a"]),
-           fmt_num(a["acc_b"]), Text() << a.value("a_only_correct", 0), Text() << a.value("b_only_correct", 0),
-           fmt_p(a["mcnemar_p"]), Text() << a.value("differing_answers", 0), has ? fmt_num(d["max_abs_dll"], 6) : "—",
-           has ? fmt_num(d.value("noise_floor", json()), 6) : "—",
-           has && d.value("within_noise", json()).is_boolean()
-               ? (d["within_noise"].get<bool>() ? "yes: not evidence of a difference" : "no")
-               : "—"});
+  for (const analysis::AccuracyPair& a : e.accuracy) {
+    const std::optional<analysis::LoglikelihoodDelta>& d = a.loglikelihood_delta;
+    t.row({a.backend_a + " vs " + a.backend_b, Text() << a.n, fmt_num(a.acc_a), fmt_num(a.acc_b),
+           Text() << a.a_only_correct, Text() << a.b_only_correct, optional_p(a.mcnemar_p),
+           Text() << a.differing_answers, d ? fmt_num(d->max_abs_dll, 6) : "—",
+           d ? optional_num(d->noise_floor, 6) : "—",
+           d && d->within_noise ? (*d->within_noise ? "yes: not evidence of a difference" : "no") : "—"});
   }
 }
 
-void add_power_section(Doc& doc, const json& s) {
+void add_power_section(Doc& doc, const analysis::PowerAnalysis& p) {
   doc.heading(2, "What this run can detect");
-  const json& p = s.value("power", json::object());
-  const json& rows = p.value("rows", json::array());
-  if (rows.empty()) {
+  if (p.rows.empty()) {
     doc.paragraph("No metric with two or more samples per configuration.");
     return;
   }
   doc.paragraph() << "Smallest difference between two configurations a two-sided t-test detects at this n (alpha "
                      "0.05, 80 % power), and the samples per configuration needed to detect "
-                  << fmt_num(p["detect_difference"])
+                  << figure(p.detect_difference)
                   << " (analysis: detect_difference). Differences smaller than the first column are not evidence "
                      "either way.";
   Table& t = doc.table({"task", "metric", "n:", "sd:", "95% CI ±:", "min detectable difference:", "n needed:"});
-  for (const json& r : rows) {
-    if (r.value("task_name", "").rfind("mmlu_", 0) == 0) continue;
-    t.row({r.value("task_name", ""), r.value("metric", ""), Text() << r.value("n", 0), fmt_num(r["sd"]),
-           fmt_num(r["ci_half_width"]), fmt_num(r["min_detectable_difference"]), fmt_num(r["n_needed"], 0)});
+  for (const analysis::PowerRow& r : p.rows) {
+    if (r.task_name.rfind("mmlu_", 0) == 0) continue;
+    t.row({r.task_name, r.metric, Text() << r.n, optional_num(r.sd), optional_num(r.ci_half_width),
+           optional_num(r.min_detectable_difference), optional_num(r.n_needed, 0)});
   }
-  const json& left_out = p.value("left_out", json::array());
-  if (!left_out.empty()) {
+  if (!p.left_out.empty()) {
     Text& note = doc.paragraph("Left out, having no bounded 0-1 scale on which a fixed difference means something:");
-    for (const json& m : left_out) note << " " << m.get<std::string>();
+    for (const std::string& m : p.left_out) note << " " << m;
     note << ".";
   }
 }
 
-void add_invariants_section(Doc& doc, const json& s) {
+void add_invariants_section(Doc& doc, std::span<const analysis::Invariant> invariants) {
   doc.heading(2, "Measurement invariants");
   Table& t = doc.table({"invariant", "status", "detail"});
-  for (const json& i : s.value("invariants", json::array())) {
-    t.row({i.value("name", ""), i.value("status", ""), fmt_cell(i.value("detail", ""))});
-  }
+  for (const analysis::Invariant& i : invariants) t.row({i.name, i.status, fmt_cell(i.detail)});
 }
 
 }  // namespace qualm::report

@@ -6,6 +6,10 @@
 #include <span>
 #include <string>
 
+#include "analysis/equivalence.h"
+#include "analysis/invariants.h"
+#include "analysis/power_analysis.h"
+#include "analysis/rankings.h"
 #include "analysis/summary.h"
 #include "report/doc.h"
 
@@ -18,10 +22,10 @@ Doc report_doc(const analysis::Summary& summary, const nlohmann::json& manifest)
 void add_composite_section(Doc& doc, std::span<const analysis::CompositeRow> rows);
 void add_tasks_section(Doc& doc, std::span<const AggregateRow> tasks);
 void add_benchmarks_section(Doc& doc, std::span<const analysis::BenchmarkRow> rows);
-void add_rankings_section(Doc& doc, const nlohmann::json& summary);
-void add_equivalence_section(Doc& doc, const nlohmann::json& summary);
-void add_invariants_section(Doc& doc, const nlohmann::json& summary);
-void add_power_section(Doc& doc, const nlohmann::json& summary);
+void add_rankings_section(Doc& doc, const analysis::Rankings& rankings);
+void add_equivalence_section(Doc& doc, const analysis::BackendEquivalence& equivalence);
+void add_invariants_section(Doc& doc, std::span<const analysis::Invariant> invariants);
+void add_power_section(Doc& doc, const analysis::PowerAnalysis& power);
 
 // A number for a table: 4 significant decimals, "—" for null.
 std::string fmt_num(const nlohmann::json& value, int decimals = 4);

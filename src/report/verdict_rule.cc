@@ -3,7 +3,6 @@
 #include <cmath>
 #include <string>
 
-#include "analysis/json_fields.h"
 #include "analysis/metric_info.h"
 
 namespace qualm::report {
@@ -34,11 +33,6 @@ const char* finding_name(Finding f) {
       return "inconclusive";
   }
   return "";
-}
-
-double tost_margin(const analysis::Summary& summary) {
-  using analysis::json_fields::member;
-  return analysis::json_fields::number(member(summary.rest, "backend_equivalence"), "tost_margin", 0.05);
 }
 
 }  // namespace qualm::report

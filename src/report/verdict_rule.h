@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "analysis/compare.h"
-#include "analysis/summary.h"
 
 namespace qualm::report {
 
@@ -17,9 +16,6 @@ enum class Finding { kEquivalent, kWorse, kBetter, kInconclusive };
 // KLD, counts: the harm thresholds judge them) and for rows without a CI.
 std::optional<Finding> judge(const analysis::DeltaRow& row, double margin);
 
-const char* finding_name(Finding f);
-
-// The ±margin: backend_equivalence's tost_margin (analysis: tost_margin), else 0.05.
-double tost_margin(const analysis::Summary& summary);  // "equivalent", "worse", "better", "inconclusive"
+const char* finding_name(Finding f);  // "equivalent", "worse", "better", "inconclusive"
 
 }  // namespace qualm::report
