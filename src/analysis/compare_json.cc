@@ -13,8 +13,6 @@ using namespace json_fields;
 
 namespace {
 
-json number_or_null(const std::optional<double>& x) { return x ? json(*x) : json(nullptr); }
-
 const Figures<DeltaRow> kDeltaFigures = {{"baseline_mean", &DeltaRow::baseline_mean},
                                          {"candidate_mean", &DeltaRow::candidate_mean},
                                          {"delta", &DeltaRow::delta},
@@ -84,7 +82,7 @@ void to_json(json& j, const ComparePair& p) {
        {"tasks", deltas_json(p.tasks)},
        {"overall", deltas_json(p.overall)},
        {"key_metrics", p.key_metrics},
-       {"key_metric_avg_delta_pct", number_or_null(p.key_metric_avg_delta_pct)},
+       {"key_metric_avg_delta_pct", or_null(p.key_metric_avg_delta_pct)},
        {"key_metric_small_n", p.key_metric_small_n},
        {"composite", std::move(composite)}};
 }

@@ -39,7 +39,7 @@ const Counts<LoglikelihoodDelta> kDeltaCounts = {{"choices", &LoglikelihoodDelta
 json metric_json(const EquivalenceMetric& m) {
   json out = {{"metric", m.metric}, {"n", json::object()}, {"mean", json::object()}, {"anova", nullptr}};
   for (const auto& [backend, n] : m.n) out["n"][backend] = n;
-  for (const auto& [backend, mean] : m.mean) out["mean"][backend] = mean ? json(*mean) : json();
+  for (const auto& [backend, mean] : m.mean) out["mean"][backend] = or_null(mean);
   if (m.anova) {
     out["anova"] = {{"df_between", m.anova->df_between}, {"df_within", m.anova->df_within}};
     write(out["anova"], *m.anova, kAnovaFigures, {});
@@ -113,7 +113,7 @@ json delta_json(const std::optional<LoglikelihoodDelta>& d) {
   if (!d) return nullptr;
   json out = {{"max_abs_dll", d->max_abs_dll},
               {"mean_abs_dll", d->mean_abs_dll},
-              {"within_noise", d->within_noise ? json(*d->within_noise) : json()},
+              {"within_noise", or_null(d->within_noise)},
               {"note", loglikelihood_note(*d)}};
   write(out, *d, kDeltaFigures, kDeltaCounts);
   return out;

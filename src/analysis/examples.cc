@@ -13,18 +13,13 @@ using namespace json_fields;
 
 namespace {
 
-json text_or_null(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
-std::optional<std::string> maybe_text(const json& j, const char* key) {
-  return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
-}
-
 const Counts<OutputExample> kCounts = {
     {"sample_id", &OutputExample::sample_id}, {"rep", &OutputExample::rep}, {"n_labels", &OutputExample::n_labels}};
 
 json output_json(const ExampleOutput& o) {
   json out = config_json(o.config), metrics = json::object();
-  for (const auto& [name, value] : o.metrics) metrics[name] = value ? json(*value) : json();
-  out["candidate"] = text_or_null(o.candidate);
+  for (const auto& [name, value] : o.metrics) metrics[name] = or_null(value);
+  out["candidate"] = or_null(o.candidate);
   out["metrics"] = std::move(metrics);
   return out;
 }
@@ -47,7 +42,7 @@ void to_json(json& j, const OutputExample& e) {
   for (const ExampleOutput& o : e.outputs) outputs.push_back(output_json(o));
   j = {{"task_name", e.task_name},
        {"prompt", e.prompt},
-       {"reference", text_or_null(e.reference)},
+       {"reference", or_null(e.reference)},
        {"outputs", std::move(outputs)}};
   write(j, e, {}, kCounts);
   if (e.doc_key) j["doc_key"] = *e.doc_key;

@@ -251,19 +251,18 @@ void evaluate_harm(const Gate& g, const QuantizationHarm& harm, std::vector<Gate
 }  // namespace
 
 void to_json(json& j, const GateResult& r) {
-  auto text = [](const std::optional<std::string>& x) { return x ? json(*x) : json(); };
-  auto figure = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
+  using json_fields::or_null;
   j = {{"gate", r.gate},
        {"status", r.status},
-       {"model", text(r.model)},
-       {"variant", text(r.variant)},
-       {"backend", text(r.backend)},
-       {"task", text(r.task)},
-       {"metric", text(r.metric)},
+       {"model", or_null(r.model)},
+       {"variant", or_null(r.variant)},
+       {"backend", or_null(r.backend)},
+       {"task", or_null(r.task)},
+       {"metric", or_null(r.metric)},
        {"n", r.n},
-       {"actual", figure(r.actual)},
-       {"threshold", figure(r.threshold)},
-       {"by", figure(r.by)},
+       {"actual", or_null(r.actual)},
+       {"threshold", or_null(r.threshold)},
+       {"by", or_null(r.by)},
        {"detail", r.detail}};
   if (r.baseline) {
     json b = config_json(r.baseline->config);
@@ -274,17 +273,14 @@ void to_json(json& j, const GateResult& r) {
 
 void from_json(const json& j, GateResult& r) {
   using namespace json_fields;
-  auto maybe_text = [&](const char* key) {
-    return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
-  };
   r = {};
   r.gate = text(j, "gate");
   r.status = text(j, "status");
-  r.model = maybe_text("model");
-  r.variant = maybe_text("variant");
-  r.backend = maybe_text("backend");
-  r.task = maybe_text("task");
-  r.metric = maybe_text("metric");
+  r.model = maybe_text(j, "model");
+  r.variant = maybe_text(j, "variant");
+  r.backend = maybe_text(j, "backend");
+  r.task = maybe_text(j, "task");
+  r.metric = maybe_text(j, "metric");
   r.n = count(j, "n");
   r.actual = maybe_number(j, "actual");
   r.threshold = maybe_number(j, "threshold");

@@ -43,6 +43,16 @@ inline std::string text(const nlohmann::json& j, const char* key) {
   const nlohmann::json& m = member(j, key);
   return m.is_string() ? m.get<std::string>() : "";
 }
+// The member if it is a string, else unset.
+inline std::optional<std::string> maybe_text(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& m = member(j, key);
+  return m.is_string() ? std::optional<std::string>(m.get<std::string>()) : std::nullopt;
+}
+// An optional value for writing: null when unset.
+template <class T>
+nlohmann::json or_null(const std::optional<T>& x) {
+  return x ? nlohmann::json(*x) : nlohmann::json();
+}
 inline std::vector<std::string> texts(const nlohmann::json& j, const char* key) {
   std::vector<std::string> out;
   for (const nlohmann::json& v : items(j, key)) {
@@ -60,7 +70,7 @@ using Counts = std::initializer_list<std::pair<const char*, int64_t T::*>>;
 
 template <class T>
 void write(nlohmann::json& out, const T& value, Figures<T> figures, Counts<T> counts) {
-  for (const auto& [key, field] : figures) out[key] = value.*field ? nlohmann::json(*(value.*field)) : nlohmann::json();
+  for (const auto& [key, field] : figures) out[key] = or_null(value.*field);
   for (const auto& [key, field] : counts) out[key] = value.*field;
 }
 

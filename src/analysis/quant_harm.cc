@@ -17,11 +17,6 @@ namespace {
 using nlohmann::json;
 using namespace json_fields;
 
-const json& items_of(const json& j) {
-  static const json kEmpty = json::array();
-  return j.is_array() ? j : kEmpty;
-}
-
 // The task of `kind` to use: `preferred` when the run has it, else the first in the records
 // (with want_category, the first whose records carry a category, if any does).
 std::string pick_task(const RunData& run, TaskKind kind, const std::string& preferred, bool want_category) {
@@ -44,9 +39,10 @@ struct FileFacts {
   std::vector<HarmFallback> fallbacks;
 };
 
-std::vector<HarmFallback> fallback_counts(const json& fallbacks) {
+// The quantization's fallbacks counted by (wanted, used) type.
+std::vector<HarmFallback> fallback_counts(const json& quantization) {
   std::map<std::pair<std::string, std::string>, int64_t> counts;
-  for (const json& f : items_of(fallbacks)) ++counts[{text(f, "wanted"), text(f, "used")}];
+  for (const json& f : items(quantization, "fallbacks")) ++counts[{text(f, "wanted"), text(f, "used")}];
   std::vector<HarmFallback> out;
   for (const auto& [types, n] : counts) out.push_back({types.first, types.second, n});
   return out;
@@ -79,7 +75,7 @@ void read_manifest_models(const json& manifest, std::map<std::pair<std::string, 
     f.tensor_types = type_counts(gguf.is_object() && gguf.contains("tensor_types") ? gguf["tensor_types"]
                                                                                    : member(quant, "tensor_types"));
     if (member(quant, "type").is_string()) f.quant_type = text(quant, "type");
-    f.fallbacks = fallback_counts(member(quant, "fallbacks"));
+    f.fallbacks = fallback_counts(quant);
     facts[{model, variant}] = f;
   }
 }

@@ -12,11 +12,6 @@ using namespace json_fields;
 
 namespace {
 
-json text_or_null(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
-std::optional<std::string> maybe_text(const json& j, const char* key) {
-  return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
-}
-
 const Figures<HarmPpl> kPplFigures = {{"token_perplexity", &HarmPpl::token_perplexity},
                                       {"word_perplexity", &HarmPpl::word_perplexity}};
 const Counts<HarmPpl> kPplCounts = {{"n_docs", &HarmPpl::n_docs}};
@@ -76,7 +71,7 @@ json generation_json(const std::optional<HarmGeneration>& g) {
   if (!g) return nullptr;
   json out = json::object();
   write_rates(out, g);
-  out["tokens_per_s"] = g->tokens_per_s ? json(*g->tokens_per_s) : json();
+  out["tokens_per_s"] = or_null(g->tokens_per_s);
   return out;
 }
 
@@ -98,20 +93,20 @@ HarmCategory category_of(const json& j) {
 }
 
 json variant_json(const HarmVariant& v) {
-  json out = {{"variant", v.variant},
-              {"is_base", v.is_base},
-              {"quant_type", text_or_null(v.quant_type)},
-              {"size_bytes", v.size_bytes ? json(*v.size_bytes) : json()},
-              {"tensor_types", json::object()},
-              {"fallbacks", json::array()},
-              {"ppl", pooled_json(v.ppl, kPplFigures, kPplCounts)},
-              {"kld", pooled_json(v.kld, kKldFigures, kKldCounts)},
-              {"most_harmed", v.most_harmed},
-              {"generation", generation_json(v.generation)},
-              {"categories", json::array()},
-              {"max_category_kld",
-               {{"category", text_or_null(v.max_category_kld.category)},
-                {"kld_mean", v.max_category_kld.kld_mean ? json(*v.max_category_kld.kld_mean) : json()}}}};
+  json out = {
+      {"variant", v.variant},
+      {"is_base", v.is_base},
+      {"quant_type", or_null(v.quant_type)},
+      {"size_bytes", or_null(v.size_bytes)},
+      {"tensor_types", json::object()},
+      {"fallbacks", json::array()},
+      {"ppl", pooled_json(v.ppl, kPplFigures, kPplCounts)},
+      {"kld", pooled_json(v.kld, kKldFigures, kKldCounts)},
+      {"most_harmed", v.most_harmed},
+      {"generation", generation_json(v.generation)},
+      {"categories", json::array()},
+      {"max_category_kld",
+       {{"category", or_null(v.max_category_kld.category)}, {"kld_mean", or_null(v.max_category_kld.kld_mean)}}}};
   for (const auto& [type, n] : v.tensor_types) out["tensor_types"][type] = n;
   for (const HarmFallback& f : v.fallbacks) {
     out["fallbacks"].push_back({{"wanted", f.wanted}, {"used", f.used}, {"tensors", f.tensors}});
@@ -150,9 +145,9 @@ json model_json(const HarmModel& m) {
   json out = {{"model", m.model},
               {"backend", m.backend},
               {"base_variant", m.base_variant},
-              {"ppl_task", text_or_null(m.ppl_task)},
-              {"kld_task", text_or_null(m.kld_task)},
-              {"generation_task", text_or_null(m.generation_task)},
+              {"ppl_task", or_null(m.ppl_task)},
+              {"kld_task", or_null(m.kld_task)},
+              {"generation_task", or_null(m.generation_task)},
               {"speed_basis", m.speed_basis},
               {"variants", json::array()}};
   for (const HarmVariant& v : m.variants) out["variants"].push_back(variant_json(v));

@@ -108,15 +108,14 @@ TaskRanking task_ranking_of(const json& j) {
 }  // namespace
 
 void to_json(json& j, const CompositeRow& r) {
-  auto figure = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
   j = config_json(r.config);
-  j.update({{"composite", figure(r.composite)},
-            {"ci_low", figure(r.ci_low)},
-            {"ci_high", figure(r.ci_high)},
+  j.update({{"composite", or_null(r.composite)},
+            {"ci_low", or_null(r.ci_low)},
+            {"ci_high", or_null(r.ci_high)},
             {"n_samples", r.n_samples},
             {"n_metrics", r.n_metrics},
             {"composite_metrics", r.composite_metrics},
-            {"mean_metric_rank", figure(r.mean_metric_rank)},
+            {"mean_metric_rank", or_null(r.mean_metric_rank)},
             {"rank_by_metrics", r.rank_by_metrics},
             {"rank_by_value", r.rank_by_value},
             {"rank", r.rank},

@@ -126,16 +126,11 @@ const Figures<TaskRouter> kRouterFigures = {{"best_single_composite", &TaskRoute
                                             {"gain", &TaskRouter::gain},
                                             {"gain_pct", &TaskRouter::gain_pct}};
 
-json text_or_null(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
-std::optional<std::string> maybe_text(const json& j, const char* key) {
-  return member(j, key).is_string() ? std::optional<std::string>(text(j, key)) : std::nullopt;
-}
-
 json task_json(const RouterTask& t) {
   json out = {{"task_name", t.task_name}, {"best", t.best.str()}};
   out.update(config_json(t.best));
   out["composite"] = t.composite;
-  out["runner_up"] = text_or_null(t.runner_up);
+  out["runner_up"] = or_null(t.runner_up);
   write(out, t, kTaskFigures, kTaskCounts);
   return out;
 }
@@ -158,7 +153,7 @@ void to_json(json& j, const TaskRouter& r) {
     j["labels"].push_back(
         {{"label", l.label}, {"composite", l.composite}, {"n_tasks", l.n_tasks}, {"complete", l.complete}});
   }
-  j["best_single"] = text_or_null(r.best_single);
+  j["best_single"] = or_null(r.best_single);
   write(j, r, kRouterFigures, {});
 }
 

@@ -12,6 +12,7 @@ namespace qualm::report {
 namespace {
 
 using analysis::json_fields::member;
+using analysis::json_fields::or_null;
 using nlohmann::json;
 
 constexpr size_t kCellChars = 160;    // example outputs in a table cell
@@ -42,17 +43,14 @@ std::string share(double x) {
   return buf;
 }
 
-// A typed figure as the formatters above take it: null where unset.
-json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
-
 // A delta table's row: the label cell(s), then N, baseline, candidate, Δ [95% CI] and Δ% [95% CI].
 std::vector<Text> delta_row(std::vector<Text> cells, const analysis::DeltaRow& r) {
   cells.insert(
       cells.end(),
-      {std::to_string(r.n_paired), fixed(value(r.baseline_mean), 4), fixed(value(r.candidate_mean), 4),
-       signed_fixed(value(r.delta), 4) + ci(value(r.delta_ci_low), value(r.delta_ci_high), 4),
-       signed_fixed(value(r.delta_pct), 1, "%") + ci(value(r.delta_pct_ci_low), value(r.delta_pct_ci_high), 1, "%") +
-           (r.small_n ? " (n < 20)" : "")});
+      {std::to_string(r.n_paired), fixed(or_null(r.baseline_mean), 4), fixed(or_null(r.candidate_mean), 4),
+       signed_fixed(or_null(r.delta), 4) + ci(or_null(r.delta_ci_low), or_null(r.delta_ci_high), 4),
+       signed_fixed(or_null(r.delta_pct), 1, "%") +
+           ci(or_null(r.delta_pct_ci_low), or_null(r.delta_pct_ci_high), 1, "%") + (r.small_n ? " (n < 20)" : "")});
   return cells;
 }
 
@@ -66,9 +64,9 @@ void add_summary_table(Doc& doc, const std::vector<analysis::ComparePair>& pairs
   for (const analysis::ComparePair& p : pairs) {
     const analysis::CompositeDelta& c = p.composite;
     t.row({fmt_cell(p.baseline.str()), fmt_cell(p.candidate.str()), p.paired_by, std::to_string(p.paired),
-           signed_fixed(value(p.key_metric_avg_delta_pct), 1, "%") + (p.key_metric_small_n ? " (n < 20)" : ""),
-           fixed(value(c.baseline)) + " → " + fixed(value(c.candidate)),
-           signed_fixed(value(c.delta), 3) + ci(value(c.delta_ci_low), value(c.delta_ci_high), 3)});
+           signed_fixed(or_null(p.key_metric_avg_delta_pct), 1, "%") + (p.key_metric_small_n ? " (n < 20)" : ""),
+           fixed(or_null(c.baseline)) + " → " + fixed(or_null(c.candidate)),
+           signed_fixed(or_null(c.delta), 3) + ci(or_null(c.delta_ci_low), or_null(c.delta_ci_high), 3)});
   }
 }
 
@@ -154,9 +152,9 @@ void add_variance_section(Doc& doc, const analysis::SamplingVariance& v) {
   doc.paragraph() << v.note;
   doc.table({"Statistic", "Value"})
       .row({"Measurements (sample × metric)", std::to_string(o.n)})
-      .row({"Mean CV", fixed(value(o.cv.mean_cv), 4)})
-      .row({"Median CV", fixed(value(o.cv.median_cv), 4)})
-      .row({"Max CV", fixed(value(o.cv.max_cv), 4)})
+      .row({"Mean CV", fixed(or_null(o.cv.mean_cv), 4)})
+      .row({"Median CV", fixed(or_null(o.cv.median_cv), 4)})
+      .row({"Max CV", fixed(or_null(o.cv.max_cv), 4)})
       .row({"CV < 5% (very stable)", share(o.cv.below_5pct)})
       .row({"CV < 10% (stable)", share(o.cv.below_10pct)})
       .row({"CV < 20% (moderate)", share(o.cv.below_20pct)});
@@ -164,8 +162,8 @@ void add_variance_section(Doc& doc, const analysis::SamplingVariance& v) {
                             "CV<5%", "CV<10%", "CV<20%", "Stability"});
   for (const analysis::VarianceCell& c : v.cells) {
     cells.row({fmt_cell(c.config.model), fmt_cell(c.config.variant), fmt_cell(c.config.backend), c.task_name, c.metric,
-               std::to_string(c.n_samples), fixed(value(c.mean_score)), fixed(value(c.cv.mean_cv)),
-               fixed(value(c.cv.median_cv)), share(c.cv.below_5pct), share(c.cv.below_10pct), share(c.cv.below_20pct),
+               std::to_string(c.n_samples), fixed(or_null(c.mean_score)), fixed(or_null(c.cv.mean_cv)),
+               fixed(or_null(c.cv.median_cv)), share(c.cv.below_5pct), share(c.cv.below_10pct), share(c.cv.below_20pct),
                c.stability});
   }
   if (v.levene.empty()) {
@@ -179,9 +177,9 @@ void add_variance_section(Doc& doc, const analysis::SamplingVariance& v) {
     std::string backends;
     for (const std::string& b : l.backends) backends += (backends.empty() ? "" : ", ") + b;
     const bool sig = l.brown_forsythe_p && *l.brown_forsythe_p < 0.05;
-    t.row({fmt_cell(l.model), fmt_cell(l.variant), l.task_name, l.metric, fmt_cell(backends), fixed(value(l.levene_w)),
-           fixed(value(l.levene_p)), fixed(value(l.brown_forsythe_w)), fixed(value(l.brown_forsythe_p)),
-           sig ? "Yes" : "No"});
+    t.row({fmt_cell(l.model), fmt_cell(l.variant), l.task_name, l.metric, fmt_cell(backends),
+           fixed(or_null(l.levene_w)), fixed(or_null(l.levene_p)), fixed(or_null(l.brown_forsythe_w)),
+           fixed(or_null(l.brown_forsythe_p)), sig ? "Yes" : "No"});
   }
 }
 
@@ -221,8 +219,8 @@ void add_gates_section(Doc& doc, std::span<const analysis::GateResult> gate_resu
   for (const analysis::GateResult& g : gate_results) {
     const std::string conf =
         g.model && g.variant ? *g.model + "/" + *g.variant + "/" + g.backend.value_or("") : std::string("—");
-    t.row({code(fmt_cell(g.gate, kCellChars)), g.status, fmt_cell(conf, kCellChars), fixed(value(g.actual), 4),
-           fixed(value(g.threshold), 4), signed_fixed(value(g.by), 4), fmt_cell(g.detail, 400)});
+    t.row({code(fmt_cell(g.gate, kCellChars)), g.status, fmt_cell(conf, kCellChars), fixed(or_null(g.actual), 4),
+           fixed(or_null(g.threshold), 4), signed_fixed(or_null(g.by), 4), fmt_cell(g.detail, 400)});
   }
 }
 

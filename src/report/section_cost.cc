@@ -6,12 +6,14 @@
 #include <string>
 #include <utility>
 
+#include "analysis/json_fields.h"
 #include "analysis/kld_summary.h"
 #include "analysis/router.h"
 #include "analysis/scaling.h"
 
 namespace qualm::report {
 
+using analysis::json_fields::or_null;
 using nlohmann::json;
 
 namespace {
@@ -41,8 +43,6 @@ std::string cell(const json& v) {
   return s;
 }
 
-json value(const std::optional<double>& x) { return x ? json(*x) : json(); }
-
 // "ok", or the names of the failed checks, in the order summary.json's keys sort.
 std::string failed_checks(const analysis::KldChecks& c) {
   std::string failed;
@@ -69,9 +69,9 @@ void add_pareto_section(Doc& doc, const analysis::ParetoFrontier& p) {
   for (const analysis::ParetoPoint& point : p.points) {
     std::string by;
     for (const std::string& l : point.dominated_by) by += (by.empty() ? "" : ", ") + cell(l);
-    t.row({cell(point.config.model), cell(point.config.variant), cell(point.config.backend), num(value(point.quality)),
-           "$" + num(value(point.usd_per_million_tokens)), "$" + num(value(point.quality_adjusted_cost)),
-           point.on_frontier ? "YES" : "no", by.empty() ? "—" : by});
+    t.row({cell(point.config.model), cell(point.config.variant), cell(point.config.backend),
+           num(or_null(point.quality)), "$" + num(or_null(point.usd_per_million_tokens)),
+           "$" + num(or_null(point.quality_adjusted_cost)), point.on_frontier ? "YES" : "no", by.empty() ? "—" : by});
   }
   doc.paragraph() << p.note;
   if (p.missing_cost && !p.missing_cost->empty()) {
@@ -89,8 +89,8 @@ void add_scaling_section(Doc& doc, const analysis::ScalingFit& s) {
   }
   Table& fits = doc.table({"Variant", "Backend", "n", "a", "b", "b stderr", "p (b = 0)", "R²"});
   for (const analysis::ScalingLine& f : s.fits) {
-    fits.row({cell(f.variant), cell(f.backend), std::to_string(f.n), sci(value(f.a)), num(value(f.b)),
-              num(value(f.b_stderr)), sci(value(f.b_p_value)), num(value(f.r2))});
+    fits.row({cell(f.variant), cell(f.backend), std::to_string(f.n), sci(or_null(f.a)), num(or_null(f.b)),
+              num(or_null(f.b_stderr)), sci(or_null(f.b_p_value)), num(or_null(f.r2))});
   }
   Table& points = doc.table({"Variant", "Backend", "Model", "Params (M)", "Composite", "Fitted"});
   for (const analysis::ScalingLine& f : s.fits) {
@@ -112,13 +112,13 @@ void add_router_section(Doc& doc, const analysis::TaskRouter& r) {
   Table& t = doc.table({"Task", "Best", "Composite", "n", "Runner-up", "Runner-up composite", "Margin"});
   for (const analysis::RouterTask& task : r.tasks) {
     t.row({cell(task.task_name), cell(task.best.str()), num(task.composite), std::to_string(task.n_samples),
-           task.runner_up ? cell(*task.runner_up) : "—", num(value(task.runner_up_composite)),
-           num(value(task.margin))});
+           task.runner_up ? cell(*task.runner_up) : "—", num(or_null(task.runner_up_composite)),
+           num(or_null(task.margin))});
   }
   Text& routed = doc.paragraph() << "Routed composite " << num(r.routed_composite);
   if (r.best_single) {
-    routed << " vs best single " << cell(*r.best_single) << " " << num(value(r.best_single_composite)) << ": gain "
-           << num(value(r.gain)) << " (" << num(value(r.gain_pct), 1) << " %).";
+    routed << " vs best single " << cell(*r.best_single) << " " << num(or_null(r.best_single_composite)) << ": gain "
+           << num(or_null(r.gain)) << " (" << num(or_null(r.gain_pct), 1) << " %).";
   } else {
     routed << "; no single label covers every task.";
   }
@@ -136,9 +136,9 @@ void add_kld_section(Doc& doc, const analysis::KldSummary& k) {
   for (const analysis::KldRow& r : k.rows) {
     const analysis::KldPercentiles& pc = r.percentiles;
     table.row({cell(r.config.model), cell(r.config.variant), cell(r.config.backend), cell(r.task_name),
-               cell(r.base_model), std::to_string(r.n_docs), num(r.n_tokens, 0), num(value(r.kld_mean), 5),
-               num(value(r.kld_stderr), 5), num(value(pc.p50), 5), num(value(pc.p90), 5), num(value(pc.p95), 5),
-               num(value(pc.p99), 5), num(value(pc.max), 5), num(value(r.same_top)), num(value(r.ppl_ratio), 4),
+               cell(r.base_model), std::to_string(r.n_docs), num(r.n_tokens, 0), num(or_null(r.kld_mean), 5),
+               num(or_null(r.kld_stderr), 5), num(or_null(pc.p50), 5), num(or_null(pc.p90), 5), num(or_null(pc.p95), 5),
+               num(or_null(pc.p99), 5), num(or_null(pc.max), 5), num(or_null(r.same_top)), num(or_null(r.ppl_ratio), 4),
                failed_checks(r.checks)});
   }
   doc.paragraph() << analysis::kKldPercentilesNote << ".";
@@ -152,8 +152,8 @@ void add_kld_section(Doc& doc, const analysis::KldSummary& k) {
                    << cell(r.task_name) << ": by category (flag: mean KLD > " << num(t.max_category_kld, 3) << ")";
     Table& by_category = doc.table({"Category", "Docs", "Tokens", "Mean KLD", "Same top", "Flag"});
     for (const analysis::KldCategory& c : r.categories) {
-      by_category.row({cell(c.category), std::to_string(c.n_docs), num(c.n_tokens, 0), num(value(c.kld_mean), 5),
-                       num(value(c.same_top)), c.flagged ? "OVER" : "ok"});
+      by_category.row({cell(c.category), std::to_string(c.n_docs), num(c.n_tokens, 0), num(or_null(c.kld_mean), 5),
+                       num(or_null(c.same_top)), c.flagged ? "OVER" : "ok"});
     }
     std::string most;
     for (const std::string& m : r.most_harmed) most += (most.empty() ? "" : ", ") + cell(m);

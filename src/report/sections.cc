@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/json_fields.h"
 #include "core/utf8.h"
 #include "records/config_key.h"
 
@@ -54,9 +55,9 @@ namespace {
 // A typed figure as fmt_num writes it: "—" where NaN or unset; a p-value as fmt_p writes it.
 std::string figure(double x) { return fmt_num(std::isfinite(x) ? json(x) : json()); }
 std::string optional_num(const std::optional<double>& x, int decimals = 4) {
-  return fmt_num(x ? json(*x) : json(), decimals);
+  return fmt_num(analysis::json_fields::or_null(x), decimals);
 }
-std::string optional_p(const std::optional<double>& x) { return fmt_p(x ? json(*x) : json()); }
+std::string optional_p(const std::optional<double>& x) { return fmt_p(analysis::json_fields::or_null(x)); }
 
 // "[low, high]", or "—" without a CI.
 std::string interval(double low, double high) {
@@ -92,7 +93,7 @@ void add_composite_section(Doc& doc, std::span<const analysis::CompositeRow> row
   for (const analysis::CompositeRow& r : rows) {
     t.row({Text() << r.rank << (r.tied ? "=" : ""), r.config.str(), figure(r.composite.value_or(NAN)),
            interval(r.ci_low.value_or(NAN), r.ci_high.value_or(NAN)), Text() << r.n_samples, Text() << r.n_metrics,
-           fmt_num(r.mean_metric_rank ? json(*r.mean_metric_rank) : json(), 2), fmt_num(r.rank_by_metrics, 1)});
+           optional_num(r.mean_metric_rank, 2), fmt_num(r.rank_by_metrics, 1)});
   }
 }
 
