@@ -21,7 +21,7 @@ namespace qualm {
 
 // Rows of logits each model hands over at a time (WindowOptions::slice_rows): the memory of a
 // one-pass comparison grows with this x n_vocab, not with a chunk's rows.
-inline constexpr int kKldSliceRows = 64;
+inline constexpr int kKldSliceRows = 128;
 
 struct KldOptions {
   int context_size = 512;

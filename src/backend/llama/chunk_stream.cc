@@ -70,8 +70,10 @@ ChunkStream::ChunkStream(const LlamaModel& model, ContextProvider contexts,
     // Batch-invariant: one chunk per decode group, decoded alone.
     plans_.push_back(piece > 0 ? plan_chunks(n_ctx, std::min(n_batch, n_ctx)) : plan_chunks(n_ctx, n_batch));
     if (piece > 0) {
-      plans_.back().n_seq = 1;
-      plans_.back().piece = req.window.slice_rows > 0 ? std::max(2, std::min(piece, req.window.slice_rows)) : piece;
+      ChunkPlan& plan = plans_.back();
+      plan.n_seq = 1;
+      plan.piece = invariant_piece(piece, n_ctx);
+      plan.slice = req.window.slice_rows > 0 ? std::max(2, std::min(plan.piece, req.window.slice_rows)) : plan.piece;
     }
     tokens_.push_back(std::move(tokens));
     chunk_counts_.push_back(n_chunks);
@@ -89,7 +91,8 @@ void ChunkStream::start_alone() {
   decoder_.emplace(ctx_, plan.piece);
   piece_ends_.clear();
   int end = 0;
-  for (const int n : piece_sizes(plan.n_ctx, plan.piece)) piece_ends_.push_back(end += n);
+  for (const int n : piece_sizes(0, plan.first, plan.piece)) piece_ends_.push_back(end += n);  // nothing scored
+  for (const int n : piece_sizes(plan.first, plan.n_ctx - plan.first, plan.slice)) piece_ends_.push_back(end += n);
   next_piece_ = 0;
 }
 

@@ -2,9 +2,10 @@
 // llama.cpp's perplexity windows as a DistributionStream: each text is cut into disjoint
 // chunks of n_ctx tokens; the first token of a chunk becomes BOS (when the vocab adds
 // one); positions n_ctx/2 .. n_ctx-2 are scored against the next token. Batch-invariant
-// (the default): each chunk is decoded alone (SequenceDecoder, pieces of at most `piece`
-// tokens, or of the request's slice_rows), and each piece's scored rows are handed out as a
-// slice, straight from llama.cpp's output buffer. Otherwise (--engine-parity llama) several
+// (the default): each chunk is decoded alone (SequenceDecoder): its unscored first half in
+// pieces of at most `piece` tokens, its scored half in pieces of at most the request's
+// slice_rows, each piece's scored rows handed out as a slice straight from llama.cpp's output
+// buffer. Otherwise (--engine-parity llama) several
 // chunks share one decode as parallel sequences when the batch is larger than a chunk, exactly
 // as llama-perplexity packs them, so the logits are llama-perplexity's.
 
@@ -28,6 +29,7 @@ struct ChunkPlan {
   int n_scored = 0;    // scored positions per chunk
   int num_batches = 1; // decode calls per chunk group
   int piece = 0;       // batch-invariant: tokens per piece at most (0: packed)
+  int slice = 0;       // batch-invariant: scored rows per piece at most (the request's slice_rows, else piece)
 };
 
 // n_batch >= n_ctx packs n_batch / n_ctx chunks per decode, as llama-perplexity does.

@@ -87,5 +87,35 @@ TEST(ChunkStream, SlicesOfRowsAreTheWholeChunksRows) {
   }
 }
 
+// 512-token chunks: the unscored half in one piece and the scored half in 256 (the default), in
+// slices of 64 rows (qualm kld), or everything in pieces of 100 and of 7 tokens: the same rows.
+TEST(ChunkStream, PiecesOfAnySizeGiveTheSameRows) {
+  std::string text;
+  for (int i = 0; i < 90; ++i) text += "Once upon a time, there was a little girl named Lily. She liked to play. ";
+  const WindowOptions whole{WindowOptions::Scheme::kHalfChunk, 512, 2};
+  WindowOptions sliced = whole;
+  sliced.slice_rows = 64;
+  for (const bool tinystories : {false, true}) {
+    const auto make = [&](int n_ubatch) {
+      LlamaBackendOptions options;
+      options.context.n_ubatch = n_ubatch;
+      return tinystories ? testing::tinystories656k(options) : testing::stories260k(options);
+    };
+    auto backend = make(512);
+    if (!backend) GTEST_SKIP() << "shared data not found";
+    const Streamed want = stream_all(*backend, text, whole);
+    ASSERT_EQ(want.lasts, 2);
+    ASSERT_EQ(want.targets.size(), 2u * 255);
+    const Streamed slices = stream_all(*backend, text, sliced);
+    EXPECT_EQ(slices.widest, 64u);
+    for (const Streamed& got : {slices, stream_all(*make(100), text, whole), stream_all(*make(7), text, whole)}) {
+      EXPECT_EQ(got.targets, want.targets);
+      ASSERT_EQ(got.logits.size(), want.logits.size());
+      EXPECT_EQ(std::memcmp(got.logits.data(), want.logits.data(), want.logits.size() * sizeof(float)), 0)
+          << (tinystories ? "TinyStories-656K" : "stories260K");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qualm::llama

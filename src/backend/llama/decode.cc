@@ -1,5 +1,7 @@
 #include "backend/llama/decode.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 
 namespace qualm::llama {
@@ -24,6 +26,15 @@ std::string describe(DecodeStatus status) {
   return "unknown decode status";
 }
 
+namespace {
+constexpr double kSmallWork = 3e8;  // tokens x parameters: about a millisecond on one core
+}  // namespace
+
+int scoring_lanes(const llama_model* model, int threads) {
+  constexpr double kLaneTokens = 64;
+  return static_cast<double>(llama_model_n_params(model)) * kLaneTokens < kSmallWork ? std::max(1, threads) : 1;
+}
+
 ThreadFit::ThreadFit(llama_context* ctx)
     : ctx_(ctx), threads_(llama_n_threads(ctx)), threads_batch_(llama_n_threads_batch(ctx)),
       params_(static_cast<double>(llama_model_n_params(llama_get_model(ctx)))) {}
@@ -31,7 +42,6 @@ ThreadFit::ThreadFit(llama_context* ctx)
 ThreadFit::~ThreadFit() { llama_set_n_threads(ctx_, threads_, threads_batch_); }
 
 void ThreadFit::fit(int n_tokens) {
-  constexpr double kSmallWork = 3e8;  // tokens x parameters: about a millisecond on one core
   const int want = static_cast<double>(n_tokens) * params_ < kSmallWork ? 1 : threads_batch_;
   if (want == current_) return;
   llama_set_n_threads(ctx_, want == 1 ? 1 : threads_, want);

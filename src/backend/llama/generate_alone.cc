@@ -56,7 +56,7 @@ std::vector<GenerateResult> generate_alone(const LlamaModel& model, llama_contex
       const std::vector<llama_token>& tokens = s.prompt.tokens;
       const int n = static_cast<int>(tokens.size());
       int pos = 0, last_index = -1;
-      for (const int piece : piece_sizes(n, limits.n_batch)) {
+      for (const int piece : piece_sizes(0, n, limits.n_batch)) {
         batch.clear();
         for (int j = 0; j < piece; ++j, ++pos) batch.add(tokens[pos], pos, {s.seq}, pos == n - 1);
         const bool companion = piece == 1;

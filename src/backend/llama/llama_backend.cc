@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <set>
 
+#include "backend/llama/decode.h"
 #include "backend/llama/embed.h"
 #include "backend/llama/generate.h"
 #include "backend/llama/loglikelihood.h"
 #include "backend/llama/quantize.h"
 #include "backend/llama/rolling_stream.h"
+#include "backend/llama/runtime.h"
 #include "backend/llama/source_tokenizer_check.h"
-#include "core/errors.h"
 #include "backend/logits.h"
+#include "core/errors.h"
 #include "core/parallel.h"
 
 namespace qualm::llama {
@@ -91,17 +93,38 @@ Capabilities LlamaBackend::capabilities() const {
   return caps;
 }
 
+namespace {
+
+// Whether a context made for one shape serves the other (what make_context reads per call).
+bool same_shape(const ContextOptions& a, const ContextOptions& b) {
+  return a.n_ctx == b.n_ctx && a.n_seq == b.n_seq && a.n_batch == b.n_batch && a.kv_unified == b.kv_unified &&
+         a.embeddings == b.embeddings && a.pool_mean == b.pool_mean && a.n_ubatch == b.n_ubatch &&
+         a.threads == b.threads;
+}
+
+}  // namespace
+
 llama_context* LlamaBackend::context(const ContextOptions& shape) {
-  const auto same = [](const ContextOptions& a, const ContextOptions& b) {
-    return a.n_ctx == b.n_ctx && a.n_seq == b.n_seq && a.n_batch == b.n_batch && a.kv_unified == b.kv_unified &&
-           a.embeddings == b.embeddings && a.pool_mean == b.pool_mean && a.n_ubatch == b.n_ubatch;
-  };
-  if (!context_ || !same(shape, context_shape_)) {
+  if (!context_ || !same_shape(shape, context_shape_)) {
     context_.reset();  // free the old one before allocating
     context_ = make_context(*model_, shape);
     context_shape_ = shape;
   }
   return context_.get();
+}
+
+std::vector<llama_context*> LlamaBackend::lane_contexts(const ContextOptions& shape, int lanes) {
+  if (lanes <= 1) return {context(shape)};
+  ContextOptions lane = shape;
+  lane.threads = std::max(1, resolved_threads(shape) / lanes);
+  if (lanes_.size() != static_cast<size_t>(lanes) || !same_shape(lane, lanes_shape_)) {
+    lanes_.clear();
+    for (int i = 0; i < lanes; ++i) lanes_.push_back(make_context(*model_, lane));
+    lanes_shape_ = lane;
+  }
+  std::vector<llama_context*> out;
+  for (const ContextPtr& c : lanes_) out.push_back(c.get());
+  return out;
 }
 
 llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
@@ -146,7 +169,7 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
     // One sequence at a time, at most a physical batch per decode (and a throwaway token).
     limits.batch_invariant = true;
     limits.share_prefixes = options_.share_prefixes;
-    limits.piece = std::max(2, std::min(options_.context.n_ubatch, limits.window));
+    limits.piece = invariant_piece(options_.context.n_ubatch, limits.window);
     shape.n_ctx = limits.window + 1;
     shape.n_seq = 1;
     shape.n_batch = shape.n_ubatch = limits.piece + 1;
@@ -160,7 +183,9 @@ std::vector<LoglikelihoodResult> LlamaBackend::loglikelihood(std::span<const Log
     shape.n_batch = limits.budget;
   }
   shape.kv_unified = true;
-  return score_loglikelihood(*model_, context(shape), requests, limits,
+  const bool on_cpu = options_.model.n_gpu_layers == 0 || !gpu_offload_available();
+  const int lanes = options_.batch_invariant && on_cpu ? scoring_lanes(model_->get(), resolved_threads(shape)) : 1;
+  return score_loglikelihood(*model_, lane_contexts(shape, lanes), requests, limits,
                              [this](int64_t done, int64_t total) { report_progress(done, total); });
 }
 
@@ -202,7 +227,7 @@ std::unique_ptr<DistributionStream> LlamaBackend::distributions(std::span<const 
                            std::to_string(window()),
                        "use a smaller window");
     }
-    const int piece = std::max(2, std::min(options_.context.n_ubatch, size));
+    const int piece = invariant_piece(options_.context.n_ubatch, size);
     ContextOptions shape = options_.context;
     shape.n_ctx = size + 1;
     shape.n_batch = shape.n_ubatch = piece + 1;

@@ -56,11 +56,15 @@ class LlamaBackend : public Backend {
   // One context at a time, reused while calls ask for the same shape.
   llama_context* context(const ContextOptions& shape);
   llama_context* context_for(const ChunkPlan& plan);
+  // `lanes` contexts of one shape, each with its share of the threads (one lane: context()).
+  std::vector<llama_context*> lane_contexts(const ContextOptions& shape, int lanes);
 
   LlamaBackendOptions options_;
   std::shared_ptr<LlamaModel> model_;
   ContextPtr context_;
   ContextOptions context_shape_;
+  std::vector<ContextPtr> lanes_;
+  ContextOptions lanes_shape_;
 };
 
 }  // namespace qualm::llama

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "backend/llama/chat_template.h"
@@ -116,7 +118,66 @@ void share_prefixes(std::span<const LoglikelihoodRequest> requests, std::vector<
   }
 }
 
-std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
+std::vector<std::span<const size_t>> lane_runs(const std::vector<PreparedRequest>& prepared,
+                                               std::span<const size_t> order, size_t lanes) {
+  // cost[i]: the tokens order[i] decodes after its predecessor; shared[i]: what they share.
+  std::vector<size_t> cost(order.size()), shared(order.size(), 0);
+  size_t total = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i > 0) shared[i] = common_prefix(prepared[order[i - 1]].tokens, prepared[order[i]].tokens);
+    total += cost[i] = prepared[order[i]].tokens.size() - shared[i];
+  }
+  constexpr size_t kLookAhead = 64;  // how far past an even split a cut may move to share less
+  std::vector<std::span<const size_t>> runs;
+  size_t start = 0, done = 0;
+  for (size_t i = 0; i < order.size() && runs.size() + 1 < lanes; ++i) {
+    done += cost[i];
+    if (done * lanes < total * (runs.size() + 1) || i + 1 >= order.size()) continue;
+    size_t cut = i + 1;
+    for (size_t k = cut; k < std::min(order.size(), i + 1 + kLookAhead); ++k) {
+      if (shared[k] < shared[cut]) cut = k;
+    }
+    runs.push_back(order.subspan(start, cut - start));
+    start = cut;
+    while (i + 1 < cut) done += cost[++i];
+  }
+  if (start < order.size()) runs.push_back(order.subspan(start));
+  return runs;
+}
+
+namespace {
+
+// Each run of lane_runs() on a context of its own, at once; progress counts every lane's requests.
+void score_lanes(const LlamaModel& model, std::span<llama_context* const> contexts,
+                 const std::vector<PreparedRequest>& prepared, std::span<const size_t> order, ScoringLimits limits,
+                 std::vector<LoglikelihoodResult>& results, const ProgressFn& progress) {
+  const auto runs = lane_runs(prepared, order, contexts.size());
+  if (runs.size() <= 1) return score_alone(model, contexts[0], prepared, order, limits, results, progress);
+  limits.row_workers = 1;  // the other cores run the other lanes
+  std::mutex mutex;
+  int64_t done = 0;
+  std::vector<std::exception_ptr> errors(runs.size());
+  parallel_for(runs.size(), static_cast<unsigned>(runs.size()), [&](unsigned, size_t j) {
+    int64_t reported = 0;
+    try {
+      score_alone(model, contexts[j], prepared, runs[j], limits, results, [&](int64_t n, int64_t) {
+        const std::lock_guard lock(mutex);
+        done += n - reported;
+        reported = n;
+        if (progress) progress(done, static_cast<int64_t>(order.size()));
+      });
+    } catch (...) {
+      errors[j] = std::current_exception();
+    }
+  });
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+}  // namespace
+
+std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, std::span<llama_context* const> contexts,
                                                      std::span<const LoglikelihoodRequest> requests,
                                                      const ScoringLimits& limits, const ProgressFn& progress) {
   std::vector<PreparedRequest> prepared(requests.size());
@@ -133,9 +194,9 @@ std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, ll
   const std::vector<size_t> order = token_order(prepared, errors, same_as);
   std::vector<LoglikelihoodResult> results(requests.size());
   if (limits.batch_invariant) {
-    score_alone(model, ctx, prepared, order, limits, results, progress);
+    score_lanes(model, contexts, prepared, order, limits, results, progress);
   } else {
-    score_packed(model, ctx, prepared, order, limits, results, progress);
+    score_packed(model, contexts[0], prepared, order, limits, results, progress);
   }
   for (size_t i = 0; i < requests.size(); ++i) {
     if (!errors[i].empty()) {
@@ -190,17 +251,19 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
           return any;
         },
         [&](std::span<const int> positions, std::span<const float* const> rows) {
-          parallel_for(positions.size(), default_worker_count(), [&](unsigned, size_t j) {
-            const int p = positions[j];
-            const std::span<const float> logits(rows[j], n_vocab);
-            const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
-            each_user(p, [&](size_t k) {
-              const PreparedRequest& q = prepared[k];
-              const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
-              results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] = token_logprob(logits, summary, target);
-              if (summary.argmax != target) greedy[k] = false;
-            });
-          });
+          parallel_for(positions.size(), limits.row_workers > 0 ? limits.row_workers : default_worker_count(),
+                       [&](unsigned, size_t j) {
+                         const int p = positions[j];
+                         const std::span<const float> logits(rows[j], n_vocab);
+                         const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
+                         each_user(p, [&](size_t k) {
+                           const PreparedRequest& q = prepared[k];
+                           const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
+                           results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] =
+                               token_logprob(logits, summary, target);
+                           if (summary.argmax != target) greedy[k] = false;
+                         });
+                       });
         });
     if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(order.size()));
   }

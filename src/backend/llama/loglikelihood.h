@@ -34,6 +34,8 @@ struct ScoringLimits {
   // Batch-invariant scoring: a prefix that neighbouring requests share is decoded once; false:
   // every request decodes its whole sequence (the same numbers, at their full cost).
   bool share_prefixes = true;
+  // Threads for the rows of a decode (log-softmax over the vocabulary); 0: every core.
+  unsigned row_workers = 0;
 };
 
 // One request as the model sees it.
@@ -54,9 +56,18 @@ PreparedRequest prepare_request(const LlamaModel& model, const LoglikelihoodRequ
 void share_prefixes(std::span<const LoglikelihoodRequest> requests, std::vector<PreparedRequest>& prepared,
                     const std::vector<std::string>& errors);
 
-std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, llama_context* ctx,
+// Batch-invariant scoring with several contexts (lanes) scores disjoint runs of the token order
+// at once, one lane per context, each on its own threads: a request's rows are the ones it gets
+// decoded alone whichever lane decodes it. Runs are cut where neighbours share the fewest tokens.
+// Packed scoring uses the first context.
+std::vector<LoglikelihoodResult> score_loglikelihood(const LlamaModel& model, std::span<llama_context* const> contexts,
                                                      std::span<const LoglikelihoodRequest> requests,
-                                                     const ScoringLimits& limits,
-                                                     const ProgressFn& progress = nullptr);
+                                                     const ScoringLimits& limits, const ProgressFn& progress = nullptr);
+
+// The runs of `order` that `lanes` contexts score: about equal numbers of tokens to decode each,
+// cut where neighbouring requests share the fewest tokens; fewer runs than lanes when there are
+// few requests.
+std::vector<std::span<const size_t>> lane_runs(const std::vector<PreparedRequest>& prepared,
+                                               std::span<const size_t> order, size_t lanes);
 
 }  // namespace qualm::llama

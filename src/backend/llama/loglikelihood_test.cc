@@ -4,6 +4,7 @@
 
 #include <tuple>
 
+#include "backend/llama/decode.h"
 #include "backend/llama/test_model.h"
 
 namespace qualm::llama {
@@ -95,6 +96,83 @@ TEST(Loglikelihood, SmallBudgetScoresTheSame) {
       for (size_t i = 0; i < requests.size(); ++i) {
         EXPECT_EQ(got[i].logprobs, want[i].logprobs) << "request " << i << " -b " << b << " -ub " << ub << " -t " << t;
       }
+    }
+  }
+}
+
+// Sequences longer than 256 tokens, decoded in pieces that end on the 256th cell (the
+// default), in pieces of 100 and of 7 tokens, and each alone: the same numbers, bit for bit.
+// One continuation starts before the 256th token and ends after it.
+TEST(Loglikelihood, PiecesAcrossThe256thCellScoreTheSame) {
+  std::string story;
+  for (int i = 0; i < 24; ++i) story += "Once upon a time, there was a little girl named Lily. She liked to play. ";
+  const std::string half = story.substr(0, story.size() / 2);
+  const std::vector<LoglikelihoodRequest> requests = {
+      {story, " She was happy."}, {story, " The dog barked at the cat in the park."}, {half, " " + half}};
+  for (const bool tinystories : {false, true}) {
+    auto backend = with_batches(tinystories, 2048, 512, 0);
+    if (!backend) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+    const auto want = backend->loglikelihood(requests);
+    ASSERT_EQ(want.size(), requests.size());
+    ASSERT_GT(want[0].sequence.size(), 300u);
+    ASSERT_FALSE(want[0].truncated);
+    const size_t context = want[2].sequence.size() - want[2].tokens.size();
+    ASSERT_LT(context, 256u);
+    ASSERT_GT(want[2].sequence.size(), 260u);
+    for (const int ub : {100, 7}) {
+      const auto got = with_batches(tinystories, 2048, ub, 0)->loglikelihood(requests);
+      for (size_t i = 0; i < requests.size(); ++i) EXPECT_EQ(got[i].logprobs, want[i].logprobs) << i << " -ub " << ub;
+    }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(backend->loglikelihood(std::span(&requests[i], 1))[0].logprobs, want[i].logprobs) << i;
+    }
+  }
+}
+
+// Lanes take runs of about equal decoding work, cut where neighbours share the fewest tokens
+// (worked by hand: the tokens each request decodes after its predecessor are 4 1 4 1 2 1).
+TEST(Loglikelihood, LaneRunsCutWhereRequestsShareLeast) {
+  std::vector<PreparedRequest> prepared(6);
+  prepared[0].tokens = {1, 2, 3, 4};
+  prepared[1].tokens = {1, 2, 3, 5};     // shares 3
+  prepared[2].tokens = {1, 9, 9, 9, 9};  // shares 1
+  prepared[3].tokens = {1, 9, 9, 9, 8};  // shares 4
+  prepared[4].tokens = {1, 7, 7};        // shares 1
+  prepared[5].tokens = {1, 7, 6};        // shares 2
+  const std::vector<size_t> order = {0, 1, 2, 3, 4, 5};
+  const auto sizes = [&](size_t lanes) {
+    std::vector<size_t> out;
+    size_t next = 0;
+    for (const auto run : lane_runs(prepared, order, lanes)) {
+      EXPECT_EQ(run.data(), order.data() + next);  // runs cover the order, in order
+      next += run.size();
+      out.push_back(run.size());
+    }
+    EXPECT_EQ(next, order.size());
+    return out;
+  };
+  EXPECT_EQ(sizes(1), (std::vector<size_t>{6}));
+  EXPECT_EQ(sizes(2), (std::vector<size_t>{4, 2}));  // half the work is done inside request 2; 4 shares 1
+  EXPECT_EQ(sizes(3), (std::vector<size_t>{2, 2, 2}));
+  EXPECT_EQ(sizes(10), (std::vector<size_t>{2, 2, 1, 1}));
+  EXPECT_TRUE(lane_runs(prepared, std::span<const size_t>(), 2).empty());
+}
+
+// Scored on one context or on four at once (lanes, each on its own thread): the same numbers.
+TEST(Loglikelihood, LanesScoreTheSame) {
+  for (const bool tinystories : {false, true}) {
+    auto one = with_batches(tinystories, 2048, 512, 1);
+    if (!one) GTEST_SKIP() << "shared data not found: set QUALM_DATA_DIR";
+    ASSERT_EQ(scoring_lanes(one->model().get(), 1), 1);
+    ASSERT_EQ(scoring_lanes(one->model().get(), 4), 4);  // a small model: a lane per thread
+    const auto requests = multiple_choice_requests();
+    const auto want = one->loglikelihood(requests);
+    const auto got = with_batches(tinystories, 2048, 512, 4)->loglikelihood(requests);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(got[i].tokens, want[i].tokens) << i;
+      EXPECT_EQ(got[i].logprobs, want[i].logprobs) << i;
+      EXPECT_EQ(got[i].is_greedy, want[i].is_greedy) << i;
     }
   }
 }

@@ -87,6 +87,10 @@ std::string LlamaModel::description() const {
   return buf;
 }
 
+int resolved_threads(const ContextOptions& options) {
+  return options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) {
   llama_context_params params = llama_context_default_params();
   params.n_ctx = static_cast<uint32_t>(options.n_ctx);
@@ -99,8 +103,7 @@ ContextPtr make_context(const LlamaModel& model, const ContextOptions& options) 
                    std::to_string(options.n_seq) + " tokens, not " + std::to_string(params.n_batch) +
                    " (n_ctx " + std::to_string(options.n_ctx) + ", n_batch " + std::to_string(options.n_batch) + ")");
   }
-  const int threads = options.threads > 0 ? options.threads
-                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = resolved_threads(options);
   params.n_threads = threads;
   params.n_threads_batch = threads;
   params.flash_attn_type = options.flash_attention == FlashAttention::kOn    ? LLAMA_FLASH_ATTN_TYPE_ENABLED

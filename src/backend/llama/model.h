@@ -68,6 +68,9 @@ struct ContextOptions {
 
 ContextPtr make_context(const LlamaModel& model, const ContextOptions& options);
 
+// The threads a context of these options runs on (threads 0: every hardware thread).
+int resolved_threads(const ContextOptions& options);
+
 // Why a context with these KV-cache types cannot run this model, known from its header: a
 // quantized V cache without flash attention (`flash_attn` as resolved: on, off or auto), or
 // a cache type whose blocks do not divide the attention heads' width. Empty when it can.

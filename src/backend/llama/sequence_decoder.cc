@@ -8,14 +8,21 @@
 
 namespace qualm::llama {
 
-std::vector<int> piece_sizes(int n, int max_piece) {
+int invariant_piece(int n_ubatch, int n_tokens) {
+  return std::max(2, std::min({n_ubatch, n_tokens, kAttendedCellPad}));
+}
+
+std::vector<int> piece_sizes(int start, int n, int max_piece) {
   max_piece = std::max(2, max_piece);
   std::vector<int> out;
-  while (n > 0) {
-    int take = std::min(n, max_piece);
-    if (n - take == 1) --take;  // never leave one token for the last piece
+  for (int pos = start, end = start + n; pos < end;) {
+    const int left = end - pos;
+    int take = std::min({left, max_piece, kAttendedCellPad - pos % kAttendedCellPad});
+    // One token before a boundary goes with the next stretch rather than alone.
+    if (take == 1) take = std::min({left, max_piece, 1 + kAttendedCellPad});
+    if (left - take == 1 && take > 2) --take;  // never leave one token for the last piece
     out.push_back(take);
-    n -= take;
+    pos += take;
   }
   return out;
 }
@@ -40,7 +47,7 @@ void SequenceDecoder::decode(std::span<const TokenId> tokens, const std::functio
   std::vector<int> positions, batch_index;
   std::vector<const float*> rows;
   int pos = decoded_;
-  for (const int n : piece_sizes(static_cast<int>(tokens.size()) - decoded_, max_piece_)) {
+  for (const int n : piece_sizes(decoded_, static_cast<int>(tokens.size()) - decoded_, max_piece_)) {
     batch_.clear();
     positions.clear();
     batch_index.clear();

@@ -26,8 +26,21 @@
 
 namespace qualm::llama {
 
-// Piece lengths for n tokens: at most max_piece each, and none of length 1 unless n is 1.
-std::vector<int> piece_sizes(int n, int max_piece);
+// llama.cpp pads the KV cells a decode attends over to a multiple of 256
+// (llama_kv_cache::get_n_kv), and every row of a piece attends over all of them (masked).
+// A piece that ends on such a multiple wastes the least: a 512-token chunk decoded whole
+// computes 512 x 512 attention scores, in two pieces 256 x 256 + 256 x 512, a quarter fewer.
+// Where pieces end never changes a number (see above).
+inline constexpr int kAttendedCellPad = 256;
+
+// The most tokens a batch-invariant piece holds: a physical batch (n_ubatch), at most the
+// tokens to decode and at most kAttendedCellPad; at least 2.
+int invariant_piece(int n_ubatch, int n_tokens);
+
+// Piece lengths for the n tokens at positions start .. start + n - 1: at most max_piece each,
+// none crossing a multiple of kAttendedCellPad, and none of length 1 where two tokens can go
+// together.
+std::vector<int> piece_sizes(int start, int n, int max_piece);
 
 class SequenceDecoder {
  public:
