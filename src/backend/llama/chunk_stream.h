@@ -5,9 +5,9 @@
 // (the default): each chunk is decoded alone (SequenceDecoder): its unscored first half in
 // pieces of at most `piece` tokens, its scored half in pieces of at most the request's
 // slice_rows, each piece's scored rows handed out as a slice straight from llama.cpp's output
-// buffer. Otherwise (--engine-parity llama) several
-// chunks share one decode as parallel sequences when the batch is larger than a chunk, exactly
-// as llama-perplexity packs them, so the logits are llama-perplexity's.
+// buffer. Otherwise (--engine-parity llama) several chunks share one decode as parallel
+// sequences when the batch is larger than a chunk, exactly as llama-perplexity packs them, so
+// the logits are llama-perplexity's.
 
 #include <functional>
 #include <optional>

@@ -16,12 +16,6 @@ std::string describe(DecodeStatus status);
 // Decodes or throws RunError with the status and what was being decoded.
 void decode_or_throw(llama_context* ctx, const Batch& batch, const std::string& what);
 
-// Decodes of little work (tokens x parameters) run on one thread: ggml's threads meet at a
-// barrier after every operation, which costs more than they save on a small decode, and far
-// more on a loaded machine (240 PIQA documents on TinyStories-656K, one decode per sequence:
-// 54 s at two threads beside other work, 2.5 s at one). The thread count never changes a
-// number: each output element is summed by one thread. Restores the context's threads when it
-// goes out of scope.
 // How many contexts score requests at once (score_loglikelihood's lanes), each on threads / lanes
 // threads: one per thread when even a decode of 64 tokens is little work (ThreadFit runs it on
 // one thread), so that the other cores score other requests instead of idling; else one.
@@ -29,6 +23,12 @@ void decode_or_throw(llama_context* ctx, const Batch& batch, const std::string& 
 // reads its weights once per decode per lane: ARC-Easy on llama-3.2-1b ran 17 % slower on two.
 int scoring_lanes(const llama_model* model, int threads);
 
+// Decodes of little work (tokens x parameters) run on one thread: ggml's threads meet at a
+// barrier after every operation, which costs more than they save on a small decode, and far
+// more on a loaded machine (240 PIQA documents on TinyStories-656K, one decode per sequence:
+// 54 s at two threads beside other work, 2.5 s at one). The thread count never changes a
+// number: each output element is summed by one thread. Restores the context's threads when it
+// goes out of scope.
 class ThreadFit {
  public:
   explicit ThreadFit(llama_context* ctx);

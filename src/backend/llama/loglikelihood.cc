@@ -227,6 +227,7 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
   const std::unique_ptr<std::atomic<bool>[]> greedy(new std::atomic<bool>[prepared.size()]);
   for (size_t r = 0; r < prepared.size(); ++r) greedy[r] = true;
   SequenceDecoder decoder(ctx, limits.piece);
+  const unsigned row_workers = limits.row_workers > 0 ? limits.row_workers : default_worker_count();
   for (size_t i = 0; i < order.size(); ++i) {
     const std::vector<TokenId>& tokens = prepared[order[i]].tokens;
     const size_t keep = i == 0 || !limits.share_prefixes ? 0 : common_prefix(prepared[order[i - 1]].tokens, tokens);
@@ -251,19 +252,17 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
           return any;
         },
         [&](std::span<const int> positions, std::span<const float* const> rows) {
-          parallel_for(positions.size(), limits.row_workers > 0 ? limits.row_workers : default_worker_count(),
-                       [&](unsigned, size_t j) {
-                         const int p = positions[j];
-                         const std::span<const float> logits(rows[j], n_vocab);
-                         const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
-                         each_user(p, [&](size_t k) {
-                           const PreparedRequest& q = prepared[k];
-                           const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
-                           results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] =
-                               token_logprob(logits, summary, target);
-                           if (summary.argmax != target) greedy[k] = false;
-                         });
-                       });
+          parallel_for(positions.size(), row_workers, [&](unsigned, size_t j) {
+            const int p = positions[j];
+            const std::span<const float> logits(rows[j], n_vocab);
+            const LogitSummary summary = summarize_logits(logits);  // one pass over the vocabulary
+            each_user(p, [&](size_t k) {
+              const PreparedRequest& q = prepared[k];
+              const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
+              results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] = token_logprob(logits, summary, target);
+              if (summary.argmax != target) greedy[k] = false;
+            });
+          });
         });
     if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(order.size()));
   }
