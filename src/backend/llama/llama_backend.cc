@@ -136,7 +136,7 @@ llama_context* LlamaBackend::context_for(const ChunkPlan& plan) {
     // One chunk at a time (SequenceDecoder): pieces of at most a physical batch, and a cell
     // and a batch slot for a throwaway token.
     shape.n_ctx = plan.n_ctx + 1;
-    shape.n_batch = shape.n_ubatch = std::max(2, std::min(plan.piece, plan.n_ctx)) + 1;
+    shape.n_batch = shape.n_ubatch = plan.piece + 1;  // plan.piece is invariant_piece(n_ubatch, n_ctx)
   }
   return context(shape);
 }
