@@ -127,11 +127,14 @@ class CellRunner {
   }
 
   // The packing noise of this configuration on t's first documents: scored together, then each
-  // alone. 0 for a batch-invariant backend, whatever the documents.
+  // alone. 0 for a batch-invariant backend, whatever the documents. Together: as this run scored
+  // them (its chunk from the first document), else scored here.
   std::optional<NoiseFloor> noise_floor(Backend& backend, const PlannedTask& t) const {
     constexpr size_t kDocs = 8;
     const McTask sub = slice(*t.mc, 0, std::min(kDocs, t.mc->docs.size()));
-    const McTaskScores together = score_mc_tasks(backend, std::span(&sub, 1))[0];
+    const bool scored =
+        first_chunk_ && first_chunk_->first == t.name && first_chunk_->second.scores.size() >= sub.docs.size();
+    const McTaskScores together = scored ? first_chunk_->second : score_mc_tasks(backend, std::span(&sub, 1))[0];
     NoiseFloor floor{config_, t.name, static_cast<int>(sub.docs.size()), 0, 0};
     for (size_t d = 0; d < sub.docs.size(); ++d) {
       const McTask one = slice(sub, d, d + 1);
@@ -168,13 +171,14 @@ class CellRunner {
 
   void run_mc(Backend& backend, const PlannedTask& t, size_t begin, size_t end) {
     const McTask sub = slice(*t.mc, begin, end);
-    const std::vector<McTaskScores> scores = score_mc_tasks(backend, std::span(&sub, 1));
+    std::vector<McTaskScores> scores = score_mc_tasks(backend, std::span(&sub, 1));
     std::vector<SampleRecord> records;
     for (size_t i = 0; i < sub.docs.size(); ++i) {
       if (logged(t.name, sub.doc_ids[i], 0)) continue;
       records.push_back(mc_sample_record(ctx_.run_id, config_, sub, scores[0], i, ctx_.log_tokens));
     }
     log(*ctx_.samples, records);
+    if (begin == 0 && !first_chunk_) first_chunk_.emplace(t.name, std::move(scores[0]));  // noise_floor's "together"
   }
 
   void run_gen(Backend& backend, const PlannedTask& t, int rep, size_t begin, size_t end) {
@@ -230,6 +234,7 @@ class CellRunner {
   bool warmed_ = false;
   BaseFn base_;
   std::string base_name_;
+  std::optional<std::pair<std::string, McTaskScores>> first_chunk_;  // a task's chunk from its first document
 };
 
 // What the loaded model says of itself, and whether llama.cpp tokenizes the texts of its tasks
@@ -352,15 +357,6 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             why = user_message(err);
           }
         }
-        // The packing noise of in-process backends, on their first multiple-choice task: by the
-        // run (or shard) that computes that task's first chunk, so that merged shards hold it once.
-        if (backend && !spec.remote() && first_mc && runner.mine(*first_mc, 0, 0)) {
-          try {
-            if (auto floor = runner.noise_floor(*backend, task_of(*first_mc))) out.noise_floors.push_back(*floor);
-          } catch (const std::exception&) {
-            // the task's own run below reports the failure
-          }
-        }
         for (size_t c : todo) {
           const PlannedTask* t = &task_of(c);
           std::string failed = why;
@@ -377,6 +373,15 @@ RunOutcome run_experiment(const Experiment& e, const Plan& plan, const RunContex
             runner.fail(c, *t, failed);
             out.errors.push_back(model.name + "/" + variant.name + "/" + e.backends[b].name + "/" + t->name + ": " + failed);
             out.failed_cells.push_back({config, t->name, failed});
+          }
+        }
+        // The packing noise of in-process backends, on their first multiple-choice task: by the
+        // run (or shard) that computes that task's first chunk, so that merged shards hold it once.
+        if (backend && !spec.remote() && first_mc && runner.mine(*first_mc, 0, 0)) {
+          try {
+            if (auto floor = runner.noise_floor(*backend, task_of(*first_mc))) out.noise_floors.push_back(*floor);
+          } catch (const std::exception&) {
+            // the task's own run reports the failure
           }
         }
         if (backend && spec.remote()) add_endpoint_counts(out.remote_backends[spec.name], *backend);

@@ -2,11 +2,12 @@
 that agree with it, mmlu as a group, few-shot and truncation, a user's own task file, and
 bad input (one line, exit 2, file:line and field)."""
 
+import bz2
 import json
 import unittest
 from pathlib import Path
 
-from qualm_e2e import QUALM, TempDirCase, require_data, run
+from qualm_e2e import QUALM, SOURCE, TempDirCase, require_data, run
 
 DATA = require_data()
 MODEL = DATA / "models" / "stories260K.gguf"
@@ -53,6 +54,40 @@ class Eval(TempDirCase):
                 self.assertEqual(s["correct"], s["metrics"]["acc"] == 1.0)
                 self.assertTrue(s["prompt"].startswith("Question: ") and s["prompt"].endswith("\nAnswer:"))
                 self.assertTrue(all(c["n_tokens"] >= 1 and c["loglikelihood"] < 0 for c in s["choices"]))
+
+    def test_noise_floor_is_the_run_against_each_document_alone(self):
+        """The packing noise on a task's first 8 documents: each as the run scored it (together
+        with the others) against it scored alone, here by runs of one document each. llama.cpp's
+        packing moves TinyStories-656K's log-likelihoods a little; batch-invariant scoring not at
+        all."""
+        tiny = DATA / "models" / "tinystories-656k" / "TinyStories-656K.f16.gguf"
+        lines = bz2.open(DATA / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8",
+                         newline="").read().split("\n")
+
+        def hellaswag(name, first, n, *args):
+            text = self.dir / f"{name}.txt"
+            text.write_text("\n".join(lines[6 * first: 6 * (first + n)]) + "\n", encoding="utf-8", newline="")
+            task = self.dir / f"{name}.yaml"
+            task.write_text(f"include: {SOURCE / 'tasks' / 'hellaswag' / 'hellaswag.yaml'}\ntask: hs\n"
+                            f"dataset: {{path: {text}, format: hellaswag_text}}\n")
+            out = self.dir / name
+            run([QUALM, "eval", "-m", tiny, "--tasks", task, "--out", out, *args])
+            samples = sorted((json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()),
+                             key=lambda s: s["sample_id"])
+            return json.loads((out / "results.json").read_text())["config"]["noise_floor"], samples
+
+        floor, together = hellaswag("together", 0, 12, "--engine-parity", "llama")
+        self.assertEqual([(f["task"], f["docs"]) for f in floor], [("hs", 8)])
+        dll = 0.0
+        for d in range(8):
+            _, alone = hellaswag(f"alone{d}", d, 1, "--engine-parity", "llama")
+            for a, b in zip(together[d]["choices"], alone[0]["choices"]):
+                self.assertEqual(a["text"], b["text"])
+                dll = max(dll, abs(a["loglikelihood"] - b["loglikelihood"]))
+        self.assertGreater(dll, 0)
+        self.assertAlmostEqual(floor[0]["max_abs_dll"], dll, delta=1e-12)
+        invariant, _ = hellaswag("invariant", 0, 12)
+        self.assertEqual(invariant[0]["max_abs_dll"], 0)
 
     def test_mmlu_group_is_micro_average(self):
         res, samples = self.eval_out("mmlu", "--tasks", "mmlu", "--limit", "2")
