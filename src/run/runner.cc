@@ -126,15 +126,16 @@ class CellRunner {
     });
   }
 
-  // The packing noise of this configuration on t's first documents: scored together, then each
-  // alone. 0 for a batch-invariant backend, whatever the documents. Together: as this run scored
-  // them (its chunk from the first document), else scored here.
+  // The packing noise of this configuration on t's first documents: as the run scores them,
+  // together with the rest of their chunk, against each alone. 0 for a batch-invariant backend,
+  // whatever the documents. The chunk's scores are this run's, or (a resumed run that did not
+  // score that chunk) the chunk scored again the same way.
   std::optional<NoiseFloor> noise_floor(Backend& backend, const PlannedTask& t) const {
     constexpr size_t kDocs = 8;
     const McTask sub = slice(*t.mc, 0, std::min(kDocs, t.mc->docs.size()));
-    const bool scored =
-        first_chunk_ && first_chunk_->first == t.name && first_chunk_->second.scores.size() >= sub.docs.size();
-    const McTaskScores together = scored ? first_chunk_->second : score_mc_tasks(backend, std::span(&sub, 1))[0];
+    const bool scored = first_chunk_ && first_chunk_->first == t.name;
+    const McTask chunk = slice(*t.mc, 0, std::min(t.n_docs, chunk_documents(t.kind)));
+    const McTaskScores together = scored ? first_chunk_->second : score_mc_tasks(backend, std::span(&chunk, 1))[0];
     NoiseFloor floor{config_, t.name, static_cast<int>(sub.docs.size()), 0, 0};
     for (size_t d = 0; d < sub.docs.size(); ++d) {
       const McTask one = slice(sub, d, d + 1);

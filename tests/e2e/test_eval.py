@@ -4,6 +4,7 @@ bad input (one line, exit 2, file:line and field)."""
 
 import bz2
 import json
+import shutil
 import unittest
 from pathlib import Path
 
@@ -88,6 +89,32 @@ class Eval(TempDirCase):
         self.assertAlmostEqual(floor[0]["max_abs_dll"], dll, delta=1e-12)
         invariant, _ = hellaswag("invariant", 0, 12)
         self.assertEqual(invariant[0]["max_abs_dll"], 0)
+
+    def test_noise_floor_of_a_resumed_run_is_the_same(self):
+        """A resumed run that did not score the first chunk itself scores it again the same way:
+        the noise floor does not depend on where a run was interrupted."""
+        experiment = self.dir / "floor.yaml"
+        experiment.write_text(
+            "experiment: floor\n"
+            f"models: [{{name: tiny, path: {DATA / 'models' / 'tinystories-656k' / 'TinyStories-656K.f16.gguf'}}}]\n"
+            "backends: [{name: parity, type: llama, threads: 1, context_size: 512, engine_parity: llama}]\n"
+            "tasks: [{name: arc_easy, limit: 12}, {name: hellaswag, limit: 2}]\n")
+
+        def floors(out):
+            return json.loads((out / "manifest.json").read_text())["noise_floor"]
+
+        fresh = self.dir / "fresh"
+        run([QUALM, "run", experiment, "--out", fresh])
+        resumed = self.dir / "resumed"
+        shutil.copytree(fresh, resumed)
+        lines = (fresh / "samples.jsonl").read_text().splitlines()
+        kept = [l for l in lines if json.loads(l)["task_name"] != "hellaswag"]
+        self.assertEqual(len(kept), 12)
+        (resumed / "samples.jsonl").write_text("\n".join(kept) + "\n")
+        run([QUALM, "run", experiment, "--out", resumed, "--resume"])
+        self.assertEqual(len((resumed / "samples.jsonl").read_text().splitlines()), len(lines))
+        self.assertGreater(floors(fresh)[0]["max_abs_dll"], 0)
+        self.assertEqual(floors(resumed), floors(fresh))
 
     def test_mmlu_group_is_micro_average(self):
         res, samples = self.eval_out("mmlu", "--tasks", "mmlu", "--limit", "2")
