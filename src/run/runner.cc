@@ -133,9 +133,12 @@ class CellRunner {
   std::optional<NoiseFloor> noise_floor(Backend& backend, const PlannedTask& t) const {
     constexpr size_t kDocs = 8;
     const McTask sub = slice(*t.mc, 0, std::min(kDocs, t.mc->docs.size()));
-    const bool scored = first_chunk_ && first_chunk_->first == t.name;
-    const McTask chunk = slice(*t.mc, 0, std::min(t.n_docs, chunk_documents(t.kind)));
-    const McTaskScores together = scored ? first_chunk_->second : score_mc_tasks(backend, std::span(&chunk, 1))[0];
+    std::optional<McTaskScores> rescored;
+    if (!first_chunk_ || first_chunk_->first != t.name) {
+      const McTask chunk = slice(*t.mc, 0, std::min(t.n_docs, chunk_documents(t.kind)));
+      rescored = std::move(score_mc_tasks(backend, std::span(&chunk, 1))[0]);
+    }
+    const McTaskScores& together = rescored ? *rescored : first_chunk_->second;
     NoiseFloor floor{config_, t.name, static_cast<int>(sub.docs.size()), 0, 0};
     for (size_t d = 0; d < sub.docs.size(); ++d) {
       const McTask one = slice(sub, d, d + 1);

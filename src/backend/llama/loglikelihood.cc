@@ -259,7 +259,8 @@ void score_alone(const LlamaModel& model, llama_context* ctx, const std::vector<
             each_user(p, [&](size_t k) {
               const PreparedRequest& q = prepared[k];
               const TokenId target = q.tokens[static_cast<size_t>(p) + 1];
-              results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] = token_logprob(logits, summary, target);
+              results[k].logprobs[static_cast<size_t>(p + 1 - q.continuation_start)] =
+                  token_logprob(logits, summary, target);
               if (summary.argmax != target) greedy[k] = false;
             });
           });
