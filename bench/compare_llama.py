@@ -45,23 +45,35 @@ def data_dir():
     return path
 
 
+# A child's ru_maxrss counts the pages it shares with its parent when it starts, so a command
+# started from this script could report this script's own size (hundreds of MiB after the
+# HellaSwag file is read). A fresh interpreter (about 8 MiB) starts the command and measures it.
+_MEASURE = """import os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{time.perf_counter() - start} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def run(cmd, workdir):
     """Runs cmd with cwd and TMPDIR = workdir.
     Returns (wall seconds, peak RSS KiB, CPU seconds, stdout, stderr)."""
     cmd = [str(c) for c in cmd]
     env = dict(os.environ, TMPDIR=str(workdir))
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this process alone
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", dir=workdir) as measured:
+        proc = subprocess.run([sys.executable, "-c", _MEASURE, measured.name, *cmd], cwd=workdir, env=env,
+                              stdout=out, stderr=err)
         out.seek(0)
         err.seek(0)
         stdout, stderr = (f.read().decode(errors="replace") for f in (out, err))
+        wall, rss, cpu = (float(x) for x in (measured.read().split() or [0, 0, 0]))
     if proc.returncode != 0:
         raise BenchError(f"{' '.join(cmd)}\nexited {proc.returncode}:\n{(stdout + stderr)[-3000:]}")
-    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, stdout, stderr
+    return wall, int(rss), cpu, stdout, stderr
 
 
 def dir_bytes(path):

@@ -318,15 +318,20 @@ def throughput(a, st):
     return {r["case"]: r["ratio"] for r in rows}
 
 
-def batched_generate(a, model, gpu, n_prompts, n_tokens):
+def batched_generate(a, model, gpu, n_prompts, n_tokens, llama_first=False):
     """qualm generate of n_prompts prompts at once against llama-batched-bench's -npl n_prompts,
-    both timed as whole processes; llama-batched-bench's own S_TG is kept too."""
+    both timed as whole processes (llama.cpp's first where llama_first, for ABBA order over
+    repetitions); llama-batched-bench's own S_TG is kept too."""
     text = (a.data / "datasets" / "tinystories" / "tinystories_valid_prefix.txt").read_text(errors="replace")
     lines = [ln.strip()[:400] for ln in text.splitlines() if len(ln.strip()) > 200][:n_prompts]
     prompts = a.out / "throughput-work" / "prompts.txt"
     prompts.write_text("\n".join(lines) + "\n")
     q_cmd = [qualm_bin(), "generate", "-m", model, "-f", prompts, "-n", n_tokens, "--parallel", len(lines),
              "-c", 1024, "-t", a.threads, "--json", *gpu]
+    l_cmd = [llama_bin_dir() / "llama-batched-bench", "-m", model, "-c", len(lines) * (n_tokens + 128) + 256,
+             "-b", 2048, "-ub", 512, "-npp", 128, "-ntg", n_tokens, "-npl", len(lines), "-t", a.threads, *gpu]
+    if llama_first:
+        l_wall, l_out = sh(l_cmd, both=True)  # its table may go to either stream
     q_wall, out = sh(q_cmd)
     results = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     q_tokens = sum(r["output_tokens"] or 0 for r in results)
@@ -334,9 +339,8 @@ def batched_generate(a, model, gpu, n_prompts, n_tokens):
     # batch-invariant default.
     p_wall, p_out = sh([*q_cmd, "--engine-parity", "llama"])
     p_tokens = sum(json.loads(line)["output_tokens"] or 0 for line in p_out.splitlines() if line.startswith("{"))
-    l_cmd = [llama_bin_dir() / "llama-batched-bench", "-m", model, "-c", len(lines) * (n_tokens + 128) + 256,
-             "-b", 2048, "-ub", 512, "-npp", 128, "-ntg", n_tokens, "-npl", len(lines), "-t", a.threads, *gpu]
-    l_wall, l_out = sh(l_cmd, both=True)  # its table may go to either stream
+    if not llama_first:
+        l_wall, l_out = sh(l_cmd, both=True)
     # | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
     rows = re.findall(r"^\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|"
                       r"\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", l_out, re.M)

@@ -3,7 +3,8 @@
 
 Both read the same file of the first N tasks (llama.cpp's six-line text), with the same
 context size and threads; each run is timed as a whole process (load, tokenize, score),
-alternating the two tools over the repetitions (ABBA) and reporting medians. qualm reads the
+alternating the two tools over the repetitions (ABBA) and reporting medians, and the peak RSS
+of each (the largest over the repetitions, mapped weights included). qualm reads the
 tasks through a task file that includes tasks/hellaswag/hellaswag.yaml and points its
 dataset at the prepared file, as a user's own task file would. Target: ratio >= 1.0.
 """
@@ -14,11 +15,12 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compare_llama  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,15 +39,6 @@ def llama_bin_dir():
 
 def qualm_bin():
     return Path(os.environ.get("QUALM_BIN", ROOT / "build" / "qualm"))
-
-
-def timed(cmd):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}")
-    return wall, proc.stdout
 
 
 def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
@@ -70,22 +63,28 @@ def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
                  "--json", *common, *map(str, qualm_extra)]
 
     walls = {"qualm": [], "llama": []}
+    rss_kib = {"qualm": [], "llama": []}
     scores = {}
     for rep in range(reps):
         order = ["qualm", "llama"] if rep % 2 == 0 else ["llama", "qualm"]
         for tool in order:
-            wall, out = timed(qualm_cmd if tool == "qualm" else llama_cmd)
+            try:
+                wall, rss, _, out, err = compare_llama.run(qualm_cmd if tool == "qualm" else llama_cmd, tmp)
+            except compare_llama.BenchError as e:
+                sys.exit(f"failed: {e}")
             walls[tool].append(wall)
+            rss_kib[tool].append(rss)
             if tool == "qualm":
                 scores["qualm_acc_token_mean"] = json.loads(out[out.index("{"):])["results"]["hellaswag_bench"]["acc_token_mean"]
             else:
-                m = re.search(rf"(^|\n){n}\t([0-9.]+)%", out)
+                m = re.search(rf"(^|\n){n}\t([0-9.]+)%", out + err)
                 if m:
                     scores["llama_final_acc"] = float(m.group(2)) / 100
     med = {k: statistics.median(v) for k, v in walls.items()}
     rate = {k: n / v for k, v in med.items()}
+    rss_mib = {k: max(v) / 1024 for k, v in rss_kib.items()}
     return {"tasks": n, "walls": walls, "median": med, "tasks_per_second": rate,
-            "ratio": rate["qualm"] / rate["llama"], "scores": scores,
+            "ratio": rate["qualm"] / rate["llama"], "scores": scores, "peak_rss_mib": rss_mib,
             "commands": {"qualm": qualm_cmd, "llama": llama_cmd}}
 
 
@@ -107,6 +106,8 @@ def main():
     print(f"  llama-perplexity --hellaswag: {med['llama']:.2f} s  {rate['llama']:.1f} tasks/s")
     print(f"  qualm eval:                   {med['qualm']:.2f} s  {rate['qualm']:.1f} tasks/s")
     print(f"  ratio qualm/llama: {ratio:.3f}  {'PASS' if ratio >= 1.0 else 'MISS'} (target >= 1.0)")
+    rss = res["peak_rss_mib"]
+    print(f"  peak RSS: qualm {rss['qualm']:.0f} MiB, llama-perplexity {rss['llama']:.0f} MiB")
     if scores:
         print(f"  accuracy: qualm acc_token_mean {scores.get('qualm_acc_token_mean', float('nan')):.4f}, "
               f"llama.cpp final {scores.get('llama_final_acc', float('nan')):.4f}")
