@@ -46,8 +46,9 @@ def data_dir():
 
 
 # A child's ru_maxrss counts the pages it shares with its parent when it starts, so a command
-# started from this script could report this script's own size (hundreds of MiB after the
-# HellaSwag file is read). A fresh interpreter (about 8 MiB) starts the command and measures it.
+# started from this script could report this script's own size (about 40 MiB once the HellaSwag
+# file is read: more than a run of stories260K). A fresh interpreter (about 8 MiB) starts the
+# command and measures it.
 _MEASURE = """import os, sys, time
 start = time.perf_counter()
 pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
