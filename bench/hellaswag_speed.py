@@ -25,11 +25,6 @@ import compare_llama  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def data_dir():
-    env = os.environ.get("QUALM_DATA_DIR")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
-
-
 def llama_bin_dir():
     if os.environ.get("LLAMA_BIN_DIR"):
         return Path(os.environ["LLAMA_BIN_DIR"])
@@ -37,14 +32,10 @@ def llama_bin_dir():
     return Path(re.search(r'kLlamaBinDir = "([^"]*)"', info).group(1))
 
 
-def qualm_bin():
-    return Path(os.environ.get("QUALM_BIN", ROOT / "build" / "qualm"))
-
-
 def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
     """Times both tools on the first `tasks` HellaSwag tasks with the engine arguments `common`
     (plus each tool's own extras, e.g. GPU offload); returns the measurements as a dict."""
-    lines = bz2.open(data_dir() / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt",
+    lines = bz2.open(compare_llama.data_dir() / "datasets" / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt",
                      encoding="utf-8", newline="").read().split("\n")
     n = min(tasks, len(lines) // 6)
     tmp = Path(tempfile.mkdtemp(prefix="qualm_hs_bench_"))
@@ -59,7 +50,7 @@ def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
     common = [str(c) for c in common]
     llama_cmd = [str(llama_bin_dir() / "llama-perplexity"), "-m", str(model), "-f", str(task_text),
                  "--hellaswag", "--hellaswag-tasks", str(n), *common, *map(str, llama_extra)]
-    qualm_cmd = [str(qualm_bin()), "eval", "-m", str(model), "--tasks", str(task_file),
+    qualm_cmd = [str(compare_llama.QUALM), "eval", "-m", str(model), "--tasks", str(task_file),
                  "--json", *common, *map(str, qualm_extra)]
 
     walls = {"qualm": [], "llama": []}
@@ -90,7 +81,7 @@ def measure(model, tasks, common, reps, qualm_extra=(), llama_extra=()):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=str(data_dir() / "models" / "stories260K.gguf"))
+    ap.add_argument("--model", default=str(compare_llama.data_dir() / "models" / "stories260K.gguf"))
     ap.add_argument("--tasks", type=int, default=1000, help="first N HellaSwag tasks")
     ap.add_argument("-c", "--ctx", type=int, default=2048)
     ap.add_argument("-b", "--batch", type=int, default=2048)
